@@ -1,0 +1,84 @@
+/** A whole feature folder (`specs/NNN-name/`): its documents, checked together. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { Diagnostic, ParsedTasks } from './model';
+import { parseTasks } from './parse';
+import { planTasks, type Plan, type PlanOptions } from './plan';
+import { isUnsafePath } from './task-text';
+
+/** Documents `/implement` refuses to start without (spec-kit's check-prerequisites plus the seeds). */
+export const REQUIRED_DOCUMENTS = ['tasks.md', 'plan.md', 'spec.md'] as const;
+
+export interface FeatureDocuments {
+  /** Workspace-relative folder, posix (`specs/001-albums`). Diagnostics name files under it. */
+  dir: string;
+  /** Text of each required document that exists. */
+  documents: Partial<Record<(typeof REQUIRED_DOCUMENTS)[number], string>>;
+}
+
+export interface FeatureAnalysis {
+  parsed: ParsedTasks;
+  plan: Plan;
+  /** Everything found, errors first, then by file and line. */
+  diagnostics: Diagnostic[];
+  /** No errors: the feature can run. */
+  ok: boolean;
+}
+
+export function readFeature(workspaceRoot: string, dir: string): FeatureDocuments {
+  const documents: FeatureDocuments['documents'] = {};
+  for (const name of REQUIRED_DOCUMENTS) {
+    const path = join(workspaceRoot, dir, name);
+    if (existsSync(path)) documents[name] = readFileSync(path, 'utf8');
+  }
+  return { dir, documents };
+}
+
+export function analyzeFeature(feature: FeatureDocuments, options: PlanOptions = {}): FeatureAnalysis {
+  const tasksFile = posix.join(feature.dir, 'tasks.md');
+  const parsed = parseTasks(feature.documents['tasks.md'] ?? '', tasksFile);
+  const plan = planTasks(parsed, options, tasksFile);
+  const diagnostics = [
+    ...missingDocuments(feature),
+    ...parsed.diagnostics,
+    ...plan.diagnostics,
+    ...unsafePaths(parsed, tasksFile),
+    ...REQUIRED_DOCUMENTS.flatMap((name) => clarifications(feature.documents[name], posix.join(feature.dir, name))),
+  ].sort(byImportance);
+  return { parsed, plan, diagnostics, ok: !diagnostics.some((d) => d.severity === 'error') };
+}
+
+/** `specs/x/tasks.md:12: error: T005: message` — the form every tool prints. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.line ? `:${d.line}` : ''}: ` : '';
+  return `${where}${d.severity}: ${d.taskId ? `${d.taskId}: ` : ''}${d.message}`;
+}
+
+function missingDocuments(feature: FeatureDocuments): Diagnostic[] {
+  return REQUIRED_DOCUMENTS.filter((name) => feature.documents[name] === undefined).map((name) => ({
+    severity: 'error', code: 'missing-document', file: posix.join(feature.dir, name),
+    message: `${name} is required to implement this feature but does not exist`,
+  }));
+}
+
+function unsafePaths(parsed: ParsedTasks, file: string): Diagnostic[] {
+  return parsed.tasks.flatMap((task) => task.files.filter(isUnsafePath).map((path): Diagnostic => ({
+    severity: 'error', code: 'unsafe-path', file, line: task.line, taskId: task.id,
+    message: `declared path ${path} is ${path.startsWith('..') ? 'outside the workspace' : 'absolute'}; use a workspace-relative path`,
+  })));
+}
+
+function clarifications(text: string | undefined, file: string): Diagnostic[] {
+  if (!text) return [];
+  const found: Diagnostic[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const m = /\[NEEDS CLARIFICATION[^\]]*\]?/i.exec(line);
+    if (m) found.push({ severity: 'error', code: 'needs-clarification', file, line: i + 1, message: `unresolved ${m[0].slice(0, 120)}: run /clarify first` });
+  });
+  return found;
+}
+
+function byImportance(a: Diagnostic, b: Diagnostic): number {
+  return (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1)
+    || (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0);
+}

@@ -1,0 +1,74 @@
+/** The engine's model of a spec-kit feature's tasks.md. Pure data: no Nx, no file system. */
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable machine-readable code, e.g. `duplicate-id`, `unknown-dependency`, `cycle`. */
+  code: string;
+  message: string;
+  /** File the diagnostic is about, as given to the engine (usually workspace-relative). */
+  file?: string;
+  line?: number;
+  taskId?: string;
+}
+
+export type PhaseKind = 'barrier' | 'story';
+
+export interface Phase {
+  /** 1-based position among the phases that hold tasks (`implement--phase1`, …). */
+  number: number;
+  /** Heading text without `#`; `(tasks before the first phase heading)` for a preamble. */
+  title: string;
+  /** Line of the heading (0 for a preamble). */
+  line: number;
+  kind: PhaseKind;
+  /** `US2` for a story phase. */
+  story?: string;
+  /** `P1` when the heading says `(Priority: P1)` or `(P1)`. */
+  priority?: string;
+  taskIds: string[];
+}
+
+export type CheckboxState = ' ' | 'x' | 'X';
+
+export interface Task {
+  id: string;
+  checkbox: CheckboxState;
+  done: boolean;
+  /** 1-based line of the task's list item. */
+  line: number;
+  /** Index of the checkbox character in the decoded text (BOM included). */
+  checkboxOffset: number;
+  /** Byte offset of the checkbox character in the UTF-8 file. */
+  checkboxByte: number;
+  parallel: boolean;
+  /** `US1` from an `[US1]` tag. */
+  story?: string;
+  /** Effective priority: the task's `[P1]` tag, else its phase's priority. */
+  priority?: string;
+  /** Other bracket labels such as `ALL`. */
+  labels: string[];
+  /** Task text without id, tags and dependency clauses. */
+  description: string;
+  /** The task's own text as written (first paragraph, whitespace collapsed, after the checkbox). */
+  text: string;
+  /** Declared paths, normalised (posix, no `./`); folders end with `/`. */
+  files: string[];
+  /** Explicit dependencies, ranges expanded, in the order written. */
+  dependsOn: string[];
+  /** Index into `ParsedTasks.phases`. */
+  phase: number;
+  /** Nearest sub-heading inside the phase, if any. */
+  section?: string;
+  /** Increases at every sub-heading inside a phase: a `[P]` run never crosses it. */
+  sectionIndex: number;
+}
+
+export interface ParsedTasks {
+  phases: Phase[];
+  tasks: Task[];
+  /** Problems found while reading the file (duplicate ids, checkboxes without ids, …). */
+  diagnostics: Diagnostic[];
+  bom: boolean;
+}

@@ -1,0 +1,254 @@
+import { remark } from 'remark';
+import remarkGfm from 'remark-gfm';
+import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
+import type { CheckboxState, Diagnostic, Phase, ParsedTasks, Task } from './model';
+import { extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs } from './task-text';
+
+const BOM = '\uFEFF';
+// A task line: optional leading tags, the id (optionally bold), an optional `:`/`.` after it.
+const TASK_LINE = /^((?:\[[^\]\s]+\]\s*)*)(?:\*\*|__)?(T\d+)(?:\*\*|__)?(?:\s*[:.)]|\s|$)\s*([\s\S]*)$/;
+// `[P]`, `[US1]`, `[P2]`, `[ALL]`: uppercase bracket tags that are not markdown links.
+const TAG = /\[([A-Z][A-Z0-9_-]*)\](?!\()/g;
+const DEPENDS_CLAUSE = /\(?\s*\bdepends\s+on\b:?\s*((?:\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?[\s,;&]*(?:\band\b\s*)?)+)\)?/gi;
+
+const processor = remark().use(remarkGfm);
+
+/** Parses a tasks.md text (as read from disk, BOM and CRLF allowed) into phases and tasks. */
+export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
+  const bom = source.startsWith(BOM);
+  // micromark skips a BOM without counting it: parse without it and add it back to offsets.
+  const body = bom ? source.slice(1) : source;
+  const base = bom ? 1 : 0;
+  const tree = processor.parse(body) as Root;
+
+  const diagnostics: Diagnostic[] = [];
+  const items: ItemInfo[] = [];
+  collect(tree, body, items, diagnostics, file);
+
+  const phaseDepth = choosePhaseDepth(items);
+  const { phases, phaseOf, ownerOf } = assignPhases(items, phaseDepth);
+
+  const tasks: Task[] = [];
+  const seen = new Map<string, number>();
+  const bytes = new ByteOffsets(source);
+  for (const item of items) {
+    const phaseIndex = phaseOf.get(item)!;
+    const phase = phases[phaseIndex];
+    const task = buildTask(item, phaseIndex, phase, ownerOf.get(item), base, bytes);
+    const firstLine = seen.get(task.id);
+    if (firstLine !== undefined) {
+      diagnostics.push({
+        severity: 'error', code: 'duplicate-id', file, line: task.line, taskId: task.id,
+        message: `${task.id} is defined twice (first on line ${firstLine})`,
+      });
+      continue;
+    }
+    seen.set(task.id, task.line);
+    phase.taskIds.push(task.id);
+    tasks.push(task);
+  }
+
+  const ids = tasks.map((t) => t.id);
+  for (const task of tasks) task.dependsOn = expandDependencyRefs(task.dependsOn, ids);
+  const used = phases.filter((p) => p.taskIds.length > 0);
+  finishPhases(used, tasks);
+  return { phases: used, tasks, diagnostics, bom };
+}
+
+interface HeadingInfo { depth: number; title: string; line: number; order: number }
+interface ItemInfo {
+  node: ListItem;
+  order: number;
+  id: string;
+  tags: string[];
+  rest: string;
+  subBullets: string[];
+  checkboxIndex: number;
+  /** Headings enclosing the item, outermost first. */
+  ancestry: HeadingInfo[];
+}
+
+/** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
+function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagnostic[], file: string) {
+  let order = 0;
+  const stack: HeadingInfo[] = [];
+  const visit = (node: Nodes) => {
+    if (node.type === 'heading') {
+      const info: HeadingInfo = { depth: node.depth, title: plainText(node).trim(), line: node.position!.start.line, order: order++ };
+      while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
+      stack.push(info);
+      return;
+    }
+    if (node.type === 'listItem' && typeof node.checked === 'boolean') {
+      const item = readTaskItem(node, body);
+      if (item) {
+        items.push({ ...item, node, order: order++, ancestry: [...stack] });
+      } else {
+        diagnostics.push({
+          severity: 'warning', code: 'checkbox-without-id', file, line: node.position!.start.line,
+          message: 'checkbox item has no task id (T###) and is ignored',
+        });
+      }
+    }
+    if ('children' in node) for (const child of node.children as Nodes[]) visit(child);
+  };
+  visit(tree);
+}
+
+function readTaskItem(node: ListItem, body: string) {
+  const first = node.children[0];
+  if (!first || first.type !== 'paragraph') return undefined;
+  const text = collapse(slice(body, first));
+  const match = TASK_LINE.exec(text);
+  if (!match) return undefined;
+  const checkboxIndex = findCheckbox(body, node.position!.start.offset!);
+  if (checkboxIndex < 0) return undefined;
+  const subBullets: string[] = [];
+  for (const child of node.children.slice(1)) {
+    if (child.type !== 'list') continue;
+    for (const sub of child.children) {
+      const para = sub.children[0];
+      // A nested checkbox item with its own id is a task of its own, not a detail of this one.
+      if (para?.type === 'paragraph' && !(typeof sub.checked === 'boolean' && TASK_LINE.test(collapse(slice(body, para))))) {
+        subBullets.push(collapse(slice(body, para)));
+      }
+    }
+  }
+  const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+  return { id: match[2], tags, rest: match[3], subBullets, checkboxIndex };
+}
+
+/** Index of the checkbox character (` `, `x` or `X`) of a list item starting at `start`. */
+function findCheckbox(body: string, start: number): number {
+  const m = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\]/.exec(body.slice(start, start + 64));
+  return m ? start + m[0].length - 2 : -1;
+}
+
+function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: HeadingInfo | undefined, base: number, bytes: ByteOffsets): Task {
+  const checkboxOffset = base + item.checkboxIndex;
+  const checkbox = bytes.source[checkboxOffset] as CheckboxState;
+  const tags = [...item.tags, ...[...item.rest.matchAll(TAG)].map((m) => m[1])];
+  const story = tags.find((t) => /^US\d+$/.test(t));
+  const priorityTag = tags.find((t) => /^P\d+$/.test(t));
+  const dependsOn = [
+    ...extractDependencyRefs(item.rest),
+    ...item.subBullets.flatMap((b) => (/^\W*depends\s+on\b/i.test(b) ? extractDependencyRefs(b) : [])),
+  ];
+  const withoutClauses = item.rest.replace(DEPENDS_CLAUSE, ' ');
+  const files = unique([
+    ...extractDeclaredPaths(withoutClauses),
+    ...item.subBullets.flatMap((b) => extractFilesBullet(b)),
+  ]);
+  // The nearest sub-heading inside the phase; each distinct one ends a [P] run (rule 4).
+  const subs = item.ancestry.filter((h) => h.depth > (owner?.depth ?? 0));
+  const section = subs[subs.length - 1];
+  return {
+    id: item.id,
+    checkbox,
+    done: checkbox !== ' ',
+    line: item.node.position!.start.line,
+    checkboxOffset,
+    checkboxByte: bytes.at(checkboxOffset),
+    parallel: tags.includes('P'),
+    story,
+    priority: priorityTag ?? phase.priority,
+    labels: unique(tags.filter((t) => t !== 'P' && t !== story && t !== priorityTag)),
+    description: collapse(withoutClauses.replace(TAG, ' ')),
+    text: collapse(`${item.tags.map((t) => `[${t}]`).join(' ')} ${item.id} ${item.rest}`),
+    files,
+    dependsOn,
+    phase: phaseIndex,
+    section: section?.title,
+    sectionIndex: section ? section.order + 1 : 0,
+  };
+}
+
+/**
+ * The heading level that forms phases: the shallowest level holding tasks, skipping a lone
+ * title heading (`# Tasks: Chat`) that merely wraps deeper phase headings.
+ */
+function choosePhaseDepth(items: ItemInfo[]): number | undefined {
+  const withTasks = new Map<HeadingInfo, number>();
+  for (const item of items) for (const h of item.ancestry) withTasks.set(h, (withTasks.get(h) ?? 0) + 1);
+  const depths = [...new Set([...withTasks.keys()].map((h) => h.depth))].sort((a, b) => a - b);
+  for (let i = 0; i < depths.length; i++) {
+    const atDepth = [...withTasks.keys()].filter((h) => h.depth === depths[i]);
+    const isTitle = atDepth.length === 1 && withTasks.get(atDepth[0]) === items.length && i < depths.length - 1;
+    if (!isTitle) return depths[i];
+  }
+  return undefined;
+}
+
+function assignPhases(items: ItemInfo[], depth: number | undefined) {
+  const phases: Phase[] = [];
+  const byHeading = new Map<HeadingInfo | undefined, number>();
+  const phaseOf = new Map<ItemInfo, number>();
+  const ownerOf = new Map<ItemInfo, HeadingInfo | undefined>();
+  for (const item of items) {
+    // The phase heading is the item's enclosing heading at the phase level, else the nearest
+    // shallower heading (tasks after a `# Appendix`), else none: the preamble phase.
+    const owner = depth === undefined ? undefined
+      : item.ancestry.find((h) => h.depth === depth) ?? [...item.ancestry].reverse().find((h) => h.depth < depth);
+    let index = byHeading.get(owner);
+    if (index === undefined) {
+      index = phases.length;
+      byHeading.set(owner, index);
+      phases.push({
+        number: 0, title: owner?.title ?? '(tasks before the first phase heading)', line: owner?.line ?? 0,
+        kind: 'barrier', taskIds: [], ...phaseLabels(owner?.title ?? ''),
+      });
+    }
+    phaseOf.set(item, index);
+    ownerOf.set(item, owner);
+  }
+  return { phases, phaseOf, ownerOf };
+}
+
+function phaseLabels(title: string): Pick<Phase, 'story' | 'priority'> {
+  const story = /\bUser\s+Story\s*(\d+)\b/i.exec(title) ?? /\bUS\s?(\d+)\b/.exec(title);
+  const priority = /\bPriority:?\s*(P\d+)\b/i.exec(title) ?? /\((P\d+)\)/.exec(title);
+  return { story: story ? `US${story[1]}` : undefined, priority: priority?.[1] };
+}
+
+/** Numbers the phases that hold tasks and decides story vs barrier (contract rule 1). */
+function finishPhases(phases: Phase[], tasks: Task[]) {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  phases.forEach((phase, i) => {
+    phase.number = i + 1;
+    const stories = new Set(phase.taskIds.map((id) => byId.get(id)!.story));
+    if (!phase.story && stories.size === 1 && !stories.has(undefined)) phase.story = [...stories][0];
+    phase.kind = phase.story ? 'story' : 'barrier';
+    for (const id of phase.taskIds) byId.get(id)!.phase = i;
+  });
+}
+
+/** Maps string indices to UTF-8 byte offsets, walking forward once (tasks come in file order). */
+class ByteOffsets {
+  private index = 0;
+  private byte = 0;
+  constructor(readonly source: string) {}
+  at(offset: number): number {
+    if (offset < this.index) { this.index = 0; this.byte = 0; }
+    this.byte += Buffer.byteLength(this.source.slice(this.index, offset), 'utf8');
+    this.index = offset;
+    return this.byte;
+  }
+}
+
+function slice(body: string, node: Paragraph | Heading): string {
+  return body.slice(node.position!.start.offset!, node.position!.end.offset!);
+}
+
+function plainText(node: Nodes): string {
+  if ('value' in node && typeof node.value === 'string' && node.type !== 'html') return node.value;
+  if ('children' in node) return (node.children as Nodes[]).map(plainText).join('');
+  return '';
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,274 @@
+/**
+ * The contract's dependency rules (1-8) turned into a transitively reduced DAG whose edges
+ * remember why they exist.
+ */
+import type { Diagnostic, ParsedTasks, Phase, Task } from './model';
+import { criticalPath, findCycle, topologicalOrder, transitiveReduction, waves as wavesOf, type Adjacency } from './graph';
+
+export type EdgeRule = 'barrier-phase' | 'story-phase' | 'sequence' | 'parallel-run' | 'lane' | 'explicit' | 'file-conflict';
+
+export interface EdgeReason {
+  rule: EdgeRule;
+  cause: string;
+}
+
+export interface Dependency {
+  id: string;
+  reasons: EdgeReason[];
+}
+
+export interface PlanOptions {
+  /** `story`: inside a phase, tasks wait only for their own `[USn]` lane (contract rule 7). */
+  lanes?: 'story' | 'none';
+  /** Seconds per task id, for the weighted critical path (missing ids count 1). */
+  durations?: Record<string, number>;
+}
+
+export interface Plan {
+  /** False when the graph could not be built (unknown ids, cycles). */
+  ok: boolean;
+  /** Direct prerequisites of every task, in file order, with the rule and cause of each edge. */
+  dependsOn: Record<string, Dependency[]>;
+  /** Tasks grouped by the earliest step at which they could run with unlimited parallelism. */
+  waves: string[][];
+  /** Longest chain by number of tasks. */
+  criticalPath: { ids: string[]; length: number };
+  /** Longest chain by `durations`. */
+  weightedCriticalPath: { ids: string[]; seconds: number };
+  diagnostics: Diagnostic[];
+}
+
+type Reasoned = { deps: number[]; reason: EdgeReason };
+
+export function planTasks(parsed: ParsedTasks, options: PlanOptions = {}, file = 'tasks.md'): Plan {
+  const { tasks, phases } = parsed;
+  const index = new Map(tasks.map((t, i) => [t.id, i]));
+  const diagnostics: Diagnostic[] = [];
+  const edges = new EdgeSet(tasks.length);
+
+  addPhaseEdges(tasks, phases, index, edges, options.lanes ?? 'none');
+  addExplicitEdges(tasks, index, edges, diagnostics, file);
+  addFileConflictEdges(tasks, edges, diagnostics, file);
+
+  const { order, cyclic } = topologicalOrder(tasks.length, edges.successors());
+  if (cyclic.length) {
+    const cycle = findCycle(edges.successors(), cyclic).map((i) => tasks[i]);
+    const names = [...cycle, cycle[0]].map((t) => t.id).join(' → ');
+    diagnostics.push({
+      severity: 'error', code: 'cycle', file, line: cycle[0]?.line, taskId: cycle[0]?.id,
+      message: `dependency cycle: ${names}`,
+    });
+  }
+  const ok = !diagnostics.some((d) => d.severity === 'error');
+  if (!ok) {
+    return { ok, dependsOn: edges.toDependsOn(tasks, edges.successors()), waves: [], criticalPath: { ids: [], length: 0 }, weightedCriticalPath: { ids: [], seconds: 0 }, diagnostics };
+  }
+
+  const reduced = transitiveReduction(tasks.length, edges.successors(), order);
+  const wave = wavesOf(tasks.length, reduced, order);
+  const waves: string[][] = [];
+  tasks.forEach((t, i) => (waves[wave[i]] ??= []).push(t.id));
+  const byCount = criticalPath(tasks.length, reduced, order);
+  const durations = options.durations ?? {};
+  const byTime = criticalPath(tasks.length, reduced, order, (v) => durations[tasks[v].id] ?? 1);
+  return {
+    ok,
+    dependsOn: edges.toDependsOn(tasks, reduced),
+    waves,
+    criticalPath: { ids: byCount.nodes.map((i) => tasks[i].id), length: byCount.length },
+    weightedCriticalPath: { ids: byTime.nodes.map((i) => tasks[i].id), seconds: byTime.length },
+    diagnostics,
+  };
+}
+
+/** Rules 1-4 and 7: phases, listed order, `[P]` runs, sub-headings, optional story lanes. */
+function addPhaseEdges(tasks: Task[], phases: Phase[], index: Map<string, number>, edges: EdgeSet, lanes: 'story' | 'none') {
+  let barrier: { exits: number[]; title: string } | undefined; // the last barrier phase
+  let cluster: number[] = []; // exits of the story phases since that barrier
+  for (const phase of phases) {
+    const members = phase.taskIds.map((id) => index.get(id)!);
+    let entry: Reasoned;
+    if (phase.kind === 'story') {
+      entry = { deps: barrier?.exits ?? [], reason: { rule: 'story-phase', cause: `story phase "${phase.title}" starts after phase "${barrier?.title}"` } };
+    } else {
+      // Everything before a barrier phase is done when the previous barrier's (or story cluster's) exits are.
+      entry = { deps: cluster.length ? cluster : barrier?.exits ?? [], reason: { rule: 'barrier-phase', cause: `phase "${phase.title}" starts after everything before it` } };
+    }
+    const exits = orderWithinPhase(tasks, members, entry, edges, lanes);
+    if (phase.kind === 'story') {
+      cluster = cluster.concat(exits);
+    } else {
+      barrier = { exits, title: phase.title };
+      cluster = [];
+    }
+  }
+}
+
+interface Lane {
+  last: number[];
+  lastIsRun: boolean;
+  section: number;
+  runEntry: Reasoned;
+}
+
+/** Orders one phase's tasks (rule 4, per lane with rule 7) and returns the phase's exits (its sinks). */
+function orderWithinPhase(tasks: Task[], members: number[], entry: Reasoned, edges: EdgeSet, lanes: 'story' | 'none'): number[] {
+  const views = new Map<string, Lane>();
+  const fresh = (): Lane => ({ last: [], lastIsRun: false, section: -1, runEntry: entry });
+  views.set('', fresh());
+  const hasSuccessorInPhase = new Set<number>();
+  const depend = (t: number, on: Reasoned) => {
+    for (const d of on.deps) {
+      edges.add(d, t, on.reason);
+      hasSuccessorInPhase.add(d);
+    }
+  };
+
+  for (const t of members) {
+    const task = tasks[t];
+    if (lanes === 'story' && task.labels.includes('ALL')) {
+      const waitFor = [...new Set([...views.values()].flatMap((v) => v.last))];
+      depend(t, waitFor.length ? { deps: waitFor, reason: { rule: 'lane', cause: `[ALL] task ${task.id} waits for every earlier task of the phase` } } : entry);
+      for (const view of views.values()) Object.assign(view, { last: [t], lastIsRun: false, section: task.sectionIndex });
+      continue;
+    }
+    const key = lanes === 'story' ? task.story ?? '' : '';
+    if (!views.has(key)) views.set(key, { ...views.get('')!, last: [...views.get('')!.last] });
+    const deps = dependenciesInLane(task, views.get(key)!, entry, tasks, lanes === 'story' && key !== '');
+    depend(t, deps);
+    // An unlabelled task is part of every lane; a labelled one only of its own.
+    const affected = lanes === 'story' && key === '' ? [...views.values()] : [views.get(key)!];
+    for (const view of affected) advance(view, task, t, deps);
+  }
+  return members.filter((t) => !hasSuccessorInPhase.has(t));
+}
+
+function dependenciesInLane(task: Task, lane: Lane, entry: Reasoned, tasks: Task[], inStoryLane: boolean): Reasoned {
+  const name = (i: number) => tasks[i].id;
+  if (task.parallel && lane.lastIsRun && lane.section === task.sectionIndex) return lane.runEntry;
+  if (!lane.last.length) return entry;
+  const rule = inStoryLane ? 'lane' : lane.lastIsRun ? 'parallel-run' : 'sequence';
+  const cause = lane.lastIsRun
+    ? `waits for the [P] run ${lane.last.map(name).join(', ')}`
+    : `listed after ${name(lane.last[0])}${inStoryLane ? ` in lane ${task.story}` : ''}`;
+  return { deps: lane.last, reason: { rule, cause } };
+}
+
+function advance(lane: Lane, task: Task, t: number, deps: Reasoned) {
+  if (task.parallel && lane.lastIsRun && lane.section === task.sectionIndex) {
+    lane.last = [...lane.last, t];
+    return;
+  }
+  lane.last = [t];
+  lane.lastIsRun = task.parallel;
+  lane.section = task.sectionIndex;
+  if (task.parallel) lane.runEntry = deps;
+}
+
+/** Rule 5: `(depends on …)`, `Depends on:` and ranges; unknown ids are errors. */
+function addExplicitEdges(tasks: Task[], index: Map<string, number>, edges: EdgeSet, diagnostics: Diagnostic[], file: string) {
+  tasks.forEach((task, t) => {
+    for (const dep of task.dependsOn) {
+      const d = index.get(dep);
+      if (d === undefined) {
+        diagnostics.push({ severity: 'error', code: 'unknown-dependency', file, line: task.line, taskId: task.id, message: `${task.id} depends on ${dep}, which is not a task in this file` });
+      } else if (d === t) {
+        diagnostics.push({ severity: 'error', code: 'cycle', file, line: task.line, taskId: task.id, message: `dependency cycle: ${task.id} depends on itself` });
+      } else {
+        edges.add(d, t, { rule: 'explicit', cause: `${task.id} depends on ${dep} (line ${task.line})` });
+      }
+    }
+  });
+}
+
+/**
+ * Rule 6: tasks naming the same file, or a folder and a file inside it, never overlap: the later
+ * waits for the earlier. A warning when nothing else already orders them.
+ */
+function addFileConflictEdges(tasks: Task[], edges: EdgeSet, diagnostics: Diagnostic[], file: string) {
+  const conflicts: Array<[number, number, string]> = [];
+  const lastToucher = new Map<string, number>(); // path → latest task naming exactly it
+  tasks.forEach((task, t) => {
+    const earlier = new Map<number, string>();
+    for (const path of task.files) {
+      const candidates = [path, ...ancestorFolders(path)];
+      for (const c of candidates) {
+        const u = lastToucher.get(c);
+        if (u !== undefined && u !== t) earlier.set(u, c === path ? path : `${path} (inside ${c})`);
+      }
+      if (path.endsWith('/')) {
+        for (const [other, u] of lastToucher) {
+          if (other !== path && other.startsWith(path) && u !== t) earlier.set(u, `${other} (inside ${path})`);
+        }
+      }
+    }
+    for (const [u, why] of earlier) conflicts.push([u, t, why]);
+    for (const path of task.files) lastToucher.set(path, t);
+  });
+  if (!conflicts.length) return;
+
+  const reach = reachability(tasks.length, edges.successors());
+  for (const [u, t, path] of conflicts) {
+    if (!reach(u, t)) {
+      const parallel = tasks[u].parallel || tasks[t].parallel ? ' although marked [P]' : '';
+      diagnostics.push({
+        severity: 'warning', code: 'file-conflict', file, line: tasks[t].line, taskId: tasks[t].id,
+        message: `${tasks[t].id} and ${tasks[u].id} both touch ${path}: ${tasks[t].id} waits for ${tasks[u].id}${parallel}`,
+      });
+    }
+    edges.add(u, t, { rule: 'file-conflict', cause: `both touch ${path}` });
+  }
+}
+
+/** `reach(a, b)`: is there a path a → b? Answers from one DFS per distinct source, memoised. */
+function reachability(n: number, succ: Adjacency) {
+  const memo = new Map<number, Uint8Array>();
+  return (a: number, b: number): boolean => {
+    let seen = memo.get(a);
+    if (!seen) {
+      seen = new Uint8Array(n);
+      const stack = [a];
+      while (stack.length) for (const w of succ[stack.pop()!]) if (!seen[w]) { seen[w] = 1; stack.push(w); }
+      memo.set(a, seen);
+    }
+    return seen[b] === 1;
+  };
+}
+
+function ancestorFolders(path: string): string[] {
+  const parts = path.replace(/\/$/, '').split('/');
+  const out: string[] = [];
+  for (let i = 1; i < parts.length; i++) out.push(`${parts.slice(0, i).join('/')}/`);
+  return out;
+}
+
+/** Edges keyed by (from, to), each keeping every reason that produced it. */
+class EdgeSet {
+  private readonly reasons = new Map<number, EdgeReason[]>();
+  private readonly succ: Adjacency;
+  constructor(private readonly n: number) {
+    this.succ = Array.from({ length: n }, () => []);
+  }
+  add(from: number, to: number, reason: EdgeReason) {
+    const key = from * this.n + to;
+    const list = this.reasons.get(key);
+    if (list) {
+      if (!list.some((r) => r.rule === reason.rule && r.cause === reason.cause)) list.push(reason);
+      return;
+    }
+    this.reasons.set(key, [reason]);
+    this.succ[from].push(to);
+  }
+  successors(): Adjacency {
+    return this.succ;
+  }
+  toDependsOn(tasks: Task[], succ: Adjacency): Record<string, Dependency[]> {
+    const preds: number[][] = tasks.map(() => []);
+    succ.forEach((list, from) => list.forEach((to) => preds[to].push(from)));
+    const out: Record<string, Dependency[]> = {};
+    tasks.forEach((task, t) => {
+      out[task.id] = preds[t].sort((a, b) => a - b).map((p) => ({ id: tasks[p].id, reasons: this.reasons.get(p * this.n + t)! }));
+    });
+    return out;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Reading the free text of one task: declared paths and explicit dependencies.
+ * spec-kit has no formal syntax for either, so these are the shapes seen in real files.
+ */
+import { posix } from 'node:path';
+
+const EXTENSIONS = new Set((
+  'md mdx txt json jsonc json5 yaml yml toml ini cfg conf env lock xml csv sql graphql gql proto prisma ' +
+  'ts tsx mts cts js jsx mjs cjs vue svelte astro css scss sass less html htm ' +
+  'py pyi rb php go rs java kt kts scala swift m mm c h cc cpp hpp cs fs ex exs erl clj dart lua r jl ' +
+  'sh bash zsh ps1 bat gradle properties tf hcl nix dockerfile snap ipynb'
+).split(' '));
+// The feature's own documents, named bare in task text ("Run quickstart.md validation"), are read, not written.
+const FEATURE_DOCS = new Set(['spec.md', 'plan.md', 'tasks.md', 'data-model.md', 'research.md', 'quickstart.md']);
+const KNOWN_FILES = new Set(['Dockerfile', 'Makefile', 'Procfile', 'Gemfile', 'Rakefile', 'Jenkinsfile', 'Containerfile']);
+// Capitalised framework names (`Node.js`, `Socket.io`) look like files but are not.
+const FRAMEWORK_NAME = /^[A-Z][A-Za-z0-9]*\.(js|ts|io)$/;
+const SEGMENT = /^[\w@+~\-.[\]()$]+$/;
+const ID_OR_RANGE = /\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?/g;
+
+/** Paths declared in a task's text: backticked paths and bare path-shaped words. */
+export function extractDeclaredPaths(text: string): string[] {
+  const found: string[] = [];
+  const outsideCode = text.replace(/`([^`]*)`/g, (_, code: string) => {
+    const candidate = code.trim();
+    if (!/\s/.test(candidate) && looksLikePath(candidate, true)) found.push(candidate);
+    return ' ';
+  });
+  for (const word of outsideCode.split(/\s+/)) {
+    const candidate = trimPunctuation(word);
+    // A bare word starting with `/` is usually an HTTP route (`POST /rooms`), not a file.
+    if (candidate && !candidate.startsWith('/') && !FEATURE_DOCS.has(candidate) && looksLikePath(candidate, false)) {
+      found.push(candidate);
+    }
+  }
+  return found.map(normalizeDeclaredPath);
+}
+
+/** `Files: a.ts, \`b/\`` sub-bullets. Every listed entry counts, with or without an extension. */
+export function extractFilesBullet(bullet: string): string[] {
+  const m = /^\W*(?:files?|paths?)\W*?:\**\s*(.*)$/i.exec(bullet);
+  if (!m) return [];
+  return m[1]
+    .split(/[,;]|\s+and\s+/)
+    .map((entry) => trimPunctuation(entry.trim().replace(/^`|`$/g, '').trim()))
+    .map((entry) => entry.replace(/\s*\(.*\)$/, '').trim())
+    .filter((entry) => entry && !/\s/.test(entry))
+    .map(normalizeDeclaredPath);
+}
+
+/** `(depends on T012, T013)`, `Depends on: T006`, `T004-T010`: ids and ranges in order written. */
+export function extractDependencyRefs(text: string): string[] {
+  const refs: string[] = [];
+  for (const clause of text.matchAll(/\bdepends\s+on\b:?([^()\n]*(?:\([^)]*\))?[^()\n]*)/gi)) {
+    // Stop at the first word that is neither an id, a range, a separator nor "and".
+    const list = /^[\s:]*((?:\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?(?:\s*(?:,|;|&|\band\b)\s*|\s+)?)+)/i.exec(clause[1]);
+    if (list) refs.push(...(list[1].match(ID_OR_RANGE) ?? []).map((r) => r.replace(/\s+/g, '')));
+  }
+  return refs;
+}
+
+/**
+ * Turns refs into ids. A range `T004-T010` covers every known id numbered within it; its ends
+ * are kept even when unknown so validation can name them.
+ */
+export function expandDependencyRefs(refs: string[], knownIds: string[]): string[] {
+  const out: string[] = [];
+  for (const ref of refs) {
+    const range = /^(T\d+)[-–—](T\d+)$/.exec(ref);
+    if (!range) { out.push(ref); continue; }
+    const [lo, hi] = [num(range[1]), num(range[2])].sort((a, b) => a - b);
+    out.push(range[1], ...knownIds.filter((id) => num(id) > lo && num(id) < hi), range[2]);
+  }
+  return [...new Set(out)];
+}
+
+/** posix form without `./`; folders keep their trailing `/`. `..` and absolute paths are kept for validation. */
+export function normalizeDeclaredPath(raw: string): string {
+  const folder = raw.endsWith('/');
+  let p = posix.normalize(raw.replace(/\\/g, '/'));
+  if (p === './' || p === '.') return './';
+  p = p.replace(/^\.\//, '');
+  return folder && !p.endsWith('/') ? `${p}/` : p;
+}
+
+/** True when a declared path is absolute or climbs out of the workspace. */
+export function isUnsafePath(path: string): boolean {
+  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path === '..' || path.startsWith('../');
+}
+
+function looksLikePath(word: string, quoted: boolean): boolean {
+  if (!/[A-Za-z0-9]/.test(word) || word.includes('://') || /^T\d+$/.test(word)) return false;
+  const segments = word.replace(/\/$/, '').split('/');
+  if (!segments.every((s) => s === '' || SEGMENT.test(s))) return false;
+  const last = segments[segments.length - 1];
+  if (word.includes('/')) return word.endsWith('/') || hasExtension(last) || quoted;
+  if (KNOWN_FILES.has(word) || /^\.[\w-]+$/.test(word) && quoted) return true;
+  return hasExtension(word) && !FRAMEWORK_NAME.test(word);
+}
+
+function hasExtension(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot >= 0 && dot < name.length - 1 && EXTENSIONS.has(name.slice(dot + 1).toLowerCase());
+}
+
+function trimPunctuation(word: string): string {
+  return word.replace(/^[("'[]+/, '').replace(/[)"',;:!?]+$/, '').replace(/\.+$/, '');
+}
+
+function num(id: string): number {
+  return Number(id.slice(1));
+}
