@@ -15,7 +15,7 @@ export interface MarkResult {
 
 export class CheckpointError extends Error {}
 
-const LOCK_OPTIONS = {
+export const LOCK_OPTIONS = {
   // 50+ processes may queue for one tasks.md; each holds the lock for a few milliseconds.
   retries: { retries: 400, minTimeout: 5, maxTimeout: 100, factor: 1.3, randomize: true },
   stale: 15_000,
@@ -66,7 +66,7 @@ function markOnce(file: string, taskId: string, changedMeanwhile: () => boolean)
 }
 
 /** Temp file in the same folder, fsync, rename: readers see the old or the new file, never half of one. */
-function writeAtomically(file: string, data: Buffer, changedMeanwhile: () => boolean): boolean {
+export function writeAtomically(file: string, data: Buffer, changedMeanwhile: () => boolean): boolean {
   const mode = statSync(file).mode & 0o7777;
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   const fd = openSync(temp, 'w', mode);

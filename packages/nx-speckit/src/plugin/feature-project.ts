@@ -1,0 +1,179 @@
+/**
+ * One feature folder → one Nx project. Pure: the engine's analysis and the plugin options in,
+ * a project configuration out.
+ *
+ * Nx hashes every target's executor, options and outputs of a project into each task's cache
+ * key (not dependsOn, not metadata). So everything that changes when a box is ticked (checkbox
+ * state, which tasks remain, diagnostics) lives in dependsOn and metadata only: ticking T001
+ * never changes the cache key of T002.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { formatDiagnostic, isUnsafePath, remainingDependsOn, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
+import type { AgentOption } from '../agents/types';
+import type { NormalizedOptions } from './options';
+import { projectName } from './names';
+
+export const TASK_EXECUTOR = 'nx-speckit:task';
+
+/** Documents the prompt reads: a change to any of them changes every task's cache key. */
+export const PROMPT_INPUTS = [
+  '{projectRoot}/spec.md',
+  '{projectRoot}/plan.md',
+  '{projectRoot}/data-model.md',
+  '{projectRoot}/research.md',
+  '{projectRoot}/quickstart.md',
+  '{projectRoot}/contracts/**/*',
+  '{workspaceRoot}/.specify/memory/constitution.md',
+];
+
+export function buildFeatureProject(root: string, analysis: FeatureAnalysis, options: NormalizedOptions): ProjectConfiguration {
+  const name = projectName(root);
+  const base = options.targetName;
+  const { parsed, plan } = analysis;
+  const target = (suffix: string) => `${base}--${suffix}`;
+  const targets: Record<string, TargetConfiguration> = {};
+
+  if (!analysis.ok) return brokenFeatureProject(root, name, analysis, options);
+
+  const remaining = remainingDependsOn(parsed.tasks, plan);
+  const done = new Set(parsed.tasks.filter((t) => t.done).map((t) => t.id));
+  // Finished tasks stay targets but drop out of aggregates: re-running a finished feature costs nothing.
+  const open = (ids: string[]) => ids.filter((id) => !done.has(id)).map(target);
+
+  for (const task of parsed.tasks) {
+    const phase = parsed.phases[task.phase];
+    targets[target(task.id)] = {
+      executor: TASK_EXECUTOR,
+      options: taskOptions(task, root, options),
+      dependsOn: remaining[task.id].map((d) => target(d.id)),
+      inputs: [...PROMPT_INPUTS, { dependentTasksOutputFiles: '**/*', transitive: true }, { env: 'SPECKIT_AGENT' }],
+      outputs: task.files.filter((f) => !isUnsafePath(f)).map((f) => `{workspaceRoot}/${f.replace(/\/$/, '')}`),
+      cache: options.cache,
+      metadata: {
+        description: `${task.id}: ${task.description}`,
+        technologies: ['speckit'],
+        help: helpFor(root, task.id),
+        speckit: {
+          taskId: task.id,
+          checkbox: task.checkbox,
+          done: task.done,
+          line: task.line,
+          phase: phase.title,
+          phaseNumber: phase.number,
+          story: task.story,
+          priority: task.priority,
+          parallel: task.parallel,
+          labels: task.labels,
+          files: task.files,
+          dependsOn: plan.dependsOn[task.id],
+        },
+      } as TargetConfiguration['metadata'],
+    };
+  }
+
+  const aggregate = (ids: string[], description: string): TargetConfiguration => ({
+    executor: 'nx:noop',
+    dependsOn: open(ids),
+    metadata: { description, technologies: ['speckit'], help: helpFor(root) },
+  });
+  const all = parsed.tasks.map((t) => t.id);
+  targets[base] = aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(parsed.tasks, all)})`);
+  for (const phase of parsed.phases) {
+    targets[target(`phase${phase.number}`)] = aggregate(phase.taskIds, `Phase ${phase.number}: ${phase.title} (${countOpen(parsed.tasks, phase.taskIds)})`);
+  }
+  for (const [story, ids] of groupBy(parsed.tasks, (t) => t.story)) {
+    targets[target(story)] = aggregate(ids, `User story ${story.slice(2)}: its tasks and their prerequisites (${countOpen(parsed.tasks, ids)})`);
+  }
+  for (const [priority, ids] of groupBy(parsed.tasks, (t) => t.priority)) {
+    targets[target(priority)] = aggregate(ids, `Priority ${priority} tasks and their prerequisites (${countOpen(parsed.tasks, ids)})`);
+  }
+
+  return {
+    name,
+    root,
+    tags: ['speckit'],
+    targets,
+    metadata: {
+      technologies: ['speckit'],
+      targetGroups: targetGroups(parsed.phases, parsed.tasks, target, base),
+      speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids },
+    } as ProjectConfiguration['metadata'],
+  };
+}
+
+/** The task's own definition and settings: what Nx should hash for it (never its checkbox). */
+function taskOptions(task: Task, root: string, options: NormalizedOptions) {
+  const definition = createHash('sha256')
+    .update(JSON.stringify([task.id, task.text, task.files, task.dependsOn]))
+    .digest('hex')
+    .slice(0, 16);
+  return {
+    taskId: task.id,
+    definition,
+    agent: agentFor(task, root, options),
+    ...(options.verify ? { verify: options.verify } : {}),
+    ...(options.allowIncompleteChecklists ? { allowIncompleteChecklists: true } : {}),
+    ...(options.record ? { record: true } : {}),
+  };
+}
+
+export function agentFor(task: Task, root: string, options: NormalizedOptions): AgentOption {
+  const feature = posix.basename(root);
+  const rule = options.agentRules.find((r) =>
+    (!r.feature || (r.feature.endsWith('*') ? feature.startsWith(r.feature.slice(0, -1)) : feature === r.feature))
+    && (!r.story || r.story === task.story)
+    && (!r.text || new RegExp(r.text, 'i').test(task.text)));
+  return rule?.agent ?? options.agent;
+}
+
+/**
+ * A feature whose tasks.md cannot be planned still shows up (so the rest of the workspace loads),
+ * and every target fails fast with the engine's diagnostics.
+ */
+function brokenFeatureProject(root: string, name: string, analysis: FeatureAnalysis, options: NormalizedOptions): ProjectConfiguration {
+  const diagnostics = analysis.diagnostics.map(formatDiagnostic);
+  const failing = (taskId?: string): TargetConfiguration => ({
+    executor: TASK_EXECUTOR,
+    options: { taskId, validateOnly: true },
+    cache: false,
+    metadata: { description: `Cannot run: ${diagnostics.find((d) => d.includes('error:'))}`, technologies: ['speckit'], help: helpFor(root) },
+  });
+  const targets: Record<string, TargetConfiguration> = { [options.targetName]: failing() };
+  for (const task of analysis.parsed.tasks) targets[`${options.targetName}--${task.id}`] = failing(task.id);
+  return {
+    name, root, tags: ['speckit'], targets,
+    metadata: { technologies: ['speckit'], speckit: { diagnostics } } as ProjectConfiguration['metadata'],
+  };
+}
+
+function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => string, base: string): Record<string, string[]> {
+  const groups: Record<string, string[]> = {};
+  for (const phase of phases) {
+    groups[/^phase\b/i.test(phase.title) ? phase.title : `Phase ${phase.number}: ${phase.title}`] = [target(`phase${phase.number}`), ...phase.taskIds.map(target)];
+  }
+  const stories = [...new Set(tasks.map((t) => t.story).filter(Boolean))] as string[];
+  const priorities = [...new Set(tasks.map((t) => t.priority).filter(Boolean))] as string[];
+  groups['Feature'] = [base, ...stories.map(target), ...priorities.sort().map(target)];
+  return groups;
+}
+
+function helpFor(root: string, taskId?: string) {
+  return { command: `npx nx-speckit plan ${root}${taskId ? ` --task ${taskId}` : ''}`, example: {} };
+}
+
+function groupBy(tasks: Task[], key: (t: Task) => string | undefined): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const t of tasks) {
+    const k = key(t);
+    if (k) groups.set(k, [...(groups.get(k) ?? []), t.id]);
+  }
+  return groups;
+}
+
+function countOpen(tasks: Task[], ids: string[]): string {
+  const set = new Set(ids);
+  const left = tasks.filter((t) => set.has(t.id) && !t.done).length;
+  return `${ids.length - left}/${ids.length} done`;
+}
