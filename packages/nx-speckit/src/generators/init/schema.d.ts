@@ -1,0 +1,5 @@
+export interface InitGeneratorSchema {
+  agent?: 'claude' | 'codex' | 'gemini' | 'cursor' | 'copilot' | 'opencode' | 'replay';
+  targetName?: string;
+  skipFormat?: boolean;
+}

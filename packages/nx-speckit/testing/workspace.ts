@@ -1,0 +1,103 @@
+/**
+ * Real temporary Nx workspaces for end-to-end tests: the real `nx` binary, this repo's
+ * node_modules (so `nx-speckit` resolves to the built package), no daemon, no cloud.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../../..');
+const NX_BIN = join(REPO_ROOT, 'node_modules', 'nx', 'bin', 'nx.js');
+
+export interface Feature {
+  tasks: string;
+  spec?: string | null; // null: leave the file out
+  plan?: string | null;
+  extra?: Record<string, string>;
+}
+
+export interface WorkspaceOptions {
+  features?: Record<string, Feature>; // key: path of the feature folder, e.g. "specs/001-x"
+  pluginOptions?: Record<string, unknown>;
+  files?: Record<string, string>;
+  git?: boolean;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  output: string;
+}
+
+export class TempWorkspace {
+  readonly root: string;
+
+  constructor(options: WorkspaceOptions = {}) {
+    this.root = mkdtempSync(join(tmpdir(), 'nx-speckit-e2e-'));
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(this.root, 'node_modules'), 'dir');
+    this.write('package.json', JSON.stringify({ name: 'e2e-workspace', private: true }, null, 2));
+    this.write('nx.json', JSON.stringify({
+      analytics: false,
+      neverConnectToCloud: true,
+      plugins: [{ plugin: 'nx-speckit', options: options.pluginOptions ?? {} }],
+    }, null, 2));
+    this.write('.gitignore', 'node_modules\n.nx\n.speckit/runs\n.speckit/logs\n');
+    for (const [dir, feature] of Object.entries(options.features ?? {})) this.addFeature(dir, feature);
+    for (const [path, content] of Object.entries(options.files ?? {})) this.write(path, content);
+    if (options.git) {
+      this.git('init', '-q', '-b', 'main');
+      this.commitAll('initial');
+    }
+  }
+
+  addFeature(dir: string, feature: Feature) {
+    this.write(`${dir}/tasks.md`, feature.tasks);
+    if (feature.spec !== null) this.write(`${dir}/spec.md`, feature.spec ?? '# Feature Specification\n\nA small feature.\n');
+    if (feature.plan !== null) this.write(`${dir}/plan.md`, feature.plan ?? '# Implementation Plan\n\nKeep it simple.\n');
+    for (const [path, content] of Object.entries(feature.extra ?? {})) this.write(`${dir}/${path}`, content);
+  }
+
+  write(path: string, content: string | Buffer) {
+    const abs = join(this.root, path);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
+  }
+
+  read(path: string): string {
+    return readFileSync(join(this.root, path), 'utf8');
+  }
+
+  readJson<T = any>(path: string): T {
+    return JSON.parse(this.read(path));
+  }
+
+  /** Runs the real nx binary in this workspace. */
+  nx(args: string[], env: Record<string, string> = {}, timeoutMs = 240_000): RunResult {
+    return this.exec(process.execPath, [NX_BIN, ...args], env, timeoutMs);
+  }
+
+  git(...args: string[]): RunResult {
+    return this.exec('git', args, {});
+  }
+
+  commitAll(message: string) {
+    this.git('add', '-A');
+    this.git('-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-q', '--allow-empty', '-m', message);
+  }
+
+  exec(command: string, args: string[], env: Record<string, string>, timeoutMs = 240_000): RunResult {
+    const r: SpawnSyncReturns<string> = spawnSync(command, args, {
+      cwd: this.root,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...env },
+    });
+    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  }
+
+  cleanup() {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
