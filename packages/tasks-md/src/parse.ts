@@ -98,24 +98,47 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
 function readTaskItem(node: ListItem, body: string) {
   const first = node.children[0];
   if (!first || first.type !== 'paragraph') return undefined;
-  const text = collapse(slice(body, first));
-  const match = TASK_LINE.exec(text);
-  if (!match) return undefined;
   const checkboxIndex = findCheckbox(body, node.position!.start.offset!);
   if (checkboxIndex < 0) return undefined;
+  // The text after `[ ]`. Not simply the paragraph: mdast moves the paragraph's start past the
+  // checkbox only when plain text follows it, so `- [ ] **T001** …` would keep the `[ ]`.
+  const text = taskText(body, first, checkboxIndex);
+  const match = TASK_LINE.exec(text);
+  if (!match) return undefined;
   const subBullets: string[] = [];
   for (const child of node.children.slice(1)) {
     if (child.type !== 'list') continue;
     for (const sub of child.children) {
       const para = sub.children[0];
+      if (para?.type !== 'paragraph') continue;
       // A nested checkbox item with its own id is a task of its own, not a detail of this one.
-      if (para?.type === 'paragraph' && !(typeof sub.checked === 'boolean' && TASK_LINE.test(collapse(slice(body, para))))) {
-        subBullets.push(collapse(slice(body, para)));
+      if (typeof sub.checked === 'boolean' && isTaskItem(sub, body)) continue;
+      const bullet = collapse(slice(body, para));
+      subBullets.push(bullet);
+      // `- Files:` followed by a nested list: each nested item is one more entry of the bullet.
+      if (/:\**$/.test(bullet)) {
+        for (const list of sub.children.slice(1)) {
+          if (list.type !== 'list') continue;
+          for (const entry of list.children) {
+            if (entry.children[0]?.type === 'paragraph') subBullets.push(`${bullet} ${collapse(slice(body, entry.children[0]))}`);
+          }
+        }
       }
     }
   }
   const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
   return { id: match[2], tags, rest: match[3], subBullets, checkboxIndex };
+}
+
+function isTaskItem(node: ListItem, body: string): boolean {
+  const first = node.children[0];
+  const checkbox = findCheckbox(body, node.position!.start.offset!);
+  return first?.type === 'paragraph' && checkbox >= 0 && TASK_LINE.test(taskText(body, first, checkbox));
+}
+
+function taskText(body: string, first: Paragraph, checkboxIndex: number): string {
+  const start = Math.max(first.position!.start.offset!, checkboxIndex + 2);
+  return collapse(body.slice(start, first.position!.end.offset!));
 }
 
 /** Index of the checkbox character (` `, `x` or `X`) of a list item starting at `start`. */
@@ -165,7 +188,9 @@ function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: Head
 
 /**
  * The heading level that forms phases: the shallowest level holding tasks, skipping a lone
- * title heading (`# Tasks: Chat`) that merely wraps deeper phase headings.
+ * `#` title (`# Tasks: Chat`) that merely wraps deeper phase headings. Only `#` is a title: a lone
+ * `## Phase 3: User Story 1` over `### Tests for…` / `### Implementation for…` is one phase whose
+ * sub-headings split [P] runs (rule 4); making them phases would let tests and code run together.
  */
 function choosePhaseDepth(items: ItemInfo[]): number | undefined {
   const withTasks = new Map<HeadingInfo, number>();
@@ -173,7 +198,7 @@ function choosePhaseDepth(items: ItemInfo[]): number | undefined {
   const depths = [...new Set([...withTasks.keys()].map((h) => h.depth))].sort((a, b) => a - b);
   for (let i = 0; i < depths.length; i++) {
     const atDepth = [...withTasks.keys()].filter((h) => h.depth === depths[i]);
-    const isTitle = atDepth.length === 1 && withTasks.get(atDepth[0]) === items.length && i < depths.length - 1;
+    const isTitle = depths[i] === 1 && atDepth.length === 1 && withTasks.get(atDepth[0]) === items.length && i < depths.length - 1;
     if (!isTitle) return depths[i];
   }
   return undefined;
