@@ -18,16 +18,22 @@ const FRAMEWORK_NAME = /^[A-Z][A-Za-z0-9]*\.(js|ts|io)$/;
 const SEGMENT = /^[\w@+~\-.[\]()$]+$/;
 const ID_OR_RANGE = /\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?/g;
 
-/** Paths declared in a task's text: backticked paths and bare path-shaped words. */
+/** Paths declared in a task's text, in the order written: backticked paths and bare path-shaped words. */
 export function extractDeclaredPaths(text: string): string[] {
   const found: string[] = [];
-  const outsideCode = text.replace(/`([^`]*)`/g, (_, code: string) => {
-    const candidate = code.trim();
-    if (!/\s/.test(candidate) && looksLikePath(candidate, true)) found.push(candidate);
-    return ' ';
-  });
-  for (const word of outsideCode.split(/\s+/)) {
-    const candidate = trimPunctuation(word);
+  // Backticked spans become one token each so that both kinds come out in written order.
+  const spans: string[] = [];
+  const tokens = text.replace(/`([^`]*)`/g, (_, code: string) => ` \u0000${spans.push(code.trim()) - 1}\u0000 `);
+  for (const word of tokens.split(/\s+/)) {
+    const span = /^\u0000(\d+)\u0000$/.exec(word);
+    if (span) {
+      const candidate = spans[Number(span[1])].replace(/\\/g, '/');
+      // `/albums` in backticks is still an HTTP route; an absolute *file* has an extension or a trailing `/`.
+      const route = candidate.startsWith('/') && !candidate.endsWith('/') && !hasExtension(candidate.slice(candidate.lastIndexOf('/') + 1));
+      if (!/\s/.test(candidate) && !route && looksLikePath(candidate, true)) found.push(candidate);
+      continue;
+    }
+    const candidate = trimPunctuation(word.replace(/\u0000\d+\u0000/g, '')).replace(/\\/g, '/');
     // A bare word starting with `/` is usually an HTTP route (`POST /rooms`), not a file.
     if (candidate && !candidate.startsWith('/') && !FEATURE_DOCS.has(candidate) && looksLikePath(candidate, false)) {
       found.push(candidate);
@@ -42,9 +48,11 @@ export function extractFilesBullet(bullet: string): string[] {
   if (!m) return [];
   return m[1]
     .split(/[,;]|\s+and\s+/)
-    .map((entry) => trimPunctuation(entry.trim().replace(/^`|`$/g, '').trim()))
-    .map((entry) => entry.replace(/\s*\(.*\)$/, '').trim())
-    .filter((entry) => entry && !/\s/.test(entry))
+    // Drop notes first (`src/a.py (modify)`): trimming punctuation before would eat the `)` and
+    // leave `src/a.py (modify` behind, which has a space and would be thrown away.
+    .map((entry) => entry.replace(/\s*\([^)]*\)\s*$/, '').trim())
+    .map((entry) => trimPunctuation(entry.replace(/^`|`$/g, '').trim()))
+    .filter((entry) => entry && !/\s/.test(entry) && !/^(?:none|n\/a|tbd|-+)$/i.test(entry))
     .map(normalizeDeclaredPath);
 }
 
@@ -53,7 +61,8 @@ export function extractDependencyRefs(text: string): string[] {
   const refs: string[] = [];
   for (const clause of text.matchAll(/\bdepends\s+on\b:?([^()\n]*(?:\([^)]*\))?[^()\n]*)/gi)) {
     // Stop at the first word that is neither an id, a range, a separator nor "and".
-    const list = /^[\s:]*((?:\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?(?:\s*(?:,|;|&|\band\b)\s*|\s+)?)+)/i.exec(clause[1]);
+    // `**Depends on**: T001` leaves `**:` between the words and the list.
+    const list = /^[\s:*_]*((?:\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?(?:\s*(?:,|;|&|\band\b)\s*|\s+)?)+)/i.exec(clause[1]);
     if (list) refs.push(...(list[1].match(ID_OR_RANGE) ?? []).map((r) => r.replace(/\s+/g, '')));
   }
   return refs;
@@ -104,7 +113,8 @@ function hasExtension(name: string): boolean {
 }
 
 function trimPunctuation(word: string): string {
-  return word.replace(/^[("'[]+/, '').replace(/[)"',;:!?]+$/, '').replace(/\.+$/, '');
+  // One class for the tail: `(src/app.py).` must lose both the `.` and the `)`.
+  return word.replace(/^[("'[]+/, '').replace(/[)"',;:!?.]+$/, '');
 }
 
 function num(id: string): number {
