@@ -1,0 +1,57 @@
+/**
+ * Turning feature folders into projects on a cache miss. Many misses at once (a cold graph of a
+ * large workspace) are spread over worker threads: parsing markdown is CPU-bound.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { ProjectConfiguration } from '@nx/devkit';
+import type { NormalizedOptions } from './options';
+
+export type Inferred = ProjectConfiguration | Error;
+
+/** Below this many misses, thread start-up costs more than it saves (see tools/bench). */
+export const WORKER_THRESHOLD = 64;
+
+export function inferFeatureProject(workspaceRoot: string, root: string, options: NormalizedOptions): ProjectConfiguration {
+  // Loaded lazily: the engine pulls in remark, which graph construction needs only on a cache miss.
+  const { analyzeFeature, readFeature } = require('@nx-speckit/tasks-md') as typeof import('@nx-speckit/tasks-md');
+  const { buildFeatureProject } = require('./feature-project') as typeof import('./feature-project');
+  return buildFeatureProject(root, analyzeFeature(readFeature(workspaceRoot, root), { lanes: options.lanes }), options);
+}
+
+export async function inferProjects(workspaceRoot: string, roots: string[], options: NormalizedOptions): Promise<Map<string, Inferred>> {
+  const workers = workerCount(roots.length);
+  if (workers < 2) return new Map(roots.map((root) => [root, attempt(() => inferFeatureProject(workspaceRoot, root, options))]));
+
+  const { Tinypool } = require('tinypool') as typeof import('tinypool');
+  const pool = new Tinypool({ filename: join(__dirname, 'infer-worker.js'), minThreads: workers, maxThreads: workers });
+  try {
+    const size = Math.ceil(roots.length / (workers * 4)); // a few chunks per thread evens out uneven files
+    const chunks = Array.from({ length: Math.ceil(roots.length / size) }, (_, i) => roots.slice(i * size, (i + 1) * size));
+    const results = await Promise.all(chunks.map((chunk) => pool.run({ workspaceRoot, roots: chunk, options }) as Promise<WorkerResult[]>));
+    return new Map(results.flat().map((r) => [r.root, r.error !== undefined ? new Error(r.error) : r.project!]));
+  } finally {
+    await pool.destroy();
+  }
+}
+
+export interface WorkerResult {
+  root: string;
+  project?: ProjectConfiguration;
+  error?: string;
+}
+
+/** `SPECKIT_GRAPH_WORKERS=0` turns threads off, `=N` forces N; by default only large cold graphs use them. */
+function workerCount(misses: number): number {
+  const forced = process.env.SPECKIT_GRAPH_WORKERS;
+  if (forced !== undefined && forced !== '') return misses > 1 ? Math.max(0, Number(forced) || 0) : 0;
+  return misses >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+}
+
+function attempt(fn: () => ProjectConfiguration): Inferred {
+  try {
+    return fn();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
