@@ -104,19 +104,24 @@ function addPhaseEdges(tasks: Task[], phases: Phase[], index: Map<string, number
   }
 }
 
+/**
+ * Rule 4 over one view of a phase: all its tasks, or with lanes one `[USn]` label plus the
+ * unlabelled tasks. `frontier` covers the view so far: every task of the view seen yet is in it
+ * or an ancestor of one of its tasks, so the next task in listed order waits for the frontier.
+ */
 interface Lane {
-  last: number[];
+  frontier: number[];
   lastIsRun: boolean;
   section: number;
+  /** What the open `[P]` run waited for: later members of the run wait for the same. */
   runEntry: Reasoned;
 }
 
 /** Orders one phase's tasks (rule 4, per lane with rule 7) and returns the phase's exits (its sinks). */
 function orderWithinPhase(tasks: Task[], members: number[], entry: Reasoned, edges: EdgeSet, lanes: 'story' | 'none'): number[] {
-  const views = new Map<string, Lane>();
-  const fresh = (): Lane => ({ last: [], lastIsRun: false, section: -1, runEntry: entry });
-  views.set('', fresh());
+  const views = new Map<string, Lane>([['', { frontier: [], lastIsRun: false, section: -1, runEntry: entry }]]);
   const hasSuccessorInPhase = new Set<number>();
+  const names = (list: number[]) => list.map((i) => tasks[i].id).join(', ');
   const depend = (t: number, on: Reasoned) => {
     for (const d of on.deps) {
       edges.add(d, t, on.reason);
@@ -126,43 +131,61 @@ function orderWithinPhase(tasks: Task[], members: number[], entry: Reasoned, edg
 
   for (const t of members) {
     const task = tasks[t];
+    let deps: Reasoned;
+    let inViews: Lane[];
     if (lanes === 'story' && task.labels.includes('ALL')) {
-      const waitFor = [...new Set([...views.values()].flatMap((v) => v.last))];
-      depend(t, waitFor.length ? { deps: waitFor, reason: { rule: 'lane', cause: `[ALL] task ${task.id} waits for every earlier task of the phase` } } : entry);
-      for (const view of views.values()) Object.assign(view, { last: [t], lastIsRun: false, section: task.sectionIndex });
-      continue;
+      const waitFor = [...new Set([...views.values()].flatMap((v) => v.frontier))];
+      deps = waitFor.length ? { deps: waitFor, reason: { rule: 'lane', cause: `[ALL] task ${task.id} waits for every earlier task of the phase` } } : entry;
+      inViews = [...views.values()];
+    } else {
+      const key = lanes === 'story' ? task.story ?? '' : '';
+      // A lane seen for the first time has so far held only the unlabelled tasks.
+      if (!views.has(key)) views.set(key, cloneLane(views.get('')!));
+      deps = dependenciesInLane(task, views.get(key)!, entry, tasks, lanes === 'story' && key !== '');
+      // An unlabelled task is part of every lane; a labelled one only of its own.
+      inViews = lanes === 'story' && key === '' ? [...views.values()] : [views.get(key)!];
     }
-    const key = lanes === 'story' ? task.story ?? '' : '';
-    if (!views.has(key)) views.set(key, { ...views.get('')!, last: [...views.get('')!.last] });
-    const deps = dependenciesInLane(task, views.get(key)!, entry, tasks, lanes === 'story' && key !== '');
     depend(t, deps);
-    // An unlabelled task is part of every lane; a labelled one only of its own.
-    const affected = lanes === 'story' && key === '' ? [...views.values()] : [views.get(key)!];
-    for (const view of affected) advance(view, task, t, deps);
+    for (const view of inViews) advance(view, task, t, deps, names);
   }
   return members.filter((t) => !hasSuccessorInPhase.has(t));
 }
 
-function dependenciesInLane(task: Task, lane: Lane, entry: Reasoned, tasks: Task[], inStoryLane: boolean): Reasoned {
-  const name = (i: number) => tasks[i].id;
-  if (task.parallel && lane.lastIsRun && lane.section === task.sectionIndex) return lane.runEntry;
-  if (!lane.last.length) return entry;
-  const rule = inStoryLane ? 'lane' : lane.lastIsRun ? 'parallel-run' : 'sequence';
-  const cause = lane.lastIsRun
-    ? `waits for the [P] run ${lane.last.map(name).join(', ')}`
-    : `listed after ${name(lane.last[0])}${inStoryLane ? ` in lane ${task.story}` : ''}`;
-  return { deps: lane.last, reason: { rule, cause } };
+function cloneLane(lane: Lane): Lane {
+  return { ...lane, frontier: [...lane.frontier] };
 }
 
-function advance(lane: Lane, task: Task, t: number, deps: Reasoned) {
-  if (task.parallel && lane.lastIsRun && lane.section === task.sectionIndex) {
-    lane.last = [...lane.last, t];
-    return;
+function joinsRun(task: Task, lane: Lane): boolean {
+  return task.parallel && lane.lastIsRun && lane.section === task.sectionIndex;
+}
+
+function dependenciesInLane(task: Task, lane: Lane, entry: Reasoned, tasks: Task[], inStoryLane: boolean): Reasoned {
+  const names = (list: number[]) => list.map((i) => tasks[i].id).join(', ');
+  if (joinsRun(task, lane)) return lane.runEntry;
+  if (!lane.frontier.length) return entry;
+  const rule = inStoryLane ? 'lane' : lane.lastIsRun ? 'parallel-run' : 'sequence';
+  const cause = lane.lastIsRun
+    ? `waits for the [P] run ${names(lane.frontier)}`
+    : `listed after ${names(lane.frontier)}${inStoryLane ? ` in lane ${task.story}` : ''}`;
+  return { deps: lane.frontier, reason: { rule, cause } };
+}
+
+/**
+ * Adds task `t`, which waits for `deps`, to a view. Usually `deps` came from this view and cover
+ * its whole frontier. An unlabelled task added to a story lane did not wait for that lane's own
+ * tasks, though: those stay in the frontier beside it, or the lane's next task would skip them.
+ */
+function advance(lane: Lane, task: Task, t: number, deps: Reasoned, names: (list: number[]) => string) {
+  const covered = new Set(deps.deps);
+  const rest = lane.frontier.filter((f) => !covered.has(f));
+  if (!joinsRun(task, lane)) {
+    // The run's later members wait for what this view had before it (in a story lane that can
+    // be more than the unlabelled task's own `deps`).
+    if (task.parallel) lane.runEntry = rest.length ? { deps: lane.frontier, reason: { rule: 'lane', cause: `the [P] run of ${task.id} starts after ${names(lane.frontier)}` } } : deps;
+    lane.lastIsRun = task.parallel;
+    lane.section = task.sectionIndex;
   }
-  lane.last = [t];
-  lane.lastIsRun = task.parallel;
-  lane.section = task.sectionIndex;
-  if (task.parallel) lane.runEntry = deps;
+  lane.frontier = [...rest, t];
 }
 
 /** Rule 5: `(depends on …)`, `Depends on:` and ranges; unknown ids are errors. */
