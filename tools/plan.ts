@@ -1,0 +1,126 @@
+/**
+ * Prints how a feature's tasks.md will run: phases, waves, the critical path, each task's direct
+ * prerequisites with the rule behind each, and the diagnostics. Needs no build and no Nx.
+ *
+ *   npm run plan -- specs/001-photo-albums [--lanes story] [--durations times.json] [--json]
+ *
+ * Exit code 1 when the feature has errors (it would not run), 2 on bad usage.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { analyzeFeature, formatDiagnostic, readFeature, type FeatureAnalysis, type PlanOptions } from '../packages/tasks-md/src/index';
+
+const USAGE = 'usage: npm run plan -- <feature folder | tasks.md> [--lanes story|none] [--durations <file.json>] [--json]';
+
+interface Args { target: string; lanes: 'story' | 'none'; durations?: string; json: boolean }
+
+export function main(argv: string[], cwd = process.cwd(), out: (s: string) => void = (s) => process.stdout.write(s)): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out(`${USAGE}\n`);
+    return 0;
+  }
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const found = locateFeature(args.target, cwd);
+  if (typeof found === 'string') {
+    process.stderr.write(`${found}\n${USAGE}\n`);
+    return 2;
+  }
+  const options: PlanOptions = { lanes: args.lanes };
+  if (args.durations) options.durations = JSON.parse(readFileSync(resolve(cwd, args.durations), 'utf8')) as Record<string, number>;
+  const analysis = analyzeFeature(readFeature(found.root, found.dir), options);
+  out(args.json ? `${JSON.stringify(toJson(found.dir, args.lanes, analysis), null, 2)}\n` : report(found.dir, args, analysis));
+  return analysis.ok ? 0 : 1;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Partial<Args> & { json: boolean } = { json: false, lanes: 'none' };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => inline ?? argv[++i] ?? '';
+    if (flag === '--json') args.json = true;
+    else if (flag === '--lanes') {
+      const lanes = value();
+      if (lanes !== 'story' && lanes !== 'none') throw new Error(`--lanes must be "story" or "none", not "${lanes}"`);
+      args.lanes = lanes;
+    } else if (flag === '--durations') args.durations = value();
+    else if (flag.startsWith('-')) throw new Error(`unknown option ${flag}`);
+    else if (args.target) throw new Error(`one feature at a time (got ${args.target} and ${flag})`);
+    else args.target = argv[i];
+  }
+  if (!args.target) throw new Error('which feature? give its folder or its tasks.md');
+  return args as Args;
+}
+
+/**
+ * The workspace root and the feature folder as the diagnostics should name it: relative to the
+ * current folder when inside it (`specs/001-x/tasks.md:12`), else absolute.
+ */
+function locateFeature(target: string, cwd: string): { root: string; dir: string } | string {
+  const path = resolve(cwd, target);
+  if (!existsSync(path)) return `${target}: no such file or folder`;
+  let folder = path;
+  if (statSync(path).isFile()) {
+    if (basename(path) !== 'tasks.md') return `${target}: expected a feature folder or its tasks.md`;
+    folder = dirname(path);
+  }
+  const rel = relative(cwd, folder);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { root: '', dir: folder.split(sep).join('/') };
+  return { root: cwd, dir: rel.split(sep).join('/') };
+}
+
+function report(dir: string, args: Args, { parsed, plan, diagnostics }: FeatureAnalysis): string {
+  const lines: string[] = [];
+  const done = parsed.tasks.filter((t) => t.done).length;
+  lines.push(`Feature ${dir}: ${parsed.tasks.length} tasks (${done} done) in ${parsed.phases.length} phase${parsed.phases.length === 1 ? '' : 's'}${args.lanes === 'story' ? ', story lanes' : ''}`);
+
+  lines.push('', 'Phases');
+  for (const p of parsed.phases) {
+    const kind = [p.kind, p.story, p.priority].filter(Boolean).join(' ');
+    lines.push(`  phase${p.number} (${kind}) ${p.title}: ${p.taskIds.join(' ')}`);
+  }
+
+  if (plan.ok) {
+    lines.push('', `Waves (${plan.waves.length})`);
+    plan.waves.forEach((wave, i) => lines.push(`  ${i + 1}: ${wave.join(' ')}`));
+    lines.push('', `Critical path (${plan.criticalPath.length} tasks): ${plan.criticalPath.ids.join(' → ')}`);
+    if (args.durations) lines.push(`Critical path by duration (${plan.weightedCriticalPath.seconds}s): ${plan.weightedCriticalPath.ids.join(' → ')}`);
+  } else {
+    lines.push('', 'Waves: none, the dependency graph has errors (below)');
+  }
+
+  lines.push('', 'Tasks');
+  for (const t of parsed.tasks) {
+    lines.push(`  [${t.checkbox}] ${t.id} ${t.description}`);
+    const deps = plan.dependsOn[t.id] ?? [];
+    if (!deps.length) lines.push('        no prerequisites');
+    for (const d of deps) lines.push(`        after ${d.id}: ${d.reasons.map((r) => `${r.rule}: ${r.cause}`).join('; ')}`);
+  }
+
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  lines.push('', `Diagnostics (${errors} error${errors === 1 ? '' : 's'}, ${diagnostics.length - errors} warning${diagnostics.length - errors === 1 ? '' : 's'})`);
+  for (const d of diagnostics) lines.push(formatDiagnostic(d));
+  return `${lines.join('\n')}\n`;
+}
+
+function toJson(dir: string, lanes: string, { ok, parsed, plan, diagnostics }: FeatureAnalysis) {
+  return {
+    feature: dir,
+    ok,
+    lanes,
+    phases: parsed.phases,
+    tasks: parsed.tasks.map((t) => ({
+      id: t.id, done: t.done, line: t.line, phase: parsed.phases[t.phase].number, story: t.story, priority: t.priority,
+      parallel: t.parallel, labels: t.labels, description: t.description, files: t.files, dependsOn: plan.dependsOn[t.id] ?? [],
+    })),
+    waves: plan.waves,
+    criticalPath: plan.criticalPath,
+    weightedCriticalPath: plan.weightedCriticalPath,
+    diagnostics: diagnostics.map((d) => ({ ...d, text: formatDiagnostic(d) })),
+  };
+}
