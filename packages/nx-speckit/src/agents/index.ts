@@ -1,0 +1,26 @@
+// The agents layer: resolve the `agent` option, check the CLI is there, run it with the command protocol.
+// Plain Node: no Nx imports, so it is usable (and testable) on its own.
+export type {
+  PresetName,
+  AgentConfig,
+  AgentOption,
+  ResolvedAgent,
+  AgentRunContext,
+  AgentUsage,
+  AgentAttempt,
+  AgentRunResult,
+} from './types';
+export { resolveAgent, PRESET_NAMES, DEFAULT_TIMEOUT_SECONDS } from './presets';
+export { findExecutable, assertAgentAvailable } from './which';
+export { runAgent } from './run';
+export {
+  writeRecording,
+  snapshotFiles,
+  recordingDir,
+  recordingFile,
+  loadRecording,
+  applyRecording,
+  type Recording,
+  type RecordedFile,
+} from './replay';
+export * from './output';

@@ -1,0 +1,122 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { assertAgentAvailable, findExecutable, resolveAgent } from './index';
+
+const noEnv = {} as NodeJS.ProcessEnv;
+
+describe('resolveAgent', () => {
+  it('builds the exact claude command (never the root-refused skip-permissions flag)', () => {
+    expect(resolveAgent('claude', noEnv)).toEqual({
+      name: 'claude',
+      command: ['claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,MultiEdit,Glob,Grep,LS,Bash'],
+      promptVia: 'stdin',
+      env: {},
+      timeoutSeconds: 1800,
+      retries: 1,
+      install: 'npm install -g @anthropic-ai/claude-code',
+    });
+  });
+
+  it('places model and extra args before trailing markers', () => {
+    expect(resolveAgent({ preset: 'codex', model: 'o4', args: ['-c', 'x=1'] }, noEnv).command).toEqual([
+      'codex', 'exec', '--json', '--sandbox', 'workspace-write', '--skip-git-repo-check', '--model', 'o4', '-c', 'x=1', '-',
+    ]);
+    const gemini = resolveAgent({ preset: 'gemini', args: ['--debug'] }, noEnv);
+    expect(gemini.command).toEqual(['gemini', '--output-format', 'json', '--approval-mode', 'yolo', '--debug', '-p']);
+    expect(gemini.promptVia).toBe('arg');
+    expect(resolveAgent('cursor', noEnv).command).toEqual(['cursor-agent', '-p', '--force', '--output-format', 'json']);
+    expect(resolveAgent('copilot', noEnv).command).toEqual(['copilot', '--yolo', '-p']);
+    expect(resolveAgent('opencode', noEnv).command).toEqual(['opencode', 'run', '--format', 'json']);
+  });
+
+  it('lets command replace only the program of a preset', () => {
+    const a = resolveAgent({ preset: 'claude', command: ['npx', 'claude'], timeoutSeconds: 60, retries: 3, env: { A: 'b' } }, noEnv);
+    expect(a.command.slice(0, 4)).toEqual(['npx', 'claude', '-p', '--output-format']);
+    expect(a).toMatchObject({ name: 'claude', timeoutSeconds: 60, retries: 3, env: { A: 'b' } });
+    expect(a.install).toBeUndefined();
+  });
+
+  it('resolves plain commands and replay with no retries by default', () => {
+    expect(resolveAgent({ command: ['./agent.sh', '--fast'], args: ['--x'] }, noEnv)).toMatchObject({ name: 'command', command: ['./agent.sh', '--fast', '--x'], retries: 0 });
+    const replay = resolveAgent('replay', noEnv);
+    expect(replay).toMatchObject({ name: 'replay', retries: 0, promptVia: 'stdin' });
+    expect(replay.command[0]).toBe(process.execPath);
+    expect(replay.command[replay.command.length - 1]).toMatch(/replay-cli\.(ts|js)$/);
+  });
+
+  it('defaults to claude', () => {
+    expect(resolveAgent(undefined, noEnv).name).toBe('claude');
+    expect(resolveAgent({ timeoutSeconds: 5 }, noEnv)).toMatchObject({ name: 'claude', timeoutSeconds: 5 });
+  });
+
+  it('rejects unknown presets listing the valid ones', () => {
+    expect(() => resolveAgent('gpt' as never, noEnv)).toThrow(
+      "Unknown agent preset 'gpt' (from the agent option). Valid presets: claude, codex, gemini, cursor, copilot, opencode, replay, command.",
+    );
+    expect(() => resolveAgent({ preset: 'nope' as never }, noEnv)).toThrow(/Unknown agent preset 'nope'/);
+  });
+
+  it('rejects malformed configs', () => {
+    expect(() => resolveAgent({ preset: 'command' }, noEnv)).toThrow(/needs agent.command/);
+    expect(() => resolveAgent({ command: [] }, noEnv)).toThrow(/must not be empty/);
+    expect(() => resolveAgent({ command: 'claude -p' as never }, noEnv)).toThrow(/array of strings/);
+    expect(() => resolveAgent({ retries: -1 }, noEnv)).toThrow(/retries/);
+    expect(() => resolveAgent({ timeoutSeconds: 0 }, noEnv)).toThrow(/timeoutSeconds/);
+    expect(() => resolveAgent({ env: { A: 1 as never } }, noEnv)).toThrow(/env/);
+  });
+
+  it('SPECKIT_AGENT overrides the configured agent for one run', () => {
+    const configured = { preset: 'claude' as const, timeoutSeconds: 99, args: ['--max-turns', '3'] };
+    expect(resolveAgent(configured, { SPECKIT_AGENT: 'replay' })).toMatchObject({ name: 'replay', timeoutSeconds: 1800, retries: 0 });
+    expect(resolveAgent({ command: ['x'] }, { SPECKIT_AGENT: 'codex' }).command[0]).toBe('codex');
+    // Same preset: the configuration stays.
+    expect(resolveAgent(configured, { SPECKIT_AGENT: 'claude' })).toMatchObject({ name: 'claude', timeoutSeconds: 99 });
+    expect(() => resolveAgent(configured, { SPECKIT_AGENT: 'clod' })).toThrow(/Unknown agent preset 'clod' \(from SPECKIT_AGENT\)/);
+  });
+});
+
+describe('findExecutable / assertAgentAvailable', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speckit-which-'));
+    fs.mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.writeFileSync(path.join(dir, 'node_modules/.bin/local-agent'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'bin/path-agent'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'bin/not-executable'), '', { mode: 0o644 });
+    fs.mkdirSync(path.join(dir, 'bin/a-directory'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('looks in <cwd>/node_modules/.bin and PATH, only at executable files', () => {
+    const env = { PATH: path.join(dir, 'bin') };
+    expect(findExecutable('local-agent', dir, env)).toBe(path.join(dir, 'node_modules/.bin/local-agent'));
+    expect(findExecutable('path-agent', dir, env)).toBe(path.join(dir, 'bin/path-agent'));
+    expect(findExecutable('path-agent', dir, {})).toBeUndefined();
+    expect(findExecutable('not-executable', dir, env)).toBeUndefined();
+    expect(findExecutable('a-directory', dir, env)).toBeUndefined();
+    expect(findExecutable('./bin/path-agent', dir, {})).toBe(path.join(dir, 'bin/path-agent'));
+  });
+
+  it('throws one clear message with the install command', () => {
+    const saved = process.env.PATH;
+    process.env.PATH = path.join(dir, 'bin'); // nothing named gemini here
+    try {
+      expect(() => assertAgentAvailable(resolveAgent('gemini', noEnv), dir)).toThrow(
+        new Error("Agent 'gemini' needs the `gemini` CLI, which is not installed. Install it with: npm install -g @google/gemini-cli"),
+      );
+      expect(() => assertAgentAvailable(resolveAgent({ command: ['my-agent'] }, noEnv), dir)).toThrow(
+        new Error("Agent 'command' needs the `my-agent` CLI, which is not installed."),
+      );
+      expect(() => assertAgentAvailable(resolveAgent({ command: ['local-agent'] }, noEnv), dir)).not.toThrow();
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  it('finds the claude CLI installed in this repo', () => {
+    const root = path.resolve(__dirname, '../../../..');
+    expect(() => assertAgentAvailable(resolveAgent('claude', noEnv), root)).not.toThrow();
+  });
+});

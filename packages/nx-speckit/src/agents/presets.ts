@@ -1,0 +1,182 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  parseClaudeOutput,
+  parseCodexOutput,
+  parseCursorOutput,
+  parseGeminiOutput,
+  parseOpencodeOutput,
+  parsePlainOutput,
+  type OutputParser,
+} from './output';
+import type { AgentConfig, AgentOption, PresetName, ResolvedAgent } from './types';
+
+interface Preset {
+  /** The program, e.g. ['claude']; replaced by AgentConfig.command when given. */
+  program: () => string[];
+  flags: string[];
+  modelFlag?: string;
+  /** Arguments that must stay last, right before the prompt (e.g. gemini's `-p`) or as the stdin marker (codex's `-`). */
+  tail?: string[];
+  promptVia: 'stdin' | 'arg';
+  parser: OutputParser;
+  retries: number;
+  install?: string;
+}
+
+/** The replay script: compiled sibling in dist; from sources (Jest) run the .ts through swc-node. */
+function replayProgram(): string[] {
+  const js = path.join(__dirname, 'replay-cli.js');
+  if (fs.existsSync(js)) return [process.execPath, js];
+  return [process.execPath, '-r', require.resolve('@swc-node/register'), path.join(__dirname, 'replay-cli.ts')];
+}
+
+export const PRESETS: Record<PresetName, Preset> = {
+  claude: {
+    program: () => ['claude'],
+    // acceptEdits + an explicit tool list: bypassPermissions/--dangerously-skip-permissions is refused as root.
+    flags: ['-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,MultiEdit,Glob,Grep,LS,Bash'],
+    modelFlag: '--model',
+    promptVia: 'stdin',
+    parser: parseClaudeOutput,
+    retries: 1,
+    install: 'npm install -g @anthropic-ai/claude-code',
+  },
+  codex: {
+    program: () => ['codex'],
+    flags: ['exec', '--json', '--sandbox', 'workspace-write', '--skip-git-repo-check'],
+    modelFlag: '--model',
+    tail: ['-'], // read the prompt from stdin
+    promptVia: 'stdin',
+    parser: parseCodexOutput,
+    retries: 1,
+    install: 'npm install -g @openai/codex',
+  },
+  gemini: {
+    program: () => ['gemini'],
+    flags: ['--output-format', 'json', '--approval-mode', 'yolo'],
+    modelFlag: '--model',
+    // `-p` appends stdin to its value, so the prompt goes only here and stdin stays empty.
+    tail: ['-p'],
+    promptVia: 'arg',
+    parser: parseGeminiOutput,
+    retries: 1,
+    install: 'npm install -g @google/gemini-cli',
+  },
+  cursor: {
+    program: () => ['cursor-agent'],
+    flags: ['-p', '--force', '--output-format', 'json'],
+    modelFlag: '--model',
+    promptVia: 'arg',
+    parser: parseCursorOutput,
+    retries: 1,
+    install: 'curl https://cursor.com/install -fsS | bash (see https://cursor.com/cli)',
+  },
+  copilot: {
+    program: () => ['copilot'],
+    flags: ['--yolo'],
+    modelFlag: '--model',
+    tail: ['-p'],
+    promptVia: 'arg',
+    parser: parsePlainOutput,
+    retries: 1,
+    install: 'npm install -g @github/copilot',
+  },
+  opencode: {
+    program: () => ['opencode'],
+    flags: ['run', '--format', 'json'],
+    modelFlag: '--model',
+    promptVia: 'arg',
+    parser: parseOpencodeOutput,
+    retries: 1,
+    install: 'npm install -g opencode-ai',
+  },
+  replay: {
+    program: replayProgram,
+    flags: [],
+    promptVia: 'stdin',
+    parser: parsePlainOutput,
+    retries: 0,
+  },
+  command: {
+    program: () => [],
+    flags: [],
+    promptVia: 'stdin',
+    parser: parsePlainOutput,
+    retries: 0,
+  },
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+export const DEFAULT_TIMEOUT_SECONDS = 1800;
+
+/** The output parser of a resolved agent (by its name; custom commands judge by exit code). */
+export function parserFor(agent: ResolvedAgent): OutputParser {
+  return (PRESETS as Record<string, Preset>)[agent.name]?.parser ?? parsePlainOutput;
+}
+
+function presetByName(name: string, source: string): PresetName {
+  if (!(PRESET_NAMES as string[]).includes(name)) {
+    throw new Error(`Unknown agent preset '${name}' (from ${source}). Valid presets: ${PRESET_NAMES.join(', ')}.`);
+  }
+  return name as PresetName;
+}
+
+function stringArray(v: unknown, what: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`agent.${what} must be an array of strings`);
+  return v;
+}
+
+function validate(c: AgentConfig): void {
+  stringArray(c.command, 'command');
+  stringArray(c.args, 'args');
+  if (c.command && c.command.length === 0) throw new Error('agent.command must not be empty');
+  if (c.env !== undefined && (typeof c.env !== 'object' || c.env === null || Object.values(c.env).some((v) => typeof v !== 'string'))) {
+    throw new Error('agent.env must be an object of strings');
+  }
+  if (c.timeoutSeconds !== undefined && !(typeof c.timeoutSeconds === 'number' && c.timeoutSeconds > 0)) {
+    throw new Error('agent.timeoutSeconds must be a positive number');
+  }
+  if (c.retries !== undefined && !(Number.isInteger(c.retries) && c.retries >= 0)) {
+    throw new Error('agent.retries must be a non-negative integer');
+  }
+  if (c.model !== undefined && typeof c.model !== 'string') throw new Error('agent.model must be a string');
+}
+
+/**
+ * Normalises the `agent` option. `SPECKIT_AGENT` (a preset name) overrides it for one run: a different
+ * preset replaces the configured agent entirely (its command and flags belong to the other CLI).
+ * No option at all means the `claude` preset.
+ */
+export function resolveAgent(option: AgentOption | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedAgent {
+  if (option !== undefined && typeof option !== 'string' && (typeof option !== 'object' || option === null || Array.isArray(option))) {
+    throw new Error(`agent must be a preset name or an object, got ${JSON.stringify(option)}`);
+  }
+  let config: AgentConfig = typeof option === 'string' ? { preset: presetByName(option, 'the agent option') } : { ...(option ?? {}) };
+  if (config.preset !== undefined) presetByName(config.preset, 'agent.preset');
+  validate(config);
+
+  const override = env.SPECKIT_AGENT?.trim();
+  if (override) {
+    const name = presetByName(override, 'SPECKIT_AGENT');
+    const current = config.preset ?? (config.command ? 'command' : 'claude');
+    if (name !== current) config = { preset: name };
+  }
+
+  const name: PresetName = config.preset ?? (config.command ? 'command' : 'claude');
+  const preset = PRESETS[name];
+  if (name === 'command' && !config.command) throw new Error("agent preset 'command' needs agent.command ([exe, ...args])");
+  const program = config.command ?? preset.program();
+  const model = config.model && preset.modelFlag ? [preset.modelFlag, config.model] : [];
+  return {
+    name,
+    command: [...program, ...preset.flags, ...model, ...(config.args ?? []), ...(preset.tail ?? [])],
+    promptVia: preset.promptVia,
+    env: { ...(config.env ?? {}) },
+    timeoutSeconds: config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+    retries: config.retries ?? preset.retries,
+    ...(preset.install && !config.command ? { install: preset.install } : {}),
+  };
+}

@@ -1,0 +1,38 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolvedAgent } from './types';
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!fs.statSync(p).isFile()) return false;
+    fs.accessSync(p, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where `exe` would run from, without a shell: a path containing a separator is taken relative to cwd;
+ * a bare name is looked up in `<cwd>/node_modules/.bin` first (a project-pinned CLI wins, like npm scripts), then PATH.
+ */
+export function findExecutable(exe: string, cwd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!exe) return undefined;
+  const exts = process.platform === 'win32' ? ['', ...(env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : [''];
+  const first = (base: string) => exts.map((e) => base + e).find(isExecutableFile);
+  if (exe.includes('/') || exe.includes(path.sep)) return first(path.resolve(cwd, exe));
+  const dirs = [path.join(cwd, 'node_modules', '.bin'), ...(env.PATH ?? '').split(path.delimiter).filter(Boolean)];
+  for (const dir of dirs) {
+    const hit = first(path.resolve(cwd, dir, exe));
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** Throws one clear, actionable error when the agent's program is not installed. */
+export function assertAgentAvailable(agent: ResolvedAgent, cwd: string): void {
+  const exe = agent.command[0];
+  if (exe && findExecutable(exe, cwd)) return;
+  const how = agent.install ? ` Install it with: ${agent.install}` : '';
+  throw new Error(`Agent '${agent.name}' needs the \`${exe ?? '(no command)'}\` CLI, which is not installed.${how}`);
+}
