@@ -313,6 +313,18 @@ describe('rule 6: file conflicts', () => {
     expect(edges(p)).toEqual({ T001: [], T002: [], T003: ['T001', 'T002'], T004: ['T003'], T005: ['T003'] });
   });
 
+  test('a folder named without its trailing slash (`src/cli` in backticks) still contains its files', () => {
+    const p = plan(md('- [ ] T001 [P] Scaffold `src/cli`', '- [ ] T002 [P] Entry in src/cli/main.ts', '- [ ] T003 [P] Help in `src/cli/help.ts`', '- [ ] T004 [P] Wire `src/cli`'));
+    expect(edges(p)).toEqual({ T001: [], T002: ['T001'], T003: ['T001'], T004: ['T002', 'T003'] });
+    expect(p.diagnostics.map((d) => d.message)).toEqual([
+      'T002 and T001 both touch src/cli/main.ts (inside src/cli): T002 waits for T001 although marked [P]',
+      'T003 and T001 both touch src/cli/help.ts (inside src/cli): T003 waits for T001 although marked [P]',
+      'T004 and T001 both touch src/cli: T004 waits for T001 although marked [P]',
+      'T004 and T002 both touch src/cli/main.ts (inside src/cli): T004 waits for T002 although marked [P]',
+      'T004 and T003 both touch src/cli/help.ts (inside src/cli): T004 waits for T003 although marked [P]',
+    ]);
+  });
+
   test('tasks already in order get the file-conflict reason but no warning', () => {
     const p = plan(md('- [ ] T001 a in src/x.ts', '- [ ] T002 b in src/x.ts'));
     expect(rules(p)).toEqual({ 'T002<-T001': ['sequence', 'file-conflict'] });

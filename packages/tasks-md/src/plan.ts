@@ -214,14 +214,16 @@ function addFileConflictEdges(tasks: Task[], edges: EdgeSet, diagnostics: Diagno
   tasks.forEach((task, t) => {
     const earlier = new Map<number, string>();
     for (const path of task.files) {
-      const candidates = [path, ...ancestorFolders(path)];
+      // An enclosing folder may have been named without its `/` (`src/cli`), so look for both.
+      const candidates = [path, ...ancestorFolders(path).flatMap((a) => [a, a.slice(0, -1)])];
       for (const c of candidates) {
         const u = lastToucher.get(c);
         if (u !== undefined && u !== t) earlier.set(u, c === path ? path : `${path} (inside ${c})`);
       }
-      if (path.endsWith('/')) {
+      const folder = asFolder(path);
+      if (folder) {
         for (const [other, u] of lastToucher) {
-          if (other !== path && other.startsWith(path) && u !== t) earlier.set(u, `${other} (inside ${path})`);
+          if (other !== path && other.startsWith(folder) && u !== t) earlier.set(u, `${other} (inside ${path})`);
         }
       }
     }
@@ -230,7 +232,9 @@ function addFileConflictEdges(tasks: Task[], edges: EdgeSet, diagnostics: Diagno
   });
   if (!conflicts.length) return;
 
-  const reach = reachability(tasks.length, edges.successors());
+  // Warn when the other rules leave the pair unordered. Judge against those rules alone (a copy
+  // taken before any conflict edge), so the warnings do not depend on the order of the checks.
+  const reach = reachability(tasks.length, edges.successors().map((list) => [...list]));
   for (const [u, t, path] of conflicts) {
     if (!reach(u, t)) {
       const parallel = tasks[u].parallel || tasks[t].parallel ? ' although marked [P]' : '';
@@ -256,6 +260,16 @@ function reachability(n: number, succ: Adjacency) {
     }
     return seen[b] === 1;
   };
+}
+
+/**
+ * The folder a declared path may name: `src/` surely, and `src/cli` too, since a name without an
+ * extension can be a folder. A file and a folder of one name cannot both exist, so treating it
+ * as one only ever adds real conflicts.
+ */
+function asFolder(path: string): string | undefined {
+  if (path.endsWith('/')) return path;
+  return /\.[^/]*$/.test(path) ? undefined : `${path}/`;
 }
 
 function ancestorFolders(path: string): string[] {
