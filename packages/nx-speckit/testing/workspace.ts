@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
-const NX_BIN = join(REPO_ROOT, 'node_modules', 'nx', 'bin', 'nx.js');
+// Read from nx's package.json: the binary moved (nx 24 ships it as dist/bin/nx.js).
+const NX_PACKAGE = join(REPO_ROOT, 'node_modules', 'nx');
+const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'package.json'), 'utf8')).bin.nx);
 
 export interface Feature {
   tasks: string;
