@@ -7,9 +7,13 @@ import { lock } from 'proper-lockfile';
 import { LOCK_OPTIONS, writeAtomically } from './checkpoint';
 import { parseTasks } from './parse';
 
-/** tasks.md with every checkbox blanked: equal for two versions that differ only in marks. */
+/**
+ * tasks.md with every checkbox blanked: equal for two versions that differ only in marks.
+ * A BOM may precede the first line: without `\uFEFF?` a task there kept its mark, and another
+ * task's legitimate mark on it looked like an agent's edit.
+ */
 export function withoutMarks(text: string): string {
-  return text.replace(/^([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[)[xX](\])/gm, '$1 $2');
+  return text.replace(/^(\uFEFF?[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[)[xX](\])/gm, '$1 $2');
 }
 
 /**
