@@ -331,7 +331,7 @@ describe('metadata', () => {
     expect(t['implement--T009'].metadata).toEqual({
       description: 'T009: Album service in src/services/albums.ts',
       technologies: ['speckit'],
-      help: expect.objectContaining({ command: expect.any(String) }),
+      help: { command: 'npx nx run spec-001-albums:implement--T009 --help', example: {} },
       speckit: expect.objectContaining({
         taskId: 'T009', checkbox: ' ', done: false, line: 34, labels: [],
         phase: 'Phase 3: User Story 1 - Create albums (Priority: P1) 🎯 MVP', phaseNumber: 3,
@@ -352,6 +352,7 @@ describe('metadata', () => {
     ]);
     expect(speckit(t['implement--T014'])).toMatchObject({ priority: 'P3', parallel: true, phaseNumber: 5 });
     expect(speckit(t['implement--T014']).story).toBeUndefined();
+    expect(t['implement--US1'].metadata!.help).toEqual({ command: 'npx nx show project spec-001-albums', example: {} });
     for (const target of Object.values(t)) expect(target.metadata).toMatchObject({ technologies: ['speckit'], description: expect.any(String) });
   });
 
@@ -377,20 +378,44 @@ describe('metadata', () => {
 });
 
 describe('inputs and outputs', () => {
-  it('task inputs: the documents the prompt reads, dependencies\' outputs and SPECKIT_AGENT, never tasks.md', async () => {
-    const t = targets(await project(ALBUMS))['implement--T010'];
-    expect(t.inputs).toEqual([
-      '{projectRoot}/spec.md',
-      '{projectRoot}/plan.md',
-      '{projectRoot}/data-model.md',
-      '{projectRoot}/research.md',
-      '{projectRoot}/quickstart.md',
-      '{projectRoot}/contracts/**/*',
-      '{workspaceRoot}/.specify/memory/constitution.md',
-      { dependentTasksOutputFiles: '**/*', transitive: true },
-      { env: 'SPECKIT_AGENT' },
+  const DOCS = [
+    '{projectRoot}/spec.md',
+    '{projectRoot}/plan.md',
+    '{projectRoot}/data-model.md',
+    '{projectRoot}/research.md',
+    '{projectRoot}/quickstart.md',
+    '{projectRoot}/contracts/**/*',
+    '{workspaceRoot}/.specify/memory/constitution.md',
+  ];
+  const RUNTIME = [{ dependentTasksOutputFiles: '**/*', transitive: true }, { env: 'SPECKIT_AGENT' }];
+
+  it('task inputs: the documents the prompt reads, every prerequisite\'s files, dependency outputs and SPECKIT_AGENT; never tasks.md', async () => {
+    const t = targets(await project(ALBUMS));
+    expect(t['implement--T001'].inputs).toEqual([...DOCS, ...RUNTIME]);
+    expect(t['implement--T010'].inputs).toEqual([
+      ...DOCS,
+      // T001-T009 in the full plan: finished ones leave the task graph, their files stay in the key
+      '{workspaceRoot}/.eslintrc.json',
+      '{workspaceRoot}/.prettierrc.json',
+      '{workspaceRoot}/src/**/*',
+      '{workspaceRoot}/src/db/schema.sql',
+      '{workspaceRoot}/src/models/album.ts',
+      '{workspaceRoot}/src/models/base.ts',
+      '{workspaceRoot}/src/services/albums.ts',
+      '{workspaceRoot}/tests/contract/albums.test.ts',
+      '{workspaceRoot}/tests/integration/albums.test.ts',
+      ...RUNTIME,
     ]);
-    expect(JSON.stringify(t.inputs)).not.toMatch(/tasks\.md|"default"|\{projectRoot\}\/\*\*/);
+    // T011 runs beside User Story 1: none of its files are T011's inputs
+    expect(JSON.stringify(t['implement--T011'].inputs)).not.toMatch(/albums|album\.ts/);
+    for (const target of Object.values(t)) expect(JSON.stringify(target.inputs ?? [])).not.toMatch(/tasks\.md|"default"|\{projectRoot\}\/\*\*/);
+  });
+
+  it('the feature\'s own tasks.md is never an output or an input, even when a task names it', async () => {
+    const p = await project('- [ ] T001 Note the decision in specs/001-albums/tasks.md and specs/001-albums/notes.md\n- [ ] T002 B in b.ts\n');
+    expect(speckit(targets(p)['implement--T001']).files).toContain('specs/001-albums/tasks.md');
+    expect(targets(p)['implement--T001'].outputs).toEqual(['{workspaceRoot}/specs/001-albums/notes.md']);
+    expect(targets(p)['implement--T002'].inputs).toEqual([...DOCS, '{workspaceRoot}/specs/001-albums/notes.md', ...RUNTIME]);
   });
 
   it('task outputs are the declared paths, workspace-relative, folders without their slash', async () => {

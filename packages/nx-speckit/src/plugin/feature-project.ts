@@ -38,6 +38,8 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
   if (!analysis.ok) return brokenFeatureProject(root, name, analysis, options);
 
   const remaining = remainingDependsOn(parsed.tasks, plan);
+  const writes = (task: Task) => declaredOutputs(task, root);
+  const upstream = prerequisiteFiles(parsed.tasks, plan, writes);
   const done = new Set(parsed.tasks.filter((t) => t.done).map((t) => t.id));
   // Finished tasks stay targets but drop out of aggregates: re-running a finished feature costs nothing.
   const open = (ids: string[]) => ids.filter((id) => !done.has(id)).map(target);
@@ -48,13 +50,23 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
       executor: TASK_EXECUTOR,
       options: taskOptions(task, root, options),
       dependsOn: remaining[task.id].map((d) => target(d.id)),
-      inputs: [...PROMPT_INPUTS, { dependentTasksOutputFiles: '**/*', transitive: true }, { env: 'SPECKIT_AGENT' }],
-      outputs: task.files.filter((f) => !isUnsafePath(f)).map((f) => `{workspaceRoot}/${f.replace(/\/$/, '')}`),
+      inputs: [
+        ...PROMPT_INPUTS,
+        // Finished prerequisites are not in the task graph (they cost nothing), so
+        // dependentTasksOutputFiles alone would drop their files from the key once they are
+        // ticked: a hand edit of such a file would then hit a stale cache entry. So the files
+        // of every prerequisite in the full plan are inputs too; that list never changes with
+        // a checkbox. dependentTasksOutputFiles still sees what prerequisites write during the run.
+        ...upstream[task.id].map((f) => (f.endsWith('/') ? `{workspaceRoot}/${f}**/*` : `{workspaceRoot}/${f}`)),
+        { dependentTasksOutputFiles: '**/*', transitive: true },
+        { env: 'SPECKIT_AGENT' },
+      ],
+      outputs: writes(task).map((f) => `{workspaceRoot}/${f.replace(/\/$/, '')}`),
       cache: options.cache,
       metadata: {
         description: `${task.id}: ${task.description}`,
         technologies: ['speckit'],
-        help: helpFor(root, task.id),
+        help: helpFor(name, target(task.id)),
         speckit: {
           taskId: task.id,
           checkbox: task.checkbox,
@@ -76,7 +88,7 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
   const aggregate = (ids: string[], description: string): TargetConfiguration => ({
     executor: 'nx:noop',
     dependsOn: open(ids),
-    metadata: { description, technologies: ['speckit'], help: helpFor(root) },
+    metadata: { description, technologies: ['speckit'], help: helpFor(name) },
   });
   const all = parsed.tasks.map((t) => t.id);
   targets[base] = aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(parsed.tasks, all)})`);
@@ -138,7 +150,7 @@ function brokenFeatureProject(root: string, name: string, analysis: FeatureAnaly
     executor: TASK_EXECUTOR,
     options: { taskId, validateOnly: true },
     cache: false,
-    metadata: { description: `Cannot run: ${diagnostics.find((d) => d.includes('error:'))}`, technologies: ['speckit'], help: helpFor(root) },
+    metadata: { description: `Cannot run: ${diagnostics.find((d) => d.includes('error:'))}`, technologies: ['speckit'], help: helpFor(name) },
   });
   const targets: Record<string, TargetConfiguration> = { [options.targetName]: failing() };
   for (const task of analysis.parsed.tasks) targets[`${options.targetName}--${task.id}`] = failing(task.id);
@@ -159,8 +171,35 @@ function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => str
   return groups;
 }
 
-function helpFor(root: string, taskId?: string) {
-  return { command: `npx nx-speckit plan ${root}${taskId ? ` --task ${taskId}` : ''}`, example: {} };
+/** A command that exists: the task executor's options, or the feature's targets and plan. */
+function helpFor(project: string, taskTarget?: string) {
+  return { command: taskTarget ? `npx nx run ${project}:${taskTarget} --help` : `npx nx show project ${project}`, example: {} };
+}
+
+/**
+ * Paths a task writes, as Nx outputs: never outside the workspace, and never the feature's
+ * tasks.md, which only the checkpoint writes (restoring it from the cache would undo marks).
+ */
+function declaredOutputs(task: Task, root: string): string[] {
+  return task.files.filter((f) => !isUnsafePath(f) && f !== `${root}/tasks.md`);
+}
+
+/** Declared paths of every task each task transitively waits for in the full plan. */
+function prerequisiteFiles(tasks: Task[], plan: FeatureAnalysis['plan'], writes: (t: Task) => string[]): Record<string, string[]> {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const memo = new Map<string, Set<string>>();
+  const files = (id: string): Set<string> => {
+    let found = memo.get(id);
+    if (found) return found;
+    found = new Set();
+    memo.set(id, found);
+    for (const dep of plan.dependsOn[id] ?? []) {
+      for (const f of writes(byId.get(dep.id)!)) found.add(f);
+      for (const f of files(dep.id)) found.add(f);
+    }
+    return found;
+  };
+  return Object.fromEntries(tasks.map((t) => [t.id, [...files(t.id)].sort()]));
 }
 
 function groupBy(tasks: Task[], key: (t: Task) => string | undefined): Map<string, string[]> {
