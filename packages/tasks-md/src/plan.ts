@@ -141,7 +141,7 @@ function orderWithinPhase(tasks: Task[], members: number[], entry: Reasoned, edg
       const key = lanes === 'story' ? task.story ?? '' : '';
       // A lane seen for the first time has so far held only the unlabelled tasks.
       if (!views.has(key)) views.set(key, cloneLane(views.get('')!));
-      deps = dependenciesInLane(task, views.get(key)!, entry, tasks, lanes === 'story' && key !== '');
+      deps = dependenciesInLane(task, views.get(key)!, entry, names, lanes === 'story' && key !== '');
       // An unlabelled task is part of every lane; a labelled one only of its own.
       inViews = lanes === 'story' && key === '' ? [...views.values()] : [views.get(key)!];
     }
@@ -159,8 +159,7 @@ function joinsRun(task: Task, lane: Lane): boolean {
   return task.parallel && lane.lastIsRun && lane.section === task.sectionIndex;
 }
 
-function dependenciesInLane(task: Task, lane: Lane, entry: Reasoned, tasks: Task[], inStoryLane: boolean): Reasoned {
-  const names = (list: number[]) => list.map((i) => tasks[i].id).join(', ');
+function dependenciesInLane(task: Task, lane: Lane, entry: Reasoned, names: (list: number[]) => string, inStoryLane: boolean): Reasoned {
   if (joinsRun(task, lane)) return lane.runEntry;
   if (!lane.frontier.length) return entry;
   const rule = inStoryLane ? 'lane' : lane.lastIsRun ? 'parallel-run' : 'sequence';
