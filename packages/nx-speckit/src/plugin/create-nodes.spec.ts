@@ -546,6 +546,20 @@ describe('the inferred-project cache', () => {
     expect((await infer(files, {}, root))['specs/001-cached'].tags).toEqual(['speckit']);
   });
 
+  it('keeps only the current version of each feature it saw, and other features\' entries', async () => {
+    const roots = () => Object.values(readCache().entries).map((p) => p.root);
+    const files = feature('specs/001-versions', '- [ ] T001 A in a.ts\n- [ ] T002 B in b.ts\n');
+    const both = { ...files, ...feature('specs/002-other', '- [ ] T001 C in c.ts\n') };
+    const root = workspace(both);
+    expect(Object.keys(await infer(both, {}, root))).toEqual(['specs/001-versions', 'specs/002-other']);
+    for (const box of ['X', ' ', 'x']) {
+      write(root, 'specs/001-versions/tasks.md', `- [${box}] T001 A in a.ts\n- [ ] T002 B in b.ts\n`);
+      await infer(files, {}, root); // this call sees only 001-versions
+      expect(roots().filter((r) => r === 'specs/001-versions')).toHaveLength(1);
+    }
+    expect(roots()).toContain('specs/002-other');
+  });
+
   it('never hands one feature\'s project to another folder with identical files', async () => {
     const tasks = '- [ ] T001 A in a.ts\n';
     const projects = await infer({ ...feature('specs/010-one', tasks), ...feature('specs/011-two', tasks) });

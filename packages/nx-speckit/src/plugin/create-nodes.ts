@@ -15,7 +15,8 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
     const roots = files.map((f) => dirname(f).split('\\').join('/'));
     // Keyed by every file in the feature folder and the options, as Nx's own plugins do.
     const hashes = await calculateHashesForCreateNodes(roots, { ...options, plugin: PLUGIN_VERSION }, context);
-    const cache = new PluginCache<ProjectConfiguration>(join(workspaceDataDirectory, 'nx-speckit.hash'));
+    const cachePath = join(workspaceDataDirectory, 'nx-speckit.hash');
+    const cache = new PluginCache<ProjectConfiguration>(cachePath);
     const clashes = nameClashes(roots);
     const missing = roots.filter((root, i) => !cache.has(hashes[i]) && !clashes.has(root));
     const inferred = await inferProjects(context.workspaceRoot, missing, options);
@@ -41,13 +42,26 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
         context,
       );
     } finally {
-      cache.writeToDisk();
+      withoutStaleVersions(cache, cachePath, roots, hashes).writeToDisk();
     }
   },
 ];
 
 /** Nx 22-24 read `createNodesV2`; Nx 21+ also accept the same tuple as `createNodes`. */
 export const createNodes = createNodesV2;
+
+/**
+ * Every ticked box makes a new version of a feature; keeping the old ones would grow the file
+ * that every graph computation parses. Other roots' entries stay (another plugin entry with a
+ * different include may own them).
+ */
+function withoutStaleVersions(cache: PluginCache<ProjectConfiguration>, path: string, roots: string[], hashes: string[]) {
+  const ours = new Set(roots);
+  const current = new Set(hashes);
+  const { entries, accessOrder } = cache.toSerializable();
+  const keep = (key: string) => current.has(key) || !ours.has(entries[key]?.root ?? '');
+  return new PluginCache(path, Object.fromEntries(Object.entries(entries).filter(([key]) => keep(key))), accessOrder.filter(keep));
+}
 
 /** Feature folders whose project names collide: contract says report, never merge. */
 function nameClashes(roots: string[]): Map<string, string[]> {
