@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markDone } from './checkpoint';
@@ -12,12 +12,18 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const ORIGINAL = '## Core\r\n\r\n- [ ] T001 a\r\n- [ ] T002 b\r\n- [x] T003 c\r\n';
+const ORIGINAL = '## Core\r\n\r\n- [ ] T001 a in src/a.ts\r\n- [ ] T002 b\r\n- [x] T003 c\r\n';
+const read = () => readFileSync(file, 'utf8');
 
-describe('undoAgentEdits', () => {
+/** Writes ORIGINAL, returns the snapshot taken "before the agent ran". */
+function start(text = ORIGINAL): Buffer {
+  writeFileSync(file, text);
+  return readFileSync(file);
+}
+
+describe('undoAgentEdits: what is kept', () => {
   test('nothing changed, or only other tasks were marked meanwhile: nothing to undo, file kept', async () => {
-    writeFileSync(file, ORIGINAL);
-    const snapshot = readFileSync(file);
+    const snapshot = start();
     await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBeUndefined();
     await markDone(file, 'T002');
     const marked = readFileSync(file);
@@ -25,30 +31,103 @@ describe('undoAgentEdits', () => {
     expect(readFileSync(file).equals(marked)).toBe(true);
   });
 
-  test('an agent edit is undone, byte for byte, keeping the marks other tasks wrote meanwhile', async () => {
-    writeFileSync(file, ORIGINAL);
-    const snapshot = readFileSync(file);
+  test('a person\'s concurrent edits (note, rewording another task, a new task) and other tasks\' marks are all kept, byte for byte (regression: the snapshot used to be restored)', async () => {
+    const snapshot = start();
+    const edited = ORIGINAL
+      .replace('## Core\r\n', '## Core\r\n\r\n> Note: T002 needs the new API key.\r\n')
+      .replace('- [ ] T002 b', '- [ ] T002 b, reworded by a person')
+      .replace('- [x] T003 c\r\n', '- [x] T003 c\r\n- [ ] T004 new task added during the run\r\n');
+    writeFileSync(file, edited);
     await markDone(file, 'T002');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('T001 a', 'T001 a (done, trust me)'));
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('the agent edited tasks.md (only nx-speckit writes it); its edits were undone');
-    expect(readFileSync(file, 'utf8')).toBe(ORIGINAL.replace('[ ] T002', '[X] T002'));
+    await markDone(file, 'T004');
+    const expected = edited.replace('[ ] T002', '[X] T002').replace('[ ] T004', '[X] T004');
+    expect(read()).toBe(expected);
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBeUndefined();
+    expect(read()).toBe(expected);
   });
 
-  test('an agent ticking its own task is undone', async () => {
-    writeFileSync(file, ORIGINAL);
-    const snapshot = readFileSync(file);
-    writeFileSync(file, ORIGINAL.replace('[ ] T001', '[x] T001'));
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('the agent marked T001 itself; the mark was removed until verification passes');
-    expect(readFileSync(file, 'utf8')).toBe(ORIGINAL);
+  test('an editor converting the whole file to LF is kept; the task\'s own entry still matches', async () => {
+    const snapshot = start();
+    writeFileSync(file, ORIGINAL.replace(/\r\n/g, '\n'));
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBeUndefined();
+    expect(read()).toBe(ORIGINAL.replace(/\r\n/g, '\n'));
   });
 
   test('a BOM before a first-line task: another task\'s mark there is not taken for an agent edit (regression)', async () => {
-    const original = '\uFEFF- [ ] T001 a\n- [ ] T002 b\n';
-    writeFileSync(file, original);
-    const snapshot = readFileSync(file);
+    const snapshot = start('\uFEFF- [ ] T001 a\n- [ ] T002 b\n');
     await markDone(file, 'T001');
     await expect(undoAgentEdits(file, snapshot, 'T002')).resolves.toBeUndefined();
-    expect(readFileSync(file, 'utf8')).toBe('\uFEFF- [X] T001 a\n- [ ] T002 b\n');
+    expect(read()).toBe('\uFEFF- [X] T001 a\n- [ ] T002 b\n');
+  });
+});
+
+describe('undoAgentEdits: what is undone, and the task fails', () => {
+  test('the agent ticking its own task: exactly that box is cleared, a person\'s edit and another mark made meanwhile are kept', async () => {
+    const snapshot = start();
+    writeFileSync(file, ORIGINAL.replace('[ ] T001', '[x] T001').replace('- [x] T003 c', '- [x] T003 c (note)'));
+    await markDone(file, 'T002');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('the agent marked T001 itself; the mark was removed until verification passes');
+    expect(read()).toBe(ORIGINAL.replace('[ ] T002', '[X] T002').replace('- [x] T003 c', '- [x] T003 c (note)'));
+  });
+
+  test('a done task un-marked during the run is marked again with its own letter, other edits kept', async () => {
+    const snapshot = start('- [ ] T001 a\n- [X] T002 b\n- [x] T003 c\n- [ ] T004 d\n');
+    writeFileSync(file, '- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c, reworded\n- [ ] T004 d\nnote\n');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('T002, T003 were done but un-marked during the run (completed work stays marked); the mark was restored');
+    expect(read()).toBe('- [ ] T001 a\n- [X] T002 b\n- [x] T003 c, reworded\n- [ ] T004 d\nnote\n');
+  });
+
+  test('the task\'s own line reworded meanwhile: file kept as edited, the task fails', async () => {
+    const snapshot = start();
+    const edited = ORIGINAL.replace('T001 a in src/a.ts', 'T001 a in src/a.ts and also a migration');
+    writeFileSync(file, edited);
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe(
+      'tasks.md was edited during the run and T001\'s line now reads "T001 a in src/a.ts and also a migration" (was "T001 a in src/a.ts"); not marking T001 done: re-run it to implement the task as it now reads');
+    expect(read()).toBe(edited);
+  });
+
+  test('own line reworded and ticked by the agent: the box is cleared too', async () => {
+    const snapshot = start();
+    writeFileSync(file, ORIGINAL.replace('- [ ] T001 a in src/a.ts', '- [X] T001 a in src/a.ts (done, trust me)'));
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe(
+      'tasks.md was edited during the run and T001\'s line now reads "T001 a in src/a.ts (done, trust me)" (was "T001 a in src/a.ts"); not marking T001 done: re-run it to implement the task as it now reads');
+    expect(read()).toBe(ORIGINAL.replace('T001 a in src/a.ts', 'T001 a in src/a.ts (done, trust me)'));
+  });
+
+  test('own declared files changed through a Files: sub-bullet', async () => {
+    const snapshot = start('- [ ] T001 a\n  - Files: src/a.ts\n- [ ] T002 b\n');
+    writeFileSync(file, '- [ ] T001 a\n  - Files: src/a.ts, src/b.ts\n- [ ] T002 b\n');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was edited during the run and T001\'s declared files changed; not marking T001 done: re-run it to implement the task as it now reads');
+    expect(read()).toBe('- [ ] T001 a\n  - Files: src/a.ts, src/b.ts\n- [ ] T002 b\n');
+  });
+
+  test('own task removed or duplicated meanwhile', async () => {
+    const snapshot = start();
+    writeFileSync(file, ORIGINAL.replace('- [ ] T001 a in src/a.ts\r\n', ''));
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was edited during the run and T001 is no longer in it; not marking T001 done: re-run it to implement the task as it now reads');
+    writeFileSync(file, `${ORIGINAL}- [ ] T001 a in src/a.ts\r\n`);
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was edited during the run and T001 now appears more than once; not marking T001 done: re-run it to implement the task as it now reads');
+    expect(read()).toBe(`${ORIGINAL}- [ ] T001 a in src/a.ts\r\n`);
+  });
+});
+
+describe('undoAgentEdits: destructive changes restore the snapshot', () => {
+  test('tasks.md emptied: snapshot back, with the marks other tasks wrote meanwhile', async () => {
+    const snapshot = start();
+    await markDone(file, 'T002');
+    writeFileSync(file, '- [X] T002 b\n');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was damaged during the run (completed task T003 disappeared from it); it was restored from before the agent ran, keeping other tasks\' new marks');
+    expect(read()).toBe(ORIGINAL.replace('[ ] T002', '[X] T002'));
+  });
+
+  test('tasks.md no longer valid UTF-8, or deleted', async () => {
+    const snapshot = start();
+    writeFileSync(file, Buffer.concat([Buffer.from(ORIGINAL), Buffer.from([0xff, 0xfe, 0x00])]));
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was damaged during the run (it is no longer valid UTF-8); it was restored from before the agent ran, keeping other tasks\' new marks');
+    expect(read()).toBe(ORIGINAL);
+    unlinkSync(file);
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran');
+    expect(existsSync(file) && read()).toBe(ORIGINAL);
   });
 });
 

@@ -1,10 +1,21 @@
 /**
- * Agents must not edit tasks.md. When one does anyway, its edits are undone while the marks
- * that other tasks legitimately wrote meanwhile are kept.
+ * Agents must not edit tasks.md, but people may, during a run. After an agent ran, only the
+ * checkbox states the agent must not change are put back; every other change is kept:
+ * - this task's own box goes back to how it was before the agent ran (no false `[X]`: only a
+ *   verified run marks it);
+ * - a task that was done before the agent ran is done again if its box was cleared (completed work
+ *   stays marked);
+ * - a person's notes, rewordings, new tasks, and other tasks' concurrent checkpoints are kept byte
+ *   for byte: the fix flips single checkbox bytes of the current file, never rewrites it.
+ * The task fails (no `[X]`) when any of that was needed, or when this task's own line changed
+ * meanwhile (what the agent was asked to do is no longer what the file says).
+ * Only a destructive change (tasks.md deleted, no longer UTF-8, or tasks that were done gone from
+ * it) restores the pre-agent snapshot, still keeping the marks other tasks wrote meanwhile.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { lock } from 'proper-lockfile';
 import { LOCK_OPTIONS, writeAtomically } from './checkpoint';
+import type { ParsedTasks, Task } from './model';
 import { parseTasks } from './parse';
 
 /**
@@ -16,32 +27,86 @@ export function withoutMarks(text: string): string {
   return text.replace(/^(\uFEFF?[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[)[xX](\])/gm, '$1 $2');
 }
 
+const SPACE = 0x20;
+
 /**
- * Compares tasks.md with `snapshot` (taken before an agent ran). If anything other than other
- * tasks' checkboxes changed, or `taskId` was ticked by someone else, writes back the snapshot
- * plus the other tasks' new marks. Returns what the agent did, or undefined when nothing.
+ * Compares tasks.md with `snapshot` (taken before the agent for `taskId` ran) and undoes what the
+ * agent must not do (see the file comment). Returns why the task must not be marked done, or
+ * undefined when nothing stands in the way.
  */
 export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string): Promise<string | undefined> {
+  if (!existsSync(file)) {
+    writeFileSync(file, snapshot);
+    return 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran';
+  }
   const release = await lock(file, { ...LOCK_OPTIONS, lockfilePath: `${file}.lock` });
   try {
     const current = readFileSync(file);
     if (current.equals(snapshot)) return undefined;
     const before = parseTasks(snapshot.toString('utf8'));
-    const after = parseTasks(current.toString('utf8'));
-    const ownBefore = before.tasks.find((t) => t.id === taskId);
-    const ownAfter = after.tasks.find((t) => t.id === taskId);
-    const edited = withoutMarks(current.toString('utf8')) !== withoutMarks(snapshot.toString('utf8'));
-    const selfMarked = !!ownAfter?.done && !ownBefore?.done;
-    if (!edited && !selfMarked) return undefined;
+    const text = current.toString('utf8');
+    const after = parseTasks(text);
+    const afterById = new Map(after.tasks.map((t) => [t.id, t]));
 
-    const restored = Buffer.from(snapshot);
-    const doneNow = new Set(after.tasks.filter((t) => t.done && t.id !== taskId).map((t) => t.id));
-    for (const task of before.tasks) {
-      if (!task.done && doneNow.has(task.id)) restored[task.checkboxByte] = 0x58; // keep others' [X]
+    const lostDone = before.tasks.filter((t) => t.done && !afterById.has(t.id)).map((t) => t.id);
+    if (!Buffer.from(text, 'utf8').equals(current) || lostDone.length) {
+      restoreSnapshot(file, snapshot, before, after, taskId);
+      const why = lostDone.length ? `completed task${lostDone.length > 1 ? 's' : ''} ${list(lostDone)} disappeared from it` : 'it is no longer valid UTF-8';
+      return `tasks.md was damaged during the run (${why}); it was restored from before the agent ran, keeping other tasks' new marks`;
     }
-    writeAtomically(file, restored, () => false);
-    return edited ? 'the agent edited tasks.md (only nx-speckit writes it); its edits were undone' : `the agent marked ${taskId} itself; the mark was removed until verification passes`;
+
+    const flips = new Map<number, number>(); // byte offset in `current` → checkbox byte to put back
+    const problems: string[] = [];
+
+    const ownBefore = before.tasks.find((t) => t.id === taskId);
+    const ownAfter = afterById.get(taskId);
+    if (ownBefore && ownAfter && !ownBefore.done && ownAfter.done) flips.set(ownAfter.checkboxByte, SPACE);
+    const ownChange = ownLineChange(ownBefore, ownAfter, after, taskId);
+    if (ownChange) problems.push(`tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`);
+    else if (flips.size) problems.push(`the agent marked ${taskId} itself; the mark was removed until verification passes`);
+
+    const unmarked: string[] = [];
+    for (const t of before.tasks) {
+      const now = afterById.get(t.id);
+      if (t.id !== taskId && t.done && now && !now.done && current[now.checkboxByte] === SPACE) {
+        flips.set(now.checkboxByte, t.checkbox.charCodeAt(0));
+        unmarked.push(t.id);
+      }
+    }
+    if (unmarked.length) problems.push(`${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked during the run (completed work stays marked); the mark was restored`);
+
+    if (flips.size) {
+      const fixed = Buffer.from(current);
+      for (const [offset, byte] of flips) fixed[offset] = byte;
+      writeAtomically(file, fixed, () => false);
+    }
+    return problems.length ? problems.join('; ') : undefined;
   } finally {
     await release();
   }
+}
+
+/** What changed in the task's own entry (text, declared files, dependencies), or undefined. */
+function ownLineChange(before: Task | undefined, after: Task | undefined, parsed: ParsedTasks, taskId: string): string | undefined {
+  if (!before) return undefined; // not in the snapshot: runTask reports that itself
+  if (!after) return `${taskId} is no longer in it`;
+  if (parsed.diagnostics.some((d) => d.code === 'duplicate-id' && d.taskId === taskId)) return `${taskId} now appears more than once`;
+  if (before.text !== after.text) return `${taskId}'s line now reads "${after.text}" (was "${before.text}")`;
+  if (before.files.join('\0') !== after.files.join('\0')) return `${taskId}'s declared files changed`;
+  if (before.dependsOn.join('\0') !== after.dependsOn.join('\0')) return `${taskId}'s dependencies changed`;
+  return undefined;
+}
+
+/** The snapshot, with the marks other tasks gained meanwhile (never this task's own). */
+function restoreSnapshot(file: string, snapshot: Buffer, before: ParsedTasks, after: ParsedTasks, taskId: string) {
+  const restored = Buffer.from(snapshot);
+  const doneNow = new Set(after.tasks.filter((t) => t.done && t.id !== taskId).map((t) => t.id));
+  for (const task of before.tasks) {
+    if (!task.done && doneNow.has(task.id) && restored[task.checkboxByte] === SPACE) restored[task.checkboxByte] = 0x58;
+  }
+  writeAtomically(file, restored, () => false);
+}
+
+function list(ids: string[]): string {
+  return ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
 }
