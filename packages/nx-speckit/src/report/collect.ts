@@ -1,0 +1,241 @@
+/**
+ * Pure: Nx's task results + this run's task records + the features' plans → a RunReport.
+ * No file system, no Nx: the hook gathers the inputs.
+ */
+import type { ParsedTasks, Plan } from '@nx-speckit/tasks-md';
+import type { TaskRecord } from '../task-runner/run-task';
+import { packSlots } from './timeline';
+import {
+  STATUSES, type AgentTotals, type ReportFeature, type ReportTask, type ReportTaskStatus, type ReportUsage, type RunOutcome, type RunReport,
+} from './types';
+
+/** Nx's TaskStatus (nx/src/tasks-runner/tasks-runner.d.ts in Nx 24). */
+export type NxTaskStatus = 'success' | 'failure' | 'skipped' | 'stopped' | 'local-cache-kept-existing' | 'local-cache' | 'remote-cache';
+
+export const CACHE_STATUSES: ReadonlySet<string> = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
+
+/** One task target's result, as Nx reported it. */
+export interface NxTaskOutcome {
+  project: string;
+  taskId: string;
+  status: NxTaskStatus;
+  code: number;
+  /** Epoch ms (Nx's task.startTime / endTime). */
+  startTime?: number;
+  endTime?: number;
+  terminalOutput?: string;
+}
+
+export interface FeatureInput {
+  project: string;
+  dir: string;
+  /** Base target name (`implement`). */
+  targetName: string;
+  /** tasks.md as it is after the run (cache hits already ticked). */
+  parsed: ParsedTasks;
+  plan: Plan;
+  warnings?: string[];
+}
+
+export interface CollectInput {
+  /** Epoch ms of the whole run. */
+  startTime: number;
+  endTime: number;
+  command: string;
+  features: FeatureInput[];
+  results: NxTaskOutcome[];
+  /** Task records written during this run only. */
+  records: TaskRecord[];
+}
+
+const key = (project: string, id: string) => `${project}\0${id}`;
+
+export function collectReport(input: CollectInput): RunReport {
+  const results = new Map(input.results.map((r) => [key(r.project, r.taskId), r]));
+  const records = new Map(input.records.map((r) => [key(r.project, r.id), r]));
+  const tasks: ReportTask[] = [];
+  const features: ReportFeature[] = [];
+
+  for (const feature of input.features) {
+    const waveOf = new Map<string, number>();
+    feature.plan.waves.forEach((ids, i) => ids.forEach((id) => waveOf.set(id, i + 1)));
+    const own: ReportTask[] = feature.parsed.tasks.map((t) => {
+      const result = results.get(key(feature.project, t.id));
+      const record = records.get(key(feature.project, t.id));
+      const task: ReportTask = {
+        project: feature.project,
+        id: t.id,
+        status: 'not-run',
+        attempts: record?.attempts ?? 0,
+        inRun: !!result,
+        description: t.description,
+        phase: feature.parsed.phases[t.phase]?.number ?? t.phase + 1,
+        wave: waveOf.get(t.id) ?? 0,
+        dependsOn: (feature.plan.dependsOn[t.id] ?? []).map((d) => d.id),
+        target: `${feature.targetName}--${t.id}`,
+      };
+      if (result) {
+        task.nxStatus = result.status;
+        Object.assign(task, statusOf(result, record));
+        const start = result.startTime ?? (record ? Date.parse(record.startedAt) : undefined);
+        const end = result.endTime ?? (record ? Date.parse(record.endedAt) : undefined);
+        if (start !== undefined && end !== undefined && Number.isFinite(start) && Number.isFinite(end) && task.status !== 'blocked' && task.status !== 'not-run') {
+          task.startedAt = new Date(start).toISOString();
+          task.endedAt = new Date(end).toISOString();
+          task.durationMs = Math.max(0, end - start);
+        }
+        if (record?.agent && (task.status === 'done' || task.status === 'failed')) {
+          task.agent = record.agent;
+          if (record.usage) task.usage = pickUsage(record.usage);
+        }
+        if (record?.log) task.log = record.log;
+        if (record?.warnings?.length) task.warnings = record.warnings;
+      } else {
+        task.status = t.done ? 'already-done' : 'not-run';
+      }
+      return task;
+    });
+
+    // Nx leaves the tasks it skipped (a prerequisite failed) out of the hook's results, so an
+    // unfinished task downstream of a task that failed in this run counts as blocked by it.
+    const byId = new Map(own.map((t) => [t.id, t]));
+    for (const task of own) {
+      if (task.status !== 'blocked' && task.status !== 'not-run') continue;
+      const blockers = failedAncestors(task.id, byId);
+      if (task.status === 'blocked' || blockers.length) {
+        task.status = 'blocked';
+        task.blockedBy = blockers;
+        task.inRun = true;
+      }
+    }
+
+    const finished = own.filter((t) => t.status === 'done' || t.status === 'cached' || t.status === 'already-done').length;
+    features.push({
+      project: feature.project,
+      dir: feature.dir,
+      total: own.length,
+      finished,
+      phases: feature.parsed.phases.map((p) => ({
+        number: p.number,
+        title: p.title,
+        total: p.taskIds.length,
+        counts: countStatuses(p.taskIds.map((id) => byId.get(id)!).filter(Boolean)),
+      })),
+      warnings: feature.warnings ?? [],
+    });
+    tasks.push(...own);
+  }
+
+  const timed = tasks.filter((t) => t.durationMs !== undefined);
+  const slots = packSlots(timed.map((t) => ({ start: Date.parse(t.startedAt!), end: Date.parse(t.endedAt!) })));
+  timed.forEach((t, i) => { t.slot = slots[i]; });
+  const wallMs = Math.max(0, input.endTime - input.startTime);
+  const sequentialMs = timed.reduce((sum, t) => sum + t.durationMs!, 0);
+
+  const counts = countStatuses(tasks);
+  const { outcome, reason } = outcomeOf(counts, features);
+  return {
+    version: 1,
+    outcome,
+    reason,
+    startedAt: new Date(input.startTime).toISOString(),
+    endedAt: new Date(input.endTime).toISOString(),
+    command: input.command,
+    counts,
+    timing: { wallMs, sequentialMs, savedMs: Math.max(0, sequentialMs - wallMs), slots: timed.length ? Math.max(...slots) + 1 : 0 },
+    usage: sumUsage(tasks.map((t) => t.usage)),
+    agents: agentTotals(tasks),
+    features,
+    tasks,
+  };
+}
+
+function statusOf(result: NxTaskOutcome, record: TaskRecord | undefined): Partial<ReportTask> {
+  const failed = (): Partial<ReportTask> => ({ status: 'failed', error: record?.error ?? errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}` });
+  if (CACHE_STATUSES.has(result.status)) return result.code === 0 ? { status: 'cached' } : failed();
+  switch (result.status) {
+    case 'success':
+      if (!record) return { status: 'cached' }; // ran elsewhere (another machine): nothing local vouches but Nx
+      if (record.status === 'failed') return failed();
+      return { status: record.status };
+    case 'failure':
+      return failed();
+    case 'skipped':
+      return { status: 'blocked' };
+    default: // 'stopped': interrupted before it finished
+      return { status: 'not-run' };
+  }
+}
+
+/** The nearest failed tasks upstream of `id` (through blocked ones). */
+function failedAncestors(id: string, byId: Map<string, ReportTask>): string[] {
+  const found = new Set<string>();
+  const seen = new Set<string>([id]);
+  const stack = [...(byId.get(id)?.dependsOn ?? [])];
+  while (stack.length) {
+    const dep = stack.pop()!;
+    if (seen.has(dep)) continue;
+    seen.add(dep);
+    const task = byId.get(dep);
+    if (!task) continue;
+    if (task.status === 'failed') found.add(dep);
+    else if (task.status !== 'done' && task.status !== 'cached' && task.status !== 'already-done') stack.push(...task.dependsOn);
+  }
+  const order = [...byId.keys()];
+  return [...found].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
+/** The executor prints `[T012] ✗ reason`; else the last non-empty lines of the output. */
+export function errorFromOutput(output: string | undefined): string | undefined {
+  if (!output) return undefined;
+  const lines = output.replace(ANSI, '').split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim());
+  const marked = lines.filter((l) => /✗/.test(l));
+  const picked = marked.length ? marked.slice(-1) : lines.slice(-3);
+  const text = picked.join('\n').trim();
+  return text ? (text.length > 500 ? `${text.slice(0, 497)}...` : text) : undefined;
+}
+
+function countStatuses(tasks: ReportTask[]): Record<ReportTaskStatus, number> {
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ReportTaskStatus, number>;
+  for (const t of tasks) counts[t.status]++;
+  return counts;
+}
+
+function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFeature[]): { outcome: RunOutcome; reason: string } {
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+  if (counts.failed || counts.blocked) {
+    const blocked = counts.blocked
+      ? `${n(counts.blocked, 'task')} that depend${counts.blocked === 1 ? 's' : ''} on ${counts.failed === 1 ? 'it' : 'them'} did not run`
+      : 'nothing waiting on it was left unrun';
+    return { outcome: 'halted', reason: `${n(counts.failed, 'task')} failed; ${blocked}` };
+  }
+  const open = features.reduce((sum, f) => sum + f.total - f.finished, 0);
+  if (open === 0) return { outcome: 'complete', reason: `every task of the ${n(features.length, 'feature')} in the run is done` };
+  return { outcome: 'partial', reason: `nothing failed, but ${n(open, 'task')} of the features in the run ${open === 1 ? 'was' : 'were'} not part of this run` };
+}
+
+function pickUsage(u: ReportUsage): ReportUsage {
+  const out: ReportUsage = {};
+  for (const k of ['costUsd', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const) if (typeof u[k] === 'number') out[k] = u[k];
+  return out;
+}
+
+function sumUsage(usages: Array<ReportUsage | undefined>): ReportUsage {
+  const out: ReportUsage = {};
+  for (const u of usages) {
+    if (!u) continue;
+    for (const k of ['costUsd', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const) {
+      if (typeof u[k] === 'number') out[k] = (out[k] ?? 0) + u[k]!;
+    }
+  }
+  if (out.costUsd !== undefined) out.costUsd = Math.round(out.costUsd * 1e6) / 1e6;
+  return out;
+}
+
+function agentTotals(tasks: ReportTask[]): AgentTotals[] {
+  const byAgent = new Map<string, ReportTask[]>();
+  for (const t of tasks) if (t.agent) byAgent.set(t.agent, [...(byAgent.get(t.agent) ?? []), t]);
+  return [...byAgent].sort(([a], [b]) => a.localeCompare(b)).map(([agent, list]) => ({ agent, tasks: list.length, ...sumUsage(list.map((t) => t.usage)) }));
+}

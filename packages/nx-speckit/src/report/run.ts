@@ -1,0 +1,110 @@
+/**
+ * After a run (called by the postTasksExecution hook): tick cache hits and tasks finished
+ * elsewhere, gather Nx's results, this run's task records and the features' plans, then write
+ * the report files and return the summary to print.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { analyzeFeature, markDone, parseTasks, readFeature } from '@nx-speckit/tasks-md';
+import type { TaskRecord } from '../task-runner/run-task';
+import { CACHE_STATUSES, collectReport, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
+import { renderHtml } from './html';
+import { formatSummary } from './summary';
+import type { RunReport } from './types';
+import { writeReport } from './write';
+
+/** The parts of Nx's PostTasksExecutionContext used here (nx 24: TaskResults from nx/src/tasks-runner/life-cycle). */
+export interface RunContext {
+  workspaceRoot: string;
+  argv: string[];
+  startTime: number;
+  endTime: number;
+  taskResults: Record<string, {
+    task: { id: string; target: { project: string; target: string }; projectRoot?: string; startTime?: number; endTime?: number };
+    status: string;
+    code: number;
+    terminalOutput?: string;
+  }>;
+}
+
+export interface ReportRunOptions {
+  targetName: string;
+  lanes?: 'story' | 'none';
+}
+
+export interface ReportRunResult {
+  report: RunReport;
+  summary: string;
+  files: string[];
+}
+
+/** Undefined when the run held no task of a spec-kit feature (e.g. `nx build web`). */
+export async function reportRun(context: RunContext, options: ReportRunOptions): Promise<ReportRunResult | undefined> {
+  const root = context.workspaceRoot;
+  const prefix = `${options.targetName}--`;
+  const features = new Map<string, { dir: string; ids: Set<string>; warnings: string[] }>();
+  const candidates: Array<NxTaskOutcome & { target: string }> = [];
+
+  for (const result of Object.values(context.taskResults)) {
+    const { project, target } = result.task.target;
+    const dir = result.task.projectRoot;
+    if (dir === undefined || (target !== options.targetName && !target.startsWith(prefix))) continue;
+    if (!features.has(project)) {
+      const tasksFile = join(root, dir, 'tasks.md');
+      if (!existsSync(tasksFile)) continue;
+      const ids = new Set(parseTasks(readFileSync(tasksFile, 'utf8'), posix.join(dir, 'tasks.md')).tasks.map((t) => t.id));
+      features.set(project, { dir: dir.split('\\').join('/'), ids, warnings: [] });
+    }
+    const taskId = target.slice(prefix.length);
+    if (!target.startsWith(prefix) || !features.get(project)!.ids.has(taskId)) continue; // an aggregate target
+    candidates.push({
+      project, target, taskId, status: result.status as NxTaskStatus, code: result.code,
+      startTime: result.task.startTime, endTime: result.task.endTime, terminalOutput: result.terminalOutput,
+    });
+  }
+  if (!features.size) return undefined;
+
+  const records = candidates.map((c) => readRecord(root, c.project, c.taskId, context.startTime)).filter((r): r is TaskRecord => !!r);
+  const fresh = new Set(records.map((r) => `${r.project}:${r.id}`));
+
+  // Checkpoints for work the executor did not do here: cache hits, and successes with no local record.
+  for (const c of candidates) {
+    const cached = CACHE_STATUSES.has(c.status) && c.code === 0;
+    const elsewhere = c.status === 'success' && !fresh.has(`${c.project}:${c.taskId}`);
+    if (!cached && !elsewhere) continue;
+    const feature = features.get(c.project)!;
+    try {
+      await markDone(join(root, feature.dir, 'tasks.md'), c.taskId);
+    } catch (error) {
+      feature.warnings.push(`${c.taskId} (${c.status}) could not be marked [X]: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  const inputs: FeatureInput[] = [...features].sort(([a], [b]) => a.localeCompare(b)).map(([project, f]) => {
+    const analysis = analyzeFeature(readFeature(root, f.dir), { lanes: options.lanes });
+    return { project, dir: f.dir, targetName: options.targetName, parsed: analysis.parsed, plan: analysis.plan, warnings: f.warnings };
+  });
+  const report = collectReport({
+    startTime: context.startTime,
+    endTime: context.endTime,
+    command: ['nx', ...context.argv.slice(2)].join(' '),
+    features: inputs,
+    results: candidates,
+    records,
+  });
+  const html = renderHtml(report);
+  const paths = ['.speckit/reports/latest.json', '.speckit/reports/latest.html'];
+  const summary = formatSummary(report, { files: paths });
+  const files = writeReport(root, report, html, summary);
+  return { report, summary, files };
+}
+
+/** The executor's record of `id`, if it was written during this run. */
+function readRecord(root: string, project: string, id: string, runStart: number): TaskRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(join(root, '.speckit', 'runs', project, `${id}.json`), 'utf8')) as TaskRecord;
+    return Date.parse(record.startedAt) >= runStart ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}

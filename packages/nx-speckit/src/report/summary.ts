@@ -1,0 +1,96 @@
+/** The human summary printed at the end of a run: plain text, no colours, no cursor movement. */
+import type { ReportTask, ReportTaskStatus, ReportUsage, RunReport } from './types';
+
+const LABELS: Record<ReportTaskStatus, string> = {
+  done: 'done',
+  cached: 'cached',
+  'already-done': 'already done',
+  failed: 'failed',
+  blocked: 'blocked',
+  'not-run': 'not run',
+};
+const ORDER: ReportTaskStatus[] = ['done', 'cached', 'already-done', 'failed', 'blocked', 'not-run'];
+
+export interface SummaryOptions {
+  /** Workspace-relative paths of the written report files. */
+  files?: string[];
+}
+
+export function formatSummary(report: RunReport, options: SummaryOptions = {}): string {
+  const out: string[] = [];
+  out.push(`nx-speckit run: ${report.outcome.toUpperCase()} (${report.reason})`);
+
+  for (const feature of report.features) {
+    out.push('', `${feature.project} (${feature.dir}): ${feature.finished}/${feature.total} tasks done`);
+    const width = Math.max(...feature.phases.map((p) => phaseName(p.number, p.title).length), 0);
+    for (const phase of feature.phases) {
+      out.push(`  ${phaseName(phase.number, phase.title).padEnd(width)}  ${countsText(phase.counts)}`);
+    }
+    for (const w of feature.warnings) out.push(`  warning: ${w}`);
+  }
+
+  const failed = report.tasks.filter((t) => t.status === 'failed');
+  if (failed.length) {
+    out.push('', 'Failed:');
+    for (const t of failed) {
+      const blocked = report.tasks.filter((b) => b.project === t.project && b.blockedBy?.includes(t.id));
+      out.push(`  ${t.project} ${t.id} ${t.description}`);
+      out.push(...indent(`cause: ${t.error ?? 'unknown'}`, '    ', '           '));
+      if (t.log) out.push(`    log:   ${t.log}`);
+      out.push(`    next:  ${t.log ? 'read the log, fix' : 'fix'} the cause, then run: npx nx run ${t.project}:${t.target}`);
+      if (blocked.length) {
+        out.push(`           then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${t.project}:${baseTarget(t)}`);
+      }
+    }
+  }
+
+  const blocked = report.tasks.filter((t) => t.status === 'blocked');
+  if (blocked.length) {
+    out.push('', 'Blocked (not run because a prerequisite failed):');
+    for (const t of blocked) {
+      out.push(`  ${t.project} ${t.id} ${t.description}  <- blocked by ${t.blockedBy?.length ? t.blockedBy.join(', ') : 'a failed prerequisite'}`);
+    }
+  }
+
+  const { wallMs, sequentialMs, savedMs } = report.timing;
+  out.push('', `Time: wall ${duration(wallMs)}, sequential ${duration(sequentialMs)} (sum of task durations), parallelism saved ${duration(savedMs)}`);
+  out.push(`Cost: ${usageText(report.usage) || 'not reported by the agents'}`);
+  for (const a of report.agents) {
+    out.push(`  ${a.agent}: ${a.tasks} task${a.tasks === 1 ? '' : 's'}${usageText(a) ? `, ${usageText(a)}` : ''}`);
+  }
+  if (options.files?.length) out.push(`Report: ${options.files.join(', ')}`);
+  return `${out.join('\n')}\n`;
+}
+
+function phaseName(number: number, title: string): string {
+  return /^phase\s*\d/i.test(title) ? title : `Phase ${number}: ${title}`;
+}
+
+export function countsText(counts: Record<ReportTaskStatus, number>): string {
+  const parts = ORDER.filter((s) => counts[s]).map((s) => `${counts[s]} ${LABELS[s]}`);
+  return parts.length ? parts.join(', ') : 'no tasks';
+}
+
+function baseTarget(t: ReportTask): string {
+  return t.target.slice(0, t.target.length - t.id.length - 2);
+}
+
+function indent(text: string, first: string, rest: string): string[] {
+  return text.split('\n').map((line, i) => `${i ? rest : first}${line}`);
+}
+
+export function duration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function usageText(u: ReportUsage): string {
+  const parts: string[] = [];
+  if (u.costUsd !== undefined) parts.push(`$${u.costUsd.toFixed(4)}`);
+  if (u.inputTokens !== undefined || u.outputTokens !== undefined) {
+    parts.push(`${(u.inputTokens ?? 0).toLocaleString('en-US')} in / ${(u.outputTokens ?? 0).toLocaleString('en-US')} out tokens`);
+  }
+  return parts.join(', ');
+}

@@ -1,0 +1,104 @@
+/** The run report: what `.speckit/reports/latest.json` holds (contract "Run report", plus more). */
+
+export type RunOutcome = 'complete' | 'partial' | 'halted';
+
+/**
+ * - `done`: the agent ran in this run, verification passed, the box was ticked.
+ * - `cached`: Nx restored the result from a cache, or the task ran on another machine; the box
+ *   was ticked by the report hook.
+ * - `already-done`: the box was `[X]` before the task would have run.
+ * - `failed`: the task ran and failed (`error` says why).
+ * - `blocked`: in the run, but not run because a prerequisite failed (`blockedBy`).
+ * - `not-run`: a task of a feature in the run that this run did not include (or Nx stopped it).
+ */
+export type ReportTaskStatus = 'done' | 'cached' | 'already-done' | 'failed' | 'blocked' | 'not-run';
+
+export const STATUSES: ReportTaskStatus[] = ['done', 'cached', 'already-done', 'failed', 'blocked', 'not-run'];
+
+export interface ReportUsage {
+  costUsd?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  cachedInputTokens?: number;
+}
+
+export interface ReportTask {
+  project: string;
+  id: string;
+  status: ReportTaskStatus;
+  attempts: number;
+  /** ISO times; absent for tasks that did not run. */
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  /** Whether the task was part of this run's task graph. */
+  inRun: boolean;
+  /** Nx's own status for the task, when it was in the run. */
+  nxStatus?: string;
+  description: string;
+  /** 1-based phase number (`implement--phase2`). */
+  phase: number;
+  /** 1-based wave: the earliest step the task could run at with unlimited parallelism. */
+  wave: number;
+  /** Direct prerequisites (the plan's reduced edges). */
+  dependsOn: string[];
+  /** The Nx target that runs the task, e.g. `implement--T012`. */
+  target: string;
+  agent?: string;
+  usage?: ReportUsage;
+  error?: string;
+  /** For blocked tasks: the failed tasks that stopped it. */
+  blockedBy?: string[];
+  log?: string;
+  warnings?: string[];
+  /** Gantt lane: tasks that overlap in time get different slots (0-based). */
+  slot?: number;
+}
+
+export interface PhaseCounts {
+  number: number;
+  title: string;
+  total: number;
+  counts: Record<ReportTaskStatus, number>;
+}
+
+export interface ReportFeature {
+  project: string;
+  dir: string;
+  total: number;
+  /** Tasks whose box is ticked after the run (done + cached + already-done). */
+  finished: number;
+  phases: PhaseCounts[];
+  /** Problems found while writing checkpoints for cached tasks. */
+  warnings: string[];
+}
+
+export interface AgentTotals extends ReportUsage {
+  agent: string;
+  tasks: number;
+}
+
+export interface RunReport {
+  version: 1;
+  outcome: RunOutcome;
+  /** One sentence on why the outcome is what it is. */
+  reason: string;
+  startedAt: string;
+  endedAt: string;
+  command: string;
+  counts: Record<ReportTaskStatus, number>;
+  timing: {
+    /** The whole Nx run, from its start to its end. */
+    wallMs: number;
+    /** Sum of the durations of the tasks that ran: the run's length one task at a time. */
+    sequentialMs: number;
+    /** sequentialMs - wallMs, never below 0. */
+    savedMs: number;
+    /** Most tasks that ran at the same moment. */
+    slots: number;
+  };
+  usage: ReportUsage;
+  agents: AgentTotals[];
+  features: ReportFeature[];
+  tasks: ReportTask[];
+}
