@@ -1,0 +1,85 @@
+import { parseTasks, planTasks } from '@nx-speckit/tasks-md';
+import { collectReport, type NxTaskOutcome } from './collect';
+import { renderHtml, STATUS_COLOURS } from './html';
+
+const TASKS = `## Phase 1: Setup
+- [ ] T001 Create <script>alert(1)</script> in src/a.ts
+- [ ] T002 [P] B in src/b.ts
+- [ ] T003 [P] C in src/c.ts
+## Phase 2: Core
+- [ ] T004 D in src/d.ts
+- [ ] T005 E in src/e.ts
+`;
+const T0 = Date.parse('2026-01-01T10:00:00.000Z');
+const parsed = parseTasks(TASKS, 'specs/001-x/tasks.md');
+const r = (taskId: string, status: NxTaskOutcome['status'], from: number, to: number): NxTaskOutcome =>
+  ({ project: 'spec-001-x', taskId, status, code: status === 'failure' ? 1 : 0, startTime: T0 + from, endTime: T0 + to });
+const report = collectReport({
+  startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement',
+  features: [{ project: 'spec-001-x', dir: 'specs/001-x', targetName: 'implement', parsed, plan: planTasks(parsed) }],
+  results: [r('T001', 'success', 0, 2000), r('T002', 'local-cache', 2000, 2100), r('T003', 'success', 2000, 5000), r('T004', 'failure', 5000, 10_000)],
+  records: [{ project: 'spec-001-x', id: 'T004', status: 'failed', attempts: 1, startedAt: new Date(T0 + 5000).toISOString(), endedAt: new Date(T0 + 10_000).toISOString(), error: 'bad & <worse>' }],
+});
+const html = renderHtml(report);
+const all = (re: RegExp) => [...html.matchAll(re)];
+
+describe('renderHtml', () => {
+  it('a Gantt bar per task that ran: x from its start, width from its duration, lane = slot, colour = outcome, id as label', () => {
+    // plot: x = 70 + (t - start) / 10 s * 900; rows 28 px from y = 24
+    expect(all(/<g class="bar" data-task="spec-001-x:(T\d+)" data-status="([\w-]+)"><title>[^<]*<\/title><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)" height="22" rx="3" fill="(#\w+)"\/><text [^>]*>(T\d+)<\/text><\/g>/g)
+      .map((m) => m.slice(1))).toEqual([
+      ['T001', 'cached', '70.0', '24', '180.0', STATUS_COLOURS.cached, 'T001'], // success without a record of this run: ran elsewhere
+      ['T002', 'cached', '250.0', '24', '9.0', STATUS_COLOURS.cached, 'T002'],
+      ['T003', 'cached', '250.0', '52', '270.0', STATUS_COLOURS.cached, 'T003'],
+      ['T004', 'failed', '520.0', '24', '450.0', '#c62828', 'T004'],
+    ]);
+    expect(html).toContain('<svg id="timeline" width="1030" height="86"');
+    expect(all(/>slot (\d)</g).map((m) => m[1])).toEqual(['1', '2']);
+    expect(all(/<span data-status="([\w-]+)"><i style="background:(#\w+)"><\/i>/g).map((m) => `${m[1]}=${m[2]}`)).toEqual(
+      Object.entries(STATUS_COLOURS).map(([s, c]) => `${s}=${c}`));
+  });
+
+  it('each feature\'s task graph: a node per task in its wave column, an edge per dependsOn', () => {
+    expect(all(/<g class="node" data-task="(T\d+)" data-status="([\w-]+)" data-phase="(\d)"><title>[^<]*<\/title><rect x="(\d+)" y="(\d+)"[^>]* fill="(#\w+)"/g).map((m) => m.slice(1))).toEqual([
+      ['T001', 'cached', '1', '20', '26', STATUS_COLOURS.cached],
+      ['T002', 'cached', '1', '150', '26', STATUS_COLOURS.cached],
+      ['T003', 'cached', '1', '150', '76', STATUS_COLOURS.cached],
+      ['T004', 'failed', '2', '280', '26', STATUS_COLOURS.failed],
+      ['T005', 'blocked', '2', '410', '26', STATUS_COLOURS.blocked],
+    ]);
+    expect(all(/<path class="edge" data-from="(T\d+)" data-to="(T\d+)"/g).map((m) => `${m[1]}->${m[2]}`)).toEqual(['T001->T002', 'T001->T003', 'T002->T004', 'T003->T004', 'T004->T005']);
+    expect(all(/>wave (\d)</g).map((m) => m[1])).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('summary numbers, failures and blocked tasks; everything escaped; nothing external', () => {
+    expect(html).toContain('<span class="outcome outcome-halted" id="outcome">halted</span>');
+    expect(html).toContain('<dd data-key="tasks">3 cached, 1 failed, 1 blocked</dd>');
+    expect(html).toContain('<dd data-key="wall">10.0s</dd>');
+    expect(html).toContain('<dd data-key="sequential">10.1s (sum of task durations)</dd>');
+    expect(html).toContain('<dd data-key="saved">0.1s</dd>');
+    expect(html).toContain('<dd data-key="cost">not reported by the agents</dd>');
+    expect(html).toContain('<pre>bad &amp; &lt;worse&gt;</pre>');
+    expect(html).toMatch(/<tr class="blocked" data-task="spec-001-x:T005">.*<td>blocked by T004<\/td><\/tr>/);
+    expect(html).toContain('T001 Create &lt;script&gt;alert(1)&lt;/script&gt; in src/a.ts');
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toMatch(/https?:|\bsrc=|\bhref=|@import|url\((?!#)/i);
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">`);
+  });
+
+  it('several features: bars say which feature, graph markers do not collide', () => {
+    const two = collectReport({
+      startTime: T0, endTime: T0 + 1000, command: 'nx',
+      features: ['spec-001-x', 'spec-002-y'].map((project) => ({ project, dir: project, targetName: 'implement', parsed, plan: planTasks(parsed) })),
+      results: [r('T001', 'success', 0, 500), { ...r('T001', 'success', 0, 500), project: 'spec-002-y' }],
+      records: [],
+    });
+    const page = renderHtml(two);
+    expect([...page.matchAll(/<g class="bar"[^>]*>.*?<text [^>]*>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(['001-x:T001', '002-y:T001']);
+    expect([...page.matchAll(/<marker id="([^"]+)"/g)].map((m) => m[1])).toEqual(['arrow-spec-001-x', 'arrow-spec-002-y']);
+  });
+
+  it('a run with no timed task says so instead of drawing an empty chart', () => {
+    const none = collectReport({ startTime: T0, endTime: T0 + 1000, command: 'nx', features: [{ project: 'p', dir: 'd', targetName: 'implement', parsed, plan: planTasks(parsed) }], results: [], records: [] });
+    expect(renderHtml(none)).toContain('<p id="timeline-empty">No task ran in this run.</p>');
+  });
+});
