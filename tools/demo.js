@@ -79,7 +79,7 @@ function createWorkspace(parallel, gates) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-speckit-demo-'));
   for (const rel of [FEATURE, RECORDINGS]) fs.cpSync(path.join(REPO_ROOT, rel), path.join(dir, rel), { recursive: true });
   // `nx-speckit` resolves through this link: node_modules/nx-speckit → packages/nx-speckit (npm workspaces), built into dist/.
-  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'junction'); // junction: no admin rights needed on Windows
   const write = (rel, text) => fs.writeFileSync(path.join(dir, rel), text);
   write('package.json', `${JSON.stringify({ name: 'nx-speckit-demo', private: true, description: 'Scratch workspace made by nx-speckit tools/demo.js' }, null, 2)}\n`);
   const options = { agent: 'replay' };
