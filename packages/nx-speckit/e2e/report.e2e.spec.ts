@@ -69,7 +69,7 @@ function workspace(): TempWorkspace {
 const agentRuns = (ws: TempWorkspace) => (existsSync(join(ws.root, '.speckit/agent-runs.log')) ? ws.read('.speckit/agent-runs.log').trim().split('\n') : []);
 const nx = (ws: TempWorkspace, args: string[], env: Record<string, string> = {}) => ws.nx([...args, '--outputStyle=static'], { CI: 'true', ...env });
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-function ok(r: { code: number | null; output: string }) {
+function ok<R extends { code: number | null; output: string }>(r: R): R {
   if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output}`);
   return r;
 }

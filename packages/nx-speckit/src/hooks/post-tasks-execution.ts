@@ -5,11 +5,12 @@
  */
 import type { PostTasksExecution } from '@nx/devkit';
 import { normalizeOptions, type SpeckitPluginOptions } from '../plugin/options';
-import { reportRun } from '../report/run';
 
 export const postTasksExecution: PostTasksExecution<SpeckitPluginOptions> = async (options, context) => {
   try {
     const normalized = normalizeOptions(options);
+    // Loaded here, not at the top: loading the plugin for graph construction must not load the markdown parser.
+    const { reportRun } = require('../report/run') as typeof import('../report/run');
     const result = await reportRun(context, { targetName: normalized.targetName, lanes: normalized.lanes });
     if (result) await print(`\n${result.summary}`);
   } catch (error) {
