@@ -256,6 +256,25 @@ describe('a run with one failing task', () => {
   });
 });
 
+describe('in an interactive terminal', () => {
+  it('Nx\'s TUI (a real pty through script(1)) leaves the summary on screen after it exits', () => {
+    const ws = workspace();
+    ws.write('specs/001-report/tasks.md', ticked('T001', 'T002', 'T003', 'T004'));
+    const nxBin = join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js');
+    const typescript = join(ws.root, 'typescript.txt');
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TERM: 'xterm-256color', NX_TUI: 'true', NX_TUI_AUTO_EXIT: 'true' };
+    delete env.CI;
+    delete env.NO_COLOR;
+    const r = spawnSync('script', ['-qfec', `stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(nxBin)} run-many -t implement`, typescript], { cwd: ws.root, env, encoding: 'utf8', timeout: 240_000, input: '' });
+    expect(r.status).toBe(0);
+    const screen = readFileSync(typescript, 'utf8');
+    expect(screen).toContain('\u001b[?1049l'); // the TUI ran (it leaves the alternate screen at the end)
+    const summary = screen.slice(screen.lastIndexOf('\u001b[?1049l')).replace(/\r\n/g, '\n');
+    expect(summary).toContain('nx-speckit run: COMPLETE (every task of the 1 feature in the run is done)\n\nspec-001-report (specs/001-report): 6/6 tasks done\n');
+    expect(summary).toContain('Report: .speckit/reports/latest.json, .speckit/reports/latest.html\n');
+  });
+});
+
 const CHROMIUM = '/usr/bin/chromium';
 
 interface Rendered {
