@@ -215,7 +215,9 @@ describe('a run with one failing task', () => {
     expect(failed.usage).toEqual({ costUsd: 0.001, inputTokens: 10, outputTokens: 1 });
     for (const t of report.tasks) {
       expect(Object.keys(t)).toEqual(expect.arrayContaining(['project', 'id', 'status', 'attempts']));
-      if (t.status !== 'blocked') expect(typeof t.startedAt).toBe('string');
+      expect(Object.keys(t)).toEqual(expect.arrayContaining(['startedAt', 'endedAt']));
+      if (t.status === 'blocked') expect([t.startedAt, t.endedAt]).toEqual([null, null]);
+      else expect(typeof t.startedAt).toBe('string');
     }
   });
 

@@ -140,7 +140,7 @@ describe('collectReport', () => {
       ['T005', 'blocked', undefined, ['T003'], null],
       ['T006', 'blocked', undefined, ['T003'], null],
     ]);
-    expect(report.tasks[3].startedAt).toBeUndefined();
+    expect([report.tasks[3].startedAt, report.tasks[3].endedAt]).toEqual([null, null]);
   });
 
   it('a task Nx stopped (interrupted) did not run', () => {

@@ -67,6 +67,8 @@ export function collectReport(input: CollectInput): RunReport {
         id: t.id,
         status: 'not-run',
         attempts: record?.attempts ?? 0,
+        startedAt: null,
+        endedAt: null,
         inRun: !!result,
         description: t.description,
         phase: feature.parsed.phases[t.phase]?.number ?? t.phase + 1,

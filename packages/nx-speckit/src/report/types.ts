@@ -27,9 +27,9 @@ export interface ReportTask {
   id: string;
   status: ReportTaskStatus;
   attempts: number;
-  /** ISO times; absent for tasks that did not run. */
-  startedAt?: string;
-  endedAt?: string;
+  /** ISO times; null for tasks that did not run (the keys are always present). */
+  startedAt: string | null;
+  endedAt: string | null;
   durationMs?: number;
   /** Whether the task was part of this run's task graph. */
   inRun: boolean;
