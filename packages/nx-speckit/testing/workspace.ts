@@ -2,7 +2,7 @@
  * Real temporary Nx workspaces for end-to-end tests: the real `nx` binary, this repo's
  * node_modules (so `nx-speckit` resolves to the built package), no daemon, no cloud.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +11,9 @@ export const REPO_ROOT = resolve(__dirname, '../../..');
 // Read from nx's package.json: the binary moved (nx 24 ships it as dist/bin/nx.js).
 const NX_PACKAGE = join(REPO_ROOT, 'node_modules', 'nx');
 const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'package.json'), 'utf8')).bin.nx);
+
+/** No daemon, no cloud, no TUI, no colours: plain, reproducible nx output. */
+const BASE_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
 
 export interface Feature {
   tasks: string;
@@ -61,6 +64,13 @@ export class TempWorkspace {
     for (const [path, content] of Object.entries(feature.extra ?? {})) this.write(`${dir}/${path}`, content);
   }
 
+  /** Replaces the options of the nx-speckit entry in nx.json. */
+  setPluginOptions(options: Record<string, unknown>) {
+    const nxJson = this.readJson('nx.json');
+    nxJson.plugins[0].options = options;
+    this.write('nx.json', JSON.stringify(nxJson, null, 2));
+  }
+
   write(path: string, content: string | Buffer) {
     const abs = join(this.root, path);
     mkdirSync(dirname(abs), { recursive: true });
@@ -80,6 +90,30 @@ export class TempWorkspace {
     return this.exec(process.execPath, [NX_BIN, ...args], env, timeoutMs);
   }
 
+  /**
+   * The real nx binary without blocking this process (needed when the test itself serves requests,
+   * e.g. a scripted model API the agent talks to). Resolves when nx exits.
+   */
+  nxAsync(args: string[], env: Record<string, string> = {}, timeoutMs = 240_000): Promise<RunResult> {
+    const child = this.spawnNx(args, env);
+    return new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr, output: `${stdout}${stderr}` });
+      });
+    });
+  }
+
+  /** Starts the real nx binary and returns the process (stdout/stderr piped), e.g. to signal it mid-run. */
+  spawnNx(args: string[], env: Record<string, string> = {}): ChildProcess {
+    return spawn(process.execPath, [NX_BIN, ...args], { cwd: this.root, env: { ...process.env, ...BASE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
   git(...args: string[]): RunResult {
     return this.exec('git', args, {});
   }
@@ -94,7 +128,7 @@ export class TempWorkspace {
       cwd: this.root,
       encoding: 'utf8',
       timeout: timeoutMs,
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...env },
+      env: { ...process.env, ...BASE_ENV, ...env },
     });
     return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   }
