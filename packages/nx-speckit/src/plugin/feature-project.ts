@@ -12,10 +12,11 @@ import { posix } from 'node:path';
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { formatDiagnostic, isUnsafePath, remainingDependsOn, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
 import type { AgentOption } from '../agents/types';
-import type { NormalizedOptions } from './options';
+import type { NormalizedGate, NormalizedOptions } from './options';
 import { projectName } from './names';
 
 export const TASK_EXECUTOR = 'nx-speckit:task';
+export const GATE_EXECUTOR = 'nx-speckit:gate';
 
 /** Documents the prompt reads: a change to any of them changes every task's cache key. */
 export const PROMPT_INPUTS = [
@@ -44,12 +45,20 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
   // Finished tasks stay targets but drop out of aggregates: re-running a finished feature costs nothing.
   const open = (ids: string[]) => ids.filter((id) => !done.has(id)).map(target);
 
+  const gates = gatePlan(parsed.phases, options.gates);
+  const phaseGate = (n: number) => target(`phase${n}-gate`);
+  const byId = new Map(parsed.tasks.map((t) => [t.id, t]));
+
   for (const task of parsed.tasks) {
     const phase = parsed.phases[task.phase];
+    // A task that waits for a task of an earlier gated phase also waits for that phase's gate.
+    const gatedPhases = new Set((plan.dependsOn[task.id] ?? [])
+      .map((d) => parsed.phases[byId.get(d.id)!.phase].number)
+      .filter((n) => n !== phase.number && gates.byPhase.has(n)));
     targets[target(task.id)] = {
       executor: TASK_EXECUTOR,
       options: taskOptions(task, root, options),
-      dependsOn: remaining[task.id].map((d) => target(d.id)),
+      dependsOn: [...remaining[task.id].map((d) => target(d.id)), ...[...gatedPhases].sort((a, b) => a - b).map(phaseGate)],
       inputs: [
         ...PROMPT_INPUTS,
         // Finished prerequisites are not in the task graph (they cost nothing), so
@@ -94,6 +103,18 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
   targets[base] = aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(parsed.tasks, all)})`);
   for (const phase of parsed.phases) {
     targets[target(`phase${phase.number}`)] = aggregate(phase.taskIds, `Phase ${phase.number}: ${phase.title} (${countOpen(parsed.tasks, phase.taskIds)})`);
+    const commands = gates.byPhase.get(phase.number);
+    if (commands) {
+      targets[phaseGate(phase.number)] = gateTarget(name, commands, open(phase.taskIds), `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`, phase.number);
+      targets[target(`phase${phase.number}`)].dependsOn!.push(phaseGate(phase.number));
+    }
+  }
+  if (gates.any) {
+    const after = [...open(all), ...[...gates.byPhase.keys()].map(phaseGate)];
+    targets[target('gate')] = gates.feature.length
+      ? gateTarget(name, gates.feature, after, `Quality gate after every task of ${posix.basename(root)}: ${gates.feature.map((g) => g.name).join(', ')}`)
+      : { executor: 'nx:noop', dependsOn: after, metadata: { description: `Every phase gate of ${posix.basename(root)}`, technologies: ['speckit'], help: helpFor(name) } };
+    targets[base].dependsOn!.push(target('gate'));
   }
   for (const [story, ids] of groupBy(parsed.tasks, (t) => t.story)) {
     targets[target(story)] = aggregate(ids, `User story ${story.slice(2)}: its tasks and their prerequisites (${countOpen(parsed.tasks, ids)})`);
@@ -109,7 +130,7 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
     targets,
     metadata: {
       technologies: ['speckit'],
-      targetGroups: targetGroups(parsed.phases, parsed.tasks, target, base),
+      targetGroups: targetGroups(parsed.phases, parsed.tasks, target, base, gates),
       speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids },
     } as ProjectConfiguration['metadata'],
   };
@@ -160,15 +181,54 @@ function brokenFeatureProject(root: string, name: string, analysis: FeatureAnaly
   };
 }
 
-function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => string, base: string): Record<string, string[]> {
+function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => string, base: string, gates: GatePlan): Record<string, string[]> {
   const groups: Record<string, string[]> = {};
   for (const phase of phases) {
-    groups[/^phase\b/i.test(phase.title) ? phase.title : `Phase ${phase.number}: ${phase.title}`] = [target(`phase${phase.number}`), ...phase.taskIds.map(target)];
+    const gate = gates.byPhase.has(phase.number) ? [target(`phase${phase.number}-gate`)] : [];
+    groups[/^phase\b/i.test(phase.title) ? phase.title : `Phase ${phase.number}: ${phase.title}`] = [target(`phase${phase.number}`), ...phase.taskIds.map(target), ...gate];
   }
   const stories = [...new Set(tasks.map((t) => t.story).filter(Boolean))] as string[];
   const priorities = [...new Set(tasks.map((t) => t.priority).filter(Boolean))] as string[];
-  groups['Feature'] = [base, ...stories.map(target), ...priorities.sort().map(target)];
+  groups['Feature'] = [base, ...(gates.any ? [target('gate')] : []), ...stories.map(target), ...priorities.sort().map(target)];
   return groups;
+}
+
+interface GatePlan {
+  any: boolean;
+  /** Gates without a phase: `<target>--gate`. */
+  feature: NormalizedGate[];
+  /** Phase number → its gates (`phase: n` and `phase: "each"`); phases the feature lacks are left out. */
+  byPhase: Map<number, NormalizedGate[]>;
+}
+
+function gatePlan(phases: Phase[], gates: NormalizedGate[]): GatePlan {
+  const byPhase = new Map<number, NormalizedGate[]>();
+  for (const phase of phases) {
+    const here = gates.filter((g) => g.phase === 'each' || g.phase === phase.number);
+    if (here.length) byPhase.set(phase.number, here);
+  }
+  return { any: gates.length > 0, feature: gates.filter((g) => g.phase === undefined), byPhase };
+}
+
+/**
+ * A gate target. Not cached: it checks the workspace as it is now (files no task declares,
+ * installed dependencies), which no cache key covers, and a stale "passed" is what a gate exists
+ * to prevent. The commands are in metadata, not options: every target's options are part of
+ * every task's cache key, and editing a test command must not throw away agent work.
+ */
+function gateTarget(project: string, gates: NormalizedGate[], dependsOn: string[], description: string, phase?: number): TargetConfiguration {
+  return {
+    executor: GATE_EXECUTOR,
+    options: phase === undefined ? {} : { phase },
+    dependsOn,
+    cache: false,
+    metadata: {
+      description,
+      technologies: ['speckit'],
+      help: helpFor(project),
+      speckit: { gates: gates.map(({ phase: _phase, ...g }) => g), ...(phase === undefined ? {} : { phase }) },
+    } as TargetConfiguration['metadata'],
+  };
 }
 
 /** A command that exists: the task executor's options, or the feature's targets and plan. */

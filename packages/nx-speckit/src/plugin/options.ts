@@ -29,9 +29,49 @@ export interface SpeckitPluginOptions {
   allowIncompleteChecklists?: boolean;
   /** Save every verified agent run as a replay recording. */
   record?: boolean;
+  /**
+   * Quality gates: commands run after a feature's tasks (and optionally after phases), as their
+   * own targets. Each entry is an argv array (`["npm", "test"]`, run without a shell) or
+   * `{ name?, command: [exe, ...args], phase?, cwd? }`:
+   * - no `phase`: part of `<targetName>--gate`, which runs after every task of the feature; the
+   *   aggregate `<targetName>` depends on it.
+   * - `phase: 2`: part of `<targetName>--phase2-gate`, which runs after phase 2's tasks; every task
+   *   that waits for a phase-2 task waits for this gate instead. Features without a phase 2 skip it.
+   * - `phase: "each"`: a gate after every phase (the `--phaseN-gate` of each phase).
+   * - `cwd`: workspace-relative folder to run in (default: the workspace root).
+   * The command's env has SPECKIT_FEATURE_DIR, SPECKIT_PROJECT, SPECKIT_GATE (the name),
+   * SPECKIT_PHASE (number or empty) and SPECKIT_WORKSPACE_ROOT. A non-zero exit fails the gate
+   * target and so the run. Gate targets are never cached (`cache: false`): a gate checks the
+   * workspace as it is now, including files no task declares and installed dependencies, which
+   * no cache key covers. The commands live in target metadata, not options, so editing a
+   * command does not invalidate the cached agent work of any task.
+   */
+  gates?: GateOption[];
 }
 
-export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify'>> & { verify?: string[] };
+/** A quality-gate command: argv, or the object form (see `SpeckitPluginOptions.gates`). */
+export type GateOption = string[] | GateConfig;
+
+export interface GateConfig {
+  /** Shown in logs and the run output; default: the command line. */
+  name?: string;
+  /** [exe, ...args], run without a shell. */
+  command: string[];
+  /** Run after this phase (number, from 1) or after `each` phase; absent: after the whole feature. */
+  phase?: number | 'each';
+  /** Workspace-relative working directory; default the workspace root. */
+  cwd?: string;
+}
+
+/** A gate after normalisation: what the gate executor runs. */
+export interface NormalizedGate {
+  name: string;
+  command: string[];
+  phase?: number | 'each';
+  cwd?: string;
+}
+
+export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates'>> & { verify?: string[]; gates: NormalizedGate[] };
 
 export function normalizeOptions(options: SpeckitPluginOptions | undefined): NormalizedOptions {
   const targetName = options?.targetName?.trim() || 'implement';
@@ -52,5 +92,37 @@ export function normalizeOptions(options: SpeckitPluginOptions | undefined): Nor
     verify: options?.verify,
     allowIncompleteChecklists: options?.allowIncompleteChecklists ?? false,
     record: options?.record ?? false,
+    gates: normalizeGates(options?.gates),
   };
+}
+
+/** Validates `gates` at graph time, so a typo fails `nx show project`, not the end of a long run. */
+export function normalizeGates(gates: unknown): NormalizedGate[] {
+  if (gates === undefined || gates === null) return [];
+  if (!Array.isArray(gates)) throw new Error(`nx-speckit: gates must be a list of commands, got ${JSON.stringify(gates)}`);
+  return gates.map((gate, i) => {
+    const where = `nx-speckit: gates[${i}]`;
+    const config: GateConfig = Array.isArray(gate) ? { command: gate } : gate;
+    if (!config || typeof config !== 'object') throw new Error(`${where} must be an argv array or { name?, command, phase?, cwd? }, got ${JSON.stringify(gate)}`);
+    const known = new Set(['name', 'command', 'phase', 'cwd']);
+    const unknown = Object.keys(config).filter((k) => !known.has(k));
+    if (unknown.length) throw new Error(`${where} has unknown field(s) ${unknown.join(', ')} (allowed: name, command, phase, cwd)`);
+    const { command, name, phase, cwd } = config;
+    if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string') || !command[0]) {
+      throw new Error(`${where}.command must be a non-empty argv array of strings ([exe, ...args], no shell), got ${JSON.stringify(command)}`);
+    }
+    if (name !== undefined && (typeof name !== 'string' || !name.trim())) throw new Error(`${where}.name must be a non-empty string`);
+    if (phase !== undefined && phase !== 'each' && !(Number.isInteger(phase) && (phase as number) >= 1)) {
+      throw new Error(`${where}.phase must be a phase number (1, 2, …) or "each", got ${JSON.stringify(phase)}`);
+    }
+    if (cwd !== undefined && (typeof cwd !== 'string' || cwd.startsWith('/') || /^[A-Za-z]:/.test(cwd) || cwd.split(/[\\/]/).includes('..'))) {
+      throw new Error(`${where}.cwd must be a workspace-relative folder inside the workspace, got ${JSON.stringify(cwd)}`);
+    }
+    return {
+      name: name?.trim() ?? command.join(' '),
+      command: [...command],
+      ...(phase !== undefined ? { phase } : {}),
+      ...(cwd !== undefined ? { cwd } : {}),
+    };
+  });
 }

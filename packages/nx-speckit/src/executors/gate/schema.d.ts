@@ -1,0 +1,12 @@
+export interface GateCommand {
+  name?: string;
+  command: string[];
+  cwd?: string;
+}
+
+export interface GateExecutorSchema {
+  /** The phase this gate follows (absent: the whole feature). */
+  phase?: number;
+  /** Commands to run; by default the ones the plugin put in the target's metadata (`speckit.gates`). */
+  commands?: GateCommand[];
+}
