@@ -165,6 +165,48 @@ describe('collectReport', () => {
   });
 });
 
+describe('collectReport with failed targets that are not tasks (quality gates)', () => {
+  it('a failed phase gate halts and blocks the tasks that wait for its phase', () => {
+    const report = collectReport(input({
+      features: [feature([])],
+      results: [result('T001', 'success', 0, 1), result('T002', 'success', 1, 2), result('T003', 'success', 1, 2)],
+      records: [record('T001', 'done'), record('T002', 'done'), record('T003', 'done')],
+      failedTargets: [{ project: 'spec-001-x', target: 'implement--phase1-gate', error: 'gate tests: npm test exited 1' }],
+    }));
+    expect(report.outcome).toBe('halted');
+    expect(report.reason).toBe('1 other target failed; 3 tasks that depend on it did not run');
+    expect(report.tasks.map((t) => [t.id, t.status, t.blockedBy ?? null])).toEqual([
+      ['T001', 'done', null], ['T002', 'done', null], ['T003', 'done', null],
+      ['T004', 'blocked', ['implement--phase1-gate']], ['T005', 'blocked', ['implement--phase1-gate']], ['T006', 'blocked', ['implement--phase1-gate']],
+    ]);
+    expect(report.failedTargets).toEqual([{ project: 'spec-001-x', target: 'implement--phase1-gate', error: 'gate tests: npm test exited 1' }]);
+  });
+
+  it('a failed gate of another feature, or the final feature gate, blocks no task but still halts', () => {
+    const report = collectReport(input({
+      features: [feature(['T001', 'T002', 'T003', 'T004', 'T005', 'T006'])],
+      failedTargets: [
+        { project: 'spec-001-x', target: 'implement--gate', error: 'lint failed' },
+        { project: 'spec-002-y', target: 'implement--phase1-gate', error: 'x' },
+      ],
+    }));
+    expect(report.counts.blocked).toBe(0);
+    expect(report.outcome).toBe('halted');
+    expect(report.reason).toBe('2 other targets failed; nothing waiting on them was left unrun');
+  });
+
+  it('tasks and gates together', () => {
+    const report = collectReport(input({
+      features: [feature(['T001'])],
+      results: [result('T002', 'failure', 0, 1), result('T003', 'success', 0, 1)],
+      records: [record('T003', 'done')],
+      failedTargets: [{ project: 'spec-001-x', target: 'implement--phase1-gate', error: 'x' }],
+    }));
+    expect(report.reason).toBe('1 task and 1 other target failed; 3 tasks that depend on them did not run');
+    expect(report.tasks.slice(3).map((t) => t.blockedBy)).toEqual([['T002', 'implement--phase1-gate'], ['T002', 'implement--phase1-gate'], ['T002', 'implement--phase1-gate']]);
+  });
+});
+
 describe('errorFromOutput', () => {
   it('prefers the executor\'s ✗ line, else the last three lines, without colours', () => {
     expect(errorFromOutput('\u001b[2m> nx run x\u001b[22m\n[T001] ✗ first\nmore\n[T001] ✗ \u001b[31msecond\u001b[39m\n')).toBe('[T001] ✗ second');

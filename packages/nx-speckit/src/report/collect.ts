@@ -6,7 +6,7 @@ import type { ParsedTasks, Plan } from '@nx-speckit/tasks-md';
 import type { TaskRecord } from '../task-runner/run-task';
 import { packSlots } from './timeline';
 import {
-  STATUSES, type AgentTotals, type ReportFeature, type ReportTask, type ReportTaskStatus, type ReportUsage, type RunOutcome, type RunReport,
+  STATUSES, type AgentTotals, type FailedTarget, type ReportFeature, type ReportTask, type ReportTaskStatus, type ReportUsage, type RunOutcome, type RunReport,
 } from './types';
 
 /** Nx's TaskStatus (nx/src/tasks-runner/tasks-runner.d.ts in Nx 24). */
@@ -46,6 +46,8 @@ export interface CollectInput {
   results: NxTaskOutcome[];
   /** Task records written during this run only. */
   records: TaskRecord[];
+  /** Failed targets of the features that are not tasks (quality gates, a broken feature's check). */
+  failedTargets?: FailedTarget[];
 }
 
 const key = (project: string, id: string) => `${project}\0${id}`;
@@ -101,9 +103,15 @@ export function collectReport(input: CollectInput): RunReport {
     // Nx leaves the tasks it skipped (a prerequisite failed) out of the hook's results, so an
     // unfinished task downstream of a task that failed in this run counts as blocked by it.
     const byId = new Map(own.map((t) => [t.id, t]));
+    // A failed phase gate (`implement--phase2-gate`) stops every task that waits for a task of that phase.
+    const failedGates = new Map<number, string>();
+    for (const f of input.failedTargets ?? []) {
+      const m = f.project === feature.project && f.target.match(/--phase(\d+)-gate$/);
+      if (m && f.target === `${feature.targetName}--phase${m[1]}-gate`) failedGates.set(Number(m[1]), f.target);
+    }
     for (const task of own) {
       if (task.status !== 'blocked' && task.status !== 'not-run') continue;
-      const blockers = failedAncestors(task.id, byId);
+      const blockers = failedAncestors(task, byId, failedGates);
       if (task.status === 'blocked' || blockers.length) {
         task.status = 'blocked';
         task.blockedBy = blockers;
@@ -135,7 +143,8 @@ export function collectReport(input: CollectInput): RunReport {
   const sequentialMs = timed.reduce((sum, t) => sum + t.durationMs!, 0);
 
   const counts = countStatuses(tasks);
-  const { outcome, reason } = outcomeOf(counts, features);
+  const failedTargets = input.failedTargets ?? [];
+  const { outcome, reason } = outcomeOf(counts, features, failedTargets.length);
   return {
     version: 1,
     outcome,
@@ -149,6 +158,7 @@ export function collectReport(input: CollectInput): RunReport {
     agents: agentTotals(tasks),
     features,
     tasks,
+    failedTargets,
   };
 }
 
@@ -169,22 +179,28 @@ function statusOf(result: NxTaskOutcome, record: TaskRecord | undefined): Partia
   }
 }
 
-/** The nearest failed tasks upstream of `id` (through blocked ones). */
-function failedAncestors(id: string, byId: Map<string, ReportTask>): string[] {
+/**
+ * The nearest failed tasks upstream of `task` (not looking past a failed one), then the failed
+ * gates of earlier phases it waits for, in file order.
+ */
+function failedAncestors(task: ReportTask, byId: Map<string, ReportTask>, failedGates: Map<number, string>): string[] {
   const found = new Set<string>();
-  const seen = new Set<string>([id]);
-  const stack = [...(byId.get(id)?.dependsOn ?? [])];
+  const gates = new Set<string>();
+  const seen = new Set<string>([task.id]);
+  const stack = [...task.dependsOn];
   while (stack.length) {
     const dep = stack.pop()!;
     if (seen.has(dep)) continue;
     seen.add(dep);
-    const task = byId.get(dep);
-    if (!task) continue;
-    if (task.status === 'failed') found.add(dep);
-    else if (task.status !== 'done' && task.status !== 'cached' && task.status !== 'already-done') stack.push(...task.dependsOn);
+    const upstream = byId.get(dep);
+    if (!upstream) continue;
+    const gate = upstream.phase !== task.phase ? failedGates.get(upstream.phase) : undefined;
+    if (gate) gates.add(gate);
+    if (upstream.status === 'failed') found.add(dep);
+    else stack.push(...upstream.dependsOn);
   }
   const order = [...byId.keys()];
-  return [...found].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return [...[...found].sort((a, b) => order.indexOf(a) - order.indexOf(b)), ...[...gates].sort()];
 }
 
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -205,13 +221,15 @@ function countStatuses(tasks: ReportTask[]): Record<ReportTaskStatus, number> {
   return counts;
 }
 
-function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFeature[]): { outcome: RunOutcome; reason: string } {
+function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFeature[], failedTargets: number): { outcome: RunOutcome; reason: string } {
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
-  if (counts.failed || counts.blocked) {
+  if (counts.failed || counts.blocked || failedTargets) {
+    const failures = [counts.failed || !failedTargets ? n(counts.failed, 'task') : '', failedTargets ? n(failedTargets, 'other target') : ''].filter(Boolean).join(' and ');
+    const one = counts.failed + failedTargets === 1;
     const blocked = counts.blocked
-      ? `${n(counts.blocked, 'task')} that depend${counts.blocked === 1 ? 's' : ''} on ${counts.failed === 1 ? 'it' : 'them'} did not run`
-      : 'nothing waiting on it was left unrun';
-    return { outcome: 'halted', reason: `${n(counts.failed, 'task')} failed; ${blocked}` };
+      ? `${n(counts.blocked, 'task')} that depend${counts.blocked === 1 ? 's' : ''} on ${one ? 'it' : 'them'} did not run`
+      : `nothing waiting on ${one ? 'it' : 'them'} was left unrun`;
+    return { outcome: 'halted', reason: `${failures} failed; ${blocked}` };
   }
   const open = features.reduce((sum, f) => sum + f.total - f.finished, 0);
   if (open === 0) return { outcome: 'complete', reason: `every task of the ${n(features.length, 'feature')} in the run is done` };

@@ -78,6 +78,11 @@ describe('renderHtml', () => {
     expect([...page.matchAll(/<marker id="([^"]+)"/g)].map((m) => m[1])).toEqual(['arrow-spec-001-x', 'arrow-spec-002-y']);
   });
 
+  it('failed gates get a row with their cause and the command to re-run them', () => {
+    const page = renderHtml({ ...report, failedTargets: [{ project: 'spec-001-x', target: 'implement--phase1-gate', error: 'npm test <exit 1>' }] });
+    expect(page).toContain('<tr class="failed-target" data-target="spec-001-x:implement--phase1-gate"><td>spec-001-x</td><td>implement--phase1-gate</td><td>failed</td><td><pre>npm test &lt;exit 1&gt;</pre><div>next: fix the cause, then <code>npx nx run spec-001-x:implement--phase1-gate</code></div></td></tr>');
+  });
+
   it('a run with no timed task says so instead of drawing an empty chart', () => {
     const none = collectReport({ startTime: T0, endTime: T0 + 1000, command: 'nx', features: [{ project: 'p', dir: 'd', targetName: 'implement', parsed, plan: planTasks(parsed) }], results: [], records: [] });
     expect(renderHtml(none)).toContain('<p id="timeline-empty">No task ran in this run.</p>');

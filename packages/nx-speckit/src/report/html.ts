@@ -121,8 +121,10 @@ function timeline(report: RunReport, label: (t: ReportTask) => string): string {
 function problems(report: RunReport): string {
   const failed = report.tasks.filter((t) => t.status === 'failed');
   const blocked = report.tasks.filter((t) => t.status === 'blocked');
-  if (!failed.length && !blocked.length) return '';
+  const targets = report.failedTargets ?? [];
+  if (!failed.length && !blocked.length && !targets.length) return '';
   const rows = [
+    ...targets.map((f) => `<tr class="failed-target" data-target="${esc(`${f.project}:${f.target}`)}"><td>${esc(f.project)}</td><td>${esc(f.target)}</td><td>failed</td><td><pre>${esc(f.error)}</pre><div>next: fix the cause, then <code>npx nx run ${esc(`${f.project}:${f.target}`)}</code></div></td></tr>`),
     ...failed.map((t) => `<tr class="failed" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>failed</td><td><pre>${esc(t.error ?? '')}</pre>${t.log ? `<div>log: <code>${esc(t.log)}</code></div>` : ''}<div>next: fix the cause, then <code>npx nx run ${esc(`${t.project}:${t.target}`)}</code></div></td></tr>`),
     ...blocked.map((t) => `<tr class="blocked" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>blocked</td><td>blocked by ${esc(t.blockedBy?.join(', ') || 'a failed prerequisite')}</td></tr>`),
   ];

@@ -61,6 +61,14 @@ describe('reportRun', () => {
     expect(out!.report.outcome).toBe('halted');
   });
 
+  it('a failed non-task target of a feature (a gate) is reported with the last lines of its output', async () => {
+    write('specs/001-x/tasks.md', TASKS('  '));
+    const gate = { ...result('spec-001-x', 'implement--phase1-gate', 'failure'), terminalOutput: '> gate\n[gate tests] ✗ npm test exited 1\n' };
+    const out = await reportRun(context([result('spec-001-x', 'implement--T001', 'local-cache'), result('spec-001-x', 'implement--T002', 'local-cache'), gate]), { targetName: 'implement' });
+    expect(out!.report.failedTargets).toEqual([{ project: 'spec-001-x', target: 'implement--phase1-gate', error: '[gate tests] ✗ npm test exited 1' }]);
+    expect(out!.report.outcome).toBe('halted');
+  });
+
   it('a run without tasks of a feature writes nothing and prints nothing', async () => {
     write('specs/001-x/tasks.md', TASKS(' '));
     write('apps/web/tasks.md', TASKS(' ')); // a tasks.md, but the target is not the plugin's

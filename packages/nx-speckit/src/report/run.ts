@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { analyzeFeature, markDone, parseTasks, readFeature } from '@nx-speckit/tasks-md';
 import type { TaskRecord } from '../task-runner/run-task';
-import { CACHE_STATUSES, collectReport, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
+import { CACHE_STATUSES, collectReport, errorFromOutput, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
 import { renderHtml } from './html';
 import { formatSummary } from './summary';
-import type { RunReport } from './types';
+import type { FailedTarget, RunReport } from './types';
 import { writeReport } from './write';
 
 /** The parts of Nx's PostTasksExecutionContext used here (nx 24: TaskResults from nx/src/tasks-runner/life-cycle). */
@@ -44,6 +44,7 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
   const prefix = `${options.targetName}--`;
   const features = new Map<string, { dir: string; ids: Set<string>; warnings: string[] }>();
   const candidates: Array<NxTaskOutcome & { target: string }> = [];
+  const failedTargets: FailedTarget[] = [];
 
   for (const result of Object.values(context.taskResults)) {
     const { project, target } = result.task.target;
@@ -56,7 +57,11 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
       features.set(project, { dir: dir.split('\\').join('/'), ids, warnings: [] });
     }
     const taskId = target.slice(prefix.length);
-    if (!target.startsWith(prefix) || !features.get(project)!.ids.has(taskId)) continue; // an aggregate target
+    if (!target.startsWith(prefix) || !features.get(project)!.ids.has(taskId)) {
+      // Aggregates (nx:noop) never fail; gates and a broken feature's checks can.
+      if (result.status === 'failure') failedTargets.push({ project, target, error: errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}` });
+      continue;
+    }
     candidates.push({
       project, target, taskId, status: result.status as NxTaskStatus, code: result.code,
       startTime: result.task.startTime, endTime: result.task.endTime, terminalOutput: result.terminalOutput,
@@ -91,6 +96,7 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     features: inputs,
     results: candidates,
     records,
+    failedTargets: failedTargets.sort((a, b) => a.project.localeCompare(b.project) || a.target.localeCompare(b.target)),
   });
   const html = renderHtml(report);
   const paths = ['.speckit/reports/latest.json', '.speckit/reports/latest.html'];

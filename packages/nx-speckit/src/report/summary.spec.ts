@@ -92,6 +92,31 @@ Time:`);
   });
 });
 
+describe('formatSummary with a failed gate', () => {
+  it('names the gate target with its cause and the tasks it blocked', () => {
+    const report = collectReport({
+      startTime: T0, endTime: T0 + 1000, command: 'nx', features: [{ ...features[0], warnings: [] }],
+      results: [r('T002', 'success', 0, 10), r('T003', 'success', 0, 10)], records: [rec('T002', 'done'), rec('T003', 'done')],
+      failedTargets: [{ project: 'spec-001-x', target: 'implement--phase1-gate', error: 'gate "tests" failed: npm test (exit 1)' }],
+    });
+    const text = formatSummary(report);
+    expect(text.split('\n')[0]).toBe('nx-speckit run: HALTED (1 other target failed; 4 tasks that depend on it did not run)');
+    expect(text).toContain(`
+Failed:
+  spec-001-x:implement--phase1-gate
+    cause: gate "tests" failed: npm test (exit 1)
+    next:  fix the cause, then run: npx nx run spec-001-x:implement--phase1-gate
+           then the 4 tasks it blocked: npx nx run spec-001-x:implement
+
+Blocked (not run because a prerequisite failed):
+  spec-001-x T004 Model in src/model.ts  <- blocked by implement--phase1-gate
+  spec-001-x T005 Service in src/service.ts  <- blocked by implement--phase1-gate
+  spec-001-x T006 Page in src/page.ts  <- blocked by implement--phase1-gate
+  spec-001-x T007 Docs in docs/readme.md  <- blocked by implement--phase1-gate
+`);
+  });
+});
+
 describe('duration and usageText', () => {
   it('formats', () => {
     expect([0, 999, 59_949, 60_000, 61_500, 3_599_000, 3_600_000, 7_380_000].map(duration)).toEqual(['0.0s', '1.0s', '59.9s', '1m 00s', '1m 02s', '59m 59s', '1h 00m', '2h 03m']);

@@ -30,8 +30,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
   }
 
   const failed = report.tasks.filter((t) => t.status === 'failed');
+  if (failed.length || report.failedTargets?.length) out.push('', 'Failed:');
   if (failed.length) {
-    out.push('', 'Failed:');
     for (const t of failed) {
       const blocked = report.tasks.filter((b) => b.project === t.project && b.blockedBy?.includes(t.id));
       out.push(`  ${t.project} ${t.id} ${t.description}`);
@@ -41,6 +41,16 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
       if (blocked.length) {
         out.push(`           then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${t.project}:${baseTarget(t)}`);
       }
+    }
+  }
+
+  for (const f of report.failedTargets ?? []) {
+    const blocked = report.tasks.filter((b) => b.project === f.project && b.blockedBy?.includes(f.target));
+    out.push(`  ${f.project}:${f.target}`);
+    out.push(...indent(`cause: ${f.error}`, '    ', '           '));
+    out.push(`    next:  fix the cause, then run: npx nx run ${f.project}:${f.target}`);
+    if (blocked.length) {
+      out.push(`           then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${f.project}:${baseTarget(blocked[0])}`);
     }
   }
 

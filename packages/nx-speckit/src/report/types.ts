@@ -47,7 +47,7 @@ export interface ReportTask {
   agent?: string;
   usage?: ReportUsage;
   error?: string;
-  /** For blocked tasks: the failed tasks that stopped it. */
+  /** For blocked tasks: the failed tasks (ids) or gate targets (`implement--phase1-gate`) that stopped it. */
   blockedBy?: string[];
   log?: string;
   warnings?: string[];
@@ -71,6 +71,13 @@ export interface ReportFeature {
   phases: PhaseCounts[];
   /** Problems found while writing checkpoints for cached tasks. */
   warnings: string[];
+}
+
+/** A target of a feature that is not a task (a quality gate, a broken feature's check) and failed. */
+export interface FailedTarget {
+  project: string;
+  target: string;
+  error: string;
 }
 
 export interface AgentTotals extends ReportUsage {
@@ -101,4 +108,6 @@ export interface RunReport {
   agents: AgentTotals[];
   features: ReportFeature[];
   tasks: ReportTask[];
+  /** Failed targets of the features that are not tasks (gates, checks). */
+  failedTargets: FailedTarget[];
 }
