@@ -2,8 +2,8 @@
  * Real temporary Nx workspaces for end-to-end tests: the real `nx` binary, this repo's
  * node_modules (so `nx-speckit` resolves to the built package), no daemon, no cloud.
  */
-import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -14,6 +14,21 @@ const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'packag
 
 /** No daemon, no cloud, no TUI, no colours: plain, reproducible nx output. */
 const BASE_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+
+/**
+ * Builds tasks-md and nx-speckit (the workspaces load the plugin from dist/). When the build fails
+ * but an earlier one exists (a shared working tree with someone's edit half done), the tests go on
+ * with that build and say so; CI builds a consistent tree, so there a failure is real.
+ */
+export function buildPackages() {
+  try {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
+  } catch (error) {
+    if (process.env.CI || !existsSync(join(REPO_ROOT, 'packages/nx-speckit/dist/index.js'))) throw error;
+    const out = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
+    console.warn(`tsc -b failed; testing the previous build in dist/:\n${out.slice(0, 2000)}`);
+  }
+}
 
 export interface Feature {
   tasks: string;

@@ -1,0 +1,39 @@
+/** Shared by the executor e2e specs. */
+import { readFileSync } from 'node:fs';
+
+/** The only difference between the two versions is `[ ]` → `[X]` on the line of `id`. */
+export function expectTickedOnly(before: Buffer, after: Buffer, id: string) {
+  expect(after.length).toBe(before.length);
+  const diffs = [...before.keys()].filter((i) => before[i] !== after[i]);
+  expect(diffs).toHaveLength(1);
+  const [at] = diffs;
+  expect(String.fromCharCode(before[at], after[at])).toBe(' X');
+  const lineStart = before.lastIndexOf(0x0a, at) + 1;
+  const line = before.subarray(lineStart, before.indexOf(0x0a, at)).toString('utf8');
+  expect(line).toMatch(new RegExp(`^- \\[ \\] ${id} `));
+}
+
+/** Running (a zombie waiting for a lazy init to reap it is dead: it runs nothing and holds nothing). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/** Waits (polling, no fixed sleep in the assertion) until none of the pids is alive; false after 20 s. */
+export async function allDead(pids: number[]): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if (!pids.some(isAlive)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
