@@ -258,6 +258,32 @@ describe('a run with one failing task', () => {
   });
 });
 
+describe('a failing quality gate', () => {
+  it('halts the run: the gate with its cause, the tasks waiting for its phase blocked by it', () => {
+    const ws = workspace();
+    ws.write('gate.js', "console.log('checking'); console.error('3 tests failed'); process.exit(1);\n");
+    const nxJson = ws.readJson('nx.json');
+    nxJson.plugins[0].options.gates = [{ name: 'tests', command: [process.execPath, join(ws.root, 'gate.js')], phase: 1 }];
+    ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+    const r = nx(ws, ['run-many', '-t', 'implement']);
+    expect(r.code).toBe(1);
+    expect(agentRuns(ws).sort()).toEqual(['T001', 'T002', 'T003']);
+    const report = ws.readJson('.speckit/reports/latest.json');
+    expect(report.outcome).toBe('halted');
+    expect(report.failedTargets).toEqual([{ project: 'spec-001-report', target: 'implement--phase1-gate', error: expect.stringMatching(/^✗ nx-speckit gate "tests" failed [^\n]*exited 1\.\n[\s\S]*3 tests failed/) }]);
+    expect(report.tasks.map((t: any) => [t.id, t.status, t.blockedBy ?? null])).toEqual([
+      ['T001', 'done', null], ['T002', 'done', null], ['T003', 'done', null],
+      ...['T004', 'T005', 'T006'].map((id) => [id, 'blocked', ['implement--phase1-gate']]),
+    ]);
+    const summary = summaryOf(r.stdout);
+    expect(summary).toContain('nx-speckit run: HALTED (1 other target failed; 3 tasks that depend on it did not run)\n');
+    expect(summary).toContain('Failed:\n  spec-001-report:implement--phase1-gate\n    cause: ');
+    expect(summary).toContain('    next:  fix the cause, then run: npx nx run spec-001-report:implement--phase1-gate\n'
+      + '           then the 3 tasks it blocked: npx nx run spec-001-report:implement\n');
+    expect(summary).toContain('  spec-001-report T004 Model in src/model.ts  <- blocked by implement--phase1-gate\n');
+  });
+});
+
 describe('in an interactive terminal', () => {
   it('Nx\'s TUI (a real pty through script(1)) leaves the summary on screen after it exits', () => {
     const ws = workspace();

@@ -208,11 +208,13 @@ describe('collectReport with failed targets that are not tasks (quality gates)',
 });
 
 describe('errorFromOutput', () => {
-  it('prefers the executor\'s ✗ line, else the last three lines, without colours', () => {
+  it('prefers the executor\'s last ✗ line with its indented details, else the last three lines, without colours', () => {
     expect(errorFromOutput('\u001b[2m> nx run x\u001b[22m\n[T001] ✗ first\nmore\n[T001] ✗ \u001b[31msecond\u001b[39m\n')).toBe('[T001] ✗ second');
     expect(errorFromOutput('1\n2\n\n3\n4\n')).toBe('2\n3\n4');
     expect(errorFromOutput('')).toBeUndefined();
-    expect(errorFromOutput(`✗ ${'x'.repeat(600)}`)).toHaveLength(500);
+    expect(errorFromOutput(`✗ ${'x'.repeat(1200)}`)).toHaveLength(1000);
+    expect(errorFromOutput('> nx run p:implement--gate\n\n✗ nx-speckit gate "tests" failed: `npm test` exited 1.\n  Last output:\n    3 failed\n  Full output: .speckit/logs/p/gate.log\nafter\n'))
+      .toBe('✗ nx-speckit gate "tests" failed: `npm test` exited 1.\n  Last output:\n    3 failed\n  Full output: .speckit/logs/p/gate.log');
   });
 });
 

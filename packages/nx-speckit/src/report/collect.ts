@@ -205,14 +205,24 @@ function failedAncestors(task: ReportTask, byId: Map<string, ReportTask>, failed
 
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 
-/** The executor prints `[T012] ✗ reason`; else the last non-empty lines of the output. */
+/**
+ * The executors print `[T012] ✗ reason` (a gate: `✗ … failed` and indented lines with the last
+ * output and the log): the last such line and the indented lines after it; else the last three
+ * non-empty lines of the output.
+ */
 export function errorFromOutput(output: string | undefined): string | undefined {
   if (!output) return undefined;
   const lines = output.replace(ANSI, '').split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim());
-  const marked = lines.filter((l) => /✗/.test(l));
-  const picked = marked.length ? marked.slice(-1) : lines.slice(-3);
+  const marked = lines.map((l, i) => (/✗/.test(l) ? i : -1)).filter((i) => i >= 0).pop();
+  let picked: string[];
+  if (marked === undefined) picked = lines.slice(-3);
+  else {
+    let end = marked + 1;
+    while (end < lines.length && /^\s/.test(lines[end])) end++;
+    picked = lines.slice(marked, end);
+  }
   const text = picked.join('\n').trim();
-  return text ? (text.length > 500 ? `${text.slice(0, 497)}...` : text) : undefined;
+  return text ? (text.length > 1000 ? `${text.slice(0, 997)}...` : text) : undefined;
 }
 
 function countStatuses(tasks: ReportTask[]): Record<ReportTaskStatus, number> {
