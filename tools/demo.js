@@ -38,10 +38,10 @@ delete ENV.SPECKIT_REPLAY_DIR;
 delete ENV.NX_CACHE_DIRECTORY;
 
 /**
- * Plugin options for the scratch workspace. `gates` (commands run after a feature's tasks) is set
- * only when the plugin build supports it; until then the demo runs the example's tests itself.
+ * The example's quality gate: its own tests, run by the plugin (target `implement--gate`, which the
+ * `implement` aggregate waits for) after every task of the feature is done.
  */
-const GATES = undefined;
+const GATES = [{ name: 'example tests', command: ['node', '--test', '--test-reporter=spec'], cwd: 'examples/unit-converter' }];
 
 function parseArgs(argv) {
   const args = { keep: false, parallel: 3 };
@@ -235,12 +235,23 @@ async function runDemo(options = {}) {
     }
 
     step(6, `The example's own tests: node --test (in ${EXAMPLE})`);
-    if (gates) say(`  (also run by the plugin as a gate after the feature's tasks; run again here to show them)`);
-    const tests = spawnSync(process.execPath, ['--test', '--test-reporter=spec'], { cwd: path.join(dir, EXAMPLE), encoding: 'utf8', env: { ...ENV, FORCE_COLOR: '0', NO_COLOR: '1' } });
-    result.tests = { code: tests.status, output: `${tests.stdout}${tests.stderr}` };
-    const summary = result.tests.output.split('\n').filter((line) => /^ℹ (tests|pass|fail|duration_ms) /.test(line));
-    say(tests.status === 0 ? summary.map((l) => `  ${l}`).join('\n') : result.tests.output);
-    if (tests.status !== 0) problems.push(`the example's tests failed (exit ${tests.status})`);
+    const gateLog = path.join(dir, '.speckit/logs', PROJECT, 'gate.log');
+    if (gates && gates.length) {
+      // The plugin ran them as the feature's gate (implement--gate) during the run above.
+      const log = fs.existsSync(gateLog) ? fs.readFileSync(gateLog, 'utf8') : '';
+      const passed = /^--- example tests: passed$/m.test(log);
+      result.tests = { code: passed ? 0 : 1, output: log, via: 'gate' };
+      say(`  run by the plugin as the feature's quality gate (target ${PROJECT}:implement--gate), log ${path.relative(dir, gateLog)}:`);
+      const summary = log.split('\n').filter((line) => /^ℹ (tests|pass|fail|duration_ms) /.test(line));
+      say(passed ? summary.map((l) => `  ${l}`).join('\n') : log || '  (no gate log: the gate did not run)');
+      say(`  ${passed ? '✓ gate passed' : '✗ gate failed or did not run'}`);
+    } else {
+      const tests = spawnSync(process.execPath, ['--test', '--test-reporter=spec'], { cwd: path.join(dir, EXAMPLE), encoding: 'utf8', env: { ...ENV, FORCE_COLOR: '0', NO_COLOR: '1' } });
+      result.tests = { code: tests.status, output: `${tests.stdout}${tests.stderr}`, via: 'demo' };
+      const summary = result.tests.output.split('\n').filter((line) => /^ℹ (tests|pass|fail|duration_ms) /.test(line));
+      say(tests.status === 0 ? summary.map((l) => `  ${l}`).join('\n') : result.tests.output);
+    }
+    if (result.tests.code !== 0) problems.push(`the example's tests failed (${result.tests.via === 'gate' ? 'gate' : `exit ${result.tests.code}`})`);
 
     const repoAfter = { feature: fingerprint(path.join(REPO_ROOT, FEATURE)), recordings: fingerprint(path.join(REPO_ROOT, RECORDINGS)) };
     if (JSON.stringify(repoBefore) !== JSON.stringify(repoAfter)) problems.push(`this repository's ${FEATURE} or ${RECORDINGS} changed during the demo`);

@@ -14,7 +14,7 @@ const example = require('./example.js');
 
 const REPO_ROOT = join(__dirname, '..');
 
-jest.setTimeout(300_000);
+jest.setTimeout(600_000); // a full replay run plus the example's tests, on two shared cores
 
 interface RunRecord { id: string; status: string; startedAt: string; endedAt: string }
 
@@ -62,6 +62,10 @@ describe('npm run demo', () => {
   it("writes the example's files and its own tests pass in the scratch copy", () => {
     expect(result.tests.code).toBe(0);
     expect(result.tests.output).toMatch(/ℹ fail 0/);
+    // They ran as the feature's quality gate, which the implement aggregate waits for.
+    expect(result.tests.via).toBe('gate');
+    expect(result.project.targets.implement.dependsOn).toContain('implement--gate');
+    expect(output).toMatch(/nx-speckit gate "example tests" passed/);
     // And again here, independently of the demo's own run.
     const r = spawnSync(process.execPath, ['--test'], { cwd: join(result.dir, demo.EXAMPLE), encoding: 'utf8' });
     expect(r.status).toBe(0);
