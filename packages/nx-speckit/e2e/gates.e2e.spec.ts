@@ -1,0 +1,162 @@
+/**
+ * Quality gates and the pre-run checks through the real `nx` binary (no daemon), with command
+ * agents and gate commands that are small node scripts writing to one shared journal.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, TempWorkspace } from '../testing/workspace';
+
+jest.setTimeout(240_000);
+
+const workspaces: TempWorkspace[] = [];
+function workspace(...args: ConstructorParameters<typeof TempWorkspace>): TempWorkspace {
+  const ws = new TempWorkspace(...args);
+  workspaces.push(ws);
+  return ws;
+}
+beforeAll(() => {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
+});
+afterAll(() => workspaces.forEach((ws) => ws.cleanup()));
+
+/** Writes its task's declared files; journals "agent <id>". */
+const AGENT = `const fs = require('fs'), path = require('path');
+const id = process.env.SPECKIT_TASK_ID;
+for (const f of JSON.parse(process.env.SPECKIT_TASK_FILES)) {
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, '// written by ' + id + '\\n');
+}
+fs.appendFileSync('journal.log', 'agent ' + id + '\\n');
+`;
+/** Journals "gate <name> phase=<n> sees=<files present>"; exits with the number in gate-exit (if any). */
+const GATE = `const fs = require('fs');
+const sees = ['src/a.ts', 'src/b.ts', 'src/c.ts'].filter((f) => fs.existsSync(f)).join(',');
+fs.appendFileSync('journal.log', 'gate ' + process.env.SPECKIT_GATE + ' phase=' + process.env.SPECKIT_PHASE + ' sees=' + sees + ' cwd=' + (process.cwd() === process.env.SPECKIT_WORKSPACE_ROOT) + '\\n');
+console.log('gate output line for ' + process.env.SPECKIT_GATE);
+const code = fs.existsSync('gate-exit') ? Number(fs.readFileSync('gate-exit', 'utf8')) : 0;
+if (code) console.error('3 tests failed');
+process.exit(code);
+`;
+const TASKS = `# Tasks
+
+## Phase 1: Setup
+
+- [ ] T001 First in src/a.ts
+
+## Phase 2: Core
+
+- [ ] T002 Second in src/b.ts
+- [ ] T003 Third in src/c.ts
+`;
+
+function ok(r: { code: number | null; output: string }) {
+  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output}`);
+  return r;
+}
+const journal = (ws: TempWorkspace) => (existsSync(join(ws.root, 'journal.log')) ? ws.read('journal.log').trim().split('\n') : []);
+
+describe('gates', () => {
+  let ws: TempWorkspace;
+  beforeAll(() => {
+    ws = workspace({ features: { 'specs/001-gated': { tasks: TASKS } }, files: { 'agent.js': AGENT, 'gate.js': GATE } });
+    const nxJson = ws.readJson('nx.json');
+    nxJson.plugins[0].options = {
+      agent: { command: [process.execPath, join(ws.root, 'agent.js')] },
+      gates: [{ name: 'setup-check', command: [process.execPath, 'gate.js'], phase: 1 }, { name: 'tests', command: [process.execPath, 'gate.js'] }],
+    };
+    ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+  });
+
+  it('nx show project lists the gate targets with their commands', () => {
+    const p = JSON.parse(ok(ws.nx(['show', 'project', 'spec-001-gated', '--json'])).stdout);
+    expect(p.targets['implement--gate']).toMatchObject({ executor: 'nx-speckit:gate', cache: false, dependsOn: ['implement--T001', 'implement--T002', 'implement--T003', 'implement--phase1-gate'] });
+    expect(p.targets['implement--gate'].metadata.speckit.gates).toEqual([{ name: 'tests', command: [process.execPath, 'gate.js'] }]);
+    expect(p.targets['implement--phase1-gate']).toMatchObject({ executor: 'nx-speckit:gate', options: { phase: 1 }, dependsOn: ['implement--T001'] });
+    expect(p.targets['implement--T002'].dependsOn).toEqual(['implement--T001', 'implement--phase1-gate']);
+  });
+
+  it('run-many -t implement: phase gate between the phases, the feature gate after every task, in the workspace root', () => {
+    const r = ok(ws.nx(['run-many', '-t', 'implement', '--outputStyle=static', '--parallel=1']));
+    expect(journal(ws)).toEqual([
+      'agent T001',
+      'gate setup-check phase=1 sees=src/a.ts cwd=true',
+      'agent T002',
+      'agent T003',
+      'gate tests phase= sees=src/a.ts,src/b.ts,src/c.ts cwd=true',
+    ]);
+    expect(r.output).toContain('gate output line for tests');
+    expect(r.output).toContain('✓ nx-speckit gate "tests" passed');
+    expect(ws.read('specs/001-gated/tasks.md')).toBe(TASKS.replace(/- \[ \]/g, '- [X]'));
+  });
+
+  it('gates are not cached: a finished feature runs its gates again (and no agent)', () => {
+    ok(ws.nx(['run-many', '-t', 'implement', '--outputStyle=static']));
+    expect(journal(ws).slice(5)).toEqual(['gate setup-check phase=1 sees=src/a.ts,src/b.ts,src/c.ts cwd=true', 'gate tests phase= sees=src/a.ts,src/b.ts,src/c.ts cwd=true']);
+  });
+
+  it('a failing gate fails the run with the command and its output', () => {
+    ws.write('gate-exit', '1');
+    const r = ws.nx(['run-many', '-t', 'implement', '--outputStyle=static']);
+    ws.write('gate-exit', '0');
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain(`✗ nx-speckit gate "setup-check" failed after phase 1 of specs/001-gated: \`${process.execPath} gate.js\` exited 1.`);
+    expect(r.output).toContain('3 tests failed');
+    expect(r.output).toContain('Full output: .speckit/logs/spec-001-gated/phase1-gate.log');
+    expect(journal(ws).filter((l) => l.startsWith('gate tests')).length).toBe(2); // the feature gate waits for the phase gate: not run
+    expect(ws.read('.speckit/logs/spec-001-gated/phase1-gate.log')).toContain('3 tests failed');
+  });
+});
+
+describe('before any task starts', () => {
+  const SIMPLE = '## Phase 1\n- [ ] T001 One in src/a.ts\n- [ ] T002 Two in src/b.ts\n';
+
+  it('a missing agent CLI fails the run once, with the install command, before any task starts', () => {
+    const ws = workspace({
+      features: { 'specs/001-a': { tasks: SIMPLE }, 'specs/002-b': { tasks: '- [X] T001 Done in src/x.ts\n' } },
+      pluginOptions: { agent: 'gemini' },
+      files: { 'apps/web/project.json': JSON.stringify({ name: 'web', root: 'apps/web', targets: { lint: { executor: 'nx:noop' } } }) },
+    });
+    const env = { PATH: '/usr/bin:/bin' }; // no gemini anywhere (nx itself runs from an absolute path)
+    const r = ws.nx(['run-many', '-t', 'implement', '--outputStyle=static'], env);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain("Agent 'gemini' needs the `gemini` CLI, which is not installed. Install it with: npm install -g @google/gemini-cli (needed by spec-001-a:T001, spec-001-a:T002)");
+    expect(r.output.match(/needs the `gemini` CLI/g)).toHaveLength(1);
+    expect(existsSync(join(ws.root, '.speckit/runs'))).toBe(false); // no task started
+    expect(r.output).not.toMatch(/implement--T001/);
+
+    // Other targets do not need an agent; nor does a run of a finished feature only.
+    ok(ws.nx(['run-many', '-t', 'lint'], env));
+    ok(ws.nx(['run', 'spec-002-b:implement'], env));
+    // SPECKIT_AGENT picks another agent for one run: the check follows it (replay needs no CLI;
+    // without a recording the task itself then fails, but it did start).
+    const replay = ws.nx(['run', 'spec-001-a:implement--T001', '--outputStyle=static'], { ...env, SPECKIT_AGENT: 'replay' });
+    expect(replay.output).not.toContain("Agent 'gemini' needs");
+    expect(ws.readJson('.speckit/runs/spec-001-a/T001.json')).toMatchObject({ id: 'T001', agent: 'replay' });
+  });
+
+  it('a renumbered or removed task id is named in a warning before the run; an unchanged list is not', () => {
+    const ws = workspace({ features: { 'specs/001-a': { tasks: '## Phase 1\n- [ ] T001 Model in src/a.ts\n- [ ] T002 Page in src/b.ts\n- [ ] T003 Docs in docs/a.md\n' } }, files: { 'agent.js': AGENT } });
+    const nxJson = ws.readJson('nx.json');
+    nxJson.plugins[0].options = { agent: { command: [process.execPath, join(ws.root, 'agent.js')] } };
+    ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+
+    const first = ok(ws.nx(['run', 'spec-001-a:implement--T001', '--outputStyle=static']));
+    expect(first.output).not.toContain('warning: the task list');
+    expect(ws.readJson('.speckit/plans/spec-001-a.json').tasks).toEqual({ T001: 'Model in src/a.ts', T002: 'Page in src/b.ts', T003: 'Docs in docs/a.md' });
+
+    // /speckit.tasks regenerated: a new task T002, the old T002 is now T003, Docs dropped.
+    ws.write('specs/001-a/tasks.md', '## Phase 1\n- [X] T001 Model in src/a.ts\n- [ ] T002 Service in src/s.ts\n- [ ] T003 Page in src/b.ts\n');
+    const second = ok(ws.nx(['run-many', '-t', 'implement', '--outputStyle=static']));
+    expect(second.output).toContain('nx-speckit: warning: the task list of spec-001-a (specs/001-a/tasks.md) changed since its last run');
+    expect(second.output).toContain('T002 → T003 renumbered: "Page in src/b.ts"');
+    expect(second.output).toContain('T003 removed: "Docs in docs/a.md"');
+    expect(second.output).not.toMatch(/T001 (→|removed)/);
+    // The warning comes before any task ran.
+    expect(second.stdout.indexOf('warning: the task list')).toBeGreaterThanOrEqual(0);
+    expect(second.stdout.indexOf('warning: the task list')).toBeLessThan(second.stdout.indexOf('nx run spec-001-a:implement--T002'));
+
+    const third = ok(ws.nx(['run-many', '-t', 'implement', '--outputStyle=static']));
+    expect(third.output).not.toContain('warning: the task list');
+  });
+});
