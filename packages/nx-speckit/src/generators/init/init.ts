@@ -3,7 +3,7 @@ import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_NAME = 'nx-speckit';
 /** Per-run artefacts: logs, prompts, task records. Reports and recordings are worth keeping. */
-export const IGNORED = ['.speckit/runs', '.speckit/logs', '.speckit/reports'];
+export const IGNORED = ['.speckit/runs', '.speckit/logs', '.speckit/reports', '.speckit/plans'];
 
 /** `nx g nx-speckit:init`: registers the plugin once and keeps run artefacts out of git. */
 export async function initGenerator(tree: Tree, schema: InitGeneratorSchema = {}) {
