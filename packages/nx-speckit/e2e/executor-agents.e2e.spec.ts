@@ -127,7 +127,7 @@ describe('agents that misbehave', () => {
     ws.setPluginOptions({
       agent,
       agentRules: [
-        { text: 'hangs forever', agent: { ...agent, timeoutSeconds: 3 } },
+        { text: 'hangs forever', agent: { ...agent, timeoutSeconds: 5 } },
         // Claude's output parser on an agent that prints something else.
         { text: 'garbage JSON', agent: { ...agent, preset: 'claude' } },
       ],
@@ -153,7 +153,7 @@ describe('agents that misbehave', () => {
     ['T001', 'exits 0 and writes nothing', /src\/noop\.ts does not exist/],
     ['T002', 'writes an empty file', /src\/empty\.ts is empty/],
     ['T003', 'links the file outside the workspace', /src\/escape\.ts resolves outside the workspace/],
-    ['T004', 'hangs', /the agent failed: timed out after 3s/],
+    ['T004', 'hangs', /the agent failed: timed out after 5s/],
     ['T005', 'is killed by a signal', /the agent failed: killed by SIGKILL/],
     ['T006', 'exits non-zero', /the agent failed: exited with code 3: boom: T006 could not finish/],
     ['T007', 'prints garbage instead of Claude JSON', /the agent failed: Claude printed no result JSON/],
@@ -174,7 +174,7 @@ describe('agents that misbehave', () => {
     const { agent, grandchild } = ws.readJson('.speckit/pids/001-adversarial-T004.json');
     expect([agent, grandchild].every((pid) => Number.isInteger(pid) && pid > 0)).toBe(true);
     expect(aliveWhenNxReturned).toEqual([]);
-    expect(ws.read(log('T004'))).toMatch(/attempt 1 failed: timed out after 3s/);
+    expect(ws.read(log('T004'))).toMatch(/attempt 1 failed: timed out after 5s/);
   });
 
   it('the escape did not count: the link points outside, and nothing outside was taken for the task', () => {
