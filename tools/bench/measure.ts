@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from './stats';
 import { REPO_ROOT } from './workspaces';
 
 export const NX = join(REPO_ROOT, 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
@@ -28,20 +29,19 @@ export function clearNxState(root: string) {
   rmSync(join(root, '.nx'), { recursive: true, force: true });
 }
 
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
+export { median };
 
 /**
  * Alternates the candidates (A B A B …) so drift on a shared, noisy machine hits all of them alike,
- * and returns each candidate's median.
+ * and returns each candidate's median of every numeric field.
  */
-export function interleaved<K extends string>(rounds: number, runs: Record<K, () => Sample>): Record<K, Sample> {
-  const samples = Object.fromEntries(Object.keys(runs).map((k) => [k, [] as Sample[]])) as unknown as Record<K, Sample[]>;
-  for (let i = 0; i < rounds; i++) for (const k of Object.keys(runs) as K[]) samples[k].push(runs[k]());
-  return Object.fromEntries(Object.entries(samples).map(([k, list]) => {
-    const l = list as Sample[];
-    return [k, { seconds: median(l.map((s) => s.seconds)), rssMb: median(l.map((s) => s.rssMb)) }];
-  })) as unknown as Record<K, Sample>;
+export function interleaved<K extends string, S extends Sample>(rounds: number, runs: Record<K, () => S>): Record<K, S> {
+  const keys = Object.keys(runs) as K[];
+  const samples = Object.fromEntries(keys.map((k) => [k, [] as S[]])) as unknown as Record<K, S[]>;
+  for (let i = 0; i < rounds; i++) for (const k of keys) samples[k].push(runs[k]());
+  return Object.fromEntries(keys.map((k) => {
+    const list = samples[k];
+    const fields = Object.keys(list[0]) as Array<keyof S>;
+    return [k, Object.fromEntries(fields.map((f) => [f, median(list.map((x) => Number(x[f])))])) as unknown as S];
+  })) as unknown as Record<K, S>;
 }
