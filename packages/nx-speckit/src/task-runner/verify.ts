@@ -5,14 +5,19 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 
 /** Content hash per file under each declared path, taken before the agent runs. */
 export type Snapshot = Map<string, string>;
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.nx']);
 
+/** Taken before the agent runs; refuses (throws) declared paths that lead outside the workspace through a symlink. */
 export function snapshotPaths(root: string, paths: string[]): Snapshot {
+  const escaping = escapingPaths(root, paths);
+  if (escaping.length) {
+    throw new Error(`refusing to run: ${escaping.join('; ')}; an agent told to write there would write outside the workspace`);
+  }
   const snap: Snapshot = new Map();
   for (const p of paths) for (const file of filesUnder(root, p)) snap.set(file, hashFile(join(root, file)));
   return snap;
@@ -34,6 +39,11 @@ export function checkDeclaredPaths(root: string, paths: string[], before: Snapsh
       problems.push(`${p} resolves outside the workspace (${real})`);
       continue;
     }
+    const escaping = escapingPaths(root, [p]);
+    if (escaping.length) {
+      problems.push(...escaping);
+      continue;
+    }
     const files = filesUnder(root, p);
     const touched = files.filter((f) => before.get(f) !== hashFile(join(root, f)));
     changed.push(...touched);
@@ -46,6 +56,60 @@ export function checkDeclaredPaths(root: string, paths: string[], before: Snapsh
     }
   }
   return { problems, changed };
+}
+
+/**
+ * Declared paths that resolve outside the workspace through a symlink: the path itself or its
+ * deepest existing ancestor (a file about to be created), and for folders any symlink inside.
+ */
+export function escapingPaths(root: string, paths: string[]): string[] {
+  const realRoot = realpathSync(root);
+  const outside = (abs: string) => {
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return `${relative(root, abs).split(sep).join('/')} is a dangling symlink`;
+    }
+    return real === realRoot || real.startsWith(realRoot + sep) ? undefined : `${relative(root, abs).split(sep).join('/')} resolves outside the workspace (${real})`;
+  };
+  const found: string[] = [];
+  for (const p of paths) {
+    let existing = join(root, p);
+    while (existing !== root && !lexists(existing)) existing = dirname(existing);
+    const problem = outside(existing);
+    if (problem) {
+      found.push(`${p}: ${problem}`);
+      continue;
+    }
+    if (lexists(join(root, p)) && lstatSync(join(root, p)).isDirectory()) {
+      for (const link of linksUnder(join(root, p))) {
+        const bad = outside(link);
+        if (bad) found.push(`${p}: ${bad}`);
+      }
+    }
+  }
+  return found;
+}
+
+function lexists(abs: string): boolean {
+  try {
+    lstatSync(abs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function linksUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (SKIP_DIRS.has(e.name)) continue;
+    const full = join(dir, e.name);
+    if (e.isSymbolicLink()) out.push(full);
+    else if (e.isDirectory()) out.push(...linksUnder(full));
+  }
+  return out;
 }
 
 /** Paths git reports as modified or new (empty outside a git repository). */
