@@ -4,11 +4,8 @@
  * invalidates. Clones are real `git clone`s of one origin workspace; the agent is a node script
  * that counts its calls in a file outside every clone.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, TempWorkspace } from '../testing/workspace';
@@ -146,6 +143,15 @@ describe('two clones sharing one cache directory', () => {
     expect(count.calls()).toEqual(['specs/002-search T001', 'specs/002-search T002', 'specs/002-search T001', 'specs/002-search T002']);
   });
 
+  it('by default (no cache settings) clones of one repository on one machine share ~/.nx/<repo id>', () => {
+    const repo = origin();
+    const count = counter();
+    ok(implement(clone(repo), { AGENT_COUNTER: count.path }, ['-p', 'spec-002-search']));
+    const second = ok(implement(clone(repo), { AGENT_COUNTER: count.path }, ['-p', 'spec-002-search']));
+    expect(count.calls()).toEqual(['specs/002-search T001', 'specs/002-search T002']);
+    expect(second.output).toMatch(/spec-002-search:implement--T002 +\[local cache\]/);
+  });
+
   it('with the cache and workspace-data directories shared, the second clone runs no agent at all and gets every file', () => {
     const repo = origin();
     const count = counter();
@@ -160,5 +166,127 @@ describe('two clones sharing one cache directory', () => {
     for (const f of ORDERS_FILES) expect(bob.read(f)).toBe(alice.read(f));
     expect(bob.read('specs/001-orders/tasks.md')).toBe(ALL_DONE);
     expect(bob.read('specs/002-search/tasks.md')).toBe(OTHER.replace(/- \[ \]/g, '- [X]'));
+  });
+});
+
+/**
+ * Nx's self-hosted remote cache protocol (Nx >= 20.8, OpenAPI spec on nx.dev "self-hosted
+ * caching"): GET /v1/cache/{hash} → 200 tar | 404; PUT /v1/cache/{hash} with the tar body →
+ * 200 | 409 when present; `Authorization: Bearer <NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN>`, 401/403
+ * otherwise. A separate process on loopback: the tests run nx synchronously, which would block
+ * a server in this process.
+ */
+const SERVER = `const http = require('http'), fs = require('fs'), path = require('path');
+const [dir, token, journal] = process.argv.slice(2);
+http.createServer((req, res) => {
+  const m = /^\\/v1\\/cache\\/([^/?]+)$/.exec(req.url);
+  const body = [];
+  req.on('data', (c) => body.push(c));
+  req.on('end', () => {
+    const reply = (code) => { fs.appendFileSync(journal, req.method + ' ' + (m ? m[1] : req.url) + ' ' + code + ' ' + Buffer.concat(body).length + '\\n'); res.writeHead(code); res.end(code === 200 && req.method === 'GET' ? fs.readFileSync(path.join(dir, m[1])) : undefined); };
+    if (req.headers.authorization !== 'Bearer ' + token) {
+      // Nx requires text/plain on 401/403 (else: "Misconfigured remote cache endpoint").
+      fs.appendFileSync(journal, req.method + ' ' + (m ? m[1] : req.url) + ' 401 0\\n');
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      return res.end('bad token');
+    }
+    if (!m) return reply(404);
+    const file = path.join(dir, m[1]);
+    if (req.method === 'GET') return reply(fs.existsSync(file) ? 200 : 404);
+    if (req.method === 'PUT') {
+      if (fs.existsSync(file)) return reply(409);
+      fs.writeFileSync(file, Buffer.concat(body));
+      return reply(200);
+    }
+    reply(405);
+  });
+}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
+`;
+
+async function startRemoteCache(token: string): Promise<{ url: string; journal: () => string[]; stop: () => void }> {
+  const dir = tempDir('nx-speckit-remote-');
+  writeFileSync(join(dir, 'server.js'), SERVER);
+  const store = join(dir, 'store');
+  execFileSync('mkdir', ['-p', store]);
+  const journalFile = join(dir, 'journal.log');
+  writeFileSync(journalFile, '');
+  const child: ChildProcess = spawn(process.execPath, [join(dir, 'server.js'), store, token, journalFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`remote cache server exited ${code}`)));
+  });
+  const stop = () => child.kill();
+  cleanups.unshift(stop);
+  return { url: `http://127.0.0.1:${port}`, journal: () => readFileSync(journalFile, 'utf8').trim().split('\n').filter(Boolean), stop };
+}
+
+describe('a self-hosted remote cache (HTTP, on loopback)', () => {
+  it('two clones with separate local caches share agent work through it', async () => {
+    const remote = await startRemoteCache('s3cr3t-token');
+    const repo = origin();
+    const count = counter();
+    const env = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: remote.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 's3cr3t-token', AGENT_COUNTER: count.path };
+
+    // Separate local caches (each clone its own cache and workspace-data directory), else clones
+    // of one repository on one machine share ~/.nx/<repo id> and never ask the server.
+    const local = () => ({ NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('nx-speckit-wsdata-') });
+    const alice = clone(repo);
+    ok(implement(alice, { ...env, ...local() }, ['-p', 'spec-001-orders']));
+    expect(count.calls()).toHaveLength(5);
+    const puts = remote.journal().filter((l) => l.startsWith('PUT '));
+    expect(puts).toHaveLength(5); // one tar per task target (aggregates are not cached)
+    for (const line of puts) expect(line).toMatch(/^PUT \d+ 200 [1-9]\d*$/);
+
+    const bob = clone(repo); // its own .nx/cache and workspace-data
+    const r = ok(implement(bob, { ...env, ...local() }, ['-p', 'spec-001-orders']));
+    expect(count.calls()).toHaveLength(5); // no agent ran for Bob
+    expect(r.output).toMatch(/spec-001-orders:implement--T005 +\[remote cache\]/);
+    const gets = remote.journal().filter((l) => l.startsWith('GET ') && / 200 /.test(l));
+    expect(gets).toHaveLength(5);
+    for (const f of ORDERS_FILES) expect(bob.read(f)).toBe(alice.read(f));
+    expect(bob.read('specs/001-orders/tasks.md')).toBe(ALL_DONE);
+
+    // A wrong token: the server answers 401 (text/plain, as Nx requires) and Nx stops the whole
+    // run before any task, printing the server's message; no agent is paid for.
+    const carol = clone(repo);
+    const refused = implement(carol, { ...env, ...local(), NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'wrong' }, ['-p', 'spec-001-orders']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain('Unauthorized: bad token');
+    expect(remote.journal().some((l) => / 401 /.test(l))).toBe(true);
+    expect(count.calls()).toHaveLength(5);
+  });
+});
+
+describe('what an edit to one task invalidates', () => {
+  it('measured: other features keep every entry; within the feature, see docs/caching.md', () => {
+    const repo = origin();
+    const count = counter();
+    const env = { AGENT_COUNTER: count.path };
+    const ws = clone(repo);
+    ok(implement(ws, env));
+    expect(count.calls()).toHaveLength(7);
+
+    // Reword T003 and start both features over (boxes cleared, files gone), as a new branch would.
+    const reworded = TASKS.replace('T003 [P] Service in src/orders/service.ts', 'T003 [P] Service with retries in src/orders/service.ts');
+    ws.write('specs/001-orders/tasks.md', reworded);
+    ws.write('specs/002-search/tasks.md', OTHER);
+    for (const f of [...ORDERS_FILES, 'src/search/index.ts', 'src/search/query.ts']) rmSync(join(ws.root, f));
+    const r = ok(implement(ws, env));
+    const rerun = count.calls().slice(7).sort();
+    // Nx hashes every target's options of a project into each of its tasks, and T003's options
+    // carry a hash of its text: every task of the edited feature misses; the other feature hits.
+    expect(rerun).toEqual(orders(['T001', 'T002', 'T003', 'T004', 'T005']));
+    expect(r.output).toMatch(/spec-002-search:implement--T001 +\[local cache\]/);
+    expect(r.output).toMatch(/spec-002-search:implement--T002 +\[local cache\]/);
+
+    // The same start again, except spec.md of the other feature: the boxes ticked by the last run
+    // change no key (every orders task hits); the prompt document invalidates its whole feature.
+    ws.write('specs/001-orders/tasks.md', reworded);
+    ws.write('specs/002-search/tasks.md', OTHER);
+    ws.write('specs/002-search/spec.md', '# Feature Specification\n\nSearch, refined.\n');
+    for (const f of [...ORDERS_FILES, 'src/search/index.ts', 'src/search/query.ts']) rmSync(join(ws.root, f));
+    const again = ok(implement(ws, env));
+    expect(count.calls().slice(12).sort()).toEqual(['specs/002-search T001', 'specs/002-search T002']);
+    for (const id of ['T001', 'T002', 'T003', 'T004', 'T005']) expect(again.output).toMatch(new RegExp(`spec-001-orders:implement--${id} +\\[local cache\\]`));
   });
 });
