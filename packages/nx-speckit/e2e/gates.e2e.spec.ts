@@ -108,6 +108,37 @@ describe('gates', () => {
   });
 });
 
+describe('gates and the tasks\' cache keys', () => {
+  it('measured: any nx.json edit, a gate command included, re-runs every task (Nx hashes nx.json); an unchanged one none', () => {
+    const ws = workspace({ features: { 'specs/001-gated': { tasks: TASKS } }, files: { 'agent.js': AGENT, 'gate.js': GATE } });
+    const agent = { command: [process.execPath, join(ws.root, 'agent.js')] };
+    const configure = (gates: unknown[], extra: Record<string, unknown> = {}) => {
+      const nxJson = ws.readJson('nx.json');
+      nxJson.plugins[0].options = { agent, gates };
+      ws.write('nx.json', JSON.stringify({ ...nxJson, ...extra }, null, 2));
+    };
+    const freshRun = () => {
+      ws.write('specs/001-gated/tasks.md', TASKS);
+      for (const f of ['src/a.ts', 'src/b.ts', 'src/c.ts']) ws.exec('rm', ['-f', f], {});
+      return ok(ws.nx(['run-many', '-t', 'implement', '--outputStyle=static']));
+    };
+    const agents = () => journal(ws).filter((l) => l.startsWith('agent '));
+    configure([{ name: 'tests', command: [process.execPath, 'gate.js'] }]);
+    freshRun();
+    expect(agents()).toHaveLength(3);
+    const same = freshRun(); // control: the same start state hits for every task
+    expect(agents()).toHaveLength(3);
+    expect(same.output).toMatch(/implement--T003 +\[local cache\]/);
+    configure([{ name: 'unit tests', command: [process.execPath, 'gate.js', '--reporter=dot'] }]);
+    freshRun();
+    expect(agents()).toHaveLength(6);
+    expect(journal(ws).at(-1)).toMatch(/^gate unit tests /);
+    configure([{ name: 'unit tests', command: [process.execPath, 'gate.js', '--reporter=dot'] }], { parallel: 2 }); // unrelated to the plugin
+    freshRun();
+    expect(agents()).toHaveLength(9);
+  });
+});
+
 describe('before any task starts', () => {
   const SIMPLE = '## Phase 1\n- [ ] T001 One in src/a.ts\n- [ ] T002 Two in src/b.ts\n';
 

@@ -214,7 +214,8 @@ function gatePlan(phases: Phase[], gates: NormalizedGate[]): GatePlan {
  * A gate target. Not cached: it checks the workspace as it is now (files no task declares,
  * installed dependencies), which no cache key covers, and a stale "passed" is what a gate exists
  * to prevent. The commands are in metadata, not options: every target's options are part of
- * every task's cache key, and editing a test command must not throw away agent work.
+ * every task's cache key. (Nx hashes nx.json too, so today a gate edit there still invalidates
+ * every task; gates defined elsewhere would not.)
  */
 function gateTarget(project: string, gates: NormalizedGate[], dependsOn: string[], description: string, phase?: number): TargetConfiguration {
   return {

@@ -43,8 +43,9 @@ export interface SpeckitPluginOptions {
    * SPECKIT_PHASE (number or empty) and SPECKIT_WORKSPACE_ROOT. A non-zero exit fails the gate
    * target and so the run. Gate targets are never cached (`cache: false`): a gate checks the
    * workspace as it is now, including files no task declares and installed dependencies, which
-   * no cache key covers. The commands live in target metadata, not options, so editing a
-   * command does not invalidate the cached agent work of any task.
+   * no cache key covers. The commands live in the gate target's metadata (`nx show project`), not
+   * its options, so no target's hashed configuration changes with them; but Nx also hashes
+   * nx.json itself, so editing any plugin option there (gates included) invalidates every task.
    */
   gates?: GateOption[];
 }
