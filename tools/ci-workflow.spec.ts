@@ -1,0 +1,114 @@
+/**
+ * docs/github-actions/speckit-implement.yml runs real commands: the nx command line is accepted
+ * by the real nx binary and selects the plugin's implement targets, the agent install command is
+ * the preset's, and the remote-cache variables are the ones nx reads. A small line-based reader
+ * (no YAML package): enough for `run:` steps and `env:` keys.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, TempWorkspace } from '../packages/nx-speckit/testing/workspace';
+import { normalizeOptions } from '../packages/nx-speckit/src/plugin/options';
+import { resolveAgent } from '../packages/nx-speckit/src/agents';
+
+jest.setTimeout(180_000);
+
+const WORKFLOW = readFileSync(join(REPO_ROOT, 'docs/github-actions/speckit-implement.yml'), 'utf8');
+
+/** Every `run:` command (single line or `run: |` block), in order. */
+function runCommands(yaml: string): string[] {
+  const lines = yaml.split('\n');
+  const commands: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)(?:- )?run:\s*(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    if (m[2] !== '|') {
+      commands.push(m[2].trim());
+      continue;
+    }
+    const block: string[] = [];
+    const indent = m[1].length;
+    for (i++; i < lines.length && (lines[i].trim() === '' || lines[i].search(/\S/) > indent); i++) block.push(lines[i].trim());
+    i--;
+    commands.push(block.filter(Boolean).join('\n'));
+  }
+  return commands;
+}
+
+/** Keys under every `env:` mapping. */
+function envKeys(yaml: string): string[] {
+  const keys: string[] = [];
+  const lines = yaml.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)env:\s*$/.exec(lines[i]);
+    if (!m) continue;
+    for (i++; i < lines.length && lines[i].search(/\S/) > m[1].length; i++) {
+      const k = /^\s*([A-Z_][A-Z0-9_]*):/.exec(lines[i]);
+      if (k) keys.push(k[1]);
+    }
+    i--;
+  }
+  return keys;
+}
+
+const commands = runCommands(WORKFLOW);
+const nxLine = commands.find((c) => /\bnx affected\b/.test(c))!;
+
+it('reads the workflow: its commands and env', () => {
+  expect(commands).toEqual([
+    'npm ci',
+    'npm install -g @anthropic-ai/claude-code',
+    expect.stringMatching(/^npx nx affected -t implement /),
+    expect.stringContaining('git diff --cached --quiet'),
+  ]);
+  expect(envKeys(WORKFLOW)).toEqual(expect.arrayContaining(['NX_SELF_HOSTED_REMOTE_CACHE_SERVER', 'NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN', 'ANTHROPIC_API_KEY']));
+});
+
+it('runs the plugin\'s default target and installs the CLI the default agent preset needs', () => {
+  const argv = nxLine.split(/\s+/);
+  expect(argv[argv.indexOf('-t') + 1]).toBe(normalizeOptions({}).targetName);
+  const agent = resolveAgent(normalizeOptions({}).agent, {});
+  expect(commands).toContain(agent.install);
+});
+
+it('names the remote-cache variables nx reads', () => {
+  const cacheJs = readFileSync(join(REPO_ROOT, 'node_modules/nx/dist/src/tasks-runner/cache.js'), 'utf8');
+  const native = readFileSync(join(REPO_ROOT, 'node_modules/@nx', readNativePackage(), readNativeFile()));
+  expect(cacheJs).toContain('NX_SELF_HOSTED_REMOTE_CACHE_SERVER');
+  expect(native.includes('NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN')).toBe(true);
+});
+
+it('the nx command line is accepted by the real nx binary and selects the changed feature\'s implement tasks', () => {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
+  const ws = new TempWorkspace({
+    features: {
+      'specs/001-a': { tasks: '## Phase 1\n- [ ] T001 A in src/a.ts\n- [X] T002 B in src/b.ts\n- [ ] T003 C in src/c.ts\n' },
+      'specs/002-b': { tasks: '- [ ] T001 B in src/b1.ts\n' },
+    },
+    git: true,
+  });
+  try {
+    ws.git('branch', '-q', 'base-branch'); // stands in for origin/<default branch>
+    ws.write('specs/001-a/spec.md', '# Feature Specification\n\nChanged on this branch.\n');
+    ws.commitAll('change feature a');
+    const argv = nxLine
+      .replace('${{ github.event.repository.default_branch }}', 'base-branch')
+      .replace('origin/base-branch', 'base-branch')
+      .split(/\s+/)
+      .slice(2); // drop `npx nx`
+    expect(argv.slice(0, 3)).toEqual(['affected', '-t', 'implement']);
+    const r = ws.nx([...argv, '--graph=affected.json']); // --graph: print the task graph instead of running it
+    if (r.code !== 0) throw new Error(r.output);
+    expect(Object.keys(ws.readJson('affected.json').tasks.tasks).sort()).toEqual(['spec-001-a:implement', 'spec-001-a:implement--T001', 'spec-001-a:implement--T003']);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+function readNativePackage(): string {
+  const dir = join(REPO_ROOT, 'node_modules/@nx');
+  return require('node:fs').readdirSync(dir).find((d: string) => d.startsWith(`nx-${process.platform}-${process.arch}`));
+}
+function readNativeFile(): string {
+  return require('node:fs').readdirSync(join(REPO_ROOT, 'node_modules/@nx', readNativePackage())).find((f: string) => f.endsWith('.node'));
+}
