@@ -15,7 +15,12 @@ const DEPENDS_CLAUSE = /\(?\s*\bdepends\s+on\b:?\s*((?:\bT\d+\b(?:\s*[-–—]\s
 // CommonMark settles block structure (headings, lists, code) before inline syntax, and we read a
 // task's text from the source by position. So inline constructs are switched off: same tree
 // shape, about a third less parsing time on a cold graph (tools/bench).
-const INLINE_CONSTRUCTS = ['attention', 'autolink', 'characterEscape', 'characterReference', 'codeText', 'hardBreakEscape', 'htmlText', 'labelEnd', 'labelStartImage', 'labelStartLink'];
+// GFM's inline constructs too: `gfmPotentialFootnoteCall` walks back over every earlier event at
+// each `]`, so one line of 30,000 `[P]` tags took 36 s (found by src/fuzz.spec.ts).
+const INLINE_CONSTRUCTS = [
+  'attention', 'autolink', 'characterEscape', 'characterReference', 'codeText', 'hardBreakEscape', 'htmlText', 'labelEnd', 'labelStartImage', 'labelStartLink',
+  'gfmFootnoteCall', 'gfmPotentialFootnoteCall', 'wwwAutolink', 'protocolAutolink', 'emailAutolink', 'strikethrough',
+];
 function blocksOnly(this: Processor) {
   const data = this.data();
   (data.micromarkExtensions ??= []).push({ disable: { null: INLINE_CONSTRUCTS } });
@@ -28,6 +33,16 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   // micromark skips a BOM without counting it: parse without it and add it back to offsets.
   const body = bom ? source.slice(1) : source;
   const base = bom ? 1 : 0;
+  const deep = tooDeep(body);
+  if (deep) {
+    return {
+      phases: [], tasks: [], bom,
+      diagnostics: [{
+        severity: 'error', code: 'too-deeply-nested', file, line: deep.line,
+        message: `lists or blockquotes nest about ${deep.depth} levels deep here (at most ${MAX_NESTING} are read); tasks.md is not read: flatten it`,
+      }],
+    };
+  }
   const tree = processor.parse(body) as Root;
 
   const diagnostics: Diagnostic[] = [];
@@ -62,6 +77,48 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const used = phases.filter((p) => p.taskIds.length > 0);
   finishPhases(used, tasks);
   return { phases: used, tasks, diagnostics, bom };
+}
+
+/**
+ * Nesting past this is refused before parsing: the markdown parser's work grows with depth × size
+ * (mdast's list preparation rescans every enclosing list), so 800 nested list levels took 20 s
+ * (found by src/fuzz.spec.ts). Real task lists nest a handful of levels.
+ */
+export const MAX_NESTING = 32;
+
+/**
+ * A cheap upper bound of each line's container depth: `>` and list markers at its start, plus
+ * two columns of indentation per level (a nested list needs at least that). Only lines that
+ * start with a container marker count, so deeply indented code is never taken for nesting.
+ */
+function tooDeep(body: string): { line: number; depth: number } | undefined {
+  let line = 1;
+  for (let i = 0; i < body.length; ) {
+    let columns = 0;
+    let markers = 0;
+    let j = i;
+    for (;;) {
+      const c = body.charCodeAt(j);
+      if (c === 0x20) { columns++; j++; continue; }
+      if (c === 0x09) { columns += 4; j++; continue; }
+      if (c === 0x3e) { markers++; j++; continue; } // >
+      const next = body.charCodeAt(j + 1);
+      if ((c === 0x2d || c === 0x2a || c === 0x2b) && (next === 0x20 || next === 0x09)) { markers++; j++; continue; } // - * +
+      let k = j;
+      while (k - j < 9 && body.charCodeAt(k) >= 0x30 && body.charCodeAt(k) <= 0x39) k++;
+      const after = body.charCodeAt(k + 1);
+      if (k > j && (body.charCodeAt(k) === 0x2e || body.charCodeAt(k) === 0x29) && (after === 0x20 || after === 0x09)) { markers++; j = k + 1; continue; }
+      break;
+    }
+    const depth = markers + Math.floor(columns / 2);
+    if (markers && depth > MAX_NESTING) return { line, depth };
+    // Next line: micromark ends lines at \n, \r\n and a lone \r.
+    let end = j;
+    while (end < body.length && body.charCodeAt(end) !== 0x0a && body.charCodeAt(end) !== 0x0d) end++;
+    i = end + (body.charCodeAt(end) === 0x0d && body.charCodeAt(end + 1) === 0x0a ? 2 : 1);
+    line++;
+  }
+  return undefined;
 }
 
 interface HeadingInfo { depth: number; title: string; line: number; order: number }
