@@ -14,7 +14,7 @@ import { recordingDir, writeRecording, snapshotFiles } from '../agents/replay';
 import type { AgentOption, AgentRunResult, AgentUsage } from '../agents/types';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
-import { checkDeclaredPaths, gitChanges, snapshotPaths } from './verify';
+import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths } from './verify';
 
 export interface RunTaskOptions {
   workspaceRoot: string;
@@ -114,7 +114,8 @@ async function implement(task: Task, analysis: FeatureAnalysis, options: RunTask
   const files = task.files.filter((f) => !isUnsafePath(f));
   const runDir = join(root, '.speckit', 'runs', options.project);
   const logFile = join(root, '.speckit', 'logs', options.project, `${task.id}.log`);
-  const before = snapshotPaths(root, files);
+  const baselineFile = join(runDir, `${task.id}.baseline.json`);
+  const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
   const gitBefore = gitChanges(root);
   const tasksSnapshot = readFileSync(tasksPath);
 
@@ -145,12 +146,15 @@ async function implement(task: Task, analysis: FeatureAnalysis, options: RunTask
     return record({ ...base, status: 'failed', error });
   }
 
-  const warnings = outsideChanges(gitBefore, gitChanges(root), files, tasksFile);
+  // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
+  const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
+  const warnings = outsideChanges(gitBefore, gitChanges(root), featureFiles, tasksFile);
   for (const w of warnings) log(`[${task.id}] warning: ${w}`);
   if (!files.length) warnings.push('the task declares no files: only the agent\'s exit status vouches for it');
   if (options.record) writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(root, changed));
 
   await markDone(tasksPath, task.id);
+  clearBaseline(baselineFile);
   log(`[${task.id}] ${task.description} → marked [X]${costText(result.usage)}`);
   log(progressLine(tasksPath));
   return record({ ...base, status: 'done', warnings });
@@ -180,7 +184,7 @@ function runVerify(command: string[], root: string, task: Task, options: RunTask
 function outsideChanges(before: Set<string>, after: Set<string>, files: string[], tasksFile: string): string[] {
   const inside = (p: string) => p === tasksFile || p.startsWith('.speckit/') || files.some((f) => p === f || (f.endsWith('/') && p.startsWith(f)));
   const extra = [...after].filter((p) => !before.has(p) && !inside(p));
-  return extra.length ? [`changes outside the declared files (possibly from tasks running alongside): ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ', …' : ''}`] : [];
+  return extra.length ? [`changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ', …' : ''}`] : [];
 }
 
 function progressLine(tasksPath: string): string {

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkDeclaredPaths, escapingPaths, snapshotPaths } from './verify';
+import { checkDeclaredPaths, clearBaseline, escapingPaths, firstAttemptBaseline, snapshotPaths } from './verify';
 
 let root: string;
 let outside: string;
@@ -34,5 +34,34 @@ describe('symlinks that lead out of the workspace', () => {
     writeFileSync(join(root, 'src/b.ts'), 'b');
     symlinkSync(outside, join(root, 'src/evil'), 'dir');
     expect(checkDeclaredPaths(root, ['src/'], before).problems).toEqual([`src/: src/evil resolves outside the workspace (${outside})`]);
+  });
+});
+
+describe('the first attempt\'s baseline', () => {
+  const paths = ['src/a.ts', 'src/new.ts'];
+
+  test('an attempt killed after its agent wrote the files: the re-run\'s agent may leave them as they are', () => {
+    const baseline = () => join(root, '.speckit/runs/p/T001.baseline.json');
+    // Attempt 1: baseline taken, the agent writes both files, then the process dies before the checkpoint.
+    firstAttemptBaseline(baseline(), paths, snapshotPaths(root, paths));
+    writeFileSync(join(root, 'src/a.ts'), 'a, implemented');
+    writeFileSync(join(root, 'src/new.ts'), 'new');
+    // Attempt 2: its agent finds the work done and changes nothing.
+    const before = firstAttemptBaseline(baseline(), paths, snapshotPaths(root, paths));
+    expect(checkDeclaredPaths(root, paths, before)).toEqual({ problems: [], changed: ['src/a.ts', 'src/new.ts'] });
+    // Checkpointed: the baseline is gone, so a task unticked later must change its files again.
+    clearBaseline(baseline());
+    expect(existsSync(baseline())).toBe(false);
+    const fresh = firstAttemptBaseline(baseline(), paths, snapshotPaths(root, paths));
+    expect(checkDeclaredPaths(root, paths, fresh).problems).toEqual(['src/a.ts did not change', 'src/new.ts did not change']);
+  });
+
+  test('a torn baseline file or a changed list of paths starts afresh', () => {
+    const file = join(root, 'b.json');
+    writeFileSync(file, '{"paths": ["src/a.ts"], "hash');
+    expect(checkDeclaredPaths(root, ['src/a.ts'], firstAttemptBaseline(file, ['src/a.ts'], snapshotPaths(root, ['src/a.ts']))).problems).toEqual(['src/a.ts did not change']);
+    writeFileSync(join(root, 'src/a.ts'), 'changed since');
+    expect(checkDeclaredPaths(root, ['src/a.ts', 'src/new.ts'], firstAttemptBaseline(file, ['src/a.ts', 'src/new.ts'], snapshotPaths(root, ['src/a.ts', 'src/new.ts']))).problems)
+      .toEqual(['src/a.ts did not change', 'src/new.ts does not exist']);
   });
 });

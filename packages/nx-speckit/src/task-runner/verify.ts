@@ -1,10 +1,11 @@
 /**
  * A clean agent exit is not proof of work. Before `[X]`: every declared file exists inside the
- * workspace, is non-empty and changed during the task (a folder: something inside changed).
+ * workspace, is non-empty and changed since the task's first unfinished attempt began (a folder:
+ * something inside changed).
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 
 /** Content hash per file under each declared path, taken before the agent runs. */
@@ -21,6 +22,28 @@ export function snapshotPaths(root: string, paths: string[]): Snapshot {
   const snap: Snapshot = new Map();
   for (const p of paths) for (const file of filesUnder(root, p)) snap.set(file, hashFile(join(root, file)));
   return snap;
+}
+
+/**
+ * The snapshot verification compares against: the one taken before the task's FIRST attempt, kept
+ * in `file` until the task is checkpointed. An attempt killed after its agent finished (kill -9,
+ * a crashed CI job) leaves correct files behind, and the re-run's agent may rightly leave them as
+ * they are; its work still counts. A task that never changed its files still fails.
+ */
+export function firstAttemptBaseline(file: string, paths: string[], current: Snapshot): Snapshot {
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { paths: string[]; hashes: Record<string, string> };
+    if (JSON.stringify(saved.paths) === JSON.stringify(paths)) return new Map(Object.entries(saved.hashes));
+  } catch { /* none yet, or torn by a crash: start from now */ }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify({ paths, hashes: Object.fromEntries(current) }));
+  renameSync(`${file}.tmp`, file);
+  return current;
+}
+
+/** Forgets the baseline once the task is checkpointed: unticking it later starts afresh. */
+export function clearBaseline(file: string) {
+  rmSync(file, { force: true });
 }
 
 /** Problems with the declared paths after the agent ran (empty when all is well), and the files that changed. */

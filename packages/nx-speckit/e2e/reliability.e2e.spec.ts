@@ -1,0 +1,315 @@
+/**
+ * Reliability through the real `nx` binary (no daemon) in temporary workspaces: concurrent
+ * checkpoints, kill -9 of the whole process tree mid-run and resume, a flaky agent, hostile
+ * paths, and a person editing tasks.md during a run. The agent is a small command agent that
+ * logs every start/end to `.speckit/calls.log` and writes its declared files.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTasks } from '@nx-speckit/tasks-md';
+import { REPO_ROOT, TempWorkspace } from '../testing/workspace';
+
+jest.setTimeout(300_000);
+
+const NX_PACKAGE = join(REPO_ROOT, 'node_modules', 'nx');
+const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'package.json'), 'utf8')).bin.nx);
+const NX_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+
+const workspaces: TempWorkspace[] = [];
+const outsideDirs: string[] = [];
+beforeAll(() => {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
+});
+afterAll(() => {
+  workspaces.forEach((ws) => ws.cleanup());
+  outsideDirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+/**
+ * Logs `start <id> <attempt>` and `end <id> <attempt>` (O_APPEND lines), sleeps $AGENT_SLEEP_MS,
+ * fails attempt 1 of the ids in $FLAKY_IDS, writes every declared file.
+ */
+const AGENT = `const fs = require('fs'), path = require('path');
+const id = process.env.SPECKIT_TASK_ID, attempt = process.env.SPECKIT_ATTEMPT;
+fs.mkdirSync('.speckit', { recursive: true });
+fs.appendFileSync('.speckit/calls.log', 'start ' + id + ' ' + attempt + '\\n');
+setTimeout(() => {
+  if ((process.env.FLAKY_IDS || '').split(',').includes(id) && attempt === '1') {
+    fs.appendFileSync('.speckit/calls.log', 'fail ' + id + ' ' + attempt + '\\n');
+    process.exit(1);
+  }
+  for (const f of JSON.parse(process.env.SPECKIT_TASK_FILES)) {
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, '// written by ' + id + '\\n');
+  }
+  fs.appendFileSync('.speckit/calls.log', 'end ' + id + ' ' + attempt + '\\n');
+}, Number(process.env.AGENT_SLEEP_MS || 0));
+`;
+
+function workspace(tasks: Record<string, string | Buffer>, agent: Record<string, unknown> = {}): TempWorkspace {
+  const ws = new TempWorkspace();
+  workspaces.push(ws);
+  ws.write('agent.js', AGENT);
+  for (const [dir, text] of Object.entries(tasks)) {
+    ws.addFeature(dir, { tasks: '' });
+    ws.write(`${dir}/tasks.md`, text);
+  }
+  const nxJson = ws.readJson('nx.json');
+  nxJson.plugins[0].options = { agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, ...agent } };
+  ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+  return ws;
+}
+
+function calls(ws: TempWorkspace): string[] {
+  const f = join(ws.root, '.speckit/calls.log');
+  return existsSync(f) ? ws.read('.speckit/calls.log').split('\n').filter(Boolean) : [];
+}
+const count = (lines: string[], kind: string, id: string) => lines.filter((l) => l.startsWith(`${kind} ${id} `)).length;
+
+/** Positions where `after` differs from `before`; throws unless every one is ' ' → 'X' (same length). */
+function flips(before: Buffer, after: Buffer): number[] {
+  if (before.length !== after.length) throw new Error(`length changed: ${before.length} → ${after.length}\n${after.toString('utf8')}`);
+  const at = [...before.keys()].filter((i) => before[i] !== after[i]);
+  const bad = at.filter((i) => before[i] !== 0x20 || after[i] !== 0x58);
+  if (bad.length) throw new Error(`bytes other than [ ] → [X] changed at ${bad.slice(0, 10)}`);
+  return at;
+}
+
+function ok(r: { code: number | null; output: string }) {
+  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output.slice(-6000)}`);
+  return r;
+}
+
+/** `id` of each task whose box is ticked. */
+function marked(text: string): string[] {
+  return parseTasks(text).tasks.filter((t) => t.done).map((t) => t.id);
+}
+
+const id = (n: number) => `T${String(n).padStart(3, '0')}`;
+
+// -----------------------------------------------------------------------------------------------
+
+describe('64 [P] tasks checkpointing into one tasks.md through nx run-many --parallel=16', () => {
+  // BOM, CRLF, a note, non-ASCII text and odd spacing: all of it must survive 64 concurrent marks.
+  const lines = ['\uFEFF# Tasks: Parallel — ünïcode', '', '> Note: every task writes its own file.', '', '## Phase 1: Setup', ''];
+  for (let n = 1; n <= 64; n++) lines.push(`- [ ] ${id(n)} [P] Part ${n}${n % 7 === 0 ? '  (spaced)' : ''} in src/part${n}.ts`);
+  lines.push('', 'Trailing text [ ] not a task', '');
+  const TASKS = lines.join('\r\n');
+
+  for (const copy of [1, 2]) {
+    it(`fresh copy ${copy}: zero lost marks, every other byte identical, each agent ran once`, () => {
+      const ws = workspace({ 'specs/001-par': TASKS });
+      const before = readFileSync(join(ws.root, 'specs/001-par/tasks.md'));
+      ok(ws.nx(['run-many', '-t', 'implement', '--parallel=16', '--outputStyle=static']));
+      const after = readFileSync(join(ws.root, 'specs/001-par/tasks.md'));
+      expect(flips(before, after)).toHaveLength(64);
+      expect(after.toString('utf8')).toBe(TASKS.replace(/- \[ \] T/g, '- [X] T'));
+      const log = calls(ws);
+      for (let n = 1; n <= 64; n++) expect([id(n), count(log, 'start', id(n)), count(log, 'end', id(n))]).toEqual([id(n), 1, 1]);
+    });
+  }
+});
+
+// -----------------------------------------------------------------------------------------------
+
+/** Every pid in the process tree under `root` (root included), from /proc. */
+function tree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch { /* gone */ }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => { out.push(pid); (children.get(pid) ?? []).forEach(walk); };
+  walk(root);
+  return out;
+}
+
+const signal = (pid: number, sig: NodeJS.Signals) => { try { process.kill(pid, sig); } catch { /* gone */ } };
+
+/**
+ * kill -9 of everything nx started: its process group, and the agents, which lead process groups
+ * of their own. The tree is frozen first (SIGSTOP, twice, to catch processes started meanwhile),
+ * so nothing can react between the kills.
+ */
+function killTree(root: number) {
+  let pids = tree(root);
+  pids.forEach((p) => signal(p, 'SIGSTOP'));
+  pids = [...new Set([...pids, ...tree(root)])];
+  pids.forEach((p) => signal(p, 'SIGSTOP'));
+  signal(-root, 'SIGKILL');
+  for (const p of pids) {
+    signal(-p, 'SIGKILL');
+    signal(p, 'SIGKILL');
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('kill -9 of the whole nx process tree mid-run, then resume', () => {
+  // Two sequential setup tasks, then 6 [P] tasks, then a final one.
+  const lines = ['# Tasks: Crash', '', '## Phase 1: Setup', '', `- [ ] ${id(1)} Setup in src/setup.ts`, `- [ ] ${id(2)} Config in src/config.ts`, '', '## Phase 2: Core', ''];
+  for (let n = 3; n <= 8; n++) lines.push(`- [ ] ${id(n)} [P] Core ${n} in src/core${n}.ts`);
+  lines.push('', '## Phase 3: Polish', '', `- [ ] ${id(9)} Docs in docs/crash.md`, '');
+  const TASKS = lines.join('\n');
+  const ALL = Array.from({ length: 9 }, (_, i) => id(i + 1));
+
+  for (const starts of [0, 3, 7]) {
+    it(`killed after ${starts} agent start(s): tasks.md valid, only finished tasks marked, the re-run finishes without redoing any`, async () => {
+      const ws = workspace({ 'specs/001-crash': TASKS }, { env: { AGENT_SLEEP_MS: '1000' } });
+      const file = join(ws.root, 'specs/001-crash/tasks.md');
+      const before = readFileSync(file);
+      const child = spawn(process.execPath, [NX_BIN, 'run-many', '-t', 'implement', '--parallel=4', '--outputStyle=static'], {
+        cwd: ws.root, detached: true, stdio: 'ignore', env: { ...process.env, ...NX_ENV },
+      });
+      let exited = false;
+      child.on('exit', () => { exited = true; });
+      // Wait for the moment: `starts` agents started (0: nx is up and computing the graph).
+      if (starts === 0) await sleep(1500);
+      else for (let i = 0; i < 1200 && !exited && calls(ws).filter((l) => l.startsWith('start ')).length < starts; i++) await sleep(50);
+      expect(exited).toBe(false);
+      killTree(child.pid!);
+      for (let i = 0; i < 200 && !exited; i++) await sleep(50);
+
+      // After the crash: still a valid tasks.md, with marks only for tasks whose agent finished.
+      const crashed = readFileSync(file);
+      flips(before, crashed);
+      expect(parseTasks(crashed.toString('utf8')).diagnostics).toEqual([]);
+      const log = calls(ws);
+      const done = marked(crashed.toString('utf8'));
+      for (const t of done) {
+        expect([t, count(log, 'end', t)]).toEqual([t, 1]);
+        expect(ws.read(parseTasks(crashed.toString('utf8')).tasks.find((x) => x.id === t)!.files[0])).toBe(`// written by ${t}\n`);
+      }
+      if (starts === 0) expect(done).toEqual([]);
+      const unfinished = ALL.filter((t) => count(log, 'start', t) > count(log, 'end', t));
+      console.log(`kill -9 after ${starts} agent start(s): marked ${JSON.stringify(done)}, agents killed mid-task ${JSON.stringify(unfinished)}`);
+
+      // Resume: everything finishes; no checkpointed task's agent runs again.
+      const callsBefore = log.length;
+      ok(ws.nx(['run-many', '-t', 'implement', '--parallel=4', '--outputStyle=static']));
+      const after = readFileSync(file);
+      expect(flips(before, after)).toHaveLength(9);
+      expect(marked(after.toString('utf8'))).toEqual(ALL);
+      const rerun = calls(ws).slice(callsBefore);
+      for (const t of done) expect([t, count(rerun, 'start', t)]).toEqual([t, 0]);
+      for (const t of ALL.filter((x) => !done.includes(x))) expect([t, count(rerun, 'start', t), count(rerun, 'end', t)]).toEqual([t, 1, 1]);
+    });
+  }
+});
+
+// -----------------------------------------------------------------------------------------------
+
+describe('a flaky agent', () => {
+  it('fails attempt 1, succeeds on the retry (SPECKIT_ATTEMPT=2): exactly one mark', () => {
+    const TASKS = '# Tasks\n\n## Phase 1\n\n- [ ] T001 Flaky in src/flaky.ts\n- [ ] T002 Steady in src/steady.ts\n';
+    const ws = workspace({ 'specs/001-flaky': TASKS }, { retries: 2, env: { FLAKY_IDS: 'T001' } });
+    const before = readFileSync(join(ws.root, 'specs/001-flaky/tasks.md'));
+    ok(ws.nx(['run', 'spec-001-flaky:implement--T001', '--outputStyle=static'], { SPECKIT_RETRY_BASE_MS: '0' }));
+    const after = readFileSync(join(ws.root, 'specs/001-flaky/tasks.md'));
+    expect(flips(before, after)).toHaveLength(1);
+    expect(after.toString('utf8')).toBe(TASKS.replace('[ ] T001', '[X] T001'));
+    expect(calls(ws)).toEqual(['start T001 1', 'fail T001 1', 'start T001 2', 'end T001 2']);
+    expect(ws.readJson('.speckit/runs/spec-001-flaky/T001.json')).toMatchObject({ status: 'done', attempts: 2 });
+  });
+});
+
+// -----------------------------------------------------------------------------------------------
+
+describe('hostile declared paths', () => {
+  function outsideDir(): string {
+    const d = mkdtempSync(join(tmpdir(), 'speckit-outside-'));
+    outsideDirs.push(d);
+    return d;
+  }
+
+  it('".." and absolute paths: the feature is refused, no agent runs, nothing written outside', () => {
+    const outside = outsideDir();
+    const ws = workspace({
+      'specs/001-dotdot': '# Tasks\n\n- [ ] T001 Escape in ../escape.ts\n',
+      // Backticked: a bare word starting with `/` is read as an HTTP route (`POST /rooms`), not a path.
+      'specs/002-abs': `# Tasks\n\n- [ ] T001 Absolute in \`${outside}/abs.ts\`\n`,
+    });
+    const r = ws.nx(['run-many', '-t', 'implement', '--outputStyle=static']);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('declared path ../escape.ts is outside the workspace');
+    expect(r.output).toContain(`declared path ${outside}/abs.ts is absolute`);
+    expect(calls(ws)).toEqual([]);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(existsSync(join(ws.root, '..', 'escape.ts'))).toBe(false);
+    expect(marked(ws.read('specs/001-dotdot/tasks.md'))).toEqual([]);
+    expect(marked(ws.read('specs/002-abs/tasks.md'))).toEqual([]);
+  });
+
+  it('a symlink inside the workspace pointing outside (src/evil -> /tmp/…): command agent never started, replay refused, nothing written outside', () => {
+    const outside = outsideDir();
+    const TASKS = '# Tasks\n\n- [ ] T001 Through the link in src/evil/x.ts\n- [ ] T002 Into a linked folder in src/\n';
+    const ws = workspace({ 'specs/001-link': TASKS });
+    ws.write('src/keep.ts', '// inside\n');
+    symlinkSync(outside, join(ws.root, 'src/evil'), 'dir');
+
+    const r = ws.nx(['run', 'spec-001-link:implement--T001', '--outputStyle=static']);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('src/evil/x.ts: src/evil resolves outside the workspace');
+    const r2 = ws.nx(['run', 'spec-001-link:implement--T002', '--outputStyle=static', '--excludeTaskDependencies']);
+    expect(r2.code).not.toBe(0);
+    expect(r2.output).toContain('src/: src/evil resolves outside the workspace');
+    expect(calls(ws)).toEqual([]);
+
+    // The replay agent, given a recording that writes through the link, refuses it.
+    ws.write('.speckit/recordings/001-link/T001.json', JSON.stringify({ taskId: 'T001', files: [{ path: 'src/evil/x.ts', content: 'pwned\n' }] }));
+    const r3 = ws.nx(['run', 'spec-001-link:implement--T001', '--outputStyle=static'], { SPECKIT_AGENT: 'replay' });
+    expect(r3.code).not.toBe(0);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(ws.read('specs/001-link/tasks.md')).toBe(TASKS);
+  });
+});
+
+// -----------------------------------------------------------------------------------------------
+
+describe('a person editing tasks.md during a run', () => {
+  it('their note, rewording and new task survive every checkpoint', async () => {
+    const lines = ['# Tasks: Edits', '', '## Phase 1: Core', ''];
+    for (let n = 1; n <= 6; n++) lines.push(`- [ ] ${id(n)} Step ${n} in src/step${n}.ts`);
+    const TASKS = `${lines.join('\n')}\n`;
+    const ws = workspace({ 'specs/001-edit': TASKS }, { env: { AGENT_SLEEP_MS: '800' } });
+    const file = join(ws.root, 'specs/001-edit/tasks.md');
+    const child = spawn(process.execPath, [NX_BIN, 'run-many', '-t', 'implement', '--parallel=2', '--outputStyle=static'], {
+      cwd: ws.root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...NX_ENV },
+    });
+    let output = '';
+    child.stdout!.on('data', (b) => { output += b; });
+    child.stderr!.on('data', (b) => { output += b; });
+    const exit = new Promise<number | null>((r) => child.on('exit', r));
+
+    // The tasks run one after another, so while T002's (or T004's) agent sleeps no checkpoint can
+    // land: the person's read-modify-write is the only writer, like an editor saving.
+    const waitFor = async (line: string) => {
+      for (let i = 0; i < 2400 && !calls(ws).includes(line); i++) await sleep(50);
+      expect(calls(ws)).toContain(line);
+    };
+    await waitFor('start T002 1');
+    const edited1 = readFileSync(file, 'utf8')
+      .replace('## Phase 1: Core\n', '## Phase 1: Core\n\n> Note from a person: keep step files small.\n')
+      .replace('Step 5 in src/step5.ts', 'Step 5, reworded by a person, in src/step5.ts');
+    ws.write('specs/001-edit/tasks.md', edited1);
+    await waitFor('start T004 1');
+    const edited2 = `${readFileSync(file, 'utf8')}- [ ] T007 New task added during the run in src/step7.ts\n`;
+    ws.write('specs/001-edit/tasks.md', edited2);
+
+    expect(await exit).toBe(0);
+    const expected = TASKS
+      .replace('## Phase 1: Core\n', '## Phase 1: Core\n\n> Note from a person: keep step files small.\n')
+      .replace('Step 5 in src/step5.ts', 'Step 5, reworded by a person, in src/step5.ts')
+      .replace(/- \[ \] (T00[1-6])/g, '- [X] $1')
+      .concat('- [ ] T007 New task added during the run in src/step7.ts\n');
+    expect({ tasks: ws.read('specs/001-edit/tasks.md'), output: '' }).toEqual({ tasks: expected, output: '' });
+    expect(output).not.toContain('its edits were undone');
+  });
+});
