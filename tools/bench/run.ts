@@ -2,7 +2,8 @@
  * `npm run bench [-- graph|makespan|finished] [--quick]`: every benchmark side by side in one run,
  * markdown tables on stdout and in tools/bench/results/latest.md, JSON in latest.json. Running only
  * some benchmarks replaces just their sections of latest.* (each section keeps its own date).
- * `--quick`: smaller shapes, one round, written to quick.{json,md}.
+ * `--quick`: smaller shapes, one round, written to quick.{json,md}. `--render`: only rewrite the
+ * markdown from the JSON.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -14,7 +15,8 @@ import { REPO_ROOT } from './workspaces';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.filter((a) => !a.startsWith('--'));
-const wants = (name: string) => only.length === 0 || only.includes(name);
+const renderOnly = args.includes('--render'); // rewrite latest.md from latest.json, run nothing
+const wants = (name: string) => !renderOnly && (only.length === 0 || only.includes(name));
 
 const nxVersion = (require(join(REPO_ROOT, 'node_modules/nx/package.json')) as { version: string }).version;
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Nx ${nxVersion}`;
