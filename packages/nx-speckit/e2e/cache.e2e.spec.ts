@@ -8,15 +8,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, TempWorkspace } from '../testing/workspace';
+import { buildPackages, ok, TempWorkspace } from '../testing/workspace';
 
 jest.setTimeout(300_000);
 
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((c) => c()));
-beforeAll(() => {
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
-});
+beforeAll(() => buildPackages());
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -96,10 +94,6 @@ function counter(): { path: string; calls: () => string[] } {
 
 function implement(ws: TempWorkspace, env: Record<string, string>, args: string[] = []) {
   return ws.nx(['run-many', '-t', 'implement', '--outputStyle=static', '--parallel=2', ...args], env);
-}
-function ok(r: { code: number | null; output: string }) {
-  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output}`);
-  return r;
 }
 const ALL_DONE = TASKS.replace(/- \[ \]/g, '- [X]');
 const ORDERS_FILES = ['src/orders/package.ts', 'src/orders/model.ts', 'src/orders/service.ts', 'src/orders/routes.ts', 'docs/orders.md'];

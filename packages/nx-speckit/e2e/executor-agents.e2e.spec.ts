@@ -8,7 +8,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { claudeTestEnv, startScriptedAnthropicServer, writeFileThenFinish, type ScriptedAnthropicServer } from '../testing/scripted-anthropic-server';
 import { addFileThenFinish, codexProviderArgs, codexTestEnv, startScriptedResponsesServer, type ScriptedResponsesServer } from '../testing/scripted-responses-server';
-import { buildPackages, REPO_ROOT, TempWorkspace, type RunResult } from '../testing/workspace';
+import { buildPackages, ok, REPO_ROOT, type RunResult, TempWorkspace } from '../testing/workspace';
 import { expectTickedOnly, isAlive } from './executor-helpers';
 
 jest.setTimeout(240_000);
@@ -37,10 +37,6 @@ const record = (ws: TempWorkspace, project: string, id: string) => ws.readJson(`
 const hasRecord = (ws: TempWorkspace, project: string, id: string) => existsSync(join(ws.root, `.speckit/runs/${project}/${id}.json`));
 const timeline = (ws: TempWorkspace) => (existsSync(join(ws.root, '.speckit/agent-timeline.log')) ? ws.read('.speckit/agent-timeline.log').trim().split('\n') : []);
 
-function ok(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output}`);
-  return r;
-}
 
 describe('real agent CLIs through nx run', () => {
   let claudeServer: ScriptedAnthropicServer | undefined;

@@ -5,20 +5,13 @@
  */
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPackages, TempWorkspace, type RunResult } from '../testing/workspace';
+import { ok, type RunResult, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 import { isAlive } from './executor-helpers';
 
 jest.setTimeout(240_000);
 
 const AGENT = join(__dirname, 'fixtures', 'agent.js');
-const workspaces: TempWorkspace[] = [];
-function workspace(...args: ConstructorParameters<typeof TempWorkspace>): TempWorkspace {
-  const ws = new TempWorkspace(...args);
-  workspaces.push(ws);
-  return ws;
-}
-beforeAll(() => buildPackages());
-afterAll(() => workspaces.forEach((ws) => ws.cleanup()));
+const workspace = useTempWorkspaces();
 
 const STATIC = ['--outputStyle=static', '--skipNxCache'];
 const agent = (modes: Record<string, string> = {}, label = 'agent', env: Record<string, string> = {}) => ({
@@ -26,10 +19,6 @@ const agent = (modes: Record<string, string> = {}, label = 'agent', env: Record<
   env: { AGENT_MODES: JSON.stringify(modes), ...env },
   retries: 0,
 });
-function ok(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output}`);
-  return r;
-}
 
 interface Event { event: 'start' | 'end'; key: string; at: number; pid: number; label: string }
 function events(ws: TempWorkspace): Event[] {

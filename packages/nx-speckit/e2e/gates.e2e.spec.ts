@@ -2,23 +2,13 @@
  * Quality gates and the pre-run checks through the real `nx` binary (no daemon), with command
  * agents and gate commands that are small node scripts writing to one shared journal.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, TempWorkspace } from '../testing/workspace';
+import { ok, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(240_000);
 
-const workspaces: TempWorkspace[] = [];
-function workspace(...args: ConstructorParameters<typeof TempWorkspace>): TempWorkspace {
-  const ws = new TempWorkspace(...args);
-  workspaces.push(ws);
-  return ws;
-}
-beforeAll(() => {
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
-});
-afterAll(() => workspaces.forEach((ws) => ws.cleanup()));
+const workspace = useTempWorkspaces();
 
 /** Writes its task's declared files; journals "agent <id>". */
 const AGENT = `const fs = require('fs'), path = require('path');
@@ -50,10 +40,6 @@ const TASKS = `# Tasks
 - [ ] T003 Third in src/c.ts
 `;
 
-function ok(r: { code: number | null; output: string }) {
-  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output}`);
-  return r;
-}
 const journal = (ws: TempWorkspace) => (existsSync(join(ws.root, 'journal.log')) ? ws.read('journal.log').trim().split('\n') : []);
 
 describe('gates', () => {

@@ -5,21 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, TempWorkspace } from '../testing/workspace';
+import { ok, REPO_ROOT, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(120_000);
 
-const workspaces: TempWorkspace[] = [];
-function workspace(...args: ConstructorParameters<typeof TempWorkspace>): TempWorkspace {
-  const ws = new TempWorkspace(...args);
-  workspaces.push(ws);
-  return ws;
-}
+const workspace = useTempWorkspaces();
 
-beforeAll(() => {
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
-});
-afterAll(() => workspaces.forEach((ws) => ws.cleanup()));
 
 /** A command agent: writes every declared file and logs its task id (outside the declared files). */
 const AGENT = `const fs = require('fs'), path = require('path');
@@ -40,10 +31,6 @@ function usingAgent(ws: TempWorkspace) {
   ws.write('nx.json', JSON.stringify(nxJson, null, 2));
 }
 
-function ok(r: { code: number | null; output: string }) {
-  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output}`);
-  return r;
-}
 
 const ALBUMS = `# Tasks: Albums
 

@@ -4,12 +4,12 @@
  * paths, and a person editing tasks.md during a run. The agent is a small command agent that
  * logs every start/end to `.speckit/calls.log` and writes its declared files.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTasks } from '@nx-speckit/tasks-md';
-import { REPO_ROOT, TempWorkspace } from '../testing/workspace';
+import { ok, REPO_ROOT, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(300_000);
 
@@ -17,15 +17,9 @@ const NX_PACKAGE = join(REPO_ROOT, 'node_modules', 'nx');
 const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'package.json'), 'utf8')).bin.nx);
 const NX_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
 
-const workspaces: TempWorkspace[] = [];
+const newWorkspace = useTempWorkspaces();
 const outsideDirs: string[] = [];
-beforeAll(() => {
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
-});
-afterAll(() => {
-  workspaces.forEach((ws) => ws.cleanup());
-  outsideDirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+afterAll(() => outsideDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /**
  * Logs `start <id> <attempt>` and `end <id> <attempt>` (O_APPEND lines), sleeps $AGENT_SLEEP_MS,
@@ -49,8 +43,7 @@ setTimeout(() => {
 `;
 
 function workspace(tasks: Record<string, string | Buffer>, agent: Record<string, unknown> = {}): TempWorkspace {
-  const ws = new TempWorkspace();
-  workspaces.push(ws);
+  const ws = newWorkspace();
   ws.write('agent.js', AGENT);
   for (const [dir, text] of Object.entries(tasks)) {
     ws.addFeature(dir, { tasks: '' });
@@ -77,10 +70,6 @@ function flips(before: Buffer, after: Buffer): number[] {
   return at;
 }
 
-function ok(r: { code: number | null; output: string }) {
-  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output.slice(-6000)}`);
-  return r;
-}
 
 /** `id` of each task whose box is ticked. */
 function marked(text: string): string[] {

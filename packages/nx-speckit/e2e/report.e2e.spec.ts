@@ -3,19 +3,15 @@
  * *.html, and checkpoints for cache hits. Real nx binary, no daemon, CI=true; the HTML is
  * rendered in headless Chromium.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, TempWorkspace } from '../testing/workspace';
+import { ok, REPO_ROOT, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(300_000);
 
-const workspaces: TempWorkspace[] = [];
-beforeAll(() => {
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
-});
-afterAll(() => workspaces.forEach((ws) => ws.cleanup()));
+const newWorkspace = useTempWorkspaces();
 
 /**
  * A command agent speaking Claude's JSON protocol (so cost and tokens are parsed): writes every
@@ -58,8 +54,7 @@ const ALL = ['T001', 'T002', 'T003', 'T004', 'T005', 'T006'];
 const ticked = (...ids: string[]) => TASKS((id) => (ids.includes(id) ? 'X' : ' '));
 
 function workspace(): TempWorkspace {
-  const ws = new TempWorkspace({ features: { 'specs/001-report': { tasks: TASKS() } } });
-  workspaces.push(ws);
+  const ws = newWorkspace({ features: { 'specs/001-report': { tasks: TASKS() } } });
   ws.write('agent.js', AGENT);
   const nxJson = ws.readJson('nx.json');
   nxJson.plugins[0].options = { agent: { preset: 'claude', command: [process.execPath, join(ws.root, 'agent.js')], retries: 0 } };
@@ -69,10 +64,6 @@ function workspace(): TempWorkspace {
 const agentRuns = (ws: TempWorkspace) => (existsSync(join(ws.root, '.speckit/agent-runs.log')) ? ws.read('.speckit/agent-runs.log').trim().split('\n') : []);
 const nx = (ws: TempWorkspace, args: string[], env: Record<string, string> = {}) => ws.nx([...args, '--outputStyle=static'], { CI: 'true', ...env });
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-function ok<R extends { code: number | null; output: string }>(r: R): R {
-  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output}`);
-  return r;
-}
 const summaryOf = (output: string) => output.slice(output.indexOf('nx-speckit run: '));
 const stamped = (ws: TempWorkspace, ext: string) => readdirSync(join(ws.root, '.speckit/reports')).filter((f) => /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\./.test(f) && f.endsWith(ext)).sort();
 

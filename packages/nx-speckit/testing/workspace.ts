@@ -30,6 +30,21 @@ export function buildPackages() {
   }
 }
 
+/**
+ * For one spec file: builds the packages before its tests and returns the `workspace()` factory to
+ * use in them; every workspace it made is removed after them.
+ */
+export function useTempWorkspaces(): (options?: WorkspaceOptions) => TempWorkspace {
+  const made: TempWorkspace[] = [];
+  beforeAll(() => buildPackages());
+  afterAll(() => made.forEach((ws) => ws.cleanup()));
+  return (options) => {
+    const ws = new TempWorkspace(options);
+    made.push(ws);
+    return ws;
+  };
+}
+
 export interface Feature {
   tasks: string;
   spec?: string | null; // null: leave the file out
@@ -49,6 +64,12 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   output: string;
+}
+
+/** Returns `r` when nx exited 0; otherwise throws with the end of its output (the part that says why). */
+export function ok<R extends { code: number | null; output: string }>(r: R): R {
+  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output.slice(-8000)}`);
+  return r;
 }
 
 export class TempWorkspace {
