@@ -6,7 +6,9 @@
  *   /implement session costs), at several --parallel; the same graph as static nx:run-commands
  *   targets running the same command alongside.
  * - per-task overhead: every duration 0, --parallel 1, the first two features: wall time per
- *   task of nx-speckit:task vs nx:run-commands (Nx start-up and graph included in both).
+ *   task of nx-speckit:task vs nx:run-commands, and vs a minimal custom executor that only spawns
+ *   the same command: Nx forks a process for every task of any custom executor, so that side
+ *   separates Nx's own per-task cost from nx-speckit's (Nx start-up and graph included in all).
  * - finished: every box [X], `nx run-many -t implement` against static nx:noop graphs.
  */
 import { execFileSync } from 'node:child_process';
@@ -40,7 +42,7 @@ export function fixtureFeatures(limit = Infinity): Feature[] {
 
 const ticked = (md: string) => md.replace(/^(\s*[-*+] )\[ \]( +T\d)/gm, '$1[X]$2');
 
-type Kind = 'plugin' | 'runCommands' | 'noop' | 'static';
+type Kind = 'plugin' | 'runCommands' | 'spawnExecutor' | 'noop' | 'static';
 
 interface Bench extends Generated {
   kind: Kind;
@@ -54,7 +56,8 @@ interface Bench extends Generated {
  * A git workspace holding the features. `plugin`: the nx-speckit plugin infers the projects;
  * `runCommands` / `noop`: static project.json files with the plugin's targets, task targets
  * replaced by nx:run-commands running the sleep agent, or by nx:noop; `static`: the plugin's own
- * targets verbatim as project.json (graph construction taken out).
+ * targets verbatim as project.json (graph construction taken out); `spawnExecutor`: task targets
+ * run by SPAWN_EXECUTOR, a custom executor that only spawns the sleep agent.
  */
 export function workspace(kind: Kind, features: Feature[], durations: Record<string, number>, finished = false): Bench {
   const ws = emptyWorkspace(kind, kind === 'plugin' ? [PLUGIN] : []);
@@ -65,6 +68,7 @@ export function workspace(kind: Kind, features: Feature[], durations: Record<str
   copyFileSync(AGENT, join(root, 'sleep-agent.cjs'));
   writeFileSync(join(root, 'bench-durations.json'), JSON.stringify(durations));
   writeFileSync(join(root, '.gitignore'), 'node_modules\n.nx\n.speckit\nbench-spans.jsonl\n');
+  if (kind === 'spawnExecutor') writeSpawnExecutor(root);
   for (const f of features) {
     const dir = join(root, f.dir);
     mkdirSync(dir, { recursive: true });
@@ -109,6 +113,11 @@ function staticProject(project: ProjectConfiguration, kind: Kind, root: string) 
     else if (kind === 'noop') targets[name] = { executor: 'nx:noop', dependsOn: t.dependsOn, metadata: t.metadata };
     else {
       const speckit = (t.metadata as { speckit: { taskId: string; files: string[] } }).speckit;
+      const env = { SPECKIT_TASK_ID: speckit.taskId, SPECKIT_FEATURE_DIR: project.root, SPECKIT_TASK_FILES: JSON.stringify(speckit.files), SPECKIT_WORKSPACE_ROOT: root };
+      if (kind === 'spawnExecutor') {
+        targets[name] = { executor: SPAWN_EXECUTOR, dependsOn: t.dependsOn, cache: false, options: { command: AGENT_COMMAND, env } };
+        continue;
+      }
       targets[name] = {
         executor: 'nx:run-commands',
         dependsOn: t.dependsOn,
@@ -121,6 +130,23 @@ function staticProject(project: ProjectConfiguration, kind: Kind, root: string) 
     }
   }
   return { ...rest, targets };
+}
+
+const SPAWN_EXECUTOR = './tools/spawn-executor:run';
+
+/** The smallest custom executor: spawn the command, succeed on exit 0. */
+function writeSpawnExecutor(root: string) {
+  const dir = join(root, 'tools/spawn-executor');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'spawn-executor', version: '0.0.0', executors: './executors.json' }));
+  writeFileSync(join(dir, 'executors.json'), JSON.stringify({ executors: { run: { implementation: './run.js', schema: './schema.json', description: 'spawn a command' } } }));
+  writeFileSync(join(dir, 'schema.json'), JSON.stringify({ type: 'object', properties: { command: { type: 'array' }, env: { type: 'object' } } }));
+  writeFileSync(join(dir, 'run.js'), `const { spawn } = require('node:child_process');
+module.exports = (options, context) => new Promise((resolve) => {
+  const child = spawn(options.command[0], options.command.slice(1), { cwd: context.root, stdio: 'inherit', env: { ...process.env, ...options.env } });
+  child.on('exit', (code) => resolve({ success: code === 0 }));
+});
+`);
 }
 
 function git(cwd: string, ...args: string[]) {
@@ -167,7 +193,34 @@ export interface MakespanResult {
   sequential: number;
   criticalPath: number;
   rows: MakespanRow[];
-  overhead: { tasks: number; plugin: number; runCommands: number; perTaskPlugin: number; perTaskRunCommands: number };
+}
+
+export interface OverheadResult {
+  tasks: number;
+  /** Wall seconds of the whole `nx run-many` (start-up included) per side. */
+  plugin: number;
+  spawnExecutor: number;
+  runCommands: number;
+}
+
+/** Per-task overhead: every duration 0, one task at a time, on the first two features. */
+export function benchOverhead(opts: { rounds: number }): OverheadResult {
+  const features = fixtureFeatures(2);
+  const p = plan(features, 'overhead', 0, 0);
+  const benches = { plugin: workspace('plugin', features, p.durations), spawnExecutor: workspace('spawnExecutor', features, p.durations), runCommands: workspace('runCommands', features, p.durations) };
+  try {
+    const args = ['--parallel', '1'];
+    for (const b of Object.values(benches)) b.run(args); // primes the graph cache and the file system
+    const measure = (b: Bench) => () => {
+      const sample = b.run(args);
+      if (b.spans().length !== p.tasks) throw new Error(`${b.kind}: ${b.spans().length} of ${p.tasks} agents ran`);
+      return sample;
+    };
+    const r = interleaved(opts.rounds, { plugin: measure(benches.plugin), spawnExecutor: measure(benches.spawnExecutor), runCommands: measure(benches.runCommands) });
+    return { tasks: p.tasks, plugin: r.plugin.seconds, spawnExecutor: r.spawnExecutor.seconds, runCommands: r.runCommands.seconds };
+  } finally {
+    for (const b of Object.values(benches)) b.cleanup();
+  }
 }
 
 export function benchMakespan(opts: { quick: boolean; rounds: number; seed?: string }): MakespanResult {
@@ -196,16 +249,7 @@ export function benchMakespan(opts: { quick: boolean; rounds: number; seed?: str
       const row = (x: (typeof r)['plugin']) => ({ wall: x.seconds, agentSpan: x.agentSpan, peak: x.peak, rssMb: x.rssMb });
       rows.push({ parallel, ideal: listSchedule(p.jobs, parallel), plugin: row(r.plugin), runCommands: row(r.runCommands) });
     }
-    // Per-task overhead: every duration 0, one task at a time, on the first two features.
-    const few = new Set(features.slice(0, 2).map((f) => f.dir));
-    const keys = Object.keys(p.durations).filter((k) => few.has(k.slice(0, k.lastIndexOf('/'))));
-    for (const b of [plugin, runCommands]) b.setDurations(Object.fromEntries(keys.map((k) => [k, 0])));
-    const projects = ['--projects', [...few].map((d) => `spec-${d.slice('specs/'.length)}`).join(',')];
-    const o = interleaved(opts.rounds, { plugin: () => plugin.run(['--parallel', '1', ...projects]), runCommands: () => runCommands.run(['--parallel', '1', ...projects]) });
-    return {
-      features: features.length, tasks: p.tasks, seed, durationRange: [min, max], sequential: p.sequential, criticalPath: p.criticalPath, rows,
-      overhead: { tasks: keys.length, plugin: o.plugin.seconds, runCommands: o.runCommands.seconds, perTaskPlugin: o.plugin.seconds / keys.length, perTaskRunCommands: o.runCommands.seconds / keys.length },
-    };
+    return { features: features.length, tasks: p.tasks, seed, durationRange: [min, max], sequential: p.sequential, criticalPath: p.criticalPath, rows };
   } finally {
     plugin.cleanup();
     runCommands.cleanup();

@@ -1,16 +1,14 @@
 /**
- * Turning feature folders into projects on a cache miss. Many misses at once (a cold graph of a
- * large workspace) are spread over worker threads: parsing markdown is CPU-bound.
+ * Turning feature folders into projects on a cache miss, optionally spread over worker threads
+ * (parsing markdown is CPU-bound). Threads are opt-in: tools/bench measured no gain from them on
+ * a 2-core machine (slower at 50 and 200 features, 3% faster at 1,000), so the default keeps one
+ * thread. `SPECKIT_GRAPH_WORKERS=N` turns them on for a cold graph; measure before relying on it.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ProjectConfiguration } from '@nx/devkit';
 import type { NormalizedOptions } from './options';
 
 export type Inferred = ProjectConfiguration | Error;
-
-/** Below this many misses, thread start-up costs more than it saves (see tools/bench). */
-export const WORKER_THRESHOLD = 64;
 
 export function inferFeatureProject(workspaceRoot: string, root: string, options: NormalizedOptions): ProjectConfiguration {
   // Loaded lazily: the engine pulls in remark, which graph construction needs only on a cache miss.
@@ -41,11 +39,9 @@ export interface WorkerResult {
   error?: string;
 }
 
-/** `SPECKIT_GRAPH_WORKERS=0` turns threads off, `=N` forces N; by default only large cold graphs use them. */
+/** `SPECKIT_GRAPH_WORKERS=N`: N threads when more than one feature misses the cache; unset or 0: none. */
 function workerCount(misses: number): number {
-  const forced = process.env.SPECKIT_GRAPH_WORKERS;
-  if (forced !== undefined && forced !== '') return misses > 1 ? Math.max(0, Number(forced) || 0) : 0;
-  return misses >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+  return misses > 1 ? Math.max(0, Number(process.env.SPECKIT_GRAPH_WORKERS) || 0) : 0;
 }
 
 function attempt(fn: () => ProjectConfiguration): Inferred {
