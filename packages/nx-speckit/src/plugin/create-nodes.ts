@@ -42,7 +42,9 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
         context,
       );
     } finally {
-      withoutStaleVersions(cache, cachePath, roots, hashes).writeToDisk();
+      const pruned = withoutStaleVersions(cache, cachePath, roots, hashes);
+      // A warm graph changes nothing: rewriting the whole file would cost more than reading it did.
+      if (missing.length || entryCount(pruned) !== entryCount(cache)) pruned.writeToDisk();
     }
   },
 ];
@@ -62,6 +64,8 @@ function withoutStaleVersions(cache: PluginCache<ProjectConfiguration>, path: st
   const keep = (key: string) => current.has(key) || !ours.has(entries[key]?.root ?? '');
   return new PluginCache(path, Object.fromEntries(Object.entries(entries).filter(([key]) => keep(key))), accessOrder.filter(keep));
 }
+
+const entryCount = (cache: PluginCache<ProjectConfiguration>) => Object.keys(cache.toSerializable().entries).length;
 
 /** Feature folders whose project names collide: contract says report, never merge. */
 function nameClashes(roots: string[]): Map<string, string[]> {
