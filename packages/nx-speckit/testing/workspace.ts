@@ -5,7 +5,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 // Read from nx's package.json: the binary moved (nx 24 ships it as dist/bin/nx.js).
@@ -89,7 +89,9 @@ export class TempWorkspace {
     for (const [path, content] of Object.entries(options.files ?? {})) this.write(path, content);
     if (options.git) {
       this.git('init', '-q', '-b', 'main');
-      this.commitAll('initial');
+      // Nx 24 keys its default cache folder (~/.nx/<id>) by the first commit: a commit unique to this
+      // workspace keeps two tests with equal files from sharing cache entries (their clones still do).
+      this.commitAll(`initial (${basename(this.root)})`);
     }
   }
 
