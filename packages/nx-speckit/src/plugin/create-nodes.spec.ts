@@ -239,6 +239,12 @@ describe('targets', () => {
     const files = feature('specs/001-x', '- [ ] T001 A in a.ts\n');
     await expect(run(workspace(files), ['specs/001-x/tasks.md'], { targetName: 'has space' })).rejects.toThrow(/targetName "has space"/);
   });
+
+  it('rejects a misspelt option instead of ignoring it', async () => {
+    const files = feature('specs/001-x', '- [ ] T001 A in a.ts\n');
+    await expect(run(workspace(files), ['specs/001-x/tasks.md'], { agnet: 'codex' } as never)).rejects.toThrow(
+      'nx-speckit: unknown plugin option "agnet" in nx.json (known: targetName, agent, agentRules, lanes, cache, verify, allowIncompleteChecklists, record, gates)');
+  });
 });
 
 describe('dependsOn follows the engine\'s plan (contract rules 1-8)', () => {

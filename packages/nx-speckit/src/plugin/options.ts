@@ -74,7 +74,14 @@ export interface NormalizedGate {
 
 export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates'>> & { verify?: string[]; gates: NormalizedGate[] };
 
+const KNOWN_OPTIONS = ['targetName', 'agent', 'agentRules', 'lanes', 'cache', 'verify', 'allowIncompleteChecklists', 'record', 'gates'];
+
 export function normalizeOptions(options: SpeckitPluginOptions | undefined): NormalizedOptions {
+  // A misspelt option would otherwise be ignored silently (e.g. "agnet": the run uses claude).
+  const unknown = Object.keys(options ?? {}).filter((key) => !KNOWN_OPTIONS.includes(key));
+  if (unknown.length) {
+    throw new Error(`nx-speckit: unknown plugin option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} in nx.json (known: ${KNOWN_OPTIONS.join(', ')})`);
+  }
   const targetName = options?.targetName?.trim() || 'implement';
   if (!/^[\w:.-]+$/.test(targetName)) {
     throw new Error(`nx-speckit: targetName "${targetName}" may only contain letters, digits, "_", "-", "." and ":"`);
