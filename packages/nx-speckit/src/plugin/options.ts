@@ -74,7 +74,10 @@ export interface NormalizedGate {
 
 export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates'>> & { verify?: string[]; gates: NormalizedGate[] };
 
-const KNOWN_OPTIONS = ['targetName', 'agent', 'agentRules', 'lanes', 'cache', 'verify', 'allowIncompleteChecklists', 'record', 'gates'];
+// Typed over the interface's keys: an option added there and not here fails to compile.
+const KNOWN_OPTIONS = Object.keys({
+  targetName: true, agent: true, agentRules: true, lanes: true, cache: true, verify: true, allowIncompleteChecklists: true, record: true, gates: true,
+} satisfies Record<keyof SpeckitPluginOptions, true>);
 
 export function normalizeOptions(options: SpeckitPluginOptions | undefined): NormalizedOptions {
   // A misspelt option would otherwise be ignored silently (e.g. "agnet": the run uses claude).
