@@ -46,12 +46,10 @@ describe('gates', () => {
   let ws: TempWorkspace;
   beforeAll(() => {
     ws = workspace({ features: { 'specs/001-gated': { tasks: TASKS } }, files: { 'agent.js': AGENT, 'gate.js': GATE } });
-    const nxJson = ws.readJson('nx.json');
-    nxJson.plugins[0].options = {
+    ws.setPluginOptions({
       agent: { command: [process.execPath, join(ws.root, 'agent.js')] },
       gates: [{ name: 'setup-check', command: [process.execPath, 'gate.js'], phase: 1 }, { name: 'tests', command: [process.execPath, 'gate.js'] }],
-    };
-    ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+    });
   });
 
   it('nx show project lists the gate targets with their commands', () => {
@@ -154,9 +152,7 @@ describe('before any task starts', () => {
 
   it('a renumbered or removed task id is named in a warning before the run; an unchanged list is not', () => {
     const ws = workspace({ features: { 'specs/001-a': { tasks: '## Phase 1\n- [ ] T001 Model in src/a.ts\n- [ ] T002 Page in src/b.ts\n- [ ] T003 Docs in docs/a.md\n' } }, files: { 'agent.js': AGENT } });
-    const nxJson = ws.readJson('nx.json');
-    nxJson.plugins[0].options = { agent: { command: [process.execPath, join(ws.root, 'agent.js')] } };
-    ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+    ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')] } });
 
     const first = ok(ws.nx(['run', 'spec-001-a:implement--T001', '--outputStyle=static']));
     expect(first.output).not.toContain('warning: the task list');

@@ -11,7 +11,6 @@ jest.setTimeout(120_000);
 
 const workspace = useTempWorkspaces();
 
-
 /** A command agent: writes every declared file and logs its task id (outside the declared files). */
 const AGENT = `const fs = require('fs'), path = require('path');
 const id = process.env.SPECKIT_TASK_ID;
@@ -26,9 +25,7 @@ const agentRuns = (ws: TempWorkspace) => (existsSync(join(ws.root, '.speckit/age
 const agentOptions = (ws: TempWorkspace) => ({ agent: { command: [process.execPath, join(ws.root, 'agent.js')] } });
 function usingAgent(ws: TempWorkspace) {
   ws.write('agent.js', AGENT);
-  const nxJson = ws.readJson('nx.json');
-  nxJson.plugins[0].options = agentOptions(ws);
-  ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+  ws.setPluginOptions(agentOptions(ws));
 }
 
 

@@ -49,9 +49,7 @@ function workspace(tasks: Record<string, string | Buffer>, agent: Record<string,
     ws.addFeature(dir, { tasks: '' });
     ws.write(`${dir}/tasks.md`, text);
   }
-  const nxJson = ws.readJson('nx.json');
-  nxJson.plugins[0].options = { agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, ...agent } };
-  ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+  ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, ...agent } });
   return ws;
 }
 

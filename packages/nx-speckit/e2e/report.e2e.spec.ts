@@ -56,9 +56,7 @@ const ticked = (...ids: string[]) => TASKS((id) => (ids.includes(id) ? 'X' : ' '
 function workspace(): TempWorkspace {
   const ws = newWorkspace({ features: { 'specs/001-report': { tasks: TASKS() } } });
   ws.write('agent.js', AGENT);
-  const nxJson = ws.readJson('nx.json');
-  nxJson.plugins[0].options = { agent: { preset: 'claude', command: [process.execPath, join(ws.root, 'agent.js')], retries: 0 } };
-  ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+  ws.setPluginOptions({ agent: { preset: 'claude', command: [process.execPath, join(ws.root, 'agent.js')], retries: 0 } });
   return ws;
 }
 const agentRuns = (ws: TempWorkspace) => (existsSync(join(ws.root, '.speckit/agent-runs.log')) ? ws.read('.speckit/agent-runs.log').trim().split('\n') : []);
