@@ -4,10 +4,9 @@
  * the preset's, and the remote-cache variables are the ones nx reads. A small line-based reader
  * (no YAML package): enough for `run:` steps and `env:` keys.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, TempWorkspace } from '../packages/nx-speckit/testing/workspace';
+import { buildPackages, REPO_ROOT, TempWorkspace } from '../packages/nx-speckit/testing/workspace';
 import { normalizeOptions } from '../packages/nx-speckit/src/plugin/options';
 import { resolveAgent } from '../packages/nx-speckit/src/agents';
 
@@ -79,7 +78,7 @@ it('names the remote-cache variables nx reads', () => {
 });
 
 it('the nx command line is accepted by the real nx binary and selects the changed feature\'s implement tasks', () => {
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
+  buildPackages();
   const ws = new TempWorkspace({
     features: {
       'specs/001-a': { tasks: '## Phase 1\n- [ ] T001 A in src/a.ts\n- [X] T002 B in src/b.ts\n- [ ] T003 C in src/c.ts\n' },

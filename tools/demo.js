@@ -230,8 +230,7 @@ async function runDemo(options = {}) {
         say(`  (latest.json unreadable: ${error.message})`);
       }
     } else {
-      say('  no .speckit/reports/ (this build of the plugin writes no run report yet); per-task records:');
-      say(`  ${path.join(dir, '.speckit/runs', PROJECT)}/T###.json`);
+      problems.push('the run wrote no report in .speckit/reports/');
     }
 
     step(6, `The example's own tests: node --test (in ${EXAMPLE})`);

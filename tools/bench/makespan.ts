@@ -48,8 +48,6 @@ interface Bench extends Generated {
   kind: Kind;
   run(args: string[]): Sample;
   spans(): Interval[];
-  /** Replaces bench-durations.json in the committed state (tasks.md files unticked again). */
-  setDurations(durations: Record<string, number>): void;
 }
 
 /**
@@ -62,7 +60,7 @@ interface Bench extends Generated {
 export function workspace(kind: Kind, features: Feature[], durations: Record<string, number>, finished = false): Bench {
   const ws = emptyWorkspace(kind, kind === 'plugin' ? [PLUGIN] : []);
   const { root } = ws;
-  const { analyzeFeature, readFeature } = engine();
+  const { analyzeFeature } = engine();
   const { buildFeatureProject } = require(join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/feature-project')) as typeof import('../../packages/nx-speckit/src/plugin/feature-project');
   const { normalizeOptions } = require(join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/options')) as typeof import('../../packages/nx-speckit/src/plugin/options');
   copyFileSync(AGENT, join(root, 'sleep-agent.cjs'));
@@ -97,12 +95,7 @@ export function workspace(kind: Kind, features: Feature[], durations: Record<str
   const spans = () => (existsSync(join(root, 'bench-spans.jsonl'))
     ? readFileSync(join(root, 'bench-spans.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Interval)
     : []);
-  const setDurations = (d: Record<string, number>) => {
-    reset();
-    writeFileSync(join(root, 'bench-durations.json'), JSON.stringify(d));
-    git(root, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-qm', 'durations', '--', 'bench-durations.json');
-  };
-  return { ...ws, kind, run, spans, setDurations };
+  return { ...ws, kind, run, spans };
 }
 
 function staticProject(project: ProjectConfiguration, kind: Kind, root: string) {
@@ -229,7 +222,6 @@ export function benchMakespan(opts: { quick: boolean; rounds: number; seed?: str
   const [min, max]: [number, number] = opts.quick ? [0.5, 1.5] : [1, 4];
   const p = plan(features, seed, min, max);
   const levels = opts.quick ? [p.width] : [4, p.width];
-  const zero = Object.fromEntries(Object.keys(p.durations).map((k) => [k, 0]));
 
   const rows: MakespanRow[] = [];
   const plugin = workspace('plugin', features, p.durations);

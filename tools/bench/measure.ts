@@ -29,7 +29,6 @@ export function clearNxState(root: string) {
   rmSync(join(root, '.nx'), { recursive: true, force: true });
 }
 
-export { median };
 
 /**
  * Alternates the candidates (A B A B …) so drift on a shared, noisy machine hits all of them alike,
