@@ -75,15 +75,14 @@ function fingerprint(dir) {
 }
 
 /** The scratch workspace: the feature, its recordings, nx.json with the plugin, this repo's node_modules. */
-function createWorkspace(parallel, gates) {
+function createWorkspace(parallel) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-speckit-demo-'));
   for (const rel of [FEATURE, RECORDINGS]) fs.cpSync(path.join(REPO_ROOT, rel), path.join(dir, rel), { recursive: true });
   // `nx-speckit` resolves through this link: node_modules/nx-speckit → packages/nx-speckit (npm workspaces), built into dist/.
   fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'junction'); // junction: no admin rights needed on Windows
   const write = (rel, text) => fs.writeFileSync(path.join(dir, rel), text);
   write('package.json', `${JSON.stringify({ name: 'nx-speckit-demo', private: true, description: 'Scratch workspace made by nx-speckit tools/demo.js' }, null, 2)}\n`);
-  const options = { agent: 'replay' };
-  if (gates) options.gates = gates;
+  const options = { agent: 'replay', gates: GATES };
   write('nx.json', `${JSON.stringify({
     $schema: './node_modules/nx/schemas/nx-schema.json',
     analytics: false,
@@ -93,7 +92,9 @@ function createWorkspace(parallel, gates) {
     parallel,
     plugins: [{ plugin: 'nx-speckit', options }],
   }, null, 2)}\n`);
-  write('.gitignore', 'node_modules\n.nx\ngraph.html\nstatic/\n# nx-speckit run artefacts\n.speckit/runs\n.speckit/logs\n.speckit/reports\n');
+  // The run artefacts `nx g nx-speckit:init` ignores.
+  const { IGNORED } = require(path.join(REPO_ROOT, 'packages/nx-speckit/dist/generators/init/init'));
+  write('.gitignore', `node_modules\n.nx\ngraph.html\nstatic/\n# nx-speckit run artefacts\n${IGNORED.join('\n')}\n`);
   git(dir, ['init', '-q', '-b', 'main']);
   git(dir, ['add', '-A']);
   git(dir, ['-c', 'user.email=demo@nx-speckit.invalid', '-c', 'user.name=nx-speckit demo', 'commit', '-q', '-m', 'spec-kit feature 001-unit-converter, nothing implemented yet']);
@@ -154,11 +155,13 @@ function describeProject(project) {
   return lines.join('\n');
 }
 
-/** Only `- [ ] Tnnn` → `- [X] Tnnn` may differ between the two texts. */
+/** Only checkbox marks may differ between the two texts (the engine's own comparison). */
 function onlyCheckboxesChanged(before, after) {
-  const ticked = before.replace(/^(\s*[-*+] )\[ \]( T\d+)/gm, '$1[X]$2');
-  return ticked === after;
+  return engine().withoutMarks(before) === engine().withoutMarks(after);
 }
+
+/** The built engine (`npm run demo` builds first). */
+const engine = () => require(path.join(REPO_ROOT, 'packages/tasks-md/dist'));
 
 /**
  * The demo. Returns what happened; `ok` is true when the run succeeded, every task is marked,
@@ -176,15 +179,14 @@ async function runDemo(options = {}) {
     throw new Error('packages/nx-speckit is not built: run `npm run build` (or `npm run demo`, which builds first)');
   }
 
-  const gates = options.gates ?? GATES;
-  const dir = createWorkspace(parallel, gates);
+  const dir = createWorkspace(parallel);
   const result = { dir, project: undefined, run: undefined, tests: undefined, tasksBefore: '', tasksAfter: '', problems, ok: false };
   try {
     step(1, 'Scratch workspace');
     say(`${dir}`);
     say(`  ${FEATURE}/   spec.md plan.md data-model.md quickstart.md tasks.md (copied from this repo)`);
     say(`  ${RECORDINGS}/   one replay recording per task: what the agent writes`);
-    say(`  nx.json   plugins: [{ "plugin": "nx-speckit", "options": ${JSON.stringify(gates ? { agent: 'replay', gates } : { agent: 'replay' })} }]`);
+    say(`  nx.json   plugins: [{ "plugin": "nx-speckit", "options": ${JSON.stringify({ agent: 'replay', gates: GATES })} }]`);
     say('  node_modules → this repo\'s node_modules (nx, and nx-speckit itself via the npm workspace link)');
     result.tasksBefore = fs.readFileSync(path.join(dir, FEATURE, 'tasks.md'), 'utf8');
 
@@ -208,8 +210,9 @@ async function runDemo(options = {}) {
       .split('\n')
       .filter((line) => line && !/^(diff --git|index |--- |\+\+\+ |@@ )/.test(line));
     say(diff.join('\n'));
-    const open = result.tasksAfter.match(/^\s*[-*+] \[ \] T\d+/gm) ?? [];
-    const marked = result.tasksAfter.match(/^\s*[-*+] \[[xX]\] T\d+/gm) ?? [];
+    const tasks = engine().parseTasks(result.tasksAfter).tasks;
+    const open = tasks.filter((t) => !t.done);
+    const marked = tasks.filter((t) => t.done);
     if (open.length) problems.push(`${open.length} task(s) still open in tasks.md`);
     if (!onlyCheckboxesChanged(result.tasksBefore, result.tasksAfter)) problems.push('tasks.md changed beyond its checkboxes');
     say(`\n  ${marked.length} tasks marked [X], ${open.length} open; ${onlyCheckboxesChanged(result.tasksBefore, result.tasksAfter) ? 'no other byte of tasks.md changed' : 'OTHER CHANGES in tasks.md!'}`);
@@ -235,22 +238,15 @@ async function runDemo(options = {}) {
 
     step(6, `The example's own tests: node --test (in ${EXAMPLE})`);
     const gateLog = path.join(dir, '.speckit/logs', PROJECT, 'gate.log');
-    if (gates && gates.length) {
-      // The plugin ran them as the feature's gate (implement--gate) during the run above.
-      const log = fs.existsSync(gateLog) ? fs.readFileSync(gateLog, 'utf8') : '';
-      const passed = /^--- example tests: passed$/m.test(log);
-      result.tests = { code: passed ? 0 : 1, output: log, via: 'gate' };
-      say(`  run by the plugin as the feature's quality gate (target ${PROJECT}:implement--gate), log ${path.relative(dir, gateLog)}:`);
-      const summary = log.split('\n').filter((line) => /^ℹ (tests|pass|fail|duration_ms) /.test(line));
-      say(passed ? summary.map((l) => `  ${l}`).join('\n') : log || '  (no gate log: the gate did not run)');
-      say(`  ${passed ? '✓ gate passed' : '✗ gate failed or did not run'}`);
-    } else {
-      const tests = spawnSync(process.execPath, ['--test', '--test-reporter=spec'], { cwd: path.join(dir, EXAMPLE), encoding: 'utf8', env: { ...ENV, FORCE_COLOR: '0', NO_COLOR: '1' } });
-      result.tests = { code: tests.status, output: `${tests.stdout}${tests.stderr}`, via: 'demo' };
-      const summary = result.tests.output.split('\n').filter((line) => /^ℹ (tests|pass|fail|duration_ms) /.test(line));
-      say(tests.status === 0 ? summary.map((l) => `  ${l}`).join('\n') : result.tests.output);
-    }
-    if (result.tests.code !== 0) problems.push(`the example's tests failed (${result.tests.via === 'gate' ? 'gate' : `exit ${result.tests.code}`})`);
+    // The plugin ran them as the feature's gate (implement--gate) during the run above.
+    const log = fs.existsSync(gateLog) ? fs.readFileSync(gateLog, 'utf8') : '';
+    const passed = /^--- example tests: passed$/m.test(log);
+    result.tests = { code: passed ? 0 : 1, output: log, via: 'gate' };
+    say(`  run by the plugin as the feature's quality gate (target ${PROJECT}:implement--gate), log ${path.relative(dir, gateLog)}:`);
+    const summary = log.split('\n').filter((line) => /^ℹ (tests|pass|fail|duration_ms) /.test(line));
+    say(passed ? summary.map((l) => `  ${l}`).join('\n') : log || '  (no gate log: the gate did not run)');
+    say(`  ${passed ? '✓ gate passed' : '✗ gate failed or did not run'}`);
+    if (result.tests.code !== 0) problems.push('the example\'s tests failed (gate)');
 
     const repoAfter = { feature: fingerprint(path.join(REPO_ROOT, FEATURE)), recordings: fingerprint(path.join(REPO_ROOT, RECORDINGS)) };
     if (JSON.stringify(repoBefore) !== JSON.stringify(repoAfter)) problems.push(`this repository's ${FEATURE} or ${RECORDINGS} changed during the demo`);

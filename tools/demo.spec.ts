@@ -54,9 +54,6 @@ describe('npm run demo', () => {
     const after: string = result.tasksAfter;
     const ids = [...before.matchAll(/^- \[ \] (T\d+)/gm)].map((m) => m[1]);
     expect(ids).toHaveLength(23);
-    for (const id of ids) expect(after).toMatch(new RegExp(`^- \\[X\\] ${id} `, 'm'));
-    expect(after).not.toMatch(/^\s*- \[ \] T\d+/m);
-    expect(after.length).toBe(before.length);
     expect(after).toBe(before.replace(/^- \[ \] (T\d+)/gm, '- [X] $1'));
   });
 
