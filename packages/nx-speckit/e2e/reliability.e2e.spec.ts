@@ -9,13 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTasks } from '@nx-speckit/tasks-md';
-import { ok, REPO_ROOT, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
+import { NX_BIN, NX_ENV, ok, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(300_000);
-
-const NX_PACKAGE = join(REPO_ROOT, 'node_modules', 'nx');
-const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'package.json'), 'utf8')).bin.nx);
-const NX_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
 
 const newWorkspace = useTempWorkspaces();
 const outsideDirs: string[] = [];

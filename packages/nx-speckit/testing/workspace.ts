@@ -10,10 +10,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '../../..');
 // Read from nx's package.json: the binary moved (nx 24 ships it as dist/bin/nx.js).
 const NX_PACKAGE = join(REPO_ROOT, 'node_modules', 'nx');
-const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'package.json'), 'utf8')).bin.nx);
+export const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'package.json'), 'utf8')).bin.nx);
 
 /** No daemon, no cloud, no TUI, no colours: plain, reproducible nx output. */
-const BASE_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+export const NX_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
 
 /**
  * Builds tasks-md and nx-speckit (the workspaces load the plugin from dist/). When the build fails
@@ -149,7 +149,7 @@ export class TempWorkspace {
 
   /** Starts the real nx binary and returns the process (stdout/stderr piped), e.g. to signal it mid-run. */
   spawnNx(args: string[], env: Record<string, string> = {}): ChildProcess {
-    return spawn(process.execPath, [NX_BIN, ...args], { cwd: this.root, env: { ...process.env, ...BASE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, [NX_BIN, ...args], { cwd: this.root, env: { ...process.env, ...NX_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   git(...args: string[]): RunResult {
@@ -166,7 +166,7 @@ export class TempWorkspace {
       cwd: this.root,
       encoding: 'utf8',
       timeout: timeoutMs,
-      env: { ...process.env, ...BASE_ENV, ...env },
+      env: { ...process.env, ...NX_ENV, ...env },
     });
     return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   }
