@@ -4,8 +4,8 @@
  * invalidates. Clones are real `git clone`s of one origin workspace; the agent is a node script
  * that counts its calls in a file outside every clone.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPackages, ok, TempWorkspace } from '../testing/workspace';
@@ -201,7 +201,7 @@ async function startRemoteCache(token: string): Promise<{ url: string; journal: 
   const dir = tempDir('nx-speckit-remote-');
   writeFileSync(join(dir, 'server.js'), SERVER);
   const store = join(dir, 'store');
-  execFileSync('mkdir', ['-p', store]);
+  mkdirSync(store, { recursive: true });
   const journalFile = join(dir, 'journal.log');
   writeFileSync(journalFile, '');
   const child: ChildProcess = spawn(process.execPath, [join(dir, 'server.js'), store, token, journalFile], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -28,12 +28,3 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Waits (polling, no fixed sleep in the assertion) until none of the pids is alive; false after 20 s. */
-export async function allDead(pids: number[]): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    if (!pids.some(isAlive)) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-

@@ -208,13 +208,11 @@ describe('a broken feature beside good ones', () => {
   });
 
   it('fails fast naming tasks.md:LINE and the ids, without running any agent', () => {
-    const started = Date.now();
     const r = ws.nx(['run-many', '-t', 'implement', '-p', 'spec-002-unknown', 'spec-003-cycle', '--outputStyle=static']);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('specs/002-unknown/tasks.md:3: error: T002: T002 depends on T099, which is not a task in this file');
     expect(r.output).toMatch(/specs\/003-cycle\/tasks\.md:2: error: T001: dependency cycle: T001 → T002 → T001/);
     expect(agentRuns(ws)).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
 

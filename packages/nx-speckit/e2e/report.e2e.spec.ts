@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ok, REPO_ROOT, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
+import { NX_BIN, NX_ENV, ok, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(300_000);
 
@@ -277,12 +277,12 @@ describe('in an interactive terminal', () => {
   it('Nx\'s TUI (a real pty through script(1)) leaves the summary on screen after it exits', () => {
     const ws = workspace();
     ws.write('specs/001-report/tasks.md', ticked('T001', 'T002', 'T003', 'T004'));
-    const nxBin = join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js');
     const typescript = join(ws.root, 'typescript.txt');
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TERM: 'xterm-256color', NX_TUI: 'true', NX_TUI_AUTO_EXIT: 'true' };
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...NX_ENV, TERM: 'xterm-256color', NX_TUI: 'true', NX_TUI_AUTO_EXIT: 'true' };
     delete env.CI;
     delete env.NO_COLOR;
-    const r = spawnSync('script', ['-qfec', `stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(nxBin)} run-many -t implement`, typescript], { cwd: ws.root, env, encoding: 'utf8', timeout: 240_000, input: '' });
+    delete env.FORCE_COLOR;
+    const r = spawnSync('script', ['-qfec', `stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(NX_BIN)} run-many -t implement`, typescript], { cwd: ws.root, env, encoding: 'utf8', timeout: 240_000, input: '' });
     expect(r.status).toBe(0);
     const screen = readFileSync(typescript, 'utf8');
     expect(screen).toContain('\u001b[?1049l'); // the TUI ran (it leaves the alternate screen at the end)
