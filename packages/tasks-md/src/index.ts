@@ -7,5 +7,5 @@ export { analyzeFeature, formatDiagnostic, readFeature, REQUIRED_DOCUMENTS } fro
 export type { FeatureAnalysis, FeatureDocuments } from './feature';
 export { markDone, CheckpointError } from './checkpoint';
 export type { MarkResult } from './checkpoint';
-export { remainingDependsOn } from './remaining';
+export { openPrerequisites, remainingDependsOn } from './remaining';
 export { undoAgentEdits, withoutMarks } from './guard';

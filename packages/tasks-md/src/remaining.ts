@@ -6,10 +6,13 @@ import type { Task } from './model';
 import type { Dependency, Plan } from './plan';
 import { topologicalOrder, transitiveReduction } from './graph';
 
-export function remainingDependsOn(tasks: Task[], plan: Plan): Record<string, Dependency[]> {
+/**
+ * Unfinished prerequisites of each task (finished or not), looking through finished ones:
+ * what still has to run before the task's work, and its own, is in place.
+ */
+export function openPrerequisites(tasks: Task[], plan: Plan): (id: string) => Dependency[] {
   const done = new Set(tasks.filter((t) => t.done).map((t) => t.id));
   const memo = new Map<string, Map<string, Dependency>>();
-  // Unfinished prerequisites of `id`, looking through finished ones.
   const open = (id: string): Map<string, Dependency> => {
     let found = memo.get(id);
     if (found) return found;
@@ -26,10 +29,15 @@ export function remainingDependsOn(tasks: Task[], plan: Plan): Record<string, De
     }
     return found;
   };
+  return (id) => [...open(id).values()];
+}
 
+export function remainingDependsOn(tasks: Task[], plan: Plan): Record<string, Dependency[]> {
+  const done = new Set(tasks.filter((t) => t.done).map((t) => t.id));
+  const open = openPrerequisites(tasks, plan);
   const remaining = tasks.filter((t) => !done.has(t.id));
   const index = new Map(remaining.map((t, i) => [t.id, i]));
-  const preds = remaining.map((t) => [...open(t.id).values()]);
+  const preds = remaining.map((t) => open(t.id));
   const succ: number[][] = remaining.map(() => []);
   preds.forEach((list, i) => list.forEach((d) => succ[index.get(d.id)!].push(i)));
   const { order } = topologicalOrder(remaining.length, succ);

@@ -10,10 +10,11 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { formatDiagnostic, isUnsafePath, remainingDependsOn, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
+import { formatDiagnostic, isUnsafePath, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
 import type { AgentOption } from '../agents/types';
 import type { NormalizedGate, NormalizedOptions } from './options';
 import { projectName } from './names';
+import { gatedGraph, gatePlan, type GateAwareEdges, type GatePlan } from './phase-gates';
 
 export const TASK_EXECUTOR = 'nx-speckit:task';
 export const GATE_EXECUTOR = 'nx-speckit:gate';
@@ -38,7 +39,6 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
 
   if (!analysis.ok) return brokenFeatureProject(root, name, analysis, options);
 
-  const remaining = remainingDependsOn(parsed.tasks, plan);
   const writes = (task: Task) => declaredOutputs(task, root);
   const upstream = prerequisiteFiles(parsed.tasks, plan, writes);
   const done = new Set(parsed.tasks.filter((t) => t.done).map((t) => t.id));
@@ -46,19 +46,17 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
   const open = (ids: string[]) => ids.filter((id) => !done.has(id)).map(target);
 
   const gates = gatePlan(parsed.phases, options.gates);
+  const graph = gatedGraph(analysis, gates);
   const phaseGate = (n: number) => target(`phase${n}-gate`);
-  const byId = new Map(parsed.tasks.map((t) => [t.id, t]));
+  const dependsOn = (edges: GateAwareEdges) => [...edges.tasks.map(target), ...[...edges.gates.keys()].sort((a, b) => a - b).map(phaseGate)];
 
   for (const task of parsed.tasks) {
     const phase = parsed.phases[task.phase];
-    // A task that waits for a task of an earlier gated phase also waits for that phase's gate.
-    const gatedPhases = new Set((plan.dependsOn[task.id] ?? [])
-      .map((d) => parsed.phases[byId.get(d.id)!.phase].number)
-      .filter((n) => n !== phase.number && gates.byPhase.has(n)));
+    const edges = graph.task[task.id];
     targets[target(task.id)] = {
       executor: TASK_EXECUTOR,
       options: taskOptions(task, root, options),
-      dependsOn: [...remaining[task.id].map((d) => target(d.id)), ...[...gatedPhases].sort((a, b) => a - b).map(phaseGate)],
+      dependsOn: dependsOn(edges),
       inputs: [
         ...PROMPT_INPUTS,
         // Finished prerequisites are not in the task graph (they cost nothing), so
@@ -89,6 +87,8 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
           labels: task.labels,
           files: task.files,
           dependsOn: plan.dependsOn[task.id],
+          // Why a phase gate stands in for tasks of its phase: phase number → those tasks.
+          ...(edges.gates.size ? { gates: Object.fromEntries(edges.gates) } : {}),
         },
       } as TargetConfiguration['metadata'],
     };
@@ -105,12 +105,12 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
     targets[target(`phase${phase.number}`)] = aggregate(phase.taskIds, `Phase ${phase.number}: ${phase.title} (${countOpen(parsed.tasks, phase.taskIds)})`);
     const commands = gates.byPhase.get(phase.number);
     if (commands) {
-      targets[phaseGate(phase.number)] = gateTarget(name, commands, open(phase.taskIds), `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`, phase.number);
-      targets[target(`phase${phase.number}`)].dependsOn!.push(phaseGate(phase.number));
+      targets[phaseGate(phase.number)] = gateTarget(name, commands, dependsOn(graph.gate.get(phase.number)!), `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`, phase.number);
+      if (graph.openGates.includes(phase.number)) targets[target(`phase${phase.number}`)].dependsOn!.push(phaseGate(phase.number));
     }
   }
   if (gates.any) {
-    const after = [...open(all), ...[...gates.byPhase.keys()].map(phaseGate)];
+    const after = [...open(all), ...graph.openGates.map(phaseGate)];
     targets[target('gate')] = gates.feature.length
       ? gateTarget(name, gates.feature, after, `Quality gate after every task of ${posix.basename(root)}: ${gates.feature.map((g) => g.name).join(', ')}`)
       : { executor: 'nx:noop', dependsOn: after, metadata: { description: `Every phase gate of ${posix.basename(root)}`, technologies: ['speckit'], help: helpFor(name) } };
@@ -191,23 +191,6 @@ function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => str
   const priorities = [...new Set(tasks.map((t) => t.priority).filter(Boolean))] as string[];
   groups['Feature'] = [base, ...(gates.any ? [target('gate')] : []), ...stories.map(target), ...priorities.sort().map(target)];
   return groups;
-}
-
-interface GatePlan {
-  any: boolean;
-  /** Gates without a phase: `<target>--gate`. */
-  feature: NormalizedGate[];
-  /** Phase number → its gates (`phase: n` and `phase: "each"`); phases the feature lacks are left out. */
-  byPhase: Map<number, NormalizedGate[]>;
-}
-
-function gatePlan(phases: Phase[], gates: NormalizedGate[]): GatePlan {
-  const byPhase = new Map<number, NormalizedGate[]>();
-  for (const phase of phases) {
-    const here = gates.filter((g) => g.phase === 'each' || g.phase === phase.number);
-    if (here.length) byPhase.set(phase.number, here);
-  }
-  return { any: gates.length > 0, feature: gates.filter((g) => g.phase === undefined), byPhase };
 }
 
 /**

@@ -108,10 +108,13 @@ describe('gate targets', () => {
     expect(t['implement--phase1-gate']).toMatchObject({ executor: 'nx-speckit:gate', options: { phase: 1 }, dependsOn: ['implement--T002'], cache: false });
     expect(t['implement--phase2-gate'].dependsOn).toEqual(['implement--T003', 'implement--T004']);
     expect(t['implement--phase4-gate'].dependsOn).toEqual(['implement--T006', 'implement--T007']);
-    expect(t['implement--T003'].dependsOn).toEqual(['implement--T002', 'implement--phase1-gate']);
+    // The gate stands in for the phase's tasks: it waits for them.
+    expect(t['implement--T003'].dependsOn).toEqual(['implement--phase1-gate']);
+    expect((t['implement--T003'].metadata as any).speckit.gates).toEqual({ 1: ['T002'] });
     expect(t['implement--T004'].dependsOn).toEqual(['implement--T003']); // same phase: no gate in between
-    expect(t['implement--T005'].dependsOn).toEqual(['implement--T002', 'implement--phase1-gate']); // not phase 2's gate: the stories run side by side
-    expect(t['implement--T006'].dependsOn).toEqual(['implement--T004', 'implement--T005', 'implement--phase2-gate', 'implement--phase3-gate']);
+    expect(t['implement--T005'].dependsOn).toEqual(['implement--phase1-gate']); // not phase 2's gate: the stories run side by side
+    expect(t['implement--T006'].dependsOn).toEqual(['implement--phase2-gate', 'implement--phase3-gate']);
+    expect((t['implement--T004'].metadata as any).speckit.gates).toBeUndefined();
     expect(t['implement--T001'].dependsOn).toEqual([]);
     // Only phase gates: the feature gate is a no-op collecting them (and every open task).
     expect(t['implement--gate']).toMatchObject({ executor: 'nx:noop', dependsOn: [...['T002', 'T003', 'T004', 'T005', 'T006', 'T007'].map((id) => `implement--${id}`), 'implement--phase1-gate', 'implement--phase2-gate', 'implement--phase3-gate', 'implement--phase4-gate'] });
@@ -135,4 +138,72 @@ describe('gate targets', () => {
     expect(hashed(after)).toEqual(hashed(before));
     expect(after.targets!['implement--gate'].metadata).not.toEqual(before.targets!['implement--gate'].metadata);
   });
+
+  describe('phase "each" once some tasks are finished', () => {
+    const each = { gates: [{ name: 'tests', command: ['npm', 'test'], phase: 'each' as const }] };
+    // Phases 2 and 3 finished, phase 1 not: T002 still has to run before everything after it.
+    const middleDone = FOUR_PHASES.replace(/- \[ \] (T00[345])/g, '- [X] $1');
+
+    it('a later task waits for the gate of the open phase it still depends on, through finished tasks', () => {
+      const t = project(middleDone, each).targets!;
+      expect(t['implement--T006'].dependsOn).toEqual(['implement--phase1-gate', 'implement--phase2-gate', 'implement--phase3-gate']);
+      expect((t['implement--T006'].metadata as any).speckit.gates).toEqual({ 1: ['T002'], 2: ['T004'], 3: ['T005'] });
+      expect(t['implement--T007'].dependsOn).toEqual(['implement--T006']);
+    });
+
+    it('a finished phase\'s gate waits for the open work before it, so it never checks a workspace still changing', () => {
+      const t = project(middleDone, each).targets!;
+      expect(t['implement--phase1-gate'].dependsOn).toEqual(['implement--T002']);
+      expect(t['implement--phase2-gate'].dependsOn).toEqual(['implement--phase1-gate']);
+      expect(t['implement--phase3-gate'].dependsOn).toEqual(['implement--phase1-gate']);
+    });
+
+    it('finished tasks wait for no gate, and aggregates leave out the gates of finished phases', () => {
+      const t = project(middleDone, each).targets!;
+      for (const id of ['T001', 'T003', 'T004', 'T005']) expect(t[`implement--${id}`].dependsOn).toEqual([]);
+      expect(t['implement--phase2'].dependsOn).toEqual([]);
+      expect(t['implement--phase1'].dependsOn).toEqual(['implement--T002', 'implement--phase1-gate']);
+      expect(t['implement--gate'].dependsOn).toEqual(['implement--T002', 'implement--T006', 'implement--T007', 'implement--phase1-gate', 'implement--phase4-gate']);
+    });
+
+    it('a finished feature runs no phase gate', () => {
+      const t = project(FOUR_PHASES.replace(/- \[ \]/g, '- [X]'), each).targets!;
+      expect(t['implement--gate'].dependsOn).toEqual([]);
+      for (const n of [1, 2, 3, 4]) expect(t[`implement--phase${n}`].dependsOn).toEqual([]);
+      expect(Object.values(t).filter((x) => x.executor === 'nx-speckit:task').every((x) => x.dependsOn!.length === 0)).toBe(true);
+    });
+  });
+
+  it('story phases that wait for each other keep direct task edges: gates never close a cycle', () => {
+    const crossed = FOUR_PHASES
+      .replace('T004 [US1] Page in src/page.ts', 'T004 [US1] Page in src/page.ts (depends on T005)')
+      .replace('T005 [US2] Share in src/share.ts', 'T005 [US2] Share in src/share.ts (depends on T003)');
+    const t = project(crossed, { gates: [{ command: ['npm', 'test'], phase: 'each' }] }).targets!;
+    expect(t['implement--T004'].dependsOn).toEqual(['implement--T005']);
+    expect(t['implement--T005'].dependsOn).toEqual(['implement--T003']);
+    expect(t['implement--phase2-gate'].dependsOn).toEqual(['implement--T003', 'implement--T004']);
+    expect(t['implement--phase3-gate'].dependsOn).toEqual(['implement--T005']);
+    expect(cycle(t)).toBeUndefined();
+  });
 });
+
+/** A dependsOn cycle among the targets, if any (Nx refuses to run a task graph with one). */
+function cycle(targets: Record<string, { dependsOn?: unknown[] }>): string[] | undefined {
+  const state = new Map<string, 'open' | 'closed'>();
+  const visit = (name: string, path: string[]): string[] | undefined => {
+    if (state.get(name) === 'closed') return undefined;
+    if (state.get(name) === 'open') return [...path, name];
+    state.set(name, 'open');
+    for (const dep of (targets[name].dependsOn ?? []) as string[]) {
+      const found = visit(dep, [...path, name]);
+      if (found) return found;
+    }
+    state.set(name, 'closed');
+    return undefined;
+  };
+  for (const name of Object.keys(targets)) {
+    const found = visit(name, []);
+    if (found) return found;
+  }
+  return undefined;
+}

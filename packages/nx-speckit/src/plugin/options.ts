@@ -37,6 +37,10 @@ export interface SpeckitPluginOptions {
    *   aggregate `<targetName>` depends on it.
    * - `phase: 2`: part of `<targetName>--phase2-gate`, which runs after phase 2's tasks; every task
    *   that waits for a phase-2 task waits for this gate instead. Features without a phase 2 skip it.
+   *   Once some tasks are `[X]`, a phase gate also waits for unfinished work before its finished
+   *   tasks, and a finished phase's gate runs again only when open work depends on that phase
+   *   (see `phase-gates.ts`). Phases that wait for each other (cross-story dependencies) keep
+   *   direct task edges, as a gate between them would close a cycle.
    * - `phase: "each"`: a gate after every phase (the `--phaseN-gate` of each phase).
    * - `cwd`: workspace-relative folder to run in (default: the workspace root).
    * The command's env has SPECKIT_FEATURE_DIR, SPECKIT_PROJECT, SPECKIT_GATE (the name),
