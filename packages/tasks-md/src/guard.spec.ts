@@ -24,10 +24,10 @@ function start(text = ORIGINAL): Buffer {
 describe('undoAgentEdits: what is kept', () => {
   test('nothing changed, or only other tasks were marked meanwhile: nothing to undo, file kept', async () => {
     const snapshot = start();
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBeUndefined();
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ warnings: [] });
     await markDone(file, 'T002');
     const marked = readFileSync(file);
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBeUndefined();
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ warnings: [] });
     expect(readFileSync(file).equals(marked)).toBe(true);
   });
 
@@ -42,71 +42,73 @@ describe('undoAgentEdits: what is kept', () => {
     await markDone(file, 'T004');
     const expected = edited.replace('[ ] T002', '[X] T002').replace('[ ] T004', '[X] T004');
     expect(read()).toBe(expected);
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBeUndefined();
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ warnings: [] });
     expect(read()).toBe(expected);
   });
 
   test('an editor converting the whole file to LF is kept; the task\'s own entry still matches', async () => {
     const snapshot = start();
     writeFileSync(file, ORIGINAL.replace(/\r\n/g, '\n'));
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBeUndefined();
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ warnings: [] });
     expect(read()).toBe(ORIGINAL.replace(/\r\n/g, '\n'));
   });
 
   test('a BOM before a first-line task: another task\'s mark there is not taken for an agent edit (regression)', async () => {
     const snapshot = start('\uFEFF- [ ] T001 a\n- [ ] T002 b\n');
     await markDone(file, 'T001');
-    await expect(undoAgentEdits(file, snapshot, 'T002')).resolves.toBeUndefined();
+    await expect(undoAgentEdits(file, snapshot, 'T002')).resolves.toEqual({ warnings: [] });
     expect(read()).toBe('\uFEFF- [X] T001 a\n- [ ] T002 b\n');
   });
 });
 
-describe('undoAgentEdits: what is undone, and the task fails', () => {
+describe('undoAgentEdits: what is undone', () => {
+  test('another done task un-marked during the run is marked again with its own letter, other edits kept; a warning, not this task\'s failure', async () => {
+    const snapshot = start('- [ ] T001 a\n- [X] T002 b\n- [x] T003 c\n- [ ] T004 d\n');
+    writeFileSync(file, '- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c, reworded\n- [ ] T004 d\nnote\n');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({
+      warnings: ['T002, T003 were done but un-marked in tasks.md while T001 ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run'],
+    });
+    expect(read()).toBe('- [ ] T001 a\n- [X] T002 b\n- [x] T003 c, reworded\n- [ ] T004 d\nnote\n');
+  });
+
+
   test('the agent ticking its own task: exactly that box is cleared, a person\'s edit and another mark made meanwhile are kept', async () => {
     const snapshot = start();
     writeFileSync(file, ORIGINAL.replace('[ ] T001', '[x] T001').replace('- [x] T003 c', '- [x] T003 c (note)'));
     await markDone(file, 'T002');
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('the agent marked T001 itself; the mark was removed until verification passes');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'the agent marked T001 itself; the mark was removed until verification passes', warnings: [] });
     expect(read()).toBe(ORIGINAL.replace('[ ] T002', '[X] T002').replace('- [x] T003 c', '- [x] T003 c (note)'));
   });
 
-  test('a done task un-marked during the run is marked again with its own letter, other edits kept', async () => {
-    const snapshot = start('- [ ] T001 a\n- [X] T002 b\n- [x] T003 c\n- [ ] T004 d\n');
-    writeFileSync(file, '- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c, reworded\n- [ ] T004 d\nnote\n');
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('T002, T003 were done but un-marked during the run (completed work stays marked); the mark was restored');
-    expect(read()).toBe('- [ ] T001 a\n- [X] T002 b\n- [x] T003 c, reworded\n- [ ] T004 d\nnote\n');
-  });
 
   test('the task\'s own line reworded meanwhile: file kept as edited, the task fails', async () => {
     const snapshot = start();
     const edited = ORIGINAL.replace('T001 a in src/a.ts', 'T001 a in src/a.ts and also a migration');
     writeFileSync(file, edited);
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe(
-      'tasks.md was edited during the run and T001\'s line now reads "T001 a in src/a.ts and also a migration" (was "T001 a in src/a.ts"); not marking T001 done: re-run it to implement the task as it now reads');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'tasks.md was edited during the run and T001\'s line now reads "T001 a in src/a.ts and also a migration" (was "T001 a in src/a.ts"); not marking T001 done: re-run it to implement the task as it now reads', warnings: [] });
     expect(read()).toBe(edited);
   });
 
   test('own line reworded and ticked by the agent: the box is cleared too', async () => {
     const snapshot = start();
     writeFileSync(file, ORIGINAL.replace('- [ ] T001 a in src/a.ts', '- [X] T001 a in src/a.ts (done, trust me)'));
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe(
-      'tasks.md was edited during the run and T001\'s line now reads "T001 a in src/a.ts (done, trust me)" (was "T001 a in src/a.ts"); not marking T001 done: re-run it to implement the task as it now reads');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'tasks.md was edited during the run and T001\'s line now reads "T001 a in src/a.ts (done, trust me)" (was "T001 a in src/a.ts"); not marking T001 done: re-run it to implement the task as it now reads', warnings: [] });
     expect(read()).toBe(ORIGINAL.replace('T001 a in src/a.ts', 'T001 a in src/a.ts (done, trust me)'));
   });
 
   test('own declared files changed through a Files: sub-bullet', async () => {
     const snapshot = start('- [ ] T001 a\n  - Files: src/a.ts\n- [ ] T002 b\n');
     writeFileSync(file, '- [ ] T001 a\n  - Files: src/a.ts, src/b.ts\n- [ ] T002 b\n');
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was edited during the run and T001\'s declared files changed; not marking T001 done: re-run it to implement the task as it now reads');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'tasks.md was edited during the run and T001\'s declared files changed; not marking T001 done: re-run it to implement the task as it now reads', warnings: [] });
     expect(read()).toBe('- [ ] T001 a\n  - Files: src/a.ts, src/b.ts\n- [ ] T002 b\n');
   });
 
   test('own task removed or duplicated meanwhile', async () => {
     const snapshot = start();
     writeFileSync(file, ORIGINAL.replace('- [ ] T001 a in src/a.ts\r\n', ''));
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was edited during the run and T001 is no longer in it; not marking T001 done: re-run it to implement the task as it now reads');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'tasks.md was edited during the run and T001 is no longer in it; not marking T001 done: re-run it to implement the task as it now reads', warnings: [] });
     writeFileSync(file, `${ORIGINAL}- [ ] T001 a in src/a.ts\r\n`);
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was edited during the run and T001 now appears more than once; not marking T001 done: re-run it to implement the task as it now reads');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'tasks.md was edited during the run and T001 now appears more than once; not marking T001 done: re-run it to implement the task as it now reads', warnings: [] });
     expect(read()).toBe(`${ORIGINAL}- [ ] T001 a in src/a.ts\r\n`);
   });
 });
@@ -115,18 +117,23 @@ describe('undoAgentEdits: destructive changes restore the snapshot', () => {
   test('tasks.md emptied: snapshot back, with the marks other tasks wrote meanwhile', async () => {
     const snapshot = start();
     await markDone(file, 'T002');
-    writeFileSync(file, '- [X] T002 b\n');
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was damaged during the run (completed task T003 disappeared from it); it was restored from before the agent ran, keeping other tasks\' new marks');
+    writeFileSync(file, '- [X] T002 b\na person\'s note\n');
+    const copy = join(dir, 'runs', 'T001.replaced-tasks.md');
+    await expect(undoAgentEdits(file, snapshot, 'T001', copy)).resolves.toEqual({
+      refusal: `tasks.md was damaged during the run (completed task T003 disappeared from it); it was restored from before the agent ran, keeping other tasks' new marks; the file as it was is saved in ${copy}`,
+      warnings: [],
+    });
     expect(read()).toBe(ORIGINAL.replace('[ ] T002', '[X] T002'));
+    expect(readFileSync(copy, 'utf8')).toBe('- [X] T002 b\na person\'s note\n'); // nothing of the person's is lost
   });
 
   test('tasks.md no longer valid UTF-8, or deleted', async () => {
     const snapshot = start();
     writeFileSync(file, Buffer.concat([Buffer.from(ORIGINAL), Buffer.from([0xff, 0xfe, 0x00])]));
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('tasks.md was damaged during the run (it is no longer valid UTF-8); it was restored from before the agent ran, keeping other tasks\' new marks');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'tasks.md was damaged during the run (it is no longer valid UTF-8); it was restored from before the agent ran, keeping other tasks\' new marks', warnings: [] });
     expect(read()).toBe(ORIGINAL);
     unlinkSync(file);
-    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toBe('the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran');
+    await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran', warnings: [] });
     expect(existsSync(file) && read()).toBe(ORIGINAL);
   });
 });

@@ -7,12 +7,15 @@
  *   stays marked);
  * - a person's notes, rewordings, new tasks, and other tasks' concurrent checkpoints are kept byte
  *   for byte: the fix flips single checkbox bytes of the current file, never rewrites it.
- * The task fails (no `[X]`) when any of that was needed, or when this task's own line changed
- * meanwhile (what the agent was asked to do is no longer what the file says).
+ * The task fails (no `[X]`) when its own box or its own line needed that, since what the agent
+ * was asked to do is no longer what the file says, or the agent tried to mark itself. Another
+ * task's box put back is a warning: this task's work is not in question.
  * Only a destructive change (tasks.md deleted, no longer UTF-8, or tasks that were done gone from
- * it) restores the pre-agent snapshot, still keeping the marks other tasks wrote meanwhile.
+ * it) restores the pre-agent snapshot, still keeping the marks other tasks wrote meanwhile; the
+ * file as it was is kept in `replacedCopy` first, so a person's concurrent edits are not lost.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { LOCK_OPTIONS, writeAtomically } from './checkpoint';
 import type { ParsedTasks, Task } from './model';
@@ -29,20 +32,26 @@ export function withoutMarks(text: string): string {
 
 const SPACE = 0x20;
 
+export interface GuardResult {
+  /** Why the task must not be marked done; undefined when nothing stands in the way. */
+  refusal?: string;
+  /** What was put back that does not concern this task's own work. */
+  warnings: string[];
+}
+
 /**
  * Compares tasks.md with `snapshot` (taken before the agent for `taskId` ran) and undoes what the
- * agent must not do (see the file comment). Returns why the task must not be marked done, or
- * undefined when nothing stands in the way.
+ * agent must not do (see the file comment).
  */
-export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string): Promise<string | undefined> {
+export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string, replacedCopy?: string): Promise<GuardResult> {
   if (!existsSync(file)) {
     writeFileSync(file, snapshot);
-    return 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran';
+    return { refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran', warnings: [] };
   }
   const release = await lock(file, { ...LOCK_OPTIONS, lockfilePath: `${file}.lock` });
   try {
     const current = readFileSync(file);
-    if (current.equals(snapshot)) return undefined;
+    if (current.equals(snapshot)) return { warnings: [] };
     const before = parseTasks(snapshot.toString('utf8'));
     const text = current.toString('utf8');
     const after = parseTasks(text);
@@ -50,20 +59,26 @@ export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: str
 
     const lostDone = before.tasks.filter((t) => t.done && !afterById.has(t.id)).map((t) => t.id);
     if (!Buffer.from(text, 'utf8').equals(current) || lostDone.length) {
+      if (replacedCopy) {
+        mkdirSync(dirname(replacedCopy), { recursive: true });
+        writeFileSync(replacedCopy, current);
+      }
       restoreSnapshot(file, snapshot, before, after, taskId);
       const why = lostDone.length ? `completed task${lostDone.length > 1 ? 's' : ''} ${list(lostDone)} disappeared from it` : 'it is no longer valid UTF-8';
-      return `tasks.md was damaged during the run (${why}); it was restored from before the agent ran, keeping other tasks' new marks`;
+      const kept = replacedCopy ? `; the file as it was is saved in ${replacedCopy}` : '';
+      return { refusal: `tasks.md was damaged during the run (${why}); it was restored from before the agent ran, keeping other tasks' new marks${kept}`, warnings: [] };
     }
 
     const flips = new Map<number, number>(); // byte offset in `current` → checkbox byte to put back
-    const problems: string[] = [];
+    let refusal: string | undefined;
+    const warnings: string[] = [];
 
     const ownBefore = before.tasks.find((t) => t.id === taskId);
     const ownAfter = afterById.get(taskId);
     if (ownBefore && ownAfter && !ownBefore.done && ownAfter.done) flips.set(ownAfter.checkboxByte, SPACE);
     const ownChange = ownLineChange(ownBefore, ownAfter, after, taskId);
-    if (ownChange) problems.push(`tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`);
-    else if (flips.size) problems.push(`the agent marked ${taskId} itself; the mark was removed until verification passes`);
+    if (ownChange) refusal = `tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`;
+    else if (flips.size) refusal = `the agent marked ${taskId} itself; the mark was removed until verification passes`;
 
     const unmarked: string[] = [];
     for (const t of before.tasks) {
@@ -73,14 +88,14 @@ export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: str
         unmarked.push(t.id);
       }
     }
-    if (unmarked.length) problems.push(`${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked during the run (completed work stays marked); the mark was restored`);
+    if (unmarked.length) warnings.push(`${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked in tasks.md while ${taskId} ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run`);
 
     if (flips.size) {
       const fixed = Buffer.from(current);
       for (const [offset, byte] of flips) fixed[offset] = byte;
       writeAtomically(file, fixed, () => false);
     }
-    return problems.length ? problems.join('; ') : undefined;
+    return { refusal, warnings };
   } finally {
     await release();
   }

@@ -134,22 +134,24 @@ async function implement(task: Task, analysis: FeatureAnalysis, options: RunTask
   });
   const base = { agent: agent.name, usage: result.usage, attempts: result.attempts.length, log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')) };
 
-  const tampering = await undoAgentEdits(tasksPath, tasksSnapshot, task.id);
+  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, join(runDir, `${task.id}.replaced-tasks.md`));
+  for (const w of guard.warnings) log(`[${task.id}] warning: ${w}`);
   const problems = agentProblems(result);
-  if (tampering) problems.push(tampering);
+  if (guard.refusal) problems.push(guard.refusal);
   const { problems: fileProblems, changed } = checkDeclaredPaths(root, files, before);
   if (!result.aborted) problems.push(...fileProblems);
   if (!problems.length && options.verify?.length) problems.push(...runVerify(options.verify, root, task, options, logFile));
   if (problems.length) {
     const error = `${task.id} not marked done: ${problems.join('; ')} (log: ${base.log})`;
     log(`[${task.id}] ✗ ${error}`);
-    return record({ ...base, status: 'failed', error });
+    return record({ ...base, status: 'failed', error, ...(guard.warnings.length ? { warnings: guard.warnings } : {}) });
   }
 
   // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
   const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
-  const warnings = outsideChanges(gitBefore, gitChanges(root), featureFiles, tasksFile);
-  for (const w of warnings) log(`[${task.id}] warning: ${w}`);
+  const outside = outsideChanges(gitBefore, gitChanges(root), featureFiles, tasksFile);
+  for (const w of outside) log(`[${task.id}] warning: ${w}`);
+  const warnings = [...guard.warnings, ...outside];
   if (!files.length) warnings.push('the task declares no files: only the agent\'s exit status vouches for it');
   if (options.record) writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(root, changed));
 
