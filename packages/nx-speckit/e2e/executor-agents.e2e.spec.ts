@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { claudeTestEnv, startScriptedAnthropicServer, writeFileThenFinish, type ScriptedAnthropicServer } from '../testing/scripted-anthropic-server';
 import { addFileThenFinish, codexProviderArgs, codexTestEnv, startScriptedResponsesServer, type ScriptedResponsesServer } from '../testing/scripted-responses-server';
 import { buildPackages, ok, REPO_ROOT, type RunResult, TempWorkspace } from '../testing/workspace';
-import { expectTickedOnly, isAlive } from './executor-helpers';
+import { expectTickedOnly } from './executor-helpers';
+import { isAlive } from '../testing/processes';
 
 jest.setTimeout(240_000);
 

@@ -1,5 +1,4 @@
 /** Shared by the executor e2e specs. */
-import { readFileSync } from 'node:fs';
 
 /** The only difference between the two versions is `[ ]` → `[X]` on the line of `id`. */
 export function expectTickedOnly(before: Buffer, after: Buffer, id: string) {
@@ -12,19 +11,3 @@ export function expectTickedOnly(before: Buffer, after: Buffer, id: string) {
   const line = before.subarray(lineStart, before.indexOf(0x0a, at)).toString('utf8');
   expect(line).toMatch(new RegExp(`^- \\[ \\] ${id} `));
 }
-
-/** Running (a zombie waiting for a lazy init to reap it is dead: it runs nothing and holds nothing). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
-

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, type RunResult, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
-import { isAlive } from './executor-helpers';
+import { isAlive } from '../testing/processes';
 
 jest.setTimeout(240_000);
 

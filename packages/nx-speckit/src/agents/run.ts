@@ -5,9 +5,8 @@ import { add, exitError } from './output/json';
 import { parserFor } from './presets';
 import type { AgentAttempt, AgentRunContext, AgentRunResult, AgentUsage, ResolvedAgent } from './types';
 import { findExecutable } from './which';
+import { KILL_GRACE_MS, killTree, trackGroup } from './process-group';
 
-/** Time between SIGTERM and SIGKILL for a process group. */
-const KILL_GRACE_MS = 3000;
 /** Output kept in memory for parsing (the log file has everything). */
 const STDOUT_LIMIT = 8 * 1024 * 1024;
 const STDERR_LIMIT = 256 * 1024;
@@ -27,35 +26,6 @@ class Tail {
   toString(): string {
     const all = Buffer.concat(this.chunks);
     return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
-  }
-}
-
-// Process groups still running; killed if this process exits first (e.g. Nx is interrupted).
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal); // negative pid: the whole group, so grandchildren die too
-  } catch {
-    // ESRCH: the group is already gone
-  }
-}
-
-/** SIGTERM now, SIGKILL after a grace period even if the attempt is already over (unref: never holds the process open). */
-function killTree(pid: number): void {
-  killGroup(pid, 'SIGTERM');
-  setTimeout(() => {
-    killGroup(pid, 'SIGKILL');
-    liveGroups.delete(pid);
-  }, KILL_GRACE_MS).unref();
-}
-
-function trackGroup(pid: number): void {
-  liveGroups.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => liveGroups.forEach((g) => killGroup(g, 'SIGKILL')));
   }
 }
 

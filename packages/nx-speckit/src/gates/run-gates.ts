@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { KILL_GRACE_MS, killTree, trackGroup } from '../agents/process-group';
 import { findExecutable } from '../agents/which';
 
 export interface GateCommandSpec {
@@ -106,7 +107,7 @@ function runOne(spec: GateCommandSpec, name: string, options: RunGatesOptions, o
     const child = spawn(exe, spec.command.slice(1), {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32', // its own process group, so an interrupt stops the whole tree
+      detached: true, // its own process group, so an interrupt stops the whole tree
       env: {
         ...env,
         SPECKIT_GATE: name,
@@ -123,20 +124,29 @@ function runOne(spec: GateCommandSpec, name: string, options: RunGatesOptions, o
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    const abort = () => {
-      try {
-        if (child.pid) process.kill(process.platform === 'win32' ? child.pid : -child.pid, 'SIGTERM');
-      } catch { /* already gone */ }
-    };
+    if (child.pid) trackGroup(child.pid);
+    // SIGTERM to the whole group, SIGKILL after a grace period: a test runner's workers go too.
+    const abort = () => child.pid && killTree(child.pid);
     options.signal?.addEventListener('abort', abort, { once: true });
-    child.on('error', (error) => {
-      options.signal?.removeEventListener('abort', abort);
-      done({ ...fail(`could not start: ${error.message}`), output });
-    });
-    child.on('close', (code, signal) => {
+    let settled = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       options.signal?.removeEventListener('abort', abort);
       const ok = code === 0 && !options.signal?.aborted;
       done({ result: { ...base, exitCode: code, signal, durationMs: Date.now() - started, ok, ...(options.signal?.aborted ? { error: 'interrupted' } : {}) }, output });
+    };
+    child.on('error', (error) => {
+      if (child.pid) return; // a kill error after start: irrelevant
+      settled = true;
+      options.signal?.removeEventListener('abort', abort);
+      done({ ...fail(`could not start: ${error.message}`), output });
+    });
+    child.on('exit', (code, signal) => {
+      // What the command left running in its group must not outlive the gate (it would also hold our pipes).
+      killTree(child.pid!);
+      setTimeout(() => finish(code, signal), KILL_GRACE_MS + 1000).unref();
+      child.on('close', () => finish(code, signal));
     });
   });
 }
