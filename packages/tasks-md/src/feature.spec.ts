@@ -114,4 +114,17 @@ describe('readFeature', () => {
       'specs/003-chat/plan.md: error: plan.md is required to implement this feature but does not exist',
     ]);
   });
+  test('a document that exists but cannot be read is an error naming it, not an exception', () => {
+    mkdirSync(join(root, 'specs/004-odd/plan.md'), { recursive: true }); // a folder named plan.md
+    writeFileSync(join(root, 'specs/004-odd/tasks.md'), '- [ ] T001 a\n');
+    writeFileSync(join(root, 'specs/004-odd/spec.md'), '# Spec\n');
+    const docs = readFeature(root, 'specs/004-odd');
+    expect(docs.unreadable).toEqual({ 'plan.md': expect.stringContaining('EISDIR') });
+    const analysis = analyzeFeature(docs);
+    expect(analysis.ok).toBe(false);
+    expect(analysis.diagnostics.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/^specs\/004-odd\/plan\.md: error: plan\.md cannot be read: EISDIR/),
+    ]);
+    expect(analysis.diagnostics[0].code).toBe('unreadable-document');
+  });
 });

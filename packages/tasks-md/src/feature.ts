@@ -14,6 +14,8 @@ export interface FeatureDocuments {
   dir: string;
   /** Text of each required document that exists. */
   documents: Partial<Record<(typeof REQUIRED_DOCUMENTS)[number], string>>;
+  /** Why a document that exists could not be read (a folder by that name, no permission). */
+  unreadable?: Partial<Record<(typeof REQUIRED_DOCUMENTS)[number], string>>;
 }
 
 export interface FeatureAnalysis {
@@ -27,11 +29,18 @@ export interface FeatureAnalysis {
 
 export function readFeature(workspaceRoot: string, dir: string): FeatureDocuments {
   const documents: FeatureDocuments['documents'] = {};
+  const unreadable: NonNullable<FeatureDocuments['unreadable']> = {};
   for (const name of REQUIRED_DOCUMENTS) {
     const path = join(workspaceRoot, dir, name);
-    if (existsSync(path)) documents[name] = readFileSync(path, 'utf8');
+    if (!existsSync(path)) continue;
+    // A diagnostic, not a throw: one unreadable feature must not take the workspace's graph down.
+    try {
+      documents[name] = readFileSync(path, 'utf8');
+    } catch (error) {
+      unreadable[name] = (error as Error).message;
+    }
   }
-  return { dir, documents };
+  return { dir, documents, ...(Object.keys(unreadable).length ? { unreadable } : {}) };
 }
 
 export function analyzeFeature(feature: FeatureDocuments, options: PlanOptions = {}): FeatureAnalysis {
@@ -55,10 +64,13 @@ export function formatDiagnostic(d: Diagnostic): string {
 }
 
 function missingDocuments(feature: FeatureDocuments): Diagnostic[] {
-  return REQUIRED_DOCUMENTS.filter((name) => feature.documents[name] === undefined).map((name) => ({
-    severity: 'error', code: 'missing-document', file: posix.join(feature.dir, name),
-    message: `${name} is required to implement this feature but does not exist`,
-  }));
+  return REQUIRED_DOCUMENTS.filter((name) => feature.documents[name] === undefined).map((name): Diagnostic => {
+    const file = posix.join(feature.dir, name);
+    const reason = feature.unreadable?.[name];
+    return reason
+      ? { severity: 'error', code: 'unreadable-document', file, message: `${name} cannot be read: ${reason}` }
+      : { severity: 'error', code: 'missing-document', file, message: `${name} is required to implement this feature but does not exist` };
+  });
 }
 
 function unsafePaths(parsed: ParsedTasks, file: string): Diagnostic[] {

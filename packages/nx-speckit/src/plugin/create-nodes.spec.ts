@@ -579,6 +579,20 @@ describe('the inferred-project cache', () => {
     expect(statSync(CACHE_FILE).mtimeMs).not.toBe(before);
   });
 
+  it('a feature with an unreadable document loads as a broken project, and the rest of the workspace with it', async () => {
+    const files = { ...feature('specs/001-fine', '- [ ] T001 A in a.ts\n'), ...feature('specs/002-unreadable', '- [ ] T001 B in b.ts\n') };
+    const root = workspace(files);
+    // plan.md as a folder: reading it fails (EISDIR).
+    rmSync(join(root, 'specs/002-unreadable/plan.md'));
+    mkdirSync(join(root, 'specs/002-unreadable/plan.md'));
+    const projects = await infer(files, {}, root);
+    expect(Object.keys(projects)).toEqual(['specs/001-fine', 'specs/002-unreadable']);
+    expect((projects['specs/002-unreadable'].metadata as any).speckit.diagnostics).toEqual([
+      expect.stringMatching(/^specs\/002-unreadable\/plan\.md: error: plan\.md cannot be read: EISDIR/),
+    ]);
+    expect(targets(projects['specs/002-unreadable']).implement.options).toEqual({ validateOnly: true });
+  });
+
   it('never hands one feature\'s project to another folder with identical files', async () => {
     const tasks = '- [ ] T001 A in a.ts\n';
     const projects = await infer({ ...feature('specs/010-one', tasks), ...feature('specs/011-two', tasks) });

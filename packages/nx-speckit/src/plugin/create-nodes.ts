@@ -20,6 +20,7 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
     const clashes = nameClashes(roots);
     const missing = roots.filter((root, i) => !cache.has(hashes[i]) && !clashes.has(root));
     const inferred = await inferProjects(context.workspaceRoot, missing, options);
+    let added = 0;
     try {
       return await createNodesFromFiles(
         (_file, _options, _context, index) => {
@@ -34,6 +35,7 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
             if (result instanceof Error) throw result;
             project = result;
             cache.set(hashes[index], project);
+            added++;
           }
           return { projects: { [root]: project } };
         },
@@ -42,9 +44,11 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
         context,
       );
     } finally {
+      // A warm graph (or one whose only misses are broken features, which are not cached) changes
+      // nothing: rewriting the whole file would cost more than reading it did.
       const pruned = withoutStaleVersions(cache, cachePath, roots, hashes);
-      // A warm graph changes nothing: rewriting the whole file would cost more than reading it did.
-      if (missing.length || entryCount(pruned) !== entryCount(cache)) pruned.writeToDisk();
+      if (pruned) pruned.writeToDisk();
+      else if (added) cache.writeToDisk();
     }
   },
 ];
@@ -55,17 +59,16 @@ export const createNodes = createNodesV2;
 /**
  * Every ticked box makes a new version of a feature; keeping the old ones would grow the file
  * that every graph computation parses. Other roots' entries stay (another plugin entry with a
- * different include may own them).
+ * different include may own them). Undefined when nothing is stale.
  */
 function withoutStaleVersions(cache: PluginCache<ProjectConfiguration>, path: string, roots: string[], hashes: string[]) {
   const ours = new Set(roots);
   const current = new Set(hashes);
   const { entries, accessOrder } = cache.toSerializable();
   const keep = (key: string) => current.has(key) || !ours.has(entries[key]?.root ?? '');
+  if (Object.keys(entries).every(keep)) return undefined;
   return new PluginCache(path, Object.fromEntries(Object.entries(entries).filter(([key]) => keep(key))), accessOrder.filter(keep));
 }
-
-const entryCount = (cache: PluginCache<ProjectConfiguration>) => Object.keys(cache.toSerializable().entries).length;
 
 /** Feature folders whose project names collide: contract says report, never merge. */
 function nameClashes(roots: string[]): Map<string, string[]> {
