@@ -8,8 +8,11 @@ import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { KILL_GRACE_MS, killTree, trackGroup } from '../agents/process-group';
 import { findExecutable } from '../agents/which';
 
+/** One gate command, as the plugin option, the gate target's metadata and the executor's `commands` give it. */
 export interface GateCommandSpec {
+  /** Shown in logs and the run output; default: the command line. */
   name?: string;
+  /** [exe, ...args], run without a shell. */
   command: string[];
   /** Workspace-relative working directory (default: the workspace root). */
   cwd?: string;

@@ -41,5 +41,13 @@ test('worker threads infer the same projects and the same errors as one thread',
   const single = await infer('0');
   expect(single.map(([k]) => k)).toEqual(roots);
   expect(JSON.stringify(single)).toContain('T001 is defined twice');
-  expect(await infer('2')).toEqual(single);
+  // The threads really ran: the pool got every feature (else this would compare one thread with itself).
+  const { Tinypool } = require('tinypool') as typeof import('tinypool');
+  const run = jest.spyOn(Tinypool.prototype, 'run');
+  try {
+    expect(await infer('2')).toEqual(single);
+    expect(run.mock.calls.flatMap(([task]) => (task as { roots: string[] }).roots).sort()).toEqual(roots);
+  } finally {
+    run.mockRestore();
+  }
 });

@@ -1,3 +1,4 @@
+import type { GateCommandSpec } from '../gates/run-gates';
 import type { AgentOption } from '../agents/types';
 
 /** Picks a different agent for some tasks: first matching rule wins, else `agent`. */
@@ -57,24 +58,13 @@ export interface SpeckitPluginOptions {
 /** A quality-gate command: argv, or the object form (see `SpeckitPluginOptions.gates`). */
 export type GateOption = string[] | GateConfig;
 
-export interface GateConfig {
-  /** Shown in logs and the run output; default: the command line. */
-  name?: string;
-  /** [exe, ...args], run without a shell. */
-  command: string[];
+export interface GateConfig extends GateCommandSpec {
   /** Run after this phase (number, from 1) or after `each` phase; absent: after the whole feature. */
   phase?: number | 'each';
-  /** Workspace-relative working directory; default the workspace root. */
-  cwd?: string;
 }
 
-/** A gate after normalisation: what the gate executor runs. */
-export interface NormalizedGate {
-  name: string;
-  command: string[];
-  phase?: number | 'each';
-  cwd?: string;
-}
+/** A gate after normalisation: named (the command line by default). */
+export type NormalizedGate = GateConfig & { name: string };
 
 export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates'>> & { verify?: string[]; gates: NormalizedGate[] };
 

@@ -1,8 +1,5 @@
-export interface GateCommand {
-  name?: string;
-  command: string[];
-  cwd?: string;
-}
+export type { GateCommandSpec as GateCommand } from '../../gates/run-gates';
+import type { GateCommandSpec as GateCommand } from '../../gates/run-gates';
 
 export interface GateExecutorSchema {
   /** The phase this gate follows (absent: the whole feature). */

@@ -2,7 +2,7 @@ import { formatFiles, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_NAME = 'nx-speckit';
-/** Per-run artefacts: logs, prompts, task records. Reports and recordings are worth keeping. */
+/** Per-run artefacts: logs, prompts, task records, reports, the task lists the stale-plan check compares. Replay recordings (`.speckit/recordings`) are worth committing. */
 export const IGNORED = ['.speckit/runs', '.speckit/logs', '.speckit/reports', '.speckit/plans'];
 
 /** `nx g nx-speckit:init`: registers the plugin once and keeps run artefacts out of git. */
