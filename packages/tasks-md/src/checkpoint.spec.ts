@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError, markDone } from './checkpoint';
+import { reusingParser } from './reuse';
 import { fixture } from '../test/helpers';
 
 let dir: string;
@@ -39,9 +40,24 @@ describe('markDone', () => {
   test('flips exactly that task\'s checkbox to X and no other byte', async () => {
     const original = Buffer.from(fixture('template-current.md'));
     const file = write(original);
-    await expect(markDone(file, 'T012')).resolves.toEqual({ changed: true, line: 53 });
+    await expect(markDone(file, 'T012')).resolves.toEqual({ changed: true, line: 53, total: 20, done: 2 }); // T001 was [X] already
     expect(readFileSync(file).equals(flipped(original, 'T012'))).toBe(true);
     expect(leftovers('tasks.md')).toEqual([]);
+  });
+
+  test('with a shared parser, each mark lands on the right byte across other marks and a person\'s edits', async () => {
+    const parse = reusingParser(join(dir, 'parses'));
+    const original = Buffer.from(fixture('template-current.md'));
+    const file = write(original);
+    await markDone(file, 'T012', parse);
+    await markDone(file, 'T013', parse); // only marks changed: the stored parse is reused
+    expect(readFileSync(file).equals(flipped(original, 'T012', 'T013'))).toBe(true);
+    // A person inserts a line above: every offset moves, so the stored parse must not be used.
+    const edited = Buffer.concat([Buffer.from('> note added during the run\n\n'), readFileSync(file)]);
+    writeFileSync(file, edited);
+    await expect(markDone(file, 'T014', parse)).resolves.toMatchObject({ changed: true, line: 64, done: 4 }) // line 62 before the two new lines;
+    expect(readFileSync(file).equals(flipped(edited, 'T014'))).toBe(true);
+    expect(leftovers('tasks.md', 'parses')).toEqual([]);
   });
 
   test('the example in a code fence is not a task: T008 is marked in the list, the fence is untouched', async () => {
@@ -65,10 +81,10 @@ describe('markDone', () => {
   test('idempotent: a task already [X] or [x] is left as it is', async () => {
     const original = Buffer.from('- [ ] T001 a\n- [x] T002 lean\n');
     const file = write(original);
-    await expect(markDone(file, 'T001')).resolves.toEqual({ changed: true, line: 1 });
+    await expect(markDone(file, 'T001')).resolves.toEqual({ changed: true, line: 1, total: 2, done: 2 });
     const once = readFileSync(file);
-    await expect(markDone(file, 'T001')).resolves.toEqual({ changed: false, line: 1 });
-    await expect(markDone(file, 'T002')).resolves.toEqual({ changed: false, line: 2 });
+    await expect(markDone(file, 'T001')).resolves.toEqual({ changed: false, line: 1, total: 2, done: 2 });
+    await expect(markDone(file, 'T002')).resolves.toEqual({ changed: false, line: 2, total: 2, done: 2 });
     expect(readFileSync(file).equals(once)).toBe(true);
     expect(once.toString()).toBe('- [X] T001 a\n- [x] T002 lean\n');
   });

@@ -6,11 +6,15 @@ import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, s
 import { basename, dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { parseTasks } from './parse';
+import type { ParseFn } from './reuse';
 
 export interface MarkResult {
   /** False when the task was already `[x]`/`[X]` (marking is idempotent). */
   changed: boolean;
   line: number;
+  /** Tasks in the file, and how many of them are done now (the progress line). */
+  total: number;
+  done: number;
 }
 
 export class CheckpointError extends Error {}
@@ -23,20 +27,20 @@ export const LOCK_OPTIONS = {
 };
 
 /** Marks `taskId` done (`[X]`) in `file`. Throws `CheckpointError`, leaving the file untouched, when the id is missing or ambiguous. */
-export async function markDone(file: string, taskId: string): Promise<MarkResult> {
+export async function markDone(file: string, taskId: string, parse: ParseFn = parseTasks): Promise<MarkResult> {
   const release = await lock(file, { ...LOCK_OPTIONS, lockfilePath: `${file}.lock` });
   try {
-    return markDoneUnlocked(file, taskId);
+    return markDoneUnlocked(file, taskId, parse);
   } finally {
     await release();
   }
 }
 
-function markDoneUnlocked(file: string, taskId: string): MarkResult {
+function markDoneUnlocked(file: string, taskId: string, parse: ParseFn): MarkResult {
   // An editor does not take our lock: if the file changes while we work, start over from its new content.
   for (let attempt = 0; ; attempt++) {
     const before = statSync(file);
-    const result = markOnce(file, taskId, () => {
+    const result = markOnce(file, taskId, parse, () => {
       const now = statSync(file);
       return attempt < 5 && (now.mtimeMs !== before.mtimeMs || now.size !== before.size);
     });
@@ -44,25 +48,27 @@ function markDoneUnlocked(file: string, taskId: string): MarkResult {
   }
 }
 
-function markOnce(file: string, taskId: string, changedMeanwhile: () => boolean): MarkResult | undefined {
+function markOnce(file: string, taskId: string, parse: ParseFn, changedMeanwhile: () => boolean): MarkResult | undefined {
   const bytes = readFileSync(file);
   const text = bytes.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(bytes)) {
     throw new CheckpointError(`${file}: not valid UTF-8; refusing to mark ${taskId}`);
   }
-  const parsed = parseTasks(text, file);
+  const parsed = parse(text, file);
   const matches = parsed.tasks.filter((t) => t.id === taskId);
   const duplicate = parsed.diagnostics.find((d) => d.code === 'duplicate-id' && d.taskId === taskId);
   if (duplicate) throw new CheckpointError(`${file}:${duplicate.line}: ${taskId} appears more than once; refusing to guess which to mark`);
   if (matches.length === 0) throw new CheckpointError(`${file}: task ${taskId} not found; it may have been renamed or removed since the run started`);
   const task = matches[0];
-  if (task.done) return { changed: false, line: task.line };
+  const total = parsed.tasks.length;
+  const done = parsed.tasks.filter((t) => t.done).length;
+  if (task.done) return { changed: false, line: task.line, total, done };
   if (bytes[task.checkboxByte] !== 0x20) {
     throw new CheckpointError(`${file}:${task.line}: ${taskId}: checkbox is not where the parser put it; file left untouched`);
   }
   const updated = Buffer.from(bytes);
   updated[task.checkboxByte] = 0x58; // 'X'
-  return writeAtomically(file, updated, changedMeanwhile) ? { changed: true, line: task.line } : undefined;
+  return writeAtomically(file, updated, changedMeanwhile) ? { changed: true, line: task.line, total, done: done + 1 } : undefined;
 }
 
 /** Temp file in the same folder, fsync, rename: readers see the old or the new file, never half of one. */

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Diagnostic, ParsedTasks } from './model';
 import { parseTasks } from './parse';
+import type { ParseFn } from './reuse';
 import { planTasks, type Plan, type PlanOptions } from './plan';
 import { isUnsafePath } from './task-text';
 
@@ -43,9 +44,9 @@ export function readFeature(workspaceRoot: string, dir: string): FeatureDocument
   return { dir, documents, ...(Object.keys(unreadable).length ? { unreadable } : {}) };
 }
 
-export function analyzeFeature(feature: FeatureDocuments, options: PlanOptions = {}): FeatureAnalysis {
+export function analyzeFeature(feature: FeatureDocuments, options: PlanOptions & { parse?: ParseFn } = {}): FeatureAnalysis {
   const tasksFile = posix.join(feature.dir, 'tasks.md');
-  const parsed = parseTasks(feature.documents['tasks.md'] ?? '', tasksFile);
+  const parsed = (options.parse ?? parseTasks)(feature.documents['tasks.md'] ?? '', tasksFile);
   const plan = planTasks(parsed, options, tasksFile);
   const diagnostics = [
     ...missingDocuments(feature),

@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError, markDone } from './checkpoint';
 import { analyzeFeature, formatDiagnostic } from './feature';
+import type { ParsedTasks } from './model';
 import { parseTasks } from './parse';
+import { reusingParser } from './reuse';
 import { buildCase, type Case } from '../test/fuzz-cases';
 
 jest.setTimeout(600_000);
@@ -46,8 +48,9 @@ function describeFailure(c: Case, what: string): string {
 
 /** The checked-in view of one parse: each task's id and checkbox, in file order. */
 function states(text: string): string[] {
-  return parseTasks(text).tasks.map((t) => `${t.id}=${t.checkbox}`);
+  return view(parseTasks(text));
 }
+const view = (parsed: ParsedTasks) => parsed.tasks.map((t) => `${t.id}=${t.checkbox}`);
 
 async function checkMarking(c: Case, parsedStates: string[], file: string, failures: string[], stats: { marks: number; refusals: number; already: number; allMarked: number; sampled: number }) {
   writeFileSync(file, c.bytes);
@@ -56,12 +59,15 @@ async function checkMarking(c: Case, parsedStates: string[], file: string, failu
   const chosen = all ? ids : ids.slice(c.index % Math.max(ids.length, 1)).slice(0, 1);
   if (all) stats.allMarked++; else stats.sampled++;
   // Each mark's "after" is the next mark's "before": one parse per mark besides markDone's own.
+  // markDone reuses its parses as the executor does (only marks change between them), and each
+  // reused parse must equal a fresh one.
+  const parse = reusingParser();
   let current = parsedStates;
   for (const id of chosen) {
     const before = readFileSync(file);
     let result;
     try {
-      result = await markDone(file, id);
+      result = await markDone(file, id, parse);
     } catch (error) {
       const after = readFileSync(file);
       if (!(error instanceof CheckpointError)) failures.push(describeFailure(c, `markDone(${id}) threw ${(error as Error)?.stack ?? error}`));
@@ -82,7 +88,12 @@ async function checkMarking(c: Case, parsedStates: string[], file: string, failu
       return;
     }
     const expected = current.map((s) => (s === `${id}= ` ? `${id}=X` : s));
-    const got = states(after.toString('utf8'));
+    const fresh = parseTasks(after.toString('utf8'), file);
+    if (JSON.stringify(parse(after.toString('utf8'), file)) !== JSON.stringify(fresh)) {
+      failures.push(describeFailure(c, `after markDone(${id}) a reused parse differs from a fresh one`));
+      return;
+    }
+    const got = view(fresh);
     if (expected.join() !== got.join()) {
       failures.push(describeFailure(c, `after markDone(${id}) the parse changed beyond that task: ${got.filter((s, i) => s !== expected[i]).slice(0, 5)}`));
       return;

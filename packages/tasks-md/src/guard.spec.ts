@@ -119,7 +119,7 @@ describe('undoAgentEdits: destructive changes restore the snapshot', () => {
     await markDone(file, 'T002');
     writeFileSync(file, '- [X] T002 b\na person\'s note\n');
     const copy = join(dir, 'runs', 'T001.replaced-tasks.md');
-    await expect(undoAgentEdits(file, snapshot, 'T001', copy)).resolves.toEqual({
+    await expect(undoAgentEdits(file, snapshot, 'T001', { replacedCopy: copy })).resolves.toEqual({
       refusal: `tasks.md was damaged during the run (completed task T003 disappeared from it); it was restored from before the agent ran, keeping other tasks' new marks; the file as it was is saved in ${copy}`,
       warnings: [],
     });

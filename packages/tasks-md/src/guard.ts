@@ -20,6 +20,7 @@ import { lock } from 'proper-lockfile';
 import { LOCK_OPTIONS, writeAtomically } from './checkpoint';
 import type { ParsedTasks, Task } from './model';
 import { parseTasks } from './parse';
+import type { ParseFn } from './reuse';
 
 /**
  * tasks.md with every checkbox blanked: equal for two versions that differ only in marks.
@@ -43,7 +44,8 @@ export interface GuardResult {
  * Compares tasks.md with `snapshot` (taken before the agent for `taskId` ran) and undoes what the
  * agent must not do (see the file comment).
  */
-export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string, replacedCopy?: string): Promise<GuardResult> {
+export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string, options: { replacedCopy?: string; parse?: ParseFn } = {}): Promise<GuardResult> {
+  const { replacedCopy, parse = parseTasks } = options;
   if (!existsSync(file)) {
     writeFileSync(file, snapshot);
     return { refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran', warnings: [] };
@@ -52,9 +54,9 @@ export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: str
   try {
     const current = readFileSync(file);
     if (current.equals(snapshot)) return { warnings: [] };
-    const before = parseTasks(snapshot.toString('utf8'));
+    const before = parse(snapshot.toString('utf8'));
     const text = current.toString('utf8');
-    const after = parseTasks(text);
+    const after = parse(text);
     const afterById = new Map(after.tasks.map((t) => [t.id, t]));
 
     const lostDone = before.tasks.filter((t) => t.done && !afterById.has(t.id)).map((t) => t.id);

@@ -1,5 +1,6 @@
 export * from './model';
 export { parseTasks } from './parse';
+export { reusingParser, type ParseFn } from './reuse';
 export { planTasks } from './plan';
 export type { Plan, PlanOptions, Dependency, EdgeReason, EdgeRule } from './plan';
 export { extractDeclaredPaths, extractDependencyRefs, isUnsafePath, normalizeDeclaredPath } from './task-text';

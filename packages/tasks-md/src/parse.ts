@@ -1,6 +1,6 @@
-import { remark } from 'remark';
+import type { remark as Remark } from 'remark';
 import type { Processor } from 'unified';
-import remarkGfm from 'remark-gfm';
+import type RemarkGfm from 'remark-gfm';
 import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
 import type { CheckboxState, Diagnostic, Phase, ParsedTasks, Task } from './model';
 import { extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs } from './task-text';
@@ -25,7 +25,17 @@ function blocksOnly(this: Processor) {
   const data = this.data();
   (data.micromarkExtensions ??= []).push({ disable: { null: INLINE_CONSTRUCTS } });
 }
-const processor = remark().use(remarkGfm).use(blocksOnly);
+// Loaded on the first parse, not with the package: a task whose parse is reused (./reuse.ts) never
+// pays the ~75 ms it takes to load remark and micromark.
+let processor: Processor | undefined;
+function markdown(): Processor {
+  if (!processor) {
+    const { remark } = require('remark') as { remark: typeof Remark };
+    const remarkGfm = (require('remark-gfm') as { default: typeof RemarkGfm }).default;
+    processor = remark().use(remarkGfm).use(blocksOnly) as unknown as Processor;
+  }
+  return processor;
+}
 
 /** Parses a tasks.md text (as read from disk, BOM and CRLF allowed) into phases and tasks. */
 export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
@@ -43,7 +53,7 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
       }],
     };
   }
-  const tree = processor.parse(body) as Root;
+  const tree = markdown().parse(body) as Root;
 
   const diagnostics: Diagnostic[] = [];
   const items: ItemInfo[] = [];

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { analyzeFeature, markDone, parseTasks, readFeature } from '@nx-speckit/tasks-md';
+import { analyzeFeature, markDone, readFeature, reusingParser, type ParseFn } from '@nx-speckit/tasks-md';
+import { runDirOf } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
 import { CACHE_STATUSES, collectReport, errorFromOutput, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
 import { renderHtml } from './html';
@@ -42,7 +43,8 @@ export interface ReportRunResult {
 export async function reportRun(context: RunContext, options: ReportRunOptions): Promise<ReportRunResult | undefined> {
   const root = context.workspaceRoot;
   const prefix = `${options.targetName}--`;
-  const features = new Map<string, { dir: string; ids: Set<string>; warnings: string[] }>();
+  // The parses the feature's tasks stored (a finished feature's report then never loads remark).
+  const features = new Map<string, { dir: string; ids: Set<string>; warnings: string[]; parse: ParseFn }>();
   const candidates: Array<NxTaskOutcome & { target: string }> = [];
   const failedTargets: FailedTarget[] = [];
 
@@ -53,8 +55,9 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     if (!features.has(project)) {
       const tasksFile = join(root, dir, 'tasks.md');
       if (!existsSync(tasksFile)) continue;
-      const ids = new Set(parseTasks(readFileSync(tasksFile, 'utf8'), posix.join(dir, 'tasks.md')).tasks.map((t) => t.id));
-      features.set(project, { dir: dir.split('\\').join('/'), ids, warnings: [] });
+      const parse = reusingParser(runDirOf(root, project));
+      const ids = new Set(parse(readFileSync(tasksFile, 'utf8'), posix.join(dir, 'tasks.md')).tasks.map((t) => t.id));
+      features.set(project, { dir: dir.split('\\').join('/'), ids, warnings: [], parse });
     }
     const taskId = target.slice(prefix.length);
     if (!target.startsWith(prefix) || !features.get(project)!.ids.has(taskId)) {
@@ -79,14 +82,14 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     if (!cached && !elsewhere) continue;
     const feature = features.get(c.project)!;
     try {
-      await markDone(join(root, feature.dir, 'tasks.md'), c.taskId);
+      await markDone(join(root, feature.dir, 'tasks.md'), c.taskId, feature.parse);
     } catch (error) {
       feature.warnings.push(`${c.taskId} (${c.status}) could not be marked [X]: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
   const inputs: FeatureInput[] = [...features].sort(([a], [b]) => a.localeCompare(b)).map(([project, f]) => {
-    const analysis = analyzeFeature(readFeature(root, f.dir), { lanes: options.lanes });
+    const analysis = analyzeFeature(readFeature(root, f.dir), { lanes: options.lanes, parse: f.parse });
     return { project, dir: f.dir, targetName: options.targetName, parsed: analysis.parsed, plan: analysis.plan, warnings: f.warnings };
   });
   const report = collectReport({
@@ -108,7 +111,7 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
 /** The executor's record of `id`, if it was written during this run. */
 function readRecord(root: string, project: string, id: string, runStart: number): TaskRecord | undefined {
   try {
-    const record = JSON.parse(readFileSync(join(root, '.speckit', 'runs', project, `${id}.json`), 'utf8')) as TaskRecord;
+    const record = JSON.parse(readFileSync(join(runDirOf(root, project), `${id}.json`), 'utf8')) as TaskRecord;
     return Date.parse(record.startedAt) >= runStart ? record : undefined;
   } catch {
     return undefined;

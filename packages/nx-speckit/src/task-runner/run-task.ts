@@ -6,14 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import {
-  analyzeFeature, formatDiagnostic, isUnsafePath, markDone, parseTasks, readFeature, undoAgentEdits,
-  type FeatureAnalysis, type Task,
+  analyzeFeature, formatDiagnostic, isUnsafePath, markDone, readFeature, reusingParser, undoAgentEdits,
+  type FeatureAnalysis, type ParseFn, type Task,
 } from '@nx-speckit/tasks-md';
 import { assertAgentAvailable, resolveAgent, runAgent } from '../agents';
 import { recordingDir, writeRecording, snapshotFiles } from '../agents/replay';
 import type { AgentOption, AgentRunResult, AgentUsage } from '../agents/types';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
+import { runDirOf } from './run-dir';
 import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths } from './verify';
 
 export interface RunTaskOptions {
@@ -61,7 +62,9 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
   };
 
   try {
-    const analysis = analyzeFeature(readFeature(options.workspaceRoot, options.featureDir));
+    // Parses shared with the feature's other tasks, each in its own process (see reusingParser).
+    const parse = reusingParser(runDirOf(options.workspaceRoot, options.project));
+    const analysis = analyzeFeature(readFeature(options.workspaceRoot, options.featureDir), { parse });
     checkPrerequisites(analysis, options, log);
     if (options.validateOnly || !options.taskId) return record({ status: 'already-done' });
 
@@ -71,7 +74,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
       log(`[${task.id}] already marked [${task.checkbox}] in tasks.md: skipped`);
       return record({ status: 'already-done' });
     }
-    return await implement(task, analysis, options, log, record);
+    return await implement(task, analysis, parse, options, log, record);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`[${options.taskId ?? options.project}] ✗ ${message}`);
@@ -96,7 +99,7 @@ function checkPrerequisites(analysis: FeatureAnalysis, options: RunTaskOptions, 
 
 type Recorder = (fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'endedAt' | 'attempts'> & { attempts?: number }) => TaskRecord;
 
-async function implement(task: Task, analysis: FeatureAnalysis, options: RunTaskOptions, log: (line: string) => void, record: Recorder): Promise<TaskRecord> {
+async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, options: RunTaskOptions, log: (line: string) => void, record: Recorder): Promise<TaskRecord> {
   const root = options.workspaceRoot;
   const tasksFile = posix.join(options.featureDir, 'tasks.md');
   const tasksPath = join(root, tasksFile);
@@ -112,7 +115,7 @@ async function implement(task: Task, analysis: FeatureAnalysis, options: RunTask
     prerequisites: (analysis.plan.dependsOn[task.id] ?? []).map((d) => byId.get(d.id)!),
   });
   const files = task.files.filter((f) => !isUnsafePath(f));
-  const runDir = join(root, '.speckit', 'runs', options.project);
+  const runDir = runDirOf(root, options.project);
   const logFile = join(root, '.speckit', 'logs', options.project, `${task.id}.log`);
   const baselineFile = join(runDir, `${task.id}.baseline.json`);
   const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
@@ -134,7 +137,7 @@ async function implement(task: Task, analysis: FeatureAnalysis, options: RunTask
   });
   const base = { agent: agent.name, usage: result.usage, attempts: result.attempts.length, log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')) };
 
-  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, join(runDir, `${task.id}.replaced-tasks.md`));
+  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, { replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`), parse });
   for (const w of guard.warnings) log(`[${task.id}] warning: ${w}`);
   const problems = agentProblems(result);
   if (guard.refusal) problems.push(guard.refusal);
@@ -155,10 +158,10 @@ async function implement(task: Task, analysis: FeatureAnalysis, options: RunTask
   if (!files.length) warnings.push('the task declares no files: only the agent\'s exit status vouches for it');
   if (options.record) writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(root, changed));
 
-  await markDone(tasksPath, task.id);
+  const progress = await markDone(tasksPath, task.id, parse);
   clearBaseline(baselineFile);
   log(`[${task.id}] ${task.description} → marked [X]${costText(result.usage)}`);
-  log(progressLine(tasksPath));
+  log(`Progress: ${progress.done}/${progress.total} (${Math.round((progress.done / Math.max(progress.total, 1)) * 100)}%)`);
   return record({ ...base, status: 'done', warnings });
 }
 
@@ -189,12 +192,6 @@ function outsideChanges(before: Set<string>, after: Set<string>, files: string[]
   return extra.length ? [`changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ', …' : ''}`] : [];
 }
 
-function progressLine(tasksPath: string): string {
-  const tasks = parseTasks(readFileSync(tasksPath, 'utf8')).tasks;
-  const done = tasks.filter((t) => t.done).length;
-  return `Progress: ${done}/${tasks.length} (${Math.round((done / Math.max(tasks.length, 1)) * 100)}%)`;
-}
-
 function costText(usage: AgentUsage): string {
   const parts = [];
   if (usage.costUsd !== undefined) parts.push(`$${usage.costUsd.toFixed(4)}`);
@@ -209,7 +206,7 @@ function appendLog(file: string, text: string) {
 }
 
 function writeRunRecord(root: string, record: TaskRecord) {
-  const dir = join(root, '.speckit', 'runs', record.project);
+  const dir = runDirOf(root, record.project);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
 }
