@@ -52,15 +52,18 @@ export function render(r: Results): string {
   const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   const s = (v: number) => `${v.toFixed(2)} s`;
   const ms = (v: number) => `${(v * 1000).toFixed(0)} ms`;
+  const opt = (sample: { seconds: number } | undefined, show: (seconds: number) => string) => (sample ? show(sample.seconds) : 'not measured');
   const head = (sec: Section<unknown>) => `_${sec.machine}; ${sec.date.slice(0, 16).replace('T', ' ')} UTC; ${sec.minutes} min${quick ? '; --quick' : ''}. Medians of interleaved runs; ratios are plugin / baseline measured side by side._`;
   const out: string[] = [];
   if (r.graph) {
     out.push('### Graph construction: `nx show projects` (NX_DAEMON=false)', '', head(r.graph), '',
       'Baseline: the same projects and targets as static project.json files. Cold: no `.nx` state; warm: graph cached. '
+      + 'Minimal plugin: a 10-line inferring plugin that returns the very same projects from one JSON file, so it pays what Nx charges any plugin of that output '
+      + '(a plugin worker process, the transfer, the merge) and nothing of nx-speckit\'s own work. '
       + 'Workers: SPECKIT_GRAPH_WORKERS=2 (tinypool threads, opt-in: off by default because they do not pay here); no workers: the default. Goals: warm ≤ 1.05×, cold ≤ 1.3×.', '',
-      '| features × tasks | targets | baseline cold | plugin cold, no workers | ratio | plugin cold, workers | ratio | baseline warm | plugin warm | ratio | peak RSS cold: baseline / no workers / workers |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
-      ...r.graph.data.map((g) => `| ${g.features} × ${g.tasks} | ${g.targets} | ${s(g.cold.baseline.seconds)} | ${s(g.cold.plugin.seconds)} | ${x(g.cold.plugin.seconds, g.cold.baseline.seconds)} | ${s(g.cold.pluginWorkers!.seconds)} | ${x(g.cold.pluginWorkers!.seconds, g.cold.baseline.seconds)} | ${s(g.warm.baseline.seconds)} | ${s(g.warm.plugin.seconds)} | ${x(g.warm.plugin.seconds, g.warm.baseline.seconds)} | ${g.cold.baseline.rssMb.toFixed(0)} / ${g.cold.plugin.rssMb.toFixed(0)} / ${g.cold.pluginWorkers!.rssMb.toFixed(0)} MB |`),
+      '| features × tasks | targets | baseline cold | minimal plugin cold | nx-speckit cold, no workers | ratio | ratio vs minimal | nx-speckit cold, workers | ratio | baseline warm | minimal plugin warm | nx-speckit warm | ratio | ratio vs minimal | peak RSS cold: baseline / no workers / workers |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...r.graph.data.map((g) => `| ${g.features} × ${g.tasks} | ${g.targets} | ${s(g.cold.baseline.seconds)} | ${opt(g.cold.minimal, s)} | ${s(g.cold.plugin.seconds)} | ${x(g.cold.plugin.seconds, g.cold.baseline.seconds)} | ${opt(g.cold.minimal, (m) => x(g.cold.plugin.seconds, m))} | ${s(g.cold.pluginWorkers!.seconds)} | ${x(g.cold.pluginWorkers!.seconds, g.cold.baseline.seconds)} | ${s(g.warm.baseline.seconds)} | ${opt(g.warm.minimal, s)} | ${s(g.warm.plugin.seconds)} | ${x(g.warm.plugin.seconds, g.warm.baseline.seconds)} | ${opt(g.warm.minimal, (m) => x(g.warm.plugin.seconds, m))} | ${g.cold.baseline.rssMb.toFixed(0)} / ${g.cold.plugin.rssMb.toFixed(0)} / ${g.cold.pluginWorkers!.rssMb.toFixed(0)} MB |`),
       '');
   }
   if (r.makespan) {

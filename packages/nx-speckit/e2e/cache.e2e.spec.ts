@@ -5,22 +5,17 @@
  * that counts its calls in a file outside every clone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPackages, ok, TempWorkspace } from '../testing/workspace';
+import { ok, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(300_000);
 
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((c) => c()));
-beforeAll(() => buildPackages());
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = useTempDirs();
+const workspace = useTempWorkspaces();
 
 /**
  * Writes its task's declared files, counts the call in $AGENT_COUNTER (outside the workspace),
@@ -60,20 +55,17 @@ const OTHER = `# Tasks: Search
 
 /** The team's repository: two features, the agent script, committed. */
 function origin(): TempWorkspace {
-  const ws = new TempWorkspace({
+  return workspace({
     features: { 'specs/001-orders': { tasks: TASKS }, 'specs/002-search': { tasks: OTHER } },
     files: { 'agent.js': AGENT },
     pluginOptions: { agent: { command: [process.execPath, 'agent.js'], retries: 0 } },
     git: true,
   });
-  cleanups.push(() => ws.cleanup());
-  return ws;
 }
 
 /** A fresh checkout of `from` (what a CI job starts with): its own .nx, nothing from earlier runs. */
 function clone(from: TempWorkspace): TempWorkspace {
-  const ws = new TempWorkspace(); // a temp root with node_modules linked
-  cleanups.push(() => ws.cleanup());
+  const ws = workspace(); // a temp root with node_modules linked
   ws.git('init', '-q', '-b', 'main');
   ws.git('fetch', '-q', from.root, 'main');
   ws.git('checkout', '-q', '-f', '-B', 'main', 'FETCH_HEAD');
@@ -211,7 +203,7 @@ async function startRemoteCache(token: string): Promise<{ url: string; journal: 
   });
   const stop = () => child.kill();
   cleanups.unshift(stop);
-  return { url: `http://127.0.0.1:${port}`, journal: () => readFileSync(journalFile, 'utf8').trim().split('\n').filter(Boolean), stop };
+  return { url: `http://127.0.0.1:${port}`, journal: () => readFileSync(journalFile, 'utf8').split('\n').filter(Boolean), stop };
 }
 
 describe('a self-hosted remote cache (HTTP, on loopback)', () => {

@@ -3,12 +3,12 @@
  * agent at a time: the real Claude Code and Codex CLIs against scripted loopback model APIs, agents
  * that misbehave, hostile task text, and agents that are not installed.
  */
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { claudeTestEnv, startScriptedAnthropicServer, writeFileThenFinish, type ScriptedAnthropicServer } from '../testing/scripted-anthropic-server';
 import { addFileThenFinish, codexProviderArgs, codexTestEnv, startScriptedResponsesServer, type ScriptedResponsesServer } from '../testing/scripted-responses-server';
-import { buildPackages, ok, REPO_ROOT, type RunResult, TempWorkspace } from '../testing/workspace';
+import { ok, REPO_ROOT, type RunResult, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
 import { expectTickedOnly } from './executor-helpers';
 import { isAlive } from '../testing/processes';
 
@@ -19,24 +19,15 @@ const CLAUDE = join(REPO_ROOT, 'node_modules/.bin/claude');
 const CODEX = join(REPO_ROOT, 'node_modules/.bin/codex');
 
 const cleanups: (() => void)[] = [];
-function workspace(...args: ConstructorParameters<typeof TempWorkspace>): TempWorkspace {
-  const ws = new TempWorkspace(...args);
-  cleanups.push(() => ws.cleanup());
-  return ws;
-}
-function scratchDir(prefix: string): string {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const workspace = useTempWorkspaces();
+const scratchDir = useTempDirs();
 
-beforeAll(() => buildPackages());
 afterAll(() => cleanups.forEach((c) => c()));
 
 const STATIC = ['--outputStyle=static', '--skipNxCache'];
 const record = (ws: TempWorkspace, project: string, id: string) => ws.readJson(`.speckit/runs/${project}/${id}.json`);
 const hasRecord = (ws: TempWorkspace, project: string, id: string) => existsSync(join(ws.root, `.speckit/runs/${project}/${id}.json`));
-const timeline = (ws: TempWorkspace) => (existsSync(join(ws.root, '.speckit/agent-timeline.log')) ? ws.read('.speckit/agent-timeline.log').trim().split('\n') : []);
+const timeline = (ws: TempWorkspace) => ws.lines('.speckit/agent-timeline.log');
 
 
 describe('real agent CLIs through nx run', () => {
@@ -219,6 +210,7 @@ describe('hostile task text', () => {
   });
 });
 
+// A preset whose CLI is missing (the install command, the tasks that need it): gates.e2e, 'before any task starts'.
 describe('an agent CLI that is not installed', () => {
   const TASKS = '# Tasks: Missing\n\n- [ ] T001 [P] First in src/a.ts\n- [ ] T002 [P] Second in src/b.ts\n\n## Phase 2: Later\n\n- [ ] T003 Third in src/c.ts\n';
 
@@ -234,17 +226,5 @@ describe('an agent CLI that is not installed', () => {
     expect(existsSync(join(ws.root, '.speckit/logs'))).toBe(false); // no agent was started
     expect(existsSync(join(ws.root, 'src'))).toBe(false);
     expect(hasRecord(ws, 'spec-001-missing', 'T003')).toBe(false); // its prerequisites failed: never started
-  });
-
-  it('a preset whose CLI is not on PATH: the error names the install command', async () => {
-    const ws = workspace({ features: { 'specs/001-missing': { tasks: TASKS } } });
-    ws.setPluginOptions({ agent: 'gemini' });
-    const r = await ws.nxAsync(['run-many', '-t', 'implement', ...STATIC], { PATH: dirname(process.execPath) });
-    expect(r.code).not.toBe(0);
-    const message = "Agent 'gemini' needs the `gemini` CLI, which is not installed. Install it with: npm install -g @google/gemini-cli";
-    expect(r.output.split(message).length - 1).toBe(1);
-    expect(ws.read('specs/001-missing/tasks.md')).toBe(TASKS);
-    expect(existsSync(join(ws.root, '.speckit/logs'))).toBe(false);
-    expect(hasRecord(ws, 'spec-001-missing', 'T003')).toBe(false);
   });
 });

@@ -22,8 +22,7 @@ const agent = (modes: Record<string, string> = {}, label = 'agent', env: Record<
 
 interface Event { event: 'start' | 'end'; key: string; at: number; pid: number; label: string }
 function events(ws: TempWorkspace): Event[] {
-  if (!existsSync(join(ws.root, '.speckit/agent-timeline.log'))) return [];
-  return ws.read('.speckit/agent-timeline.log').trim().split('\n').map((line) => {
+  return ws.lines('.speckit/agent-timeline.log').map((line) => {
     const [event, key, at, pid, label] = line.split(' ');
     return { event: event as Event['event'], key, at: Number(at), pid: Number(pid), label };
   });

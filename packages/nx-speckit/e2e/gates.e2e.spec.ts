@@ -40,7 +40,7 @@ const TASKS = `# Tasks
 - [ ] T003 Third in src/c.ts
 `;
 
-const journal = (ws: TempWorkspace) => (existsSync(join(ws.root, 'journal.log')) ? ws.read('journal.log').trim().split('\n') : []);
+const journal = (ws: TempWorkspace) => ws.lines('journal.log');
 
 describe('gates', () => {
   let ws: TempWorkspace;

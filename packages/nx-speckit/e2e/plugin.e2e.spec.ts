@@ -21,7 +21,7 @@ for (const f of JSON.parse(process.env.SPECKIT_TASK_FILES)) {
 fs.mkdirSync('.speckit', { recursive: true });
 fs.appendFileSync('.speckit/agent-runs.log', id + '\\n');
 `;
-const agentRuns = (ws: TempWorkspace) => (existsSync(join(ws.root, '.speckit/agent-runs.log')) ? ws.read('.speckit/agent-runs.log').trim().split('\n') : []);
+const agentRuns = (ws: TempWorkspace) => ws.lines('.speckit/agent-runs.log');
 const agentOptions = (ws: TempWorkspace) => ({ agent: { command: [process.execPath, join(ws.root, 'agent.js')] } });
 function usingAgent(ws: TempWorkspace) {
   ws.write('agent.js', AGENT);
@@ -286,5 +286,20 @@ describe('graph construction stays light', () => {
       console.log(JSON.stringify({ plugin: loaded.some((f) => f.includes('nx-speckit')), remark: loaded.filter((f) => /[\\\\/](remark|micromark|mdast)[^\\\\/]*[\\\\/]/.test(f)).length }));`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }));
     expect(out).toEqual({ plugin: true, remark: 0 });
+  });
+});
+
+describe('lanes: "story"', () => {
+  it('the executor plans as the graph does: a task\'s prompt names the prerequisites of its own lane only', () => {
+    const tasks = '## Phase 1: Setup\n- [X] T001 Setup in package.json\n\n## Phase 2: Stories side by side\n'
+      + '- [ ] T002 [US1] A in src/a.ts\n- [ ] T003 [US2] B in src/b.ts\n- [ ] T004 [US1] A2 in src/a2.ts\n';
+    const ws = workspace({ features: { 'specs/001-lanes': { tasks } } });
+    usingAgent(ws);
+    ws.setPluginOptions({ ...agentOptions(ws), lanes: 'story' });
+    ok(ws.nx(['run', 'spec-001-lanes:implement--T004', '--outputStyle=static']));
+    expect(agentRuns(ws)).toEqual(['T002', 'T004']); // not T003: another lane
+    const prompt = ws.read('.speckit/runs/spec-001-lanes/T004.prompt.md');
+    expect(prompt).toContain('- T002 A: src/a.ts');
+    expect(prompt).not.toContain('T003');
   });
 });

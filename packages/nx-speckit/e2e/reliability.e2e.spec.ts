@@ -5,27 +5,28 @@
  * logs every start/end to `.speckit/calls.log` and writes its declared files.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTasks } from '@nx-speckit/tasks-md';
-import { NX_BIN, NX_ENV, ok, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
+import { NX_BIN, NX_ENV, ok, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(300_000);
 
 const newWorkspace = useTempWorkspaces();
-const outsideDirs: string[] = [];
-afterAll(() => outsideDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs();
 
 /**
  * Logs `start <id> <attempt>` and `end <id> <attempt>` (O_APPEND lines), sleeps $AGENT_SLEEP_MS,
- * fails attempt 1 of the ids in $FLAKY_IDS, writes every declared file.
+ * for the ids in $AGENT_HOLD_IDS waits until the test creates .speckit/go-<id>, fails attempt 1 of
+ * the ids in $FLAKY_IDS, writes every declared file.
  */
 const AGENT = `const fs = require('fs'), path = require('path');
 const id = process.env.SPECKIT_TASK_ID, attempt = process.env.SPECKIT_ATTEMPT;
 fs.mkdirSync('.speckit', { recursive: true });
 fs.appendFileSync('.speckit/calls.log', 'start ' + id + ' ' + attempt + '\\n');
-setTimeout(() => {
+const held = (process.env.AGENT_HOLD_IDS || '').split(',').includes(id);
+const proceed = () => {
+  if (held && !fs.existsSync('.speckit/go-' + id)) return setTimeout(proceed, 20);
   if ((process.env.FLAKY_IDS || '').split(',').includes(id) && attempt === '1') {
     fs.appendFileSync('.speckit/calls.log', 'fail ' + id + ' ' + attempt + '\\n');
     process.exit(1);
@@ -35,7 +36,8 @@ setTimeout(() => {
     fs.writeFileSync(f, '// written by ' + id + '\\n');
   }
   fs.appendFileSync('.speckit/calls.log', 'end ' + id + ' ' + attempt + '\\n');
-}, Number(process.env.AGENT_SLEEP_MS || 0));
+};
+setTimeout(proceed, Number(process.env.AGENT_SLEEP_MS || 0));
 `;
 
 function workspace(tasks: Record<string, string | Buffer>, agent: Record<string, unknown> = {}): TempWorkspace {
@@ -49,10 +51,7 @@ function workspace(tasks: Record<string, string | Buffer>, agent: Record<string,
   return ws;
 }
 
-function calls(ws: TempWorkspace): string[] {
-  const f = join(ws.root, '.speckit/calls.log');
-  return existsSync(f) ? ws.read('.speckit/calls.log').split('\n').filter(Boolean) : [];
-}
+const calls = (ws: TempWorkspace) => ws.lines('.speckit/calls.log');
 const count = (lines: string[], kind: string, id: string) => lines.filter((l) => l.startsWith(`${kind} ${id} `)).length;
 
 /** Positions where `after` differs from `before`; throws unless every one is ' ' → 'X' (same length). */
@@ -207,11 +206,7 @@ describe('a flaky agent', () => {
 // -----------------------------------------------------------------------------------------------
 
 describe('hostile declared paths', () => {
-  function outsideDir(): string {
-    const d = mkdtempSync(join(tmpdir(), 'speckit-outside-'));
-    outsideDirs.push(d);
-    return d;
-  }
+  const outsideDir = () => tempDir('speckit-outside-');
 
   it('".." and absolute paths: the feature is refused, no agent runs, nothing written outside', () => {
     const outside = outsideDir();
@@ -262,7 +257,7 @@ describe('a person editing tasks.md during a run', () => {
     const lines = ['# Tasks: Edits', '', '## Phase 1: Core', ''];
     for (let n = 1; n <= 6; n++) lines.push(`- [ ] ${id(n)} Step ${n} in src/step${n}.ts`);
     const TASKS = `${lines.join('\n')}\n`;
-    const ws = workspace({ 'specs/001-edit': TASKS }, { env: { AGENT_SLEEP_MS: '800' } });
+    const ws = workspace({ 'specs/001-edit': TASKS }, { env: { AGENT_HOLD_IDS: 'T002,T004' } });
     const file = join(ws.root, 'specs/001-edit/tasks.md');
     const child = spawn(process.execPath, [NX_BIN, 'run-many', '-t', 'implement', '--parallel=2', '--outputStyle=static'], {
       cwd: ws.root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...NX_ENV },
@@ -272,8 +267,9 @@ describe('a person editing tasks.md during a run', () => {
     child.stderr!.on('data', (b) => { output += b; });
     const exit = new Promise<number | null>((r) => child.on('exit', r));
 
-    // The tasks run one after another, so while T002's (or T004's) agent sleeps no checkpoint can
-    // land: the person's read-modify-write is the only writer, like an editor saving.
+    // The tasks run one after another, so while T002's (or T004's) agent is held no checkpoint can
+    // land: the person's read-modify-write is the only writer, like an editor saving. The agent
+    // goes on when the test says so, however slow the machine.
     const waitFor = async (line: string) => {
       for (let i = 0; i < 2400 && !calls(ws).includes(line); i++) await sleep(50);
       expect(calls(ws)).toContain(line);
@@ -283,9 +279,11 @@ describe('a person editing tasks.md during a run', () => {
       .replace('## Phase 1: Core\n', '## Phase 1: Core\n\n> Note from a person: keep step files small.\n')
       .replace('Step 5 in src/step5.ts', 'Step 5, reworded by a person, in src/step5.ts');
     ws.write('specs/001-edit/tasks.md', edited1);
+    ws.write('.speckit/go-T002', '');
     await waitFor('start T004 1');
     const edited2 = `${readFileSync(file, 'utf8')}- [ ] T007 New task added during the run in src/step7.ts\n`;
     ws.write('specs/001-edit/tasks.md', edited2);
+    ws.write('.speckit/go-T004', '');
 
     expect(await exit).toBe(0);
     const expected = TASKS

@@ -59,7 +59,7 @@ function workspace(): TempWorkspace {
   ws.setPluginOptions({ agent: { preset: 'claude', command: [process.execPath, join(ws.root, 'agent.js')], retries: 0 } });
   return ws;
 }
-const agentRuns = (ws: TempWorkspace) => (existsSync(join(ws.root, '.speckit/agent-runs.log')) ? ws.read('.speckit/agent-runs.log').trim().split('\n') : []);
+const agentRuns = (ws: TempWorkspace) => ws.lines('.speckit/agent-runs.log');
 const nx = (ws: TempWorkspace, args: string[], env: Record<string, string> = {}) => ws.nx([...args, '--outputStyle=static'], { CI: 'true', ...env });
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const summaryOf = (output: string) => output.slice(output.indexOf('nx-speckit run: '));

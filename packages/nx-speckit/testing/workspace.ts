@@ -3,8 +3,9 @@
  * node_modules (so `nx-speckit` resolves to the built package), no daemon, no cloud.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
@@ -42,6 +43,17 @@ export function useTempWorkspaces(): (options?: WorkspaceOptions) => TempWorkspa
     const ws = new TempWorkspace(options);
     made.push(ws);
     return ws;
+  };
+}
+
+/** Temporary folders (real paths) removed after the file's tests: `const tempDir = useTempDirs(); tempDir('x-')`. */
+export function useTempDirs(): (prefix: string) => string {
+  const made: string[] = [];
+  afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  return (prefix) => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+    made.push(dir);
+    return dir;
   };
 }
 
@@ -119,6 +131,11 @@ export class TempWorkspace {
     return readFileSync(join(this.root, path), 'utf8');
   }
 
+  /** The non-empty lines of a journal the test's agents or gates append to; none if it does not exist yet. */
+  lines(path: string): string[] {
+    return existsSync(join(this.root, path)) ? this.read(path).split('\n').filter(Boolean) : [];
+  }
+
   readJson<T = any>(path: string): T {
     return JSON.parse(this.read(path));
   }
@@ -172,6 +189,23 @@ export class TempWorkspace {
   }
 
   cleanup() {
+    const shared = nxUserDataDir(this.root);
+    if (shared) rmSync(shared, { recursive: true, force: true });
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where Nx 24 keeps a git workspace's cache and databases by default: `~/.nx/<id>`, the id derived
+ * from the first commit when there is no remote (nx/src/utils/workspace-id.js, cache-directory.js).
+ * Removed with the workspace so test runs do not grow a developer's home. Every test workspace has
+ * a first commit of its own (clones of it share it, and are removed in the same afterAll).
+ */
+function nxUserDataDir(root: string): string | undefined {
+  if (!existsSync(join(root, '.git'))) return undefined;
+  const first = spawnSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
+  const remotes = spawnSync('git', ['remote'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
+  if (!first || first.includes('\n') || remotes) return undefined;
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  return join(homedir(), '.nx', sha256(sha256(`${first}#`)).slice(0, 16));
 }

@@ -47,9 +47,6 @@ function describeFailure(c: Case, what: string): string {
 }
 
 /** The checked-in view of one parse: each task's id and checkbox, in file order. */
-function states(text: string): string[] {
-  return view(parseTasks(text));
-}
 const view = (parsed: ParsedTasks) => parsed.tasks.map((t) => `${t.id}=${t.checkbox}`);
 
 async function checkMarking(c: Case, parsedStates: string[], file: string, failures: string[], stats: { marks: number; refusals: number; already: number; allMarked: number; sampled: number }) {

@@ -131,7 +131,8 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
     metadata: {
       technologies: ['speckit'],
       targetGroups: targetGroups(parsed.phases, parsed.tasks, target, base, gates),
-      speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids },
+      // lanes: the executor plans the feature as the graph did (a task's prompt lists its prerequisites).
+      speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids, lanes: options.lanes },
     } as ProjectConfiguration['metadata'],
   };
 }

@@ -29,6 +29,8 @@ export interface RunTaskOptions {
   record?: boolean;
   /** Only check that the feature can run (used by a broken feature's targets). */
   validateOnly?: boolean;
+  /** The plugin's `lanes` option: the same plan, so the prompt names the same prerequisites as the graph. */
+  lanes?: 'story' | 'none';
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -64,7 +66,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
   try {
     // Parses shared with the feature's other tasks, each in its own process (see reusingParser).
     const parse = reusingParser(runDirOf(options.workspaceRoot, options.project));
-    const analysis = analyzeFeature(readFeature(options.workspaceRoot, options.featureDir), { parse });
+    const analysis = analyzeFeature(readFeature(options.workspaceRoot, options.featureDir), { lanes: options.lanes, parse });
     checkPrerequisites(analysis, options, log);
     if (options.validateOnly || !options.taskId) return record({ status: 'already-done' });
 

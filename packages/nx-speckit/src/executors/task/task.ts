@@ -5,7 +5,10 @@ import { runTask } from '../../task-runner/run-task';
 /** `nx-speckit:task`: one spec-kit task, run by a coding agent, verified and checkpointed. */
 export default async function taskExecutor(options: TaskExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName!;
-  const featureDir = context.projectsConfigurations!.projects[project].root;
+  const config = context.projectsConfigurations!.projects[project];
+  const featureDir = config.root;
+  // Planned as the graph was: the plugin's `lanes` option decides a task's prerequisites.
+  const lanes = (config.metadata as { speckit?: { lanes?: 'story' | 'none' } } | undefined)?.speckit?.lanes;
   // Ctrl-C or SIGTERM from Nx: stop the agent's whole process tree and mark nothing.
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -22,6 +25,7 @@ export default async function taskExecutor(options: TaskExecutorSchema, context:
       allowIncompleteChecklists: options.allowIncompleteChecklists,
       record: options.record,
       validateOnly: options.validateOnly,
+      lanes,
       signal: controller.signal,
     });
     return { success: result.status !== 'failed' };
