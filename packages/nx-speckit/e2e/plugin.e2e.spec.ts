@@ -299,7 +299,7 @@ describe('lanes: "story"', () => {
     ok(ws.nx(['run', 'spec-001-lanes:implement--T004', '--outputStyle=static']));
     expect(agentRuns(ws)).toEqual(['T002', 'T004']); // not T003: another lane
     const prompt = ws.read('.speckit/runs/spec-001-lanes/T004.prompt.md');
-    expect(prompt).toContain('- T002 A: src/a.ts');
+    expect(prompt).toContain('- T002 A in src/a.ts: src/a.ts');
     expect(prompt).not.toContain('T003');
   });
 });

@@ -49,13 +49,13 @@ describe('markDone', () => {
     const parse = reusingParser(join(dir, 'parses'));
     const original = Buffer.from(fixture('template-current.md'));
     const file = write(original);
-    await markDone(file, 'T012', parse);
-    await markDone(file, 'T013', parse); // only marks changed: the stored parse is reused
+    await markDone(file, 'T012', { parse });
+    await markDone(file, 'T013', { parse }); // only marks changed: the stored parse is reused
     expect(readFileSync(file).equals(flipped(original, 'T012', 'T013'))).toBe(true);
     // A person inserts a line above: every offset moves, so the stored parse must not be used.
     const edited = Buffer.concat([Buffer.from('> note added during the run\n\n'), readFileSync(file)]);
     writeFileSync(file, edited);
-    await expect(markDone(file, 'T014', parse)).resolves.toMatchObject({ changed: true, line: 64, done: 4 }) // line 62 before the two new lines;
+    await expect(markDone(file, 'T014', { parse })).resolves.toMatchObject({ changed: true, line: 64, done: 4 }) // line 62 before the two new lines;
     expect(readFileSync(file).equals(flipped(edited, 'T014'))).toBe(true);
     expect(leftovers('tasks.md', 'parses')).toEqual([]);
   });

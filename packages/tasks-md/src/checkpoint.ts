@@ -2,7 +2,7 @@
  * The one writer of tasks.md: flips exactly one checkbox byte, under a cross-process lock,
  * locating the task afresh at write time because people edit the file during runs.
  */
-import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fchmodSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { parseTasks } from './parse';
@@ -26,11 +26,26 @@ export const LOCK_OPTIONS = {
   realpath: false,
 };
 
+export interface MarkOptions {
+  /** How to parse tasks.md (a `reusingParser` shares parses between a feature's tasks). */
+  parse?: ParseFn;
+  /**
+   * A file each mark is appended to (`T012` per line) under the lock: the marks this writer made.
+   * The guard (`undoAgentEdits`) removes any other `[X]` that appears during an agent's run.
+   */
+  journal?: string;
+}
+
 /** Marks `taskId` done (`[X]`) in `file`. Throws `CheckpointError`, leaving the file untouched, when the id is missing or ambiguous. */
-export async function markDone(file: string, taskId: string, parse: ParseFn = parseTasks): Promise<MarkResult> {
+export async function markDone(file: string, taskId: string, options: MarkOptions = {}): Promise<MarkResult> {
   const release = await lock(file, { ...LOCK_OPTIONS, lockfilePath: `${file}.lock` });
   try {
-    return markDoneUnlocked(file, taskId, parse);
+    const result = markDoneUnlocked(file, taskId, options.parse ?? parseTasks);
+    if (result.changed && options.journal) {
+      mkdirSync(dirname(options.journal), { recursive: true });
+      appendFileSync(options.journal, `${taskId}\n`);
+    }
+    return result;
   } finally {
     await release();
   }

@@ -64,7 +64,7 @@ async function checkMarking(c: Case, parsedStates: string[], file: string, failu
     const before = readFileSync(file);
     let result;
     try {
-      result = await markDone(file, id, parse);
+      result = await markDone(file, id, { parse });
     } catch (error) {
       const after = readFileSync(file);
       if (!(error instanceof CheckpointError)) failures.push(describeFailure(c, `markDone(${id}) threw ${(error as Error)?.stack ?? error}`));

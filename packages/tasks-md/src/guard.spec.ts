@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markDone } from './checkpoint';
-import { undoAgentEdits, withoutMarks } from './guard';
+import { journalSize, undoAgentEdits, withoutMarks } from './guard';
 
 let dir: string;
 let file: string;
@@ -141,4 +141,20 @@ describe('undoAgentEdits: destructive changes restore the snapshot', () => {
 test('withoutMarks blanks checkboxes only', () => {
   expect(withoutMarks('- [X] T001 a [x]\n  * [x] T002\n1. [X] T003\n\uFEFF- [x] T004\ntext [X]\n'))
     .toBe('- [ ] T001 a [x]\n  * [ ] T002\n1. [ ] T003\n\uFEFF- [ ] T004\ntext [X]\n');
+});
+
+describe('undoAgentEdits with the checkpoint journal', () => {
+  test('a box ticked during the run by anyone but the checkpoint is cleared with a warning; journaled marks stay', async () => {
+    const journal = join(dir, 'marks.log');
+    writeFileSync(journal, 'T003\n'); // an old run's mark: before this snapshot, so it vouches for nothing now
+    const snapshot = start('- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c\n- [ ] T004 d\n');
+    const from = journalSize(journal);
+    await markDone(file, 'T004', { journal }); // a verified run of T004, meanwhile
+    writeFileSync(file, read().replace('[ ] T002', '[X] T002').replace('[ ] T003', '[x] T003')); // a stale write by some agent
+    await expect(undoAgentEdits(file, snapshot, 'T001', { journal: { file: journal, from } })).resolves.toEqual({
+      warnings: ['T002, T003 were marked [X] in tasks.md while T001 ran, but not by a verified run (only nx-speckit\'s checkpoint marks a task); the mark was removed'],
+    });
+    expect(read()).toBe('- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c\n- [X] T004 d\n');
+    expect(readFileSync(journal, 'utf8')).toBe('T003\nT004\n');
+  });
 });

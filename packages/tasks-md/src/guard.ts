@@ -14,7 +14,7 @@
  * it) restores the pre-agent snapshot, still keeping the marks other tasks wrote meanwhile; the
  * file as it was is kept in `replacedCopy` first, so a person's concurrent edits are not lost.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { LOCK_OPTIONS, writeAtomically } from './checkpoint';
@@ -33,6 +33,18 @@ export function withoutMarks(text: string): string {
 
 const SPACE = 0x20;
 
+export interface GuardOptions {
+  /** Where the damaged file is saved before the snapshot is restored. */
+  replacedCopy?: string;
+  parse?: ParseFn;
+  /**
+   * The checkpoint writer's journal (`markDone`'s `journal`) and its size when the snapshot was
+   * taken: a task that turned `[X]` during the run without a mark in the journal since then was not
+   * marked by a verified run (an agent's stale write, say), and is un-marked again.
+   */
+  journal?: { file: string; from: number };
+}
+
 export interface GuardResult {
   /** Why the task must not be marked done; undefined when nothing stands in the way. */
   refusal?: string;
@@ -44,7 +56,7 @@ export interface GuardResult {
  * Compares tasks.md with `snapshot` (taken before the agent for `taskId` ran) and undoes what the
  * agent must not do (see the file comment).
  */
-export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string, options: { replacedCopy?: string; parse?: ParseFn } = {}): Promise<GuardResult> {
+export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string, options: GuardOptions = {}): Promise<GuardResult> {
   const { replacedCopy, parse = parseTasks } = options;
   if (!existsSync(file)) {
     writeFileSync(file, snapshot);
@@ -90,6 +102,16 @@ export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: str
         unmarked.push(t.id);
       }
     }
+    const checkpointed = new Set(options.journal ? journalSince(options.journal.file, options.journal.from) : []);
+    const falselyMarked: string[] = [];
+    for (const t of options.journal ? before.tasks : []) {
+      const now = afterById.get(t.id);
+      if (t.id !== taskId && !t.done && now?.done && !checkpointed.has(t.id) && !flips.has(now.checkboxByte)) {
+        flips.set(now.checkboxByte, SPACE);
+        falselyMarked.push(t.id);
+      }
+    }
+    if (falselyMarked.length) warnings.push(`${list(falselyMarked)} ${falselyMarked.length > 1 ? 'were' : 'was'} marked [X] in tasks.md while ${taskId} ran, but not by a verified run (only nx-speckit's checkpoint marks a task); the mark was removed`);
     if (unmarked.length) warnings.push(`${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked in tasks.md while ${taskId} ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run`);
 
     if (flips.size) {
@@ -126,4 +148,15 @@ function restoreSnapshot(file: string, snapshot: Buffer, before: ParsedTasks, af
 
 function list(ids: string[]): string {
   return ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
+}
+
+/** The ids appended to the journal after byte `from`. */
+function journalSince(file: string, from: number): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file).subarray(from).toString('utf8').split('\n').filter(Boolean);
+}
+
+/** The journal's size now: pass it back as `journal.from` once the agent has run. */
+export function journalSize(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
 }

@@ -7,6 +7,7 @@ export { extractDeclaredPaths, extractDependencyRefs, isUnsafePath, normalizeDec
 export { analyzeFeature, formatDiagnostic, readFeature, REQUIRED_DOCUMENTS } from './feature';
 export type { FeatureAnalysis, FeatureDocuments } from './feature';
 export { markDone, CheckpointError } from './checkpoint';
-export type { MarkResult } from './checkpoint';
+export type { MarkOptions, MarkResult } from './checkpoint';
 export { openPrerequisites, remainingDependsOn } from './remaining';
-export { undoAgentEdits, withoutMarks } from './guard';
+export { journalSize, undoAgentEdits, withoutMarks } from './guard';
+export type { GuardOptions, GuardResult } from './guard';

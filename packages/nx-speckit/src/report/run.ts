@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { analyzeFeature, markDone, readFeature, reusingParser, type ParseFn } from '@nx-speckit/tasks-md';
-import { runDirOf } from '../task-runner/run-dir';
+import { marksJournal, runDirOf } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
 import { CACHE_STATUSES, collectReport, errorFromOutput, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
 import { renderHtml } from './html';
@@ -82,7 +82,7 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     if (!cached && !elsewhere) continue;
     const feature = features.get(c.project)!;
     try {
-      await markDone(join(root, feature.dir, 'tasks.md'), c.taskId, feature.parse);
+      await markDone(join(root, feature.dir, 'tasks.md'), c.taskId, { parse: feature.parse, journal: marksJournal(root, c.project) });
     } catch (error) {
       feature.warnings.push(`${c.taskId} (${c.status}) could not be marked [X]: ${error instanceof Error ? error.message : String(error)}`);
     }

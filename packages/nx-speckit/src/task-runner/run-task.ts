@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import {
-  analyzeFeature, formatDiagnostic, isUnsafePath, markDone, readFeature, reusingParser, undoAgentEdits,
+  analyzeFeature, formatDiagnostic, isUnsafePath, journalSize, markDone, readFeature, reusingParser, undoAgentEdits,
   type FeatureAnalysis, type ParseFn, type Task,
 } from '@nx-speckit/tasks-md';
 import { assertAgentAvailable, resolveAgent, runAgent } from '../agents';
@@ -14,7 +14,7 @@ import { recordingDir, writeRecording, snapshotFiles } from '../agents/replay';
 import type { AgentOption, AgentRunResult, AgentUsage } from '../agents/types';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
-import { runDirOf } from './run-dir';
+import { marksJournal, runDirOf } from './run-dir';
 import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths } from './verify';
 
 export interface RunTaskOptions {
@@ -122,6 +122,9 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   const baselineFile = join(runDir, `${task.id}.baseline.json`);
   const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
   const gitBefore = gitChanges(root);
+  const journal = marksJournal(root, options.project);
+  // Journal size first: a checkpoint landing in between is then in the snapshot or after `from`.
+  const journalAtSnapshot = journalSize(journal);
   const tasksSnapshot = readFileSync(tasksPath);
 
   log(`[${task.id}] ${task.description} → ${agent.name}`);
@@ -139,7 +142,7 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   });
   const base = { agent: agent.name, usage: result.usage, attempts: result.attempts.length, log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')) };
 
-  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, { replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`), parse });
+  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, { replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`), parse, journal: { file: journal, from: journalAtSnapshot } });
   for (const w of guard.warnings) log(`[${task.id}] warning: ${w}`);
   const problems = agentProblems(result);
   if (guard.refusal) problems.push(guard.refusal);
@@ -160,7 +163,7 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   if (!files.length) warnings.push('the task declares no files: only the agent\'s exit status vouches for it');
   if (options.record) writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(root, changed));
 
-  const progress = await markDone(tasksPath, task.id, parse);
+  const progress = await markDone(tasksPath, task.id, { parse, journal });
   clearBaseline(baselineFile);
   log(`[${task.id}] ${task.description} → marked [X]${costText(result.usage)}`);
   log(`Progress: ${progress.done}/${progress.total} (${Math.round((progress.done / Math.max(progress.total, 1)) * 100)}%)`);
