@@ -5,6 +5,8 @@
  *   verified run marks it);
  * - a task that was done before the agent ran is done again if its box was cleared (completed work
  *   stays marked);
+ * - with the checkpoint journal, another task whose box turned `[X]` without a checkpoint is
+ *   cleared again (an agent's stale read-modify-write can put back a mark a guard just removed);
  * - a person's notes, rewordings, new tasks, and other tasks' concurrent checkpoints are kept byte
  *   for byte: the fix flips single checkbox bytes of the current file, never rewrites it.
  * The task fails (no `[X]`) when its own box or its own line needed that, since what the agent
