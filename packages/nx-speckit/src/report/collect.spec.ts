@@ -51,6 +51,19 @@ describe('collectReport', () => {
     ],
   }));
 
+  it('a cache hit whose box could not be ticked is not done: it fails with why, and the run is not complete', () => {
+    const why = 'T001 (local-cache) could not be marked [X]: specs/001-x/tasks.md: task T001 not found';
+    const all = ['T001', 'T002', 'T003', 'T004', 'T005', 'T006'];
+    const report = collectReport(input({
+      features: [feature(all.slice(1))],
+      results: all.map((id) => result(id, 'local-cache', 0, 0.1)),
+      unmarked: new Map([['spec-001-x\0T001', why]]),
+    }));
+    expect(report.tasks.find((t) => t.id === 'T001')).toMatchObject({ status: 'failed', error: why });
+    expect(report.outcome).toBe('halted');
+    expect(report.features[0].finished).toBe(5);
+  });
+
   it('a failure halts: the failed task carries its error, its unfinished dependents are blocked by it', () => {
     const report = failing();
     expect(report.outcome).toBe('halted');

@@ -48,13 +48,15 @@ export interface CollectInput {
   records: TaskRecord[];
   /** Failed targets of the features that are not tasks (quality gates, a broken feature's check). */
   failedTargets?: FailedTarget[];
+  /** Tasks whose work Nx restored or ran elsewhere but whose box could not be ticked (`project\0id` → why). */
+  unmarked?: Map<string, string>;
 }
 
-const key = (project: string, id: string) => `${project}\0${id}`;
+export const taskKey = (project: string, id: string) => `${project}\0${id}`;
 
 export function collectReport(input: CollectInput): RunReport {
-  const results = new Map(input.results.map((r) => [key(r.project, r.taskId), r]));
-  const records = new Map(input.records.map((r) => [key(r.project, r.id), r]));
+  const results = new Map(input.results.map((r) => [taskKey(r.project, r.taskId), r]));
+  const records = new Map(input.records.map((r) => [taskKey(r.project, r.id), r]));
   const tasks: ReportTask[] = [];
   const features: ReportFeature[] = [];
 
@@ -62,8 +64,8 @@ export function collectReport(input: CollectInput): RunReport {
     const waveOf = new Map<string, number>();
     feature.plan.waves.forEach((ids, i) => ids.forEach((id) => waveOf.set(id, i + 1)));
     const own: ReportTask[] = feature.parsed.tasks.map((t) => {
-      const result = results.get(key(feature.project, t.id));
-      const record = records.get(key(feature.project, t.id));
+      const result = results.get(taskKey(feature.project, t.id));
+      const record = records.get(taskKey(feature.project, t.id));
       const task: ReportTask = {
         project: feature.project,
         id: t.id,
@@ -81,6 +83,9 @@ export function collectReport(input: CollectInput): RunReport {
       if (result) {
         task.nxStatus = result.status;
         Object.assign(task, statusOf(result, record));
+        // Work without a tick is not done: the next run finds the box open and tries again.
+        const unmarked = input.unmarked?.get(taskKey(feature.project, t.id));
+        if (unmarked && task.status !== 'failed') Object.assign(task, { status: 'failed', error: unmarked });
         const start = result.startTime ?? (record ? Date.parse(record.startedAt) : undefined);
         const end = result.endTime ?? (record ? Date.parse(record.endedAt) : undefined);
         if (start !== undefined && end !== undefined && Number.isFinite(start) && Number.isFinite(end) && task.status !== 'blocked' && task.status !== 'not-run') {

@@ -18,7 +18,10 @@ const report = collectReport({
   startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement',
   features: [{ project: 'spec-001-x', dir: 'specs/001-x', targetName: 'implement', parsed, plan: planTasks(parsed) }],
   results: [r('T001', 'success', 0, 2000), r('T002', 'local-cache', 2000, 2100), r('T003', 'success', 2000, 5000), r('T004', 'failure', 5000, 10_000)],
-  records: [{ project: 'spec-001-x', id: 'T004', status: 'failed', attempts: 1, startedAt: new Date(T0 + 5000).toISOString(), endedAt: new Date(T0 + 10_000).toISOString(), error: 'bad & <worse>' }],
+  records: [
+    { project: 'spec-001-x', id: 'T001', status: 'done', attempts: 1, startedAt: new Date(T0).toISOString(), endedAt: new Date(T0 + 2000).toISOString(), agent: 'claude' },
+    { project: 'spec-001-x', id: 'T004', status: 'failed', attempts: 1, startedAt: new Date(T0 + 5000).toISOString(), endedAt: new Date(T0 + 10_000).toISOString(), error: 'bad & <worse>' },
+  ],
 });
 const html = renderHtml(report);
 const all = (re: RegExp) => [...html.matchAll(re)];
@@ -28,20 +31,22 @@ describe('renderHtml', () => {
     // plot: x = 70 + (t - start) / 10 s * 900; rows 28 px from y = 24
     expect(all(/<g class="bar" data-task="spec-001-x:(T\d+)" data-status="([\w-]+)"><title>[^<]*<\/title><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)" height="22" rx="3" fill="(#\w+)"\/><text [^>]*>(T\d+)<\/text><\/g>/g)
       .map((m) => m.slice(1))).toEqual([
-      ['T001', 'cached', '70.0', '24', '180.0', STATUS_COLOURS.cached, 'T001'], // success without a record of this run: ran elsewhere
-      ['T002', 'cached', '250.0', '24', '9.0', STATUS_COLOURS.cached, 'T002'],
-      ['T003', 'cached', '250.0', '52', '270.0', STATUS_COLOURS.cached, 'T003'],
+      ['T001', 'done', '70.0', '24', '180.0', '#2e7d32', 'T001'],
+      ['T002', 'cached', '250.0', '24', '9.0', '#1565c0', 'T002'],
+      ['T003', 'cached', '250.0', '52', '270.0', '#1565c0', 'T003'], // success without a record of this run: ran elsewhere
       ['T004', 'failed', '520.0', '24', '450.0', '#c62828', 'T004'],
     ]);
     expect(html).toContain('<svg id="timeline" width="1030" height="86"');
     expect(all(/>slot (\d)</g).map((m) => m[1])).toEqual(['1', '2']);
+    // The legend names every outcome, each in a colour of its own.
     expect(all(/<span data-status="([\w-]+)"><i style="background:(#\w+)"><\/i>/g).map((m) => `${m[1]}=${m[2]}`)).toEqual(
-      Object.entries(STATUS_COLOURS).map(([s, c]) => `${s}=${c}`));
+      ['done=#2e7d32', 'cached=#1565c0', 'already-done=#8d8d8d', 'failed=#c62828', 'blocked=#ef6c00', 'not-run=#d8d8d8']);
+    expect(new Set(Object.values(STATUS_COLOURS)).size).toBe(Object.keys(STATUS_COLOURS).length);
   });
 
   it('each feature\'s task graph: a node per task in its wave column, an edge per dependsOn', () => {
     expect(all(/<g class="node" data-task="(T\d+)" data-status="([\w-]+)" data-phase="(\d)"><title>[^<]*<\/title><rect x="(\d+)" y="(\d+)"[^>]* fill="(#\w+)"/g).map((m) => m.slice(1))).toEqual([
-      ['T001', 'cached', '1', '20', '26', STATUS_COLOURS.cached],
+      ['T001', 'done', '1', '20', '26', '#2e7d32'],
       ['T002', 'cached', '1', '150', '26', STATUS_COLOURS.cached],
       ['T003', 'cached', '1', '150', '76', STATUS_COLOURS.cached],
       ['T004', 'failed', '2', '280', '26', STATUS_COLOURS.failed],
@@ -53,7 +58,7 @@ describe('renderHtml', () => {
 
   it('summary numbers, failures and blocked tasks; everything escaped; nothing external', () => {
     expect(html).toContain('<span class="outcome outcome-halted" id="outcome">halted</span>');
-    expect(html).toContain('<dd data-key="tasks">3 cached, 1 failed, 1 blocked</dd>');
+    expect(html).toContain('<dd data-key="tasks">1 done, 2 cached, 1 failed, 1 blocked</dd>');
     expect(html).toContain('<dd data-key="wall">10.0s</dd>');
     expect(html).toContain('<dd data-key="sequential">10.1s (sum of task durations)</dd>');
     expect(html).toContain('<dd data-key="saved">0.1s</dd>');

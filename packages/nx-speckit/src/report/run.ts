@@ -8,7 +8,7 @@ import { join, posix } from 'node:path';
 import { analyzeFeature, markDone, readFeature, reusingParser, type ParseFn } from '@nx-speckit/tasks-md';
 import { marksJournal, runDirOf } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
-import { CACHE_STATUSES, collectReport, errorFromOutput, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
+import { CACHE_STATUSES, collectReport, errorFromOutput, taskKey, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
 import { renderHtml } from './html';
 import { formatSummary } from './summary';
 import type { FailedTarget, RunReport } from './types';
@@ -76,6 +76,7 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
   const fresh = new Set(records.map((r) => `${r.project}:${r.id}`));
 
   // Checkpoints for work the executor did not do here: cache hits, and successes with no local record.
+  const unmarked = new Map<string, string>();
   for (const c of candidates) {
     const cached = CACHE_STATUSES.has(c.status) && c.code === 0;
     const elsewhere = c.status === 'success' && !fresh.has(`${c.project}:${c.taskId}`);
@@ -84,7 +85,9 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     try {
       await markDone(join(root, feature.dir, 'tasks.md'), c.taskId, { parse: feature.parse, journal: marksJournal(root, c.project) });
     } catch (error) {
-      feature.warnings.push(`${c.taskId} (${c.status}) could not be marked [X]: ${error instanceof Error ? error.message : String(error)}`);
+      const why = `${c.taskId} (${c.status}) could not be marked [X]: ${error instanceof Error ? error.message : String(error)}`;
+      feature.warnings.push(why);
+      unmarked.set(taskKey(c.project, c.taskId), why);
     }
   }
 
@@ -100,6 +103,7 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     results: candidates,
     records,
     failedTargets: failedTargets.sort((a, b) => a.project.localeCompare(b.project) || a.target.localeCompare(b.target)),
+    unmarked,
   });
   const html = renderHtml(report);
   const paths = ['.speckit/reports/latest.json', '.speckit/reports/latest.html'];

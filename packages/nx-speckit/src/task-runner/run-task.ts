@@ -14,6 +14,7 @@ import { recordingDir, writeRecording, snapshotFiles } from '../agents/replay';
 import type { AgentOption, AgentRunResult, AgentUsage } from '../agents/types';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
+import { usageText } from '../report/summary';
 import { marksJournal, runDirOf } from './run-dir';
 import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths } from './verify';
 
@@ -197,11 +198,10 @@ function outsideChanges(before: Set<string>, after: Set<string>, files: string[]
   return extra.length ? [`changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ', …' : ''}`] : [];
 }
 
+/** ` ($0.0123, 1,234 in / 56 out tokens)` as the summary writes it, or nothing. */
 function costText(usage: AgentUsage): string {
-  const parts = [];
-  if (usage.costUsd !== undefined) parts.push(`$${usage.costUsd.toFixed(4)}`);
-  if (usage.inputTokens !== undefined || usage.outputTokens !== undefined) parts.push(`${usage.inputTokens ?? 0} in / ${usage.outputTokens ?? 0} out tokens`);
-  return parts.length ? ` (${parts.join(', ')})` : '';
+  const text = usageText(usage);
+  return text ? ` (${text})` : '';
 }
 
 function appendLog(file: string, text: string) {
