@@ -30,8 +30,9 @@ export interface MarkOptions {
   /** How to parse tasks.md (a `reusingParser` shares parses between a feature's tasks). */
   parse?: ParseFn;
   /**
-   * A file each mark is appended to (`T012` per line) under the lock: the marks this writer made.
-   * The guard (`undoAgentEdits`) removes any other `[X]` that appears during an agent's run.
+   * A file each mark is appended to (`T012` per line) under the lock. The guard (`undoAgentEdits`)
+   * adds `!T012` when it removes an agent's own tick, and keeps such a tick removed until this
+   * writer marks the task.
    */
   journal?: string;
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markDone } from './checkpoint';
-import { journalSize, undoAgentEdits, withoutMarks } from './guard';
+import { undoAgentEdits, withoutMarks } from './guard';
 
 let dir: string;
 let file: string;
@@ -144,17 +144,28 @@ test('withoutMarks blanks checkboxes only', () => {
 });
 
 describe('undoAgentEdits with the checkpoint journal', () => {
-  test('a box ticked during the run by anyone but the checkpoint is cleared with a warning; journaled marks stay', async () => {
-    const journal = join(dir, 'marks.log');
-    writeFileSync(journal, 'T003\n'); // an old run's mark: before this snapshot, so it vouches for nothing now
-    const snapshot = start('- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c\n- [ ] T004 d\n');
-    const from = journalSize(journal);
-    await markDone(file, 'T004', { journal }); // a verified run of T004, meanwhile
-    writeFileSync(file, read().replace('[ ] T002', '[X] T002').replace('[ ] T003', '[x] T003')); // a stale write by some agent
-    await expect(undoAgentEdits(file, snapshot, 'T001', { journal: { file: journal, from } })).resolves.toEqual({
-      warnings: ['T002, T003 were marked [X] in tasks.md while T001 ran, but not by a verified run (only nx-speckit\'s checkpoint marks a task); the mark was removed'],
+  test('a tick a guard removed stays removed when a stale write puts it back; a checkpoint and a person\'s own tick are kept', async () => {
+    const journal = join(dir, 'runs', 'marks.log');
+    const snapshot1 = start('- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c\n- [ ] T004 d\n');
+    // T002's agent ticks its own box; T002's guard removes it and notes that in the journal.
+    const selfTicked = read().replace('[ ] T002', '[X] T002');
+    writeFileSync(file, selfTicked);
+    await expect(undoAgentEdits(file, snapshot1, 'T002', { journal })).resolves.toEqual({
+      refusal: 'the agent marked T002 itself; the mark was removed until verification passes', warnings: [],
     });
-    expect(read()).toBe('- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c\n- [X] T004 d\n');
-    expect(readFileSync(journal, 'utf8')).toBe('T003\nT004\n');
+    expect(readFileSync(journal, 'utf8')).toBe('!T002\n');
+    // Meanwhile T001's agent rewrites the file from its stale copy (T002 ticked), T004 is checkpointed,
+    // and a person ticks T003 by hand.
+    writeFileSync(file, selfTicked.replace('[ ] T003', '[x] T003'));
+    await markDone(file, 'T004', { journal });
+    await expect(undoAgentEdits(file, Buffer.from('- [ ] T001 a\n- [ ] T002 b\n- [ ] T003 c\n- [ ] T004 d\n'), 'T001', { journal })).resolves.toEqual({
+      warnings: ['T002 was ticked again in tasks.md while T001 ran, after a guard had removed the agent\'s own tick (a stale write of the file); the mark was removed until a verified run makes it'],
+    });
+    expect(read()).toBe('- [ ] T001 a\n- [ ] T002 b\n- [x] T003 c\n- [X] T004 d\n');
+    // A verified run of T002 later: its checkpoint is the last word.
+    await markDone(file, 'T002', { journal });
+    expect(readFileSync(journal, 'utf8')).toBe('!T002\nT004\nT002\n');
+    await expect(undoAgentEdits(file, Buffer.from('- [ ] T001 a\n- [ ] T002 b\n- [x] T003 c\n- [X] T004 d\n'), 'T001', { journal })).resolves.toEqual({ warnings: [] });
+    expect(read()).toBe('- [ ] T001 a\n- [X] T002 b\n- [x] T003 c\n- [X] T004 d\n');
   });
 });

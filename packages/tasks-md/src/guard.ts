@@ -5,8 +5,9 @@
  *   verified run marks it);
  * - a task that was done before the agent ran is done again if its box was cleared (completed work
  *   stays marked);
- * - with the checkpoint journal, another task whose box turned `[X]` without a checkpoint is
- *   cleared again (an agent's stale read-modify-write can put back a mark a guard just removed);
+ * - with the checkpoint journal, a mark a guard removed stays removed until a checkpoint writes it:
+ *   an agent's stale read-modify-write of the file can put back a self-tick a guard just cleared
+ *   (a person's own tick of a task no agent ticked is kept);
  * - a person's notes, rewordings, new tasks, and other tasks' concurrent checkpoints are kept byte
  *   for byte: the fix flips single checkbox bytes of the current file, never rewrites it.
  * The task fails (no `[X]`) when its own box or its own line needed that, since what the agent
@@ -16,7 +17,7 @@
  * it) restores the pre-agent snapshot, still keeping the marks other tasks wrote meanwhile; the
  * file as it was is kept in `replacedCopy` first, so a person's concurrent edits are not lost.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { LOCK_OPTIONS, writeAtomically } from './checkpoint';
@@ -40,11 +41,10 @@ export interface GuardOptions {
   replacedCopy?: string;
   parse?: ParseFn;
   /**
-   * The checkpoint writer's journal (`markDone`'s `journal`) and its size when the snapshot was
-   * taken: a task that turned `[X]` during the run without a mark in the journal since then was not
-   * marked by a verified run (an agent's stale write, say), and is un-marked again.
+   * The checkpoint journal (`markDone`'s `journal`): the guard adds `!T012` when it clears an
+   * agent's tick of its own task, and clears any tick of a task whose last entry is such a line.
    */
-  journal?: { file: string; from: number };
+  journal?: string;
 }
 
 export interface GuardResult {
@@ -91,7 +91,8 @@ export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: str
 
     const ownBefore = before.tasks.find((t) => t.id === taskId);
     const ownAfter = afterById.get(taskId);
-    if (ownBefore && ownAfter && !ownBefore.done && ownAfter.done) flips.set(ownAfter.checkboxByte, SPACE);
+    const selfTicked = !!(ownBefore && ownAfter && !ownBefore.done && ownAfter.done);
+    if (selfTicked) flips.set(ownAfter!.checkboxByte, SPACE);
     const ownChange = ownLineChange(ownBefore, ownAfter, after, taskId);
     if (ownChange) refusal = `tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`;
     else if (flips.size) refusal = `the agent marked ${taskId} itself; the mark was removed until verification passes`;
@@ -104,18 +105,22 @@ export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: str
         unmarked.push(t.id);
       }
     }
-    const checkpointed = new Set(options.journal ? journalSince(options.journal.file, options.journal.from) : []);
-    const falselyMarked: string[] = [];
-    for (const t of options.journal ? before.tasks : []) {
+    const refused = options.journal ? refusedMarks(options.journal) : new Set<string>();
+    const putBack: string[] = [];
+    for (const t of before.tasks) {
       const now = afterById.get(t.id);
-      if (t.id !== taskId && !t.done && now?.done && !checkpointed.has(t.id) && !flips.has(now.checkboxByte)) {
+      if (t.id !== taskId && !t.done && now?.done && refused.has(t.id)) {
         flips.set(now.checkboxByte, SPACE);
-        falselyMarked.push(t.id);
+        putBack.push(t.id);
       }
     }
-    if (falselyMarked.length) warnings.push(`${list(falselyMarked)} ${falselyMarked.length > 1 ? 'were' : 'was'} marked [X] in tasks.md while ${taskId} ran, but not by a verified run (only nx-speckit's checkpoint marks a task); the mark was removed`);
+    if (putBack.length) warnings.push(`${list(putBack)} ${putBack.length > 1 ? 'were' : 'was'} ticked again in tasks.md while ${taskId} ran, after a guard had removed the agent's own tick (a stale write of the file); the mark was removed until a verified run makes it`);
     if (unmarked.length) warnings.push(`${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked in tasks.md while ${taskId} ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run`);
 
+    if (selfTicked && options.journal) {
+      mkdirSync(dirname(options.journal), { recursive: true });
+      appendFileSync(options.journal, `!${taskId}\n`); // under the lock, like markDone's entries
+    }
     if (flips.size) {
       const fixed = Buffer.from(current);
       for (const [offset, byte] of flips) fixed[offset] = byte;
@@ -152,13 +157,9 @@ function list(ids: string[]): string {
   return ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
 }
 
-/** The ids appended to the journal after byte `from`. */
-function journalSince(file: string, from: number): string[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file).subarray(from).toString('utf8').split('\n').filter(Boolean);
-}
-
-/** The journal's size now: pass it back as `journal.from` once the agent has run. */
-export function journalSize(file: string): number {
-  return existsSync(file) ? statSync(file).size : 0;
+/** Tasks whose latest journal entry is a guard's removal (`!T012`), not a checkpoint (`T012`). */
+function refusedMarks(file: string): Set<string> {
+  const last = new Map<string, boolean>();
+  if (existsSync(file)) for (const line of readFileSync(file, 'utf8').split('\n')) if (line) last.set(line.replace(/^!/, ''), line.startsWith('!'));
+  return new Set([...last].filter(([, refused]) => refused).map(([id]) => id));
 }

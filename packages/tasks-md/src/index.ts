@@ -9,5 +9,5 @@ export type { FeatureAnalysis, FeatureDocuments } from './feature';
 export { markDone, CheckpointError } from './checkpoint';
 export type { MarkOptions, MarkResult } from './checkpoint';
 export { openPrerequisites, remainingDependsOn } from './remaining';
-export { journalSize, undoAgentEdits, withoutMarks } from './guard';
+export { undoAgentEdits, withoutMarks } from './guard';
 export type { GuardOptions, GuardResult } from './guard';

@@ -18,14 +18,15 @@ import { withoutMarks } from './guard';
 
 export type ParseFn = (source: string, file?: string) => ParsedTasks;
 
-// A stored parse is only valid for the parser that made it.
-const PARSER = fingerprint();
+// A stored parse is only valid for the parser that made it. Computed on first use: importing the
+// engine (graph construction does) reads no files for it.
+let parser: string | undefined;
 
 /** A `parseTasks` that remembers its parses, in memory and (with `folder`) in one file per `file` argument. */
 export function reusingParser(folder?: string): ParseFn {
   const memory = new Map<string, ParsedTasks>();
   return (source, file = 'tasks.md') => {
-    const key = hash(`${PARSER}\0${file}\0${withoutMarks(source)}`);
+    const key = hash(`${(parser ??= fingerprint())}\0${file}\0${withoutMarks(source)}`);
     const known = memory.get(key) ?? (folder ? readStored(join(folder, storeName(file)), key) : undefined);
     const reused = known && withMarksOf(known, source);
     if (reused) {
@@ -62,7 +63,7 @@ function readStored(path: string, key: string): ParsedTasks | undefined {
 /** Best effort and atomic (temp file + rename): parallel tasks of one feature may store at once. */
 function store(path: string, key: string, parsed: ParsedTasks): void {
   try {
-    mkdirSync(join(path, '..'), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true });
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, JSON.stringify({ key, parsed }));
     renameSync(temp, path);

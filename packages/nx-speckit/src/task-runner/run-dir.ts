@@ -5,7 +5,7 @@ export function runDirOf(root: string, project: string): string {
   return join(root, '.speckit', 'runs', project);
 }
 
-/** The checkpoint journal: every `[X]` nx-speckit wrote into the feature's tasks.md, so the guard can tell it from an agent's. */
+/** The checkpoint journal: the `[X]` nx-speckit wrote into the feature's tasks.md and the agents' own ticks its guard removed. */
 export function marksJournal(root: string, project: string): string {
   return join(runDirOf(root, project), 'marks.log');
 }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import {
-  analyzeFeature, formatDiagnostic, isUnsafePath, journalSize, markDone, readFeature, reusingParser, undoAgentEdits,
+  analyzeFeature, formatDiagnostic, isUnsafePath, markDone, readFeature, reusingParser, undoAgentEdits,
   type FeatureAnalysis, type ParseFn, type Task,
 } from '@nx-speckit/tasks-md';
 import { assertAgentAvailable, resolveAgent, runAgent } from '../agents';
@@ -124,8 +124,6 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
   const gitBefore = gitChanges(root);
   const journal = marksJournal(root, options.project);
-  // Journal size first: a checkpoint landing in between is then in the snapshot or after `from`.
-  const journalAtSnapshot = journalSize(journal);
   const tasksSnapshot = readFileSync(tasksPath);
 
   log(`[${task.id}] ${task.description} → ${agent.name}`);
@@ -143,7 +141,7 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   });
   const base = { agent: agent.name, usage: result.usage, attempts: result.attempts.length, log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')) };
 
-  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, { replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`), parse, journal: { file: journal, from: journalAtSnapshot } });
+  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, { replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`), parse, journal });
   for (const w of guard.warnings) log(`[${task.id}] warning: ${w}`);
   const problems = agentProblems(result);
   if (guard.refusal) problems.push(guard.refusal);
