@@ -5,7 +5,7 @@
  * logs every start/end to `.speckit/calls.log` and writes its declared files.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTasks } from '@nx-speckit/tasks-md';
 import { NX_BIN, NX_ENV, ok, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
@@ -115,18 +115,30 @@ function tree(root: number): number[] {
 
 const signal = (pid: number, sig: NodeJS.Signals) => { try { process.kill(pid, sig); } catch { /* gone */ } };
 
+/** Every process whose working directory is inside `dir` (agents run in the workspace root). */
+function runningIn(dir: string): number[] {
+  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      return cwd === dir || cwd.startsWith(`${dir}/`);
+    } catch { return false; /* gone, or not ours */ }
+  });
+}
+
 /**
- * kill -9 of everything nx started: its process group, and the agents, which lead process groups
- * of their own. The tree is frozen first (SIGSTOP, twice, to catch processes started meanwhile),
- * so nothing can react between the kills.
+ * kill -9 of everything nx started: its process group, the agents (which lead process groups of
+ * their own), and anything else still running in the workspace. Processes are frozen (SIGSTOP)
+ * until a fresh look finds no new one, since a process not yet frozen can start another; only
+ * then is each one killed, so nothing can react between the kills.
  */
-function killTree(root: number) {
-  let pids = tree(root);
-  pids.forEach((p) => signal(p, 'SIGSTOP'));
-  pids = [...new Set([...pids, ...tree(root)])];
-  pids.forEach((p) => signal(p, 'SIGSTOP'));
+function killTree(root: number, workspaceRoot: string) {
+  const frozen = new Set<number>();
+  for (let fresh = [root]; fresh.length; ) {
+    fresh.forEach((p) => { signal(p, 'SIGSTOP'); frozen.add(p); });
+    fresh = [...new Set([...tree(root), ...runningIn(workspaceRoot)])].filter((p) => !frozen.has(p));
+  }
   signal(-root, 'SIGKILL');
-  for (const p of pids) {
+  for (const p of frozen) {
     signal(-p, 'SIGKILL');
     signal(p, 'SIGKILL');
   }
@@ -156,9 +168,11 @@ describe('kill -9 of the whole nx process tree mid-run, then resume', () => {
       if (starts === 0) await sleep(1500);
       else for (let i = 0; i < 1200 && !exited && calls(ws).filter((l) => l.startsWith('start ')).length < starts; i++) await sleep(50);
       expect(exited).toBe(false);
-      killTree(child.pid!);
-      for (let i = 0; i < 200 && !exited; i++) await sleep(50);
-      expect(exited).toBe(true); // a surviving nx would overlap the resume below
+      killTree(child.pid!, ws.root);
+      for (let i = 0; i < 200 && (!exited || runningIn(ws.root).length); i++) await sleep(50);
+      // A surviving nx or agent would overlap the resume below.
+      expect(exited).toBe(true);
+      expect(runningIn(ws.root)).toEqual([]);
 
       // After the crash: still a valid tasks.md, with marks only for tasks whose agent finished.
       const crashed = readFileSync(file);
@@ -180,9 +194,9 @@ describe('kill -9 of the whole nx process tree mid-run, then resume', () => {
       const after = readFileSync(file);
       expect(flips(before, after)).toHaveLength(9);
       expect(marked(after.toString('utf8'))).toEqual(ALL);
-      const rerun = calls(ws).slice(callsBefore);
-      for (const t of done) expect([t, count(rerun, 'start', t)]).toEqual([t, 0]);
-      for (const t of ALL.filter((x) => !done.includes(x))) expect([t, count(rerun, 'start', t), count(rerun, 'end', t)]).toEqual([t, 1, 1]);
+      // An agent runs on the resume exactly for the tasks whose box was still open after the crash.
+      const runs = (lines: string[]) => Object.fromEntries(ALL.map((t) => [t, `${count(lines, 'start', t)} start, ${count(lines, 'end', t)} end`]));
+      expect(runs(calls(ws).slice(callsBefore))).toEqual(Object.fromEntries(ALL.map((t) => [t, done.includes(t) ? '0 start, 0 end' : '1 start, 1 end'])));
     });
   }
 });
