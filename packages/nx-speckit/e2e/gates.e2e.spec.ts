@@ -178,4 +178,33 @@ describe('before any task starts', () => {
     const third = ok(ws.nx(['run-many', '-t', 'implement', '--outputStyle=static']));
     expect(third.output).not.toContain('warning: the task list');
   });
+
+  it('with the Nx daemon on (hooks run inside it): the warning is printed by the feature\'s first task, the summary is in latest.txt, each command\'s SPECKIT_AGENT counts', () => {
+    const ws = workspace({ features: { 'specs/001-a': { tasks: '## Phase 1\n- [ ] T001 Model in src/a.ts\n- [ ] T002 Page in src/b.ts\n- [ ] T003 Docs in docs/a.md\n' } }, files: { 'agent.js': AGENT } });
+    ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')] } });
+    const daemon = { NX_DAEMON: 'true' };
+    try {
+      ok(ws.nx(['run', 'spec-001-a:implement--T001', '--outputStyle=static'], daemon));
+      ws.write('specs/001-a/tasks.md', '## Phase 1\n- [X] T001 Model in src/a.ts\n- [ ] T002 Service in src/s.ts\n- [ ] T003 Page in src/b.ts\n');
+      const second = ok(ws.nx(['run-many', '-t', 'implement', '--outputStyle=static'], daemon));
+      expect(existsSync(join(ws.root, '.nx/workspace-data/d/daemon.log'))).toBe(true); // the daemon really ran
+      // Printed once, by the first task of the feature, before its agent started.
+      expect(second.output.match(/nx-speckit: warning: the task list of spec-001-a \(specs\/001-a\/tasks\.md\) changed since its last run/g)).toHaveLength(1);
+      expect(second.output).toContain('T002 → T003 renumbered: "Page in src/b.ts"');
+      expect(second.output.indexOf('warning: the task list')).toBeLessThan(second.output.indexOf('] Service in src/s.ts → '));
+      expect(ws.read('.speckit/reports/latest.txt')).toContain('warning: task ids changed since the run of');
+      expect(ws.read('.speckit/reports/latest.txt')).toMatch(/^nx-speckit run: COMPLETE/);
+      expect(existsSync(join(ws.root, '.speckit/runs/spec-001-a/notice.txt'))).toBe(false);
+      expect(ok(ws.nx(['run-many', '-t', 'implement', '--outputStyle=static'], daemon)).output).not.toContain('warning: the task list');
+
+      // The daemon started without SPECKIT_AGENT; this command's value reaches the hook (Nx 24 hands the daemon each client's env).
+      ws.write('specs/001-a/tasks.md', `${ws.read('specs/001-a/tasks.md')}- [ ] T004 More in src/m.ts\n`);
+      const gemini = ws.nx(['run', 'spec-001-a:implement--T004', '--outputStyle=static'], { ...daemon, SPECKIT_AGENT: 'gemini', PATH: '/usr/bin:/bin' });
+      expect(gemini.code).not.toBe(0);
+      expect(gemini.output).toContain("Agent 'gemini' needs the `gemini` CLI, which is not installed.");
+      expect(existsSync(join(ws.root, '.speckit/runs/spec-001-a/T004.json'))).toBe(false); // no task started
+    } finally {
+      ws.nx(['daemon', '--stop'], daemon);
+    }
+  });
 });

@@ -247,6 +247,22 @@ describe('a run with one failing task', () => {
   });
 });
 
+describe('a failing task the command asked for alone', () => {
+  it('blocks nothing: the tasks after it were not asked for, so they are "not run", not "blocked"', () => {
+    const ws = workspace();
+    const r = nx(ws, ['run', 'spec-001-report:implement--T004'], { FAIL_TASKS: 'T004' });
+    expect(r.code).toBe(1);
+    expect(agentRuns(ws).sort()).toEqual(['T001', 'T002', 'T003', 'T004']);
+    const report = ws.readJson('.speckit/reports/latest.json');
+    expect(report.tasks.map((t: any) => [t.id, t.status, t.blockedBy])).toEqual([
+      ['T001', 'done', undefined], ['T002', 'done', undefined], ['T003', 'done', undefined],
+      ['T004', 'failed', undefined], ['T005', 'not-run', undefined], ['T006', 'not-run', undefined],
+    ]);
+    expect(summaryOf(r.stdout)).toContain('nx-speckit run: HALTED (1 task failed; nothing waiting on it was left unrun)\n');
+    expect(summaryOf(r.stdout)).not.toContain('Blocked');
+  });
+});
+
 describe('a failing quality gate', () => {
   it('halts the run: the gate with its cause, the tasks waiting for its phase blocked by it', () => {
     const ws = workspace();

@@ -30,6 +30,11 @@ export interface Phase {
   taskIds: string[];
 }
 
+/** How a phase is named to people: its heading when that already says `Phase …`, else `Phase 2: <heading>`. */
+export function phaseLabel(phase: Pick<Phase, 'number' | 'title'>): string {
+  return /^phase\b/i.test(phase.title) ? phase.title : `Phase ${phase.number}: ${phase.title}`;
+}
+
 export type CheckboxState = ' ' | 'x' | 'X';
 
 export interface Task {

@@ -1,29 +1,29 @@
 /**
  * Runs once before Nx starts any task (in the orchestrating process, or its plugin worker). With
- * the Nx daemon on, Nx runs this hook inside the daemon: a missing agent still fails the run, but
- * the stale-plan warning lands in the daemon's log (the daemon is off in CI and containers).
+ * the Nx daemon on, Nx runs this hook inside the daemon (with the command's environment): a
+ * missing agent still fails the run, and the stale-plan warning is left for the feature's first
+ * task to print, since what the daemon prints goes to its log.
  */
 import type { PreTasksExecution } from '@nx/devkit';
 import { normalizeOptions, type SpeckitPluginOptions } from '../plugin/options';
+import { onNxDaemon, print } from './print';
 
 export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async (options, context) => {
   const { targetName } = normalizeOptions(options);
   // Loaded here: graph construction loads the plugin and must stay light.
   const { preRun } = require('./pre-run') as typeof import('./pre-run');
+  const { leaveNotice } = require('../task-runner/run-dir') as typeof import('../task-runner/run-dir');
   const { readCachedProjectGraph } = require('@nx/devkit') as typeof import('@nx/devkit');
   let graph;
   try {
     graph = readCachedProjectGraph();
-  } catch {
-    return; // no graph to read (should not happen: Nx computes it before running tasks)
+  } catch (error) {
+    // Nx computes the graph before it runs tasks, so this should not happen; say what was skipped.
+    await print(`nx-speckit: skipped the pre-run checks (stale task ids, missing agent CLIs): the project graph could not be read: ${error instanceof Error ? error.message : String(error)}\n`);
+    return;
   }
   const result = preRun(context.workspaceRoot, context.argv, targetName, graph);
-  if (result.warnings.length) await print(`${result.warnings.join('\n')}\n`);
+  if (onNxDaemon()) for (const w of result.warnings) leaveNotice(context.workspaceRoot, w.project, `${w.text}\n`);
+  else if (result.warnings.length) await print(`${result.warnings.map((w) => w.text).join('\n')}\n`);
   if (result.error) throw new Error(result.error);
 };
-
-function print(text: string): Promise<void> {
-  return new Promise((resolve) => {
-    process.stdout.write(text, () => resolve()); // stdout, like the run summary: in order with Nx's own output
-  });
-}

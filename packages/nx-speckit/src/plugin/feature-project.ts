@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { formatDiagnostic, isUnsafePath, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
+import { formatDiagnostic, isUnsafePath, phaseLabel, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
 import type { AgentOption } from '../agents/types';
 import type { NormalizedGate, NormalizedOptions } from './options';
 import { projectName } from './names';
@@ -186,7 +186,7 @@ function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => str
   const groups: Record<string, string[]> = {};
   for (const phase of phases) {
     const gate = gates.byPhase.has(phase.number) ? [target(`phase${phase.number}-gate`)] : [];
-    groups[/^phase\b/i.test(phase.title) ? phase.title : `Phase ${phase.number}: ${phase.title}`] = [target(`phase${phase.number}`), ...phase.taskIds.map(target), ...gate];
+    groups[phaseLabel(phase)] = [target(`phase${phase.number}`), ...phase.taskIds.map(target), ...gate];
   }
   const stories = [...new Set(tasks.map((t) => t.story).filter(Boolean))] as string[];
   const priorities = [...new Set(tasks.map((t) => t.priority).filter(Boolean))] as string[];

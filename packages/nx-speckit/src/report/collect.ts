@@ -35,6 +35,11 @@ export interface FeatureInput {
   parsed: ParsedTasks;
   plan: Plan;
   warnings?: string[];
+  /**
+   * Task ids the command asked Nx to run, directly or as prerequisites (undefined: unknown, all).
+   * A task outside it that did not run was not asked for: not blocked, whatever failed.
+   */
+  requested?: Set<string>;
 }
 
 export interface CollectInput {
@@ -116,6 +121,7 @@ export function collectReport(input: CollectInput): RunReport {
     }
     for (const task of own) {
       if (task.status !== 'blocked' && task.status !== 'not-run') continue;
+      if (task.status === 'not-run' && feature.requested && !feature.requested.has(task.id)) continue;
       const blockers = failedAncestors(task, byId, failedGates);
       if (task.status === 'blocked' || blockers.length) {
         task.status = 'blocked';
@@ -149,7 +155,7 @@ export function collectReport(input: CollectInput): RunReport {
 
   const counts = countStatuses(tasks);
   const failedTargets = input.failedTargets ?? [];
-  const { outcome, reason } = outcomeOf(counts, features, failedTargets.length);
+  const { outcome, reason } = outcomeOf(counts, features, failedTargets.length, tasks.filter((t) => t.nxStatus === 'stopped').length);
   return {
     version: 1,
     outcome,
@@ -236,8 +242,12 @@ function countStatuses(tasks: ReportTask[]): Record<ReportTaskStatus, number> {
   return counts;
 }
 
-function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFeature[], failedTargets: number): { outcome: RunOutcome; reason: string } {
+function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFeature[], failedTargets: number, stopped: number): { outcome: RunOutcome; reason: string } {
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+  if (stopped) {
+    const failed = counts.failed + failedTargets;
+    return { outcome: 'halted', reason: `the run was interrupted: ${n(stopped, 'task')} stopped before finishing${failed ? `, ${n(failed, 'target')} failed` : ''}` };
+  }
   if (counts.failed || counts.blocked || failedTargets) {
     const failures = [counts.failed || !failedTargets ? n(counts.failed, 'task') : '', failedTargets ? n(failedTargets, 'other target') : ''].filter(Boolean).join(' and ');
     const one = counts.failed + failedTargets === 1;

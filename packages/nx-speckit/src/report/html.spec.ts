@@ -6,7 +6,7 @@ const TASKS = `## Phase 1: Setup
 - [ ] T001 Create <script>alert(1)</script> in src/a.ts
 - [ ] T002 [P] B in src/b.ts
 - [ ] T003 [P] C in src/c.ts
-## Phase 2: Core
+## Core
 - [ ] T004 D in src/d.ts
 - [ ] T005 E in src/e.ts
 `;
@@ -27,6 +27,10 @@ const html = renderHtml(report);
 const all = (re: RegExp) => [...html.matchAll(re)];
 
 describe('renderHtml', () => {
+  it('names phases as the summary does: a heading without "Phase" gets its number', () => {
+    expect(all(/<table class="phases">.*?<\/table>/g)[0][0].match(/<tr><td>([^<]*)<\/td>/g)).toEqual(['<tr><td>Phase 1: Setup</td>', '<tr><td>Phase 2: Core</td>']);
+  });
+
   it('a Gantt bar per task that ran: x from its start, width from its duration, lane = slot, colour = outcome, id as label', () => {
     // plot: x = 70 + (t - start) / 10 s * 900; rows 28 px from y = 24
     expect(all(/<g class="bar" data-task="spec-001-x:(T\d+)" data-status="([\w-]+)"><title>[^<]*<\/title><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)" height="22" rx="3" fill="(#\w+)"\/><text [^>]*>(T\d+)<\/text><\/g>/g)

@@ -3,6 +3,7 @@
  * script; nothing fetched from anywhere. A timeline (Gantt of tasks per agent slot) and each
  * feature's task graph (columns = waves, edges = dependsOn).
  */
+import { phaseLabel } from '@nx-speckit/tasks-md';
 import { countsText, duration, usageText } from './summary';
 import { STATUSES, type ReportTask, type ReportTaskStatus, type RunReport } from './types';
 
@@ -134,7 +135,7 @@ function problems(report: RunReport): string {
 function featureSection(report: RunReport, project: string): string {
   const feature = report.features.find((f) => f.project === project)!;
   const tasks = report.tasks.filter((t) => t.project === project);
-  const phases = feature.phases.map((p) => `<tr><td>${esc(p.title)}</td><td>${esc(countsText(p.counts))}</td></tr>`).join('');
+  const phases = feature.phases.map((p) => `<tr><td>${esc(phaseLabel(p))}</td><td>${esc(countsText(p.counts))}</td></tr>`).join('');
   return `<section class="feature" data-project="${esc(project)}">
 <h2>${esc(project)} <small>(${esc(feature.dir)}): ${feature.finished}/${feature.total} done</small></h2>
 <table class="phases"><tr><th>Phase</th><th>Tasks</th></tr>${phases}</table>

@@ -1,12 +1,16 @@
 /**
  * After a run (called by the postTasksExecution hook): tick cache hits and tasks finished
  * elsewhere, gather Nx's results, this run's task records and the features' plans, then write
- * the report files and return the summary to print.
+ * the report files and return the summary to print. Records each feature's task list for the
+ * next run's stale-plan check.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import type { ProjectGraph } from '@nx/devkit';
 import { analyzeFeature, markDone, readFeature, reusingParser, type ParseFn } from '@nx-speckit/tasks-md';
-import { marksJournal, runDirOf } from '../task-runner/run-dir';
+import { reachedTargets, requestedRun } from '../hooks/requested-run';
+import { readPlanRecord, staleChanges, staleLine, writePlanRecord } from '../hooks/stale-plan';
+import { marksJournal, runDirOf, takeNotice } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
 import { CACHE_STATUSES, collectReport, errorFromOutput, taskKey, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
 import { renderHtml } from './html';
@@ -31,6 +35,8 @@ export interface RunContext {
 export interface ReportRunOptions {
   targetName: string;
   lanes?: 'story' | 'none';
+  /** The graph the run used: which tasks the command asked for (else every task is taken as asked for). */
+  graph?: ProjectGraph;
 }
 
 export interface ReportRunResult {
@@ -91,9 +97,15 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     }
   }
 
+  const asked = requestedRun(context.argv).targets.filter((t) => t === options.targetName || t.startsWith(prefix));
   const inputs: FeatureInput[] = [...features].sort(([a], [b]) => a.localeCompare(b)).map(([project, f]) => {
     const analysis = analyzeFeature(readFeature(root, f.dir), { lanes: options.lanes, parse: f.parse });
-    return { project, dir: f.dir, targetName: options.targetName, parsed: analysis.parsed, plan: analysis.plan, warnings: f.warnings };
+    const warnings = [...recordPlan(root, project, f.dir, analysis.parsed.tasks), ...f.warnings];
+    const targets = options.graph?.nodes[project]?.data.targets;
+    const requested = targets && asked.length
+      ? new Set([...reachedTargets(targets, asked)].filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length)))
+      : undefined;
+    return { project, dir: f.dir, targetName: options.targetName, parsed: analysis.parsed, plan: analysis.plan, warnings, requested };
   });
   const report = collectReport({
     startTime: context.startTime,
@@ -110,6 +122,20 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
   const summary = formatSummary(report, { files: paths });
   const files = writeReport(root, report, html, summary);
   return { report, summary, files };
+}
+
+/**
+ * Compares the feature's task list with the one recorded at its last run (a stale-plan line for
+ * the report), then records this one. A notice the pre-run hook left for a task of the feature
+ * that never started is dropped: the report carries the finding now.
+ */
+function recordPlan(root: string, project: string, dir: string, tasks: Array<{ id: string; description: string }>): string[] {
+  const now = Object.fromEntries(tasks.map((t) => [t.id, t.description]));
+  const previous = readPlanRecord(root, project);
+  const line = previous && staleLine(staleChanges(previous.tasks, now), previous.recordedAt);
+  writePlanRecord(root, { project, root: dir, recordedAt: new Date().toISOString(), tasks: now });
+  takeNotice(root, project);
+  return line ? [line] : [];
 }
 
 /** The executor's record of `id`, if it was written during this run. */

@@ -1,4 +1,5 @@
 /** The human summary printed at the end of a run: plain text, no colours, no cursor movement. */
+import { phaseLabel } from '@nx-speckit/tasks-md';
 import type { ReportTask, ReportTaskStatus, ReportUsage, RunReport } from './types';
 
 const LABELS: Record<ReportTaskStatus, string> = {
@@ -22,9 +23,9 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
 
   for (const feature of report.features) {
     out.push('', `${feature.project} (${feature.dir}): ${feature.finished}/${feature.total} tasks done`);
-    const width = Math.max(...feature.phases.map((p) => phaseName(p.number, p.title).length), 0);
+    const width = Math.max(...feature.phases.map((p) => phaseLabel(p).length), 0);
     for (const phase of feature.phases) {
-      out.push(`  ${phaseName(phase.number, phase.title).padEnd(width)}  ${countsText(phase.counts)}`);
+      out.push(`  ${phaseLabel(phase).padEnd(width)}  ${countsText(phase.counts)}`);
     }
     for (const w of feature.warnings) out.push(`  warning: ${w}`);
   }
@@ -70,10 +71,6 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
   }
   if (options.files?.length) out.push(`Report: ${options.files.join(', ')}`);
   return `${out.join('\n')}\n`;
-}
-
-function phaseName(number: number, title: string): string {
-  return /^phase\s*\d/i.test(title) ? title : `Phase ${number}: ${title}`;
 }
 
 export function countsText(counts: Record<ReportTaskStatus, number>): string {

@@ -15,7 +15,7 @@ import type { AgentOption, AgentRunResult, AgentUsage } from '../agents/types';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
 import { usageText } from '../report/summary';
-import { marksJournal, runDirOf } from './run-dir';
+import { marksJournal, runDirOf, takeNotice } from './run-dir';
 import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths } from './verify';
 
 export interface RunTaskOptions {
@@ -63,6 +63,10 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
     if (options.taskId) writeRunRecord(options.workspaceRoot, result);
     return result;
   };
+
+  // A warning the pre-run hook could not print (it ran inside the Nx daemon): the feature's first task prints it.
+  const notice = takeNotice(options.workspaceRoot, options.project);
+  if (notice) log(notice.trimEnd());
 
   try {
     // Parses shared with the feature's other tasks, each in its own process (see reusingParser).

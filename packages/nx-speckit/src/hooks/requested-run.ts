@@ -1,0 +1,76 @@
+/**
+ * Which task targets a run asked for. Nx's pre/post hooks get the command line, not the task graph,
+ * so the hooks read the targets and projects from argv and follow the targets' `dependsOn` inside
+ * each project, as Nx will.
+ */
+import type { TargetConfiguration } from '@nx/devkit';
+
+/** What the command line asks Nx to run. */
+export interface RequestedRun {
+  command: string;
+  targets: string[];
+  /**
+   * The projects named (patterns as written), `all` (`run-many` without `-p`), or `unknown`: Nx
+   * decides (`affected`, or `nx implement` in a project's folder).
+   */
+  projects: string[] | 'all' | 'unknown';
+  exclude: string[];
+}
+
+const TARGET_FLAGS = new Set(['-t', '--targets', '--target']);
+const PROJECT_FLAGS = new Set(['-p', '--projects', '--project']);
+
+/** Reads `nx run-many -t a,b -p x`, `nx affected -t a`, `nx run p:t`, `nx p:t`, `nx t p` from process.argv. */
+export function requestedRun(argv: string[]): RequestedRun {
+  const args = argv.slice(2);
+  const values = (flags: Set<string>): string[] | undefined => {
+    let found: string[] | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      const eq = arg.indexOf('=');
+      const flag = eq > 0 ? arg.slice(0, eq) : arg;
+      if (!flags.has(flag)) continue;
+      found ??= [];
+      if (eq > 0) found.push(...arg.slice(eq + 1).split(','));
+      else for (let j = i + 1; j < args.length && !args[j].startsWith('-'); j++) found.push(...args[j].split(','));
+    }
+    return found?.map((v) => v.trim()).filter(Boolean);
+  };
+  const positional = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1].startsWith('-') && !args[i - 1].includes('=') && isValueFlag(args[i - 1])));
+  const command = positional[0] ?? '';
+  const exclude = values(new Set(['--exclude'])) ?? [];
+  if (command === 'run-many' || command === 'affected') {
+    return { command, targets: values(TARGET_FLAGS) ?? [], projects: command === 'affected' ? 'unknown' : values(PROJECT_FLAGS) ?? 'all', exclude };
+  }
+  const spec = command === 'run' ? positional[1] ?? '' : command;
+  if (spec.includes(':')) {
+    const [project, target] = spec.split(':');
+    return { command: 'run', targets: [target], projects: [project], exclude };
+  }
+  // `nx implement spec-x`: a target name, then (optionally) the project.
+  return { command: 'run', targets: command ? [command] : [], projects: positional[1] ? [positional[1]] : 'unknown', exclude };
+}
+
+function isValueFlag(flag: string): boolean {
+  return TARGET_FLAGS.has(flag) || PROJECT_FLAGS.has(flag) || ['--exclude', '--base', '--head', '--parallel', '--outputStyle', '-c', '--configuration', '--files', '--nxBail'].includes(flag);
+}
+
+/**
+ * The targets of one project that `requested` reach through `dependsOn` (the requested ones
+ * included): what Nx runs of that project. Edges to other projects (`^build`, `other:t`) are not
+ * followed; nx-speckit's own edges stay inside the feature.
+ */
+export function reachedTargets(targets: Record<string, TargetConfiguration>, requested: string[]): Set<string> {
+  const reached = new Set<string>();
+  const stack = requested.filter((t) => targets[t]);
+  while (stack.length) {
+    const name = stack.pop()!;
+    if (reached.has(name)) continue;
+    reached.add(name);
+    for (const dep of targets[name]?.dependsOn ?? []) {
+      const target = typeof dep === 'string' ? (dep.includes(':') || dep.startsWith('^') ? undefined : dep) : !dep.projects && !dep.dependencies ? dep.target : undefined;
+      if (target && targets[target]) stack.push(target);
+    }
+  }
+  return reached;
+}
