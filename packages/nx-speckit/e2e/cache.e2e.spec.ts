@@ -276,3 +276,73 @@ describe('what an edit to one task invalidates', () => {
     for (const id of ['T001', 'T002', 'T003', 'T004', 'T005']) expect(again.output).toMatch(new RegExp(`spec-001-orders:implement--${id} +\\[local cache\\]`));
   });
 });
+
+describe('what every task shares in its key (the project-level named input speckit-task)', () => {
+  it('a feature\'s contracts invalidate its tasks, the constitution every task, SPECKIT_AGENT every task; an unchanged start hits', () => {
+    const ws = origin();
+    const count = counter();
+    const env = { AGENT_COUNTER: count.path, SPECKIT_AGENT: '' }; // unset for the plugin, whatever this shell has
+    const SEARCH_FILES = ['src/search/index.ts', 'src/search/query.ts'];
+    const search = (ids: string[]) => ids.map((id) => `specs/002-search ${id}`);
+    const everyTask = [...orders(['T001', 'T002', 'T003', 'T004', 'T005']), ...search(['T001', 'T002'])].sort();
+    const hits = (output: string, project: string, ids: string[]) => {
+      for (const id of ids) expect(output).toMatch(new RegExp(`${project}:implement--${id} +\\[local cache\\]`));
+    };
+    // The same start as a fresh branch: every box open, no task's file on disk.
+    const startOver = () => {
+      ws.write('specs/001-orders/tasks.md', TASKS);
+      ws.write('specs/002-search/tasks.md', OTHER);
+      for (const f of [...ORDERS_FILES, ...SEARCH_FILES]) rmSync(join(ws.root, f), { force: true });
+    };
+    const newCalls = (() => {
+      let seen = 0;
+      return () => {
+        const all = count.calls();
+        const fresh = all.slice(seen).sort();
+        seen = all.length;
+        return fresh;
+      };
+    })();
+
+    ok(implement(ws, env));
+    expect(newCalls()).toEqual(everyTask);
+    startOver();
+    const again = ok(implement(ws, env));
+    hits(again.output, 'spec-001-orders', ['T001', 'T002', 'T003', 'T004', 'T005']);
+    hits(again.output, 'spec-002-search', ['T001', 'T002']);
+    expect(newCalls()).toEqual([]);
+
+    // A contract of one feature ({projectRoot}/contracts/**/*): that feature's tasks miss, the other's hit.
+    ws.write('specs/001-orders/contracts/orders-api.md', '# Orders API\n\nGET /orders\n');
+    startOver();
+    hits(ok(implement(ws, env)).output, 'spec-002-search', ['T001', 'T002']);
+    expect(newCalls()).toEqual(orders(['T001', 'T002', 'T003', 'T004', 'T005']));
+
+    // The constitution ({workspaceRoot}/.specify/memory/constitution.md): every task of every feature misses.
+    ws.write('.specify/memory/constitution.md', '# Constitution\n\nTests first.\n');
+    startOver();
+    ok(implement(ws, env));
+    expect(newCalls()).toEqual(everyTask);
+
+    // SPECKIT_AGENT=replay: every task misses (the replayed files prove the replay agent ran, not
+    // the cache); the same value again hits; unset again, the entries of the command agent hit.
+    for (const [dir, id, file] of [...ORDERS_FILES.map((f, i) => ['001-orders', `T00${i + 1}`, f]), ...SEARCH_FILES.map((f, i) => ['002-search', `T00${i + 1}`, f])]) {
+      ws.write(`.speckit/recordings/${dir}/${id}.json`, JSON.stringify({ taskId: id, files: [{ path: file, content: `replayed ${dir} ${id}\n` }] }));
+    }
+    startOver();
+    const replayed = ok(implement(ws, { ...env, SPECKIT_AGENT: 'replay' }));
+    expect(replayed.output).not.toMatch(/\[local cache\]/);
+    expect(newCalls()).toEqual([]);
+    expect(ws.read('src/orders/routes.ts')).toBe('replayed 001-orders T004\n');
+    expect(ws.read('src/search/query.ts')).toBe('replayed 002-search T002\n');
+    startOver();
+    hits(ok(implement(ws, { ...env, SPECKIT_AGENT: 'replay' })).output, 'spec-001-orders', ['T001', 'T002', 'T003', 'T004', 'T005']);
+    expect(ws.read('src/orders/routes.ts')).toBe('replayed 001-orders T004\n');
+    startOver();
+    const unset = ok(implement(ws, env));
+    hits(unset.output, 'spec-001-orders', ['T001', 'T002', 'T003', 'T004', 'T005']);
+    hits(unset.output, 'spec-002-search', ['T001', 'T002']);
+    expect(newCalls()).toEqual([]);
+    expect(ws.read('src/orders/routes.ts')).toBe('// T004 of specs/001-orders\n');
+  });
+});

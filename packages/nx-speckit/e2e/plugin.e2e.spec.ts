@@ -155,6 +155,32 @@ describe('a workspace with features beside ordinary projects', () => {
     expect(JSON.parse(ok(ws.nx(['show', 'projects', '--projects', 'tag:served-from-cache', '--json'])).stdout)).toEqual(['spec-001-albums']);
     expect(existsSync(cacheFile)).toBe(true);
   });
+
+  it('Nx expands the shared named input: a task hashes the prompt documents, SPECKIT_AGENT, and its prerequisites\' files and outputs', () => {
+    ws.write('.specify/memory/constitution.md', '# Constitution\n');
+    ws.write('specs/001-albums/contracts/albums-api.md', '# Albums API\n');
+    ws.write('.eslintrc.json', '{}\n'); // T002's file: a prerequisite of T006 (and of every later task)
+    ws.write('apps/web/src/album.ts', 'export {};\n'); // T005's: T006's direct prerequisite
+    ws.write('apps/web/src/share.ts', 'export {};\n'); // T007's: User Story 2 runs beside T006, not before it
+    const inputs = (task: string) => JSON.parse(ok(ws.nx(['show', 'target', 'inputs', `spec-001-albums:implement--${task}`, '--json'])).stdout);
+    // nx.json and .gitignore: Nx hashes them into every task
+    const DOCS = ['.gitignore', '.specify/memory/constitution.md', 'nx.json', 'specs/001-albums/contracts/albums-api.md', 'specs/001-albums/plan.md', 'specs/001-albums/spec.md'];
+
+    const project = JSON.parse(ok(ws.nx(['show', 'project', 'spec-001-albums', '--json'])).stdout);
+    expect(Object.keys(project.namedInputs)).toEqual(['speckit-task']); // the project's own; nx.json has none
+    expect(ws.readJson('nx.json').namedInputs).toBeUndefined();
+    expect(project.targets['implement--T006'].inputs).toEqual(['speckit-task', ...['.eslintrc.json', '.prettierrc.json', 'apps/web/package.json', 'apps/web/src/album.ts', 'tests/albums.test.ts'].map((f) => `{workspaceRoot}/${f}`)]);
+
+    const t006 = inputs('T006');
+    expect(t006.files).toEqual([...DOCS, '.eslintrc.json', 'apps/web/src/album.ts'].sort());
+    expect(t006.depOutputs).toEqual(['.eslintrc.json', 'apps/web/src/album.ts']); // dependentTasksOutputFiles, transitive
+    expect(t006.environment).toContain('SPECKIT_AGENT');
+
+    const t001 = inputs('T001');
+    expect(t001.files).toEqual(DOCS); // never tasks.md, never another task's file
+    expect(t001.depOutputs).toBeUndefined(); // no task before it
+    expect(t001.environment).toContain('SPECKIT_AGENT');
+  });
 });
 
 describe('nx affected after a commit that touches one feature', () => {

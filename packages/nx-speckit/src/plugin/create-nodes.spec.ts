@@ -313,12 +313,14 @@ describe('finished tasks', () => {
     for (const [name, target] of Object.entries(t)) expect([name, target.dependsOn]).toEqual([name, []]);
   });
 
-  it('ticking boxes changes no executor, options, inputs or outputs of any target (the cache-key promise)', async () => {
+  it('ticking boxes changes no executor, options, inputs or outputs of any target, nor the project\'s namedInputs (the cache-key promise)', async () => {
     const hashed = (p: ProjectConfiguration) =>
       Object.fromEntries(Object.entries(targets(p)).map(([n, t]) => [n, { executor: t.executor, options: t.options, inputs: t.inputs, outputs: t.outputs, cache: t.cache }]));
     const open = await project(ALBUMS);
     const ticked = await project(tick(tick(ALBUMS, ['T001', 'T002', 'T005', 'T009', 'T014']), ['T010'], 'x'));
     expect(hashed(ticked)).toEqual(hashed(open));
+    expect(ticked.namedInputs).toEqual(open.namedInputs); // Nx hashes them into every task too
+    expect(open.namedInputs).toBeDefined();
     expect(taskDeps(ticked)).not.toEqual(taskDeps(open)); // while what remains did change
   });
 
@@ -395,11 +397,16 @@ describe('inputs and outputs', () => {
   ];
   const RUNTIME = [{ dependentTasksOutputFiles: '**/*', transitive: true }, { env: 'SPECKIT_AGENT' }];
 
-  it('task inputs: the documents the prompt reads, every prerequisite\'s files, dependency outputs and SPECKIT_AGENT; never tasks.md', async () => {
+  it('one project-level named input holds what every task shares: the prompt documents, dependency outputs and SPECKIT_AGENT', async () => {
+    const p = await project(ALBUMS);
+    expect(p.namedInputs).toEqual({ 'speckit-task': [...DOCS, ...RUNTIME] });
+  });
+
+  it('task inputs: the shared named input, then every prerequisite\'s files; never tasks.md', async () => {
     const t = targets(await project(ALBUMS));
-    expect(t['implement--T001'].inputs).toEqual([...DOCS, ...RUNTIME]);
+    expect(t['implement--T001'].inputs).toEqual(['speckit-task']);
     expect(t['implement--T010'].inputs).toEqual([
-      ...DOCS,
+      'speckit-task',
       // T001-T009 in the full plan: finished ones leave the task graph, their files stay in the key
       '{workspaceRoot}/.eslintrc.json',
       '{workspaceRoot}/.prettierrc.json',
@@ -410,7 +417,6 @@ describe('inputs and outputs', () => {
       '{workspaceRoot}/src/services/albums.ts',
       '{workspaceRoot}/tests/contract/albums.test.ts',
       '{workspaceRoot}/tests/integration/albums.test.ts',
-      ...RUNTIME,
     ]);
     // T011 runs beside User Story 1: none of its files are T011's inputs
     expect(JSON.stringify(t['implement--T011'].inputs)).not.toMatch(/albums|album\.ts/);
@@ -421,7 +427,7 @@ describe('inputs and outputs', () => {
     const p = await project('- [ ] T001 Note the decision in specs/001-albums/tasks.md and specs/001-albums/notes.md\n- [ ] T002 B in b.ts\n');
     expect(speckit(targets(p)['implement--T001']).files).toContain('specs/001-albums/tasks.md');
     expect(targets(p)['implement--T001'].outputs).toEqual(['{workspaceRoot}/specs/001-albums/notes.md']);
-    expect(targets(p)['implement--T002'].inputs).toEqual([...DOCS, '{workspaceRoot}/specs/001-albums/notes.md', ...RUNTIME]);
+    expect(targets(p)['implement--T002'].inputs).toEqual(['speckit-task', '{workspaceRoot}/specs/001-albums/notes.md']);
   });
 
   it('task outputs are the declared paths, workspace-relative, folders without their slash', async () => {

@@ -14,7 +14,7 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
     const options = normalizeOptions(rawOptions);
     const roots = files.map((f) => dirname(f).split('\\').join('/'));
     // Keyed by every file in the feature folder and the options, as Nx's own plugins do.
-    const hashes = await calculateHashesForCreateNodes(roots, { ...options, plugin: PLUGIN_VERSION }, context);
+    const hashes = await calculateHashesForCreateNodes(roots, { ...options, plugin: PLUGIN_VERSION, shape: PROJECT_SHAPE }, context);
     const cachePath = join(workspaceDataDirectory, 'nx-speckit.hash');
     const cache = new PluginCache<ProjectConfiguration>(cachePath);
     const clashes = nameClashes(roots);
@@ -79,5 +79,9 @@ function nameClashes(roots: string[]): Map<string, string[]> {
   return clashes;
 }
 
-// Cached projects are only valid for the plugin version that built them.
+// Cached projects are only valid for the plugin version that built them, and for the shape of
+// project it built: bump PROJECT_SHAPE when feature-project.ts changes what a project holds, so
+// a workspace does not keep serving projects of the old shape until each tasks.md changes.
+// 2: task inputs start with the project-level named input `speckit-task`.
 const PLUGIN_VERSION: string = require('../../package.json').version;
+const PROJECT_SHAPE = 2;

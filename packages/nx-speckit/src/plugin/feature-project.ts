@@ -5,7 +5,8 @@
  * Nx hashes every target's executor, options and outputs of a project into each task's cache
  * key (not dependsOn, not metadata). So everything that changes when a box is ticked (checkbox
  * state, which tasks remain, diagnostics) lives in dependsOn and metadata only: ticking T001
- * never changes the cache key of T002.
+ * never changes the cache key of T002. The project's namedInputs are hashed too; they are the
+ * same for every state of the feature.
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -29,6 +30,23 @@ export const PROMPT_INPUTS = [
   '{projectRoot}/contracts/**/*',
   '{workspaceRoot}/.specify/memory/constitution.md',
 ];
+
+/**
+ * The project-level named input every task target's inputs start with: the prompt documents,
+ * what prerequisites write during the run, and the agent override. Written once per project
+ * instead of into every task target (about 330 bytes each: a 40-task feature's project shrank
+ * from 78 to 67 KB, which Nx copies out of the plugin worker and merges on every cold graph).
+ * Nx expands a named input in place, env and dependentTasksOutputFiles included, so each task's
+ * hash plan is exactly what it was with the list inlined. A project's namedInputs override
+ * nx.json's of the same name for that project only; the prefixed name keeps clear of a
+ * workspace's own inputs (`default`, `production`, …).
+ */
+export const TASK_INPUT = 'speckit-task';
+
+/** A fresh copy per project, so no project shares (and could mutate) another's definition. */
+function taskNamedInputs(): NonNullable<ProjectConfiguration['namedInputs']> {
+  return { [TASK_INPUT]: [...PROMPT_INPUTS, { dependentTasksOutputFiles: '**/*', transitive: true }, { env: 'SPECKIT_AGENT' }] };
+}
 
 export function buildFeatureProject(root: string, analysis: FeatureAnalysis, options: NormalizedOptions): ProjectConfiguration {
   const name = projectName(root);
@@ -58,15 +76,13 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
       options: taskOptions(task, root, options),
       dependsOn: dependsOn(edges),
       inputs: [
-        ...PROMPT_INPUTS,
+        TASK_INPUT,
         // Finished prerequisites are not in the task graph (they cost nothing), so
-        // dependentTasksOutputFiles alone would drop their files from the key once they are
-        // ticked: a hand edit of such a file would then hit a stale cache entry. So the files
-        // of every prerequisite in the full plan are inputs too; that list never changes with
-        // a checkbox. dependentTasksOutputFiles still sees what prerequisites write during the run.
+        // dependentTasksOutputFiles (in TASK_INPUT) alone would drop their files from the key once
+        // they are ticked: a hand edit of such a file would then hit a stale cache entry. So the
+        // files of every prerequisite in the full plan are inputs too; that list never changes
+        // with a checkbox. dependentTasksOutputFiles still sees what prerequisites write during the run.
         ...upstream[task.id].map((f) => (f.endsWith('/') ? `{workspaceRoot}/${f}**/*` : `{workspaceRoot}/${f}`)),
-        { dependentTasksOutputFiles: '**/*', transitive: true },
-        { env: 'SPECKIT_AGENT' },
       ],
       outputs: writes(task).map((f) => `{workspaceRoot}/${f.replace(/\/$/, '')}`),
       cache: options.cache,
@@ -127,6 +143,7 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
     name,
     root,
     tags: ['speckit'],
+    namedInputs: taskNamedInputs(),
     targets,
     metadata: {
       technologies: ['speckit'],

@@ -131,11 +131,12 @@ describe('gate targets', () => {
     expect((p.targets!['implement--gate'].metadata as any).speckit.gates).toEqual([{ name: 'npm run e2e', command: ['npm', 'run', 'e2e'] }]);
   });
 
-  it('editing a gate command changes no target field Nx hashes (executor, options, outputs, inputs); nx.json itself is hashed too, see e2e', () => {
+  it('editing a gate command changes no target field Nx hashes (executor, options, outputs, inputs), nor namedInputs; nx.json itself is hashed too, see e2e', () => {
     const hashed = (p: ProjectConfiguration) => Object.fromEntries(Object.entries(p.targets!).map(([n, t]) => [n, { executor: t.executor, options: t.options, outputs: t.outputs, inputs: t.inputs, cache: t.cache }]));
     const before = project(FOUR_PHASES, { gates: [['npm', 'test'], { command: ['npm', 'test'], phase: 'each' }] });
     const after = project(FOUR_PHASES, { gates: [['npm', 'run', 'test:ci'], { name: 'unit', command: ['node', '--test'], phase: 'each' }] });
     expect(hashed(after)).toEqual(hashed(before));
+    expect(after.namedInputs).toEqual(before.namedInputs);
     expect(after.targets!['implement--gate'].metadata).not.toEqual(before.targets!['implement--gate'].metadata);
   });
 
