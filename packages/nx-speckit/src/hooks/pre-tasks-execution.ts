@@ -4,11 +4,21 @@
  * missing agent still fails the run, and the stale-plan warning is left for the feature's first
  * task to print, since what the daemon prints goes to its log.
  */
-import type { PreTasksExecution } from '@nx/devkit';
+import type { PreTasksExecution, PreTasksExecutionContext } from '@nx/devkit';
+import { BATCH_PARALLEL_ENV } from '../executors/task/batch-parallel';
 import { normalizeOptions, type SpeckitPluginOptions } from '../plugin/options';
 import { onNxDaemon, print } from './print';
+import { requestedRun, runParallelism } from './requested-run';
 
 export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async (options, context) => {
+  // The batch implementation runs many tasks in one process, and Nx does not tell it `--parallel`.
+  // What this hook sets in process.env, Nx sets in the orchestrating process (from a plugin worker
+  // or the daemon too) before it starts any task.
+  process.env[BATCH_PARALLEL_ENV] = String(runParallelism(requestedRun(context.argv), context.nxJsonConfiguration));
+  await checkRun(options, context);
+};
+
+async function checkRun(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext): Promise<void> {
   const { targetName } = normalizeOptions(options);
   // Loaded here: graph construction loads the plugin and must stay light.
   const { preRun } = require('./pre-run') as typeof import('./pre-run');
@@ -26,4 +36,4 @@ export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async 
   if (onNxDaemon()) for (const w of result.warnings) leaveNotice(context.workspaceRoot, w.project, `${w.text}\n`);
   else if (result.warnings.length) await print(`${result.warnings.map((w) => w.text).join('\n')}\n`);
   if (result.error) throw new Error(result.error);
-};
+}

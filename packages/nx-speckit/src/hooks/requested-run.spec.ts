@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { reachedTargets, requestedRun } from './requested-run';
+import { reachedTargets, requestedRun, runParallelism } from './requested-run';
 
 const argv = (...args: string[]) => ['/usr/bin/node', '/x/node_modules/nx/dist/bin/nx.js', ...args];
 
@@ -31,5 +31,36 @@ describe('reachedTargets', () => {
     expect([...reachedTargets(targets, ['implement--US1'])].sort()).toEqual(['implement--T001', 'implement--T002', 'implement--US1']);
     expect([...reachedTargets(targets, ['implement'])].sort()).toEqual(Object.keys(targets).sort());
     expect([...reachedTargets(targets, ['lint', 'implement--T003'])].sort()).toEqual(['implement--T001', 'implement--T003']);
+  });
+});
+
+describe('runParallelism: what Nx runs at once, for the batch implementation', () => {
+  const of = (args: string[], nxJson: Record<string, unknown> = {}) => runParallelism(requestedRun(argv('run-many', '-t', 'implement', ...args)), nxJson);
+  const saved = process.env.NX_PARALLEL;
+  beforeEach(() => { delete process.env.NX_PARALLEL; });
+  afterAll(() => { if (saved === undefined) delete process.env.NX_PARALLEL; else process.env.NX_PARALLEL = saved; });
+
+  it.each([
+    [['--parallel=8'], {}, 8],
+    [['--parallel', '5', '--outputStyle=static'], {}, 5],
+    [['--parallel=false'], { parallel: 6 }, 1],
+    [['--parallel', '--maxParallel=7'], {}, 7],
+    [['--parallel', '--max-parallel', '4'], {}, 4],
+    [['--parallel'], {}, 3], // bare: Nx's default
+    [[], { parallel: 6 }, 6], // nx.json
+    [[], { parallel: 6, tasksRunnerOptions: { default: { options: { parallel: 2 } } } }, 2],
+    [[], {}, 3],
+  ])('%j with nx.json %j → %i', (args, nxJson, expected) => {
+    expect(of(args, nxJson)).toBe(expected);
+  });
+
+  it('NX_PARALLEL counts when --parallel is not given', () => {
+    process.env.NX_PARALLEL = '9';
+    expect(of([], { parallel: 6 })).toBe(9);
+    expect(of(['--parallel=2'])).toBe(2);
+  });
+
+  it('keeps the other fields of the command as they were', () => {
+    expect(requestedRun(argv('run-many', '-t', 'implement', '--parallel', '5', '-p', 'spec-a'))).toEqual({ command: 'run-many', targets: ['implement'], projects: ['spec-a'], exclude: [], parallel: '5' });
   });
 });

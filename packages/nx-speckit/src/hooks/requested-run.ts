@@ -3,7 +3,7 @@
  * so the hooks read the targets and projects from argv and follow the targets' `dependsOn` inside
  * each project, as Nx will.
  */
-import type { TargetConfiguration } from '@nx/devkit';
+import type { NxJsonConfiguration, TargetConfiguration } from '@nx/devkit';
 
 /** What the command line asks Nx to run. */
 export interface RequestedRun {
@@ -15,6 +15,9 @@ export interface RequestedRun {
    */
   projects: string[] | 'all' | 'unknown';
   exclude: string[];
+  /** `--parallel` and `--maxParallel` as written (`''` for a bare `--parallel`), for `runParallelism`. */
+  parallel?: string;
+  maxParallel?: string;
 }
 
 const TARGET_FLAGS = new Set(['-t', '--targets', '--target']);
@@ -39,20 +42,37 @@ export function requestedRun(argv: string[]): RequestedRun {
   const positional = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1].startsWith('-') && !args[i - 1].includes('=') && isValueFlag(args[i - 1])));
   const command = positional[0] ?? '';
   const exclude = values(new Set(['--exclude'])) ?? [];
+  const parallel = values(new Set(['--parallel']))?.join(',');
+  const maxParallel = values(new Set(['--maxParallel', '--max-parallel']))?.join(',');
+  const common = { exclude, ...(parallel !== undefined && { parallel }), ...(maxParallel !== undefined && { maxParallel }) };
   if (command === 'run-many' || command === 'affected') {
-    return { command, targets: values(TARGET_FLAGS) ?? [], projects: command === 'affected' ? 'unknown' : values(PROJECT_FLAGS) ?? 'all', exclude };
+    return { command, targets: values(TARGET_FLAGS) ?? [], projects: command === 'affected' ? 'unknown' : values(PROJECT_FLAGS) ?? 'all', ...common };
   }
   const spec = command === 'run' ? positional[1] ?? '' : command;
   if (spec.includes(':')) {
     const [project, target] = spec.split(':');
-    return { command: 'run', targets: [target], projects: [project], exclude };
+    return { command: 'run', targets: [target], projects: [project], ...common };
   }
   // `nx implement spec-x`: a target name, then (optionally) the project.
-  return { command: 'run', targets: command ? [command] : [], projects: positional[1] ? [positional[1]] : 'unknown', exclude };
+  return { command: 'run', targets: command ? [command] : [], projects: positional[1] ? [positional[1]] : 'unknown', ...common };
+}
+
+/**
+ * How many tasks Nx runs at once for this command: `--parallel`/`--maxParallel`/NX_PARALLEL read
+ * by Nx's own rule, else the task runner's and nx.json's `parallel`, else Nx's default of 3. The
+ * batch implementation needs it: Nx hands a batch to one process without saying.
+ */
+export function runParallelism(run: RequestedRun, nxJson: NxJsonConfiguration): number {
+  const { readParallelFromArgsAndEnv } = require('nx/src/command-line/yargs-utils/shared-options') as {
+    readParallelFromArgsAndEnv(args: Record<string, unknown>): number | undefined;
+  };
+  const runner = nxJson.tasksRunnerOptions?.default?.options as { parallel?: number } | undefined;
+  const fromNxJson = runner?.parallel ?? nxJson.parallel;
+  return readParallelFromArgsAndEnv({ parallel: run.parallel, maxParallel: run.maxParallel }) ?? (fromNxJson ? Math.max(1, Math.floor(Number(fromNxJson))) : 3);
 }
 
 function isValueFlag(flag: string): boolean {
-  return TARGET_FLAGS.has(flag) || PROJECT_FLAGS.has(flag) || ['--exclude', '--base', '--head', '--parallel', '--outputStyle', '-c', '--configuration', '--files', '--nxBail'].includes(flag);
+  return TARGET_FLAGS.has(flag) || PROJECT_FLAGS.has(flag) || ['--exclude', '--base', '--head', '--parallel', '--maxParallel', '--max-parallel', '--outputStyle', '-c', '--configuration', '--files', '--nxBail'].includes(flag);
 }
 
 /**

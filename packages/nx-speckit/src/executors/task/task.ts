@@ -1,36 +1,98 @@
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import type { TaskExecutorSchema } from './schema';
-import { runTask } from '../../task-runner/run-task';
+import { batchParallelism } from './batch-parallel';
+import { runTask, type RunTaskOptions, type TaskRecord } from '../../task-runner/run-task';
+import { runGraph } from '../../task-runner/run-graph';
 
 /** `nx-speckit:task`: one spec-kit task, run by a coding agent, verified and checkpointed. */
 export default async function taskExecutor(options: TaskExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
-  const project = context.projectName!;
+  const { signal, release } = abortOnInterrupt();
+  try {
+    return { success: succeeded(await runTask(runOptions(options, context, context.projectName!, signal))) };
+  } finally {
+    release();
+  }
+}
+
+/** One task's result as a batch reports it to Nx. */
+interface BatchTaskResult {
+  task: string;
+  result: { success: boolean; status: 'success' | 'failure' | 'skipped'; terminalOutput: string; startTime: number; endTime: number };
+}
+
+/**
+ * The batch implementation (`nx run-many -t implement --batch`): Nx runs every task of the batch
+ * in this one process instead of forking one per task, which saves Nx's per-task start-up.
+ * Tasks start in dependency order, at most `--parallel` at once; each result reaches Nx as soon
+ * as the task settles. Each task still checkpoints itself and writes its run record, so progress,
+ * resume and the run report are as without `--batch`.
+ */
+export async function* taskBatch(
+  taskGraph: TaskGraph,
+  inputs: Record<string, TaskExecutorSchema>,
+  _overrides: TaskExecutorSchema,
+  context: ExecutorContext,
+): AsyncGenerator<BatchTaskResult> {
+  const ids = Object.keys(taskGraph.tasks);
+  const inBatch = new Set(ids);
+  // Prerequisites outside the batch have succeeded already: Nx batches a task only then.
+  const dependencies = Object.fromEntries(ids.map((id) => [id, (taskGraph.dependencies[id] ?? []).map((edge) => edge.id).filter((d) => inBatch.has(d))]));
+  const output = new Map<string, string[]>();
+  const started = new Map<string, number>();
+  const run = (id: string, signal: AbortSignal) => {
+    const lines: string[] = [];
+    output.set(id, lines);
+    started.set(id, Date.now());
+    // Printed as it happens (lines carry their task id), and kept as the task's own output for Nx's cache.
+    const log = (line: string) => { lines.push(line); console.log(line); };
+    return runTask({ ...runOptions(inputs[id], context, taskGraph.tasks[id].target.project, signal), log });
+  };
+
+  const { signal, release } = abortOnInterrupt();
+  try {
+    for await (const outcome of runGraph({ ids, dependencies }, batchParallelism(), (id) => run(id, signal), succeeded)) {
+      const now = Date.now();
+      if (outcome.ran) {
+        const ok = succeeded(outcome.result);
+        yield { task: outcome.id, result: { success: ok, status: ok ? 'success' : 'failure', terminalOutput: `${output.get(outcome.id)!.join('\n')}\n`, startTime: started.get(outcome.id)!, endTime: now } };
+      } else {
+        yield { task: outcome.id, result: { success: false, status: 'skipped', terminalOutput: `not run: ${outcome.blockedBy} failed\n`, startTime: now, endTime: now } };
+      }
+    }
+  } finally {
+    release();
+  }
+}
+
+/** What runTask needs for one task of `project`, from its target options and the executor context. */
+function runOptions(options: TaskExecutorSchema, context: ExecutorContext, project: string, signal: AbortSignal): RunTaskOptions {
   const config = context.projectsConfigurations!.projects[project];
-  const featureDir = config.root;
-  // Planned as the graph was: the plugin's `lanes` option decides a task's prerequisites.
-  const lanes = (config.metadata as { speckit?: { lanes?: 'story' | 'none' } } | undefined)?.speckit?.lanes;
-  // Ctrl-C or SIGTERM from Nx: stop the agent's whole process tree and mark nothing.
+  return {
+    workspaceRoot: context.root,
+    featureDir: config.root,
+    project,
+    taskId: options.taskId,
+    agent: options.agent,
+    verify: options.verify,
+    allowIncompleteChecklists: options.allowIncompleteChecklists,
+    record: options.record,
+    validateOnly: options.validateOnly,
+    // Planned as the graph was: the plugin's `lanes` option decides a task's prerequisites.
+    lanes: (config.metadata as { speckit?: { lanes?: 'story' | 'none' } } | undefined)?.speckit?.lanes,
+    signal,
+  };
+}
+
+const succeeded = (record: TaskRecord) => record.status !== 'failed';
+
+/**
+ * Ctrl-C or SIGTERM from Nx aborts the returned signal, so agents' whole process trees stop and
+ * nothing is marked. Call the returned `release` when the work is over.
+ */
+function abortOnInterrupt(): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  try {
-    const result = await runTask({
-      workspaceRoot: context.root,
-      featureDir,
-      project,
-      taskId: options.taskId,
-      agent: options.agent,
-      verify: options.verify,
-      allowIncompleteChecklists: options.allowIncompleteChecklists,
-      record: options.record,
-      validateOnly: options.validateOnly,
-      lanes,
-      signal: controller.signal,
-    });
-    return { success: result.status !== 'failed' };
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+  return { signal: controller.signal, release: () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); } };
 }
