@@ -175,6 +175,8 @@ export interface MakespanRow {
   /** listSchedule of the durations at this --parallel: the best any scheduler could do. */
   ideal: number;
   plugin: { wall: number; agentSpan: number; peak: number; rssMb: number };
+  /** The same plugin workspace run with `--batch` (the executor's batch implementation). */
+  batch?: { wall: number; agentSpan: number; peak: number; rssMb: number };
   runCommands: { wall: number; agentSpan: number; peak: number; rssMb: number };
 }
 
@@ -192,6 +194,8 @@ export interface OverheadResult {
   tasks: number;
   /** Wall seconds of the whole `nx run-many` (start-up included) per side. */
   plugin: number;
+  /** nx-speckit:task with `--batch`: one process for all tasks. */
+  batch?: number;
   spawnExecutor: number;
   runCommands: number;
 }
@@ -204,13 +208,13 @@ export function benchOverhead(opts: { rounds: number }): OverheadResult {
   try {
     const args = ['--parallel', '1'];
     for (const b of Object.values(benches)) b.run(args); // primes the graph cache and the file system
-    const measure = (b: Bench) => () => {
-      const sample = b.run(args);
+    const measure = (b: Bench, extra: string[] = []) => () => {
+      const sample = b.run([...args, ...extra]);
       if (b.spans().length !== p.tasks) throw new Error(`${b.kind}: ${b.spans().length} of ${p.tasks} agents ran`);
       return sample;
     };
-    const r = interleaved(opts.rounds, { plugin: measure(benches.plugin), spawnExecutor: measure(benches.spawnExecutor), runCommands: measure(benches.runCommands) });
-    return { tasks: p.tasks, plugin: r.plugin.seconds, spawnExecutor: r.spawnExecutor.seconds, runCommands: r.runCommands.seconds };
+    const r = interleaved(opts.rounds, { plugin: measure(benches.plugin), batch: measure(benches.plugin, ['--batch']), spawnExecutor: measure(benches.spawnExecutor), runCommands: measure(benches.runCommands) });
+    return { tasks: p.tasks, plugin: r.plugin.seconds, batch: r.batch.seconds, spawnExecutor: r.spawnExecutor.seconds, runCommands: r.runCommands.seconds };
   } finally {
     for (const b of Object.values(benches)) b.cleanup();
   }
@@ -231,15 +235,15 @@ export function benchMakespan(opts: { quick: boolean; rounds: number; seed?: str
     runCommands.run(['--parallel', '2']);
     for (const parallel of [...new Set(levels)]) {
       const args = ['--parallel', String(parallel)];
-      const measure = (b: Bench) => () => {
-        const sample = b.run(args);
+      const measure = (b: Bench, extra: string[] = []) => () => {
+        const sample = b.run([...args, ...extra]);
         const spans = b.spans();
         if (spans.length !== p.tasks) throw new Error(`${b.kind}: ${spans.length} of ${p.tasks} agents ran`);
         return { ...sample, agentSpan: span(spans) / 1000, peak: peakConcurrency(spans) };
       };
-      const r = interleaved(opts.rounds, { plugin: measure(plugin), runCommands: measure(runCommands) });
+      const r = interleaved(opts.rounds, { plugin: measure(plugin), batch: measure(plugin, ['--batch']), runCommands: measure(runCommands) });
       const row = (x: (typeof r)['plugin']) => ({ wall: x.seconds, agentSpan: x.agentSpan, peak: x.peak, rssMb: x.rssMb });
-      rows.push({ parallel, ideal: listSchedule(p.jobs, parallel), plugin: row(r.plugin), runCommands: row(r.runCommands) });
+      rows.push({ parallel, ideal: listSchedule(p.jobs, parallel), plugin: row(r.plugin), batch: row(r.batch), runCommands: row(r.runCommands) });
     }
     return { features: features.length, tasks: p.tasks, seed, durationRange: [min, max], sequential: p.sequential, criticalPath: p.criticalPath, rows };
   } finally {

@@ -71,10 +71,13 @@ export function render(r: Results): string {
     out.push(`### Makespan: ${m.features} features, ${m.tasks} tasks, sleep agent (seeded ${m.durationRange[0]}–${m.durationRange[1]} s per task)`, '', head(r.makespan), '',
       `Sequential sum (one /implement session): ${s(m.sequential)}. Critical path by durations: ${s(m.criticalPath)}. `
       + 'Agent span: first agent start → last agent end. Ideal: greedy list schedule of the durations on that many slots, zero overhead. '
-      + 'Baseline: the same graph as static `nx:run-commands` targets running the same command. Goal: agent span / critical path ≤ 1.10 at sufficient --parallel.', '',
-      '| --parallel | ideal | agent span | span / critical path | span / ideal | nx wall | speed-up vs sequential | peak agents | run-commands: agent span | span / critical path | nx wall | wall plugin / run-commands |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
-      ...m.rows.map((row) => `| ${row.parallel} | ${s(row.ideal)} | ${s(row.plugin.agentSpan)} | ${x(row.plugin.agentSpan, m.criticalPath)} | ${x(row.plugin.agentSpan, row.ideal)} | ${s(row.plugin.wall)} | ${x(m.sequential, row.plugin.wall)} | ${row.plugin.peak} | ${s(row.runCommands.agentSpan)} | ${x(row.runCommands.agentSpan, m.criticalPath)} | ${s(row.runCommands.wall)} | ${x(row.plugin.wall, row.runCommands.wall)} |`),
+      + 'Baseline: the same graph as static `nx:run-commands` targets running the same command. `--batch`: the same plugin workspace with `--batch` (one process runs every task). '
+      + 'Goal: agent span / critical path ≤ 1.10 at sufficient --parallel.', '',
+      '| --parallel | ideal | agent span | span / critical path | span / ideal | nx wall | speed-up vs sequential | peak agents | --batch: agent span | span / critical path | nx wall | speed-up vs sequential | run-commands: agent span | span / critical path | nx wall | wall plugin / run-commands |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...m.rows.map((row) => `| ${row.parallel} | ${s(row.ideal)} | ${s(row.plugin.agentSpan)} | ${x(row.plugin.agentSpan, m.criticalPath)} | ${x(row.plugin.agentSpan, row.ideal)} | ${s(row.plugin.wall)} | ${x(m.sequential, row.plugin.wall)} | ${row.plugin.peak} | `
+        + (row.batch ? `${s(row.batch.agentSpan)} | ${x(row.batch.agentSpan, m.criticalPath)} | ${s(row.batch.wall)} | ${x(m.sequential, row.batch.wall)} | ` : 'not measured | | | | ')
+        + `${s(row.runCommands.agentSpan)} | ${x(row.runCommands.agentSpan, m.criticalPath)} | ${s(row.runCommands.wall)} | ${x(row.plugin.wall, row.runCommands.wall)} |`),
       '');
   }
   if (r.overhead) {
@@ -82,10 +85,11 @@ export function render(r: Results): string {
     const per = (seconds: number) => ms(seconds / o.tasks);
     out.push(`### Per-task overhead: ${o.tasks} tasks of two features, every agent instant, --parallel 1`, '', head(r.overhead), '',
       'Wall time of the whole `nx run-many -t implement` (Nx start-up and graph included) divided by the task count. '
-      + 'Minimal custom executor: a 5-line executor that only spawns the same command; Nx forks a process for every task of any custom executor, so it separates Nx\'s own per-task cost from nx-speckit\'s.', '',
-      '| nx-speckit:task | minimal custom executor | nx:run-commands | nx-speckit\'s own share (vs minimal executor) | Nx\'s fork (minimal executor vs run-commands) |',
-      '|---|---|---|---|---|',
-      `| ${per(o.plugin)} per task (${s(o.plugin)}) | ${per(o.spawnExecutor)} (${s(o.spawnExecutor)}) | ${per(o.runCommands)} (${s(o.runCommands)}) | ${ms((o.plugin - o.spawnExecutor) / o.tasks)} per task | ${ms((o.spawnExecutor - o.runCommands) / o.tasks)} per task |`,
+      + 'Minimal custom executor: a 5-line executor that only spawns the same command; Nx forks a process for every task of any custom executor, so it separates Nx\'s own per-task cost from nx-speckit\'s. '
+      + '`--batch`: nx-speckit:task\'s batch implementation, one process for every task.', '',
+      '| nx-speckit:task | nx-speckit:task --batch | minimal custom executor | nx:run-commands | nx-speckit\'s own share (vs minimal executor) | Nx\'s fork (minimal executor vs run-commands) | --batch saves |',
+      '|---|---|---|---|---|---|---|',
+      `| ${per(o.plugin)} per task (${s(o.plugin)}) | ${o.batch ? `${per(o.batch)} (${s(o.batch)})` : 'not measured'} | ${per(o.spawnExecutor)} (${s(o.spawnExecutor)}) | ${per(o.runCommands)} (${s(o.runCommands)}) | ${ms((o.plugin - o.spawnExecutor) / o.tasks)} per task | ${ms((o.spawnExecutor - o.runCommands) / o.tasks)} per task | ${o.batch ? `${ms((o.plugin - o.batch) / o.tasks)} per task` : 'not measured'} |`,
       '');
   }
   if (r.finished) {
