@@ -80,8 +80,10 @@ export interface RunResult {
 
 /** Returns `r` when nx exited 0; otherwise throws with the end of its output (the part that says why). */
 export function ok<R extends { code: number | null; output: string }>(r: R): R {
-  if (r.code !== 0) throw new Error(`nx exited ${r.code}:\n${r.output.slice(-8000)}`);
-  return r;
+  if (r.code === 0) return r;
+  // The last lines first: a CI log that shows only the head of a failure still shows why.
+  const tail = r.output.trim().split('\n').slice(-3).join(' | ');
+  throw new Error(`nx exited ${r.code}: ${tail || '(no output)'}\n${r.output.slice(-8000)}`);
 }
 
 export class TempWorkspace {
