@@ -70,7 +70,7 @@ export function render(r: Results): string {
     const m = r.makespan.data;
     out.push(`### Makespan: ${m.features} features, ${m.tasks} tasks, sleep agent (seeded ${m.durationRange[0]}–${m.durationRange[1]} s per task)`, '', head(r.makespan), '',
       `Sequential sum (one /implement session): ${s(m.sequential)}. Critical path by durations: ${s(m.criticalPath)}. `
-      + 'Agent span: first agent start → last agent end. Ideal: greedy list schedule of the durations on that many slots, zero overhead. '
+      + 'Agent span: first agent start → last agent end. Ideal: greedy list schedule of the durations on that many slots in tasks.md order, zero overhead (a reference, not an optimum: `--batch` starts the longest remaining chain first and can beat it). '
       + 'Baseline: the same graph as static `nx:run-commands` targets running the same command. `--batch`: the same plugin workspace with `--batch` (one process runs every task). '
       + 'Goal: agent span / critical path ≤ 1.10 at sufficient --parallel.', '',
       '| --parallel | ideal | agent span | span / critical path | span / ideal | nx wall | speed-up vs sequential | peak agents | --batch: agent span | span / critical path | nx wall | speed-up vs sequential | run-commands: agent span | span / critical path | nx wall | wall plugin / run-commands |',
