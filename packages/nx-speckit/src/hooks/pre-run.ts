@@ -18,15 +18,13 @@ export interface PreRunResult {
   warnings: Array<{ project: string; text: string }>;
   /** One error covering every missing agent CLI, if any. */
   error?: string;
-  /** The features whose task list was compared with its last run. */
-  checkedProjects: string[];
 }
 
 export function preRun(workspaceRoot: string, argv: string[], targetName: string, graph: ProjectGraph, env: NodeJS.ProcessEnv = process.env): PreRunResult {
   const run = requestedRun(argv);
   const ours = (t: string) => t === targetName || t.startsWith(`${targetName}--`);
   const requested = run.targets.filter(ours);
-  if (!requested.length) return { warnings: [], checkedProjects: [] };
+  if (!requested.length) return { warnings: [] };
 
   const features = Object.fromEntries(Object.entries(graph.nodes).filter(([, node]) => Object.values(node.data.targets ?? {}).some((t) => taskId(t))));
   // `affected` or a project from the current folder: Nx picks the projects. Every feature is
@@ -77,7 +75,7 @@ export function preRun(workspaceRoot: string, argv: string[], targetName: string
     ? `nx-speckit: no task was started: ${missing.length === 1 ? 'an agent CLI is' : 'agent CLIs are'} missing.\n${missing.map((m) => `  ${m}`).join('\n')}\n`
       + '  Install it, set the plugin\'s "agent" option in nx.json to an installed agent, or pick one for this run with SPECKIT_AGENT=<preset>.'
     : undefined;
-  return { warnings, error, checkedProjects: selected };
+  return { warnings, error };
 }
 
 /** Task id → description, from the task targets' metadata (`T001: Model in src/a.ts`). */

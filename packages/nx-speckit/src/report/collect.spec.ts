@@ -157,6 +157,12 @@ describe('collectReport', () => {
     expect([report.tasks[3].startedAt, report.tasks[3].endedAt]).toEqual([null, null]);
   });
 
+  it('tasks Nx skipped with nothing failed (a prerequisite of another kind): halted, and the reason says so', () => {
+    const report = collectReport(input({ features: [feature([])], results: [result('T001', 'skipped', 1, 1)] }));
+    expect(report.tasks[0]).toMatchObject({ id: 'T001', status: 'blocked' });
+    expect([report.outcome, report.reason]).toEqual(['halted', "nothing failed here, but Nx skipped 1 task (a prerequisite outside the features' tasks did not succeed)"]);
+  });
+
   it('a task Nx stopped did not run, and the run says it was interrupted', () => {
     const report = collectReport(input({ features: [feature(['T001', 'T002', 'T003'])], results: [result('T006', 'stopped', 1, 2), result('T004', 'success', 1, 3)], records: [record('T004', 'done')] }));
     expect(report.tasks.map((t) => [t.id, t.status, t.nxStatus ?? null])).toEqual([

@@ -248,6 +248,10 @@ function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFea
     const failed = counts.failed + failedTargets;
     return { outcome: 'halted', reason: `the run was interrupted: ${n(stopped, 'task')} stopped before finishing${failed ? `, ${n(failed, 'target')} failed` : ''}` };
   }
+  if (counts.blocked && !counts.failed && !failedTargets) {
+    // Nx skipped them for a reason outside the features' tasks (a prerequisite of another kind).
+    return { outcome: 'halted', reason: `nothing failed here, but Nx skipped ${n(counts.blocked, 'task')} (a prerequisite outside the features' tasks did not succeed)` };
+  }
   if (counts.failed || counts.blocked || failedTargets) {
     const failures = [counts.failed || !failedTargets ? n(counts.failed, 'task') : '', failedTargets ? n(failedTargets, 'other target') : ''].filter(Boolean).join(' and ');
     const one = counts.failed + failedTargets === 1;
@@ -261,9 +265,11 @@ function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFea
   return { outcome: 'partial', reason: `nothing failed, but ${n(open, 'task')} of the features in the run ${open === 1 ? 'was' : 'were'} not part of this run` };
 }
 
+const USAGE_KEYS = ['costUsd', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const;
+
 function pickUsage(u: ReportUsage): ReportUsage {
   const out: ReportUsage = {};
-  for (const k of ['costUsd', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const) if (typeof u[k] === 'number') out[k] = u[k];
+  for (const k of USAGE_KEYS) if (typeof u[k] === 'number') out[k] = u[k];
   return out;
 }
 
@@ -271,7 +277,7 @@ function sumUsage(usages: Array<ReportUsage | undefined>): ReportUsage {
   const out: ReportUsage = {};
   for (const u of usages) {
     if (!u) continue;
-    for (const k of ['costUsd', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const) {
+    for (const k of USAGE_KEYS) {
       if (typeof u[k] === 'number') out[k] = (out[k] ?? 0) + u[k]!;
     }
   }

@@ -1,6 +1,7 @@
 import { parseTasks, planTasks } from '@nx-speckit/tasks-md';
 import { collectReport, type NxTaskOutcome } from './collect';
 import { renderHtml, STATUS_COLOURS } from './html';
+import { nextSteps } from './summary';
 
 const TASKS = `## Phase 1: Setup
 - [ ] T001 Create <script>alert(1)</script> in src/a.ts
@@ -89,7 +90,14 @@ describe('renderHtml', () => {
 
   it('failed gates get a row with their cause and the command to re-run them', () => {
     const page = renderHtml({ ...report, failedTargets: [{ project: 'spec-001-x', target: 'implement--phase1-gate', error: 'npm test <exit 1>' }] });
-    expect(page).toContain('<tr class="failed-target" data-target="spec-001-x:implement--phase1-gate"><td>spec-001-x</td><td>implement--phase1-gate</td><td>failed</td><td><pre>npm test &lt;exit 1&gt;</pre><div>next: fix the cause, then <code>npx nx run spec-001-x:implement--phase1-gate</code></div></td></tr>');
+    expect(page).toContain('<tr class="failed-target" data-target="spec-001-x:implement--phase1-gate"><td>spec-001-x</td><td>implement--phase1-gate</td><td>failed</td><td><pre>npm test &lt;exit 1&gt;</pre><div>next: fix the cause, then run: <code>npx nx run spec-001-x:implement--phase1-gate</code></div></td></tr>');
+  });
+
+  it('a failed task\'s next steps are the summary\'s: the re-run, then what it blocked', () => {
+    const page = renderHtml(report);
+    const row = /<tr class="failed" data-task="spec-001-x:T004">.*?<\/tr>/.exec(page)![0];
+    expect([...row.matchAll(/<div>next: (.*?)<\/div>/g)].map((m) => m[1].replace(/<\/?code>/g, ''))).toEqual(nextSteps(report, report.tasks.find((t) => t.id === 'T004')!));
+    expect(nextSteps(report, report.tasks.find((t) => t.id === 'T004')!)[1]).toMatch(/^then the (task|\d+ tasks) it blocked: npx nx run spec-001-x:implement$/);
   });
 
   it('a run with no timed task says so instead of drawing an empty chart', () => {

@@ -4,7 +4,7 @@
  * feature's task graph (columns = waves, edges = dependsOn).
  */
 import { phaseLabel } from '@nx-speckit/tasks-md';
-import { countsText, duration, usageText } from './summary';
+import { countsText, duration, nextSteps, usageText } from './summary';
 import { STATUSES, type ReportTask, type ReportTaskStatus, type RunReport } from './types';
 
 export const STATUS_COLOURS: Record<ReportTaskStatus, string> = {
@@ -125,11 +125,19 @@ function problems(report: RunReport): string {
   const targets = report.failedTargets ?? [];
   if (!failed.length && !blocked.length && !targets.length) return '';
   const rows = [
-    ...targets.map((f) => `<tr class="failed-target" data-target="${esc(`${f.project}:${f.target}`)}"><td>${esc(f.project)}</td><td>${esc(f.target)}</td><td>failed</td><td><pre>${esc(f.error)}</pre><div>next: fix the cause, then <code>npx nx run ${esc(`${f.project}:${f.target}`)}</code></div></td></tr>`),
-    ...failed.map((t) => `<tr class="failed" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>failed</td><td><pre>${esc(t.error ?? '')}</pre>${t.log ? `<div>log: <code>${esc(t.log)}</code></div>` : ''}<div>next: fix the cause, then <code>npx nx run ${esc(`${t.project}:${t.target}`)}</code></div></td></tr>`),
+    ...targets.map((f) => `<tr class="failed-target" data-target="${esc(`${f.project}:${f.target}`)}"><td>${esc(f.project)}</td><td>${esc(f.target)}</td><td>failed</td><td><pre>${esc(f.error)}</pre>${next(report, f)}</td></tr>`),
+    ...failed.map((t) => `<tr class="failed" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>failed</td><td><pre>${esc(t.error ?? '')}</pre>${t.log ? `<div>log: <code>${esc(t.log)}</code></div>` : ''}${next(report, t)}</td></tr>`),
     ...blocked.map((t) => `<tr class="blocked" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>blocked</td><td>blocked by ${esc(t.blockedBy?.join(', ') || 'a failed prerequisite')}</td></tr>`),
   ];
   return `<h2>Failed and blocked tasks</h2><table id="problems"><tr><th>Project</th><th>Task</th><th>Status</th><th>Details</th></tr>${rows.join('')}</table>`;
+}
+
+/** The summary's next steps, the command in each as code. */
+function next(report: RunReport, failure: Parameters<typeof nextSteps>[1]): string {
+  return nextSteps(report, failure).map((step) => {
+    const at = step.indexOf('npx nx run ');
+    return `<div>next: ${esc(step.slice(0, at))}<code>${esc(step.slice(at))}</code></div>`;
+  }).join('');
 }
 
 function featureSection(report: RunReport, project: string): string {

@@ -83,3 +83,31 @@ describe('reportRun', () => {
     expect(out!.report.outcome).toBe('complete');
   });
 });
+
+describe('reportRun: which projects are features', () => {
+  const graph = (nodes: Record<string, { root: string; executor: string }>) => ({
+    nodes: Object.fromEntries(Object.entries(nodes).map(([name, n]) => [name, { name, type: 'lib', data: { root: n.root, targets: { implement: { executor: 'nx:noop' }, 'implement--T001': { executor: n.executor } } } }])),
+    dependencies: {},
+  }) as never;
+
+  it('with the graph, a project of its own with a tasks.md and an `implement` target is not a feature', async () => {
+    write('specs/001-x/tasks.md', TASKS(' '));
+    write('tools/todo/tasks.md', TASKS(' '));
+    const out = await reportRun(context([
+      result('spec-001-x', 'implement--T001', 'local-cache'),
+      result('todo', 'implement--T001', 'failure', 'tools/todo'),
+    ]), { targetName: 'implement', graph: graph({ 'spec-001-x': { root: 'specs/001-x', executor: 'nx-speckit:task' }, todo: { root: 'tools/todo', executor: 'nx:run-commands' } }) });
+    expect(out!.report.features.map((f) => f.project)).toEqual(['spec-001-x']);
+    expect(out!.report.outcome).toBe('complete');
+    expect(existsSync(join(root, '.speckit/plans/todo.json'))).toBe(false);
+  });
+
+  it('a feature whose tasks.md is gone after the run: its failure is still reported', async () => {
+    const failed = { ...result('spec-001-x', 'implement--T001', 'failure'), terminalOutput: '[T001] ✗ the agent failed\n' };
+    const out = await reportRun(context([failed]), { targetName: 'implement' });
+    expect(out!.report.failedTargets).toEqual([{ project: 'spec-001-x', target: 'implement--T001', error: 'specs/001-x/tasks.md is gone (moved or deleted during the run): [T001] ✗ the agent failed' }]);
+    expect(out!.report.outcome).toBe('halted');
+    expect(existsSync(join(root, '.speckit/reports/latest.json'))).toBe(true);
+    expect(out!.summary).toContain('specs/001-x/tasks.md is gone');
+  });
+});

@@ -9,6 +9,7 @@ import { join, posix } from 'node:path';
 import type { ProjectGraph } from '@nx/devkit';
 import { analyzeFeature, markDone, readFeature, reusingParser, type ParseFn } from '@nx-speckit/tasks-md';
 import { reachedTargets, requestedRun } from '../hooks/requested-run';
+import { TASK_EXECUTOR } from '../plugin/feature-project';
 import { readPlanRecord, staleChanges, staleLine, writePlanRecord } from '../hooks/stale-plan';
 import { marksJournal, runDirOf, takeNotice } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
@@ -45,7 +46,7 @@ export interface ReportRunResult {
   files: string[];
 }
 
-/** Undefined when the run held no task of a spec-kit feature (e.g. `nx build web`). */
+/** Undefined when the run held no task of a spec-kit feature (e.g. `nx build web`) and no failed target of one. */
 export async function reportRun(context: RunContext, options: ReportRunOptions): Promise<ReportRunResult | undefined> {
   const root = context.workspaceRoot;
   const prefix = `${options.targetName}--`;
@@ -58,9 +59,16 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     const { project, target } = result.task.target;
     const dir = result.task.projectRoot;
     if (dir === undefined || (target !== options.targetName && !target.startsWith(prefix))) continue;
+    // With the graph, a feature is a project the plugin made (a task target of ours), not any
+    // project with a tasks.md and a target of the same name.
+    if (options.graph && !madeByPlugin(options.graph, project)) continue;
     if (!features.has(project)) {
       const tasksFile = join(root, dir, 'tasks.md');
-      if (!existsSync(tasksFile)) continue;
+      if (!existsSync(tasksFile)) {
+        // Moved or deleted during the run: its tasks cannot be reported, but a failure must not vanish.
+        if (result.status === 'failure') failedTargets.push({ project, target, error: `${posix.join(dir, 'tasks.md')} is gone (moved or deleted during the run): ${errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}`}` });
+        continue;
+      }
       const parse = reusingParser(runDirOf(root, project));
       const ids = new Set(parse(readFileSync(tasksFile, 'utf8'), posix.join(dir, 'tasks.md')).tasks.map((t) => t.id));
       features.set(project, { dir: dir.split('\\').join('/'), ids, warnings: [], parse });
@@ -76,7 +84,7 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
       startTime: result.task.startTime, endTime: result.task.endTime, terminalOutput: result.terminalOutput,
     });
   }
-  if (!features.size) return undefined;
+  if (!features.size && !failedTargets.length) return undefined;
 
   const records = candidates.map((c) => readRecord(root, c.project, c.taskId, context.startTime)).filter((r): r is TaskRecord => !!r);
   const fresh = new Set(records.map((r) => `${r.project}:${r.id}`));
@@ -122,6 +130,10 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
   const summary = formatSummary(report, { files: paths });
   const files = writeReport(root, report, html, summary);
   return { report, summary, files };
+}
+
+function madeByPlugin(graph: ProjectGraph, project: string): boolean {
+  return Object.values(graph.nodes[project]?.data.targets ?? {}).some((t) => t.executor === TASK_EXECUTOR);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** The human summary printed at the end of a run: plain text, no colours, no cursor movement. */
 import { phaseLabel } from '@nx-speckit/tasks-md';
-import type { ReportTask, ReportTaskStatus, ReportUsage, RunReport } from './types';
+import { STATUSES, type ReportTask, type ReportTaskStatus, type ReportUsage, type RunReport } from './types';
 
 const LABELS: Record<ReportTaskStatus, string> = {
   done: 'done',
@@ -10,7 +10,6 @@ const LABELS: Record<ReportTaskStatus, string> = {
   blocked: 'blocked',
   'not-run': 'not run',
 };
-const ORDER: ReportTaskStatus[] = ['done', 'cached', 'already-done', 'failed', 'blocked', 'not-run'];
 
 export interface SummaryOptions {
   /** Workspace-relative paths of the written report files. */
@@ -38,21 +37,14 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
       out.push(`  ${t.project} ${t.id} ${t.description}`);
       out.push(...indent(`cause: ${t.error ?? 'unknown'}`, '    ', '           '));
       if (t.log) out.push(`    log:   ${t.log}`);
-      out.push(`    next:  ${t.log ? 'read the log, fix' : 'fix'} the cause, then run: npx nx run ${t.project}:${t.target}`);
-      if (blocked.length) {
-        out.push(`           then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${t.project}:${baseTarget(t)}`);
-      }
+      out.push(...indent(nextSteps(report, t).join('\n'), '    next:  ', '           '));
     }
   }
 
   for (const f of report.failedTargets ?? []) {
-    const blocked = report.tasks.filter((b) => b.project === f.project && b.blockedBy?.includes(f.target));
     out.push(`  ${f.project}:${f.target}`);
     out.push(...indent(`cause: ${f.error}`, '    ', '           '));
-    out.push(`    next:  fix the cause, then run: npx nx run ${f.project}:${f.target}`);
-    if (blocked.length) {
-      out.push(`           then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${f.project}:${baseTarget(blocked[0])}`);
-    }
+    out.push(...indent(nextSteps(report, f).join('\n'), '    next:  ', '           '));
   }
 
   const blocked = report.tasks.filter((t) => t.status === 'blocked');
@@ -74,8 +66,20 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
 }
 
 export function countsText(counts: Record<ReportTaskStatus, number>): string {
-  const parts = ORDER.filter((s) => counts[s]).map((s) => `${counts[s]} ${LABELS[s]}`);
+  const parts = STATUSES.filter((s) => counts[s]).map((s) => `${counts[s]} ${LABELS[s]}`);
   return parts.length ? parts.join(', ') : 'no tasks';
+}
+
+/**
+ * What to do about a failed task or target: re-run it (after the log, if there is one), then
+ * what it blocked. One wording for the summary and the HTML report.
+ */
+export function nextSteps(report: RunReport, failure: { project: string; target: string; id?: string; log?: string }): string[] {
+  const key = failure.id ?? failure.target;
+  const blocked = report.tasks.filter((b) => b.project === failure.project && b.blockedBy?.includes(key));
+  const steps = [`${failure.log ? 'read the log, fix' : 'fix'} the cause, then run: npx nx run ${failure.project}:${failure.target}`];
+  if (blocked.length) steps.push(`then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${failure.project}:${baseTarget(blocked[0])}`);
+  return steps;
 }
 
 function baseTarget(t: ReportTask): string {
