@@ -48,7 +48,7 @@ describe('runParallelism: what Nx runs at once, for the batch implementation', (
     [['--parallel', '--max-parallel', '4'], {}, 4],
     [['--parallel'], {}, 3], // bare: Nx's default
     [[], { parallel: 6 }, 6], // nx.json
-    [[], { parallel: 6, tasksRunnerOptions: { default: { options: { parallel: 2 } } } }, 2],
+    [[], { parallel: 6, tasksRunnerOptions: { default: { options: { parallel: 2 } } } }, 6], // Nx 24: nxArgs.parallel (undefined) overrides the runner's
     [[], {}, 3],
   ])('%j with nx.json %j → %i', (args, nxJson, expected) => {
     expect(of(args, nxJson)).toBe(expected);

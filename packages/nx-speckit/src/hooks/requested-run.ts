@@ -59,16 +59,15 @@ export function requestedRun(argv: string[]): RequestedRun {
 
 /**
  * How many tasks Nx runs at once for this command: `--parallel`/`--maxParallel`/NX_PARALLEL read
- * by Nx's own rule, else the task runner's and nx.json's `parallel`, else Nx's default of 3. The
+ * by Nx's own rule, else nx.json's `parallel`, else Nx's default of 3. (Nx 24 always sets the
+ * command's `parallel`, even to undefined, over tasksRunnerOptions, so those never count.) The
  * batch implementation needs it: Nx hands a batch to one process without saying.
  */
 export function runParallelism(run: RequestedRun, nxJson: NxJsonConfiguration): number {
   const { readParallelFromArgsAndEnv } = require('nx/src/command-line/yargs-utils/shared-options') as {
     readParallelFromArgsAndEnv(args: Record<string, unknown>): number | undefined;
   };
-  const runner = nxJson.tasksRunnerOptions?.default?.options as { parallel?: number } | undefined;
-  const fromNxJson = runner?.parallel ?? nxJson.parallel;
-  return readParallelFromArgsAndEnv({ parallel: run.parallel, maxParallel: run.maxParallel }) ?? (fromNxJson ? Math.max(1, Math.floor(Number(fromNxJson))) : 3);
+  return readParallelFromArgsAndEnv({ parallel: run.parallel, maxParallel: run.maxParallel }) ?? (nxJson.parallel ? Math.max(1, Math.floor(nxJson.parallel)) : 3);
 }
 
 function isValueFlag(flag: string): boolean {

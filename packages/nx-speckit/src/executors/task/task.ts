@@ -37,26 +37,25 @@ export async function* taskBatch(
   const inBatch = new Set(ids);
   // Prerequisites outside the batch have succeeded already: Nx batches a task only then.
   const dependencies = Object.fromEntries(ids.map((id) => [id, (taskGraph.dependencies[id] ?? []).map((edge) => edge.id).filter((d) => inBatch.has(d))]));
-  const output = new Map<string, string[]>();
-  const started = new Map<string, number>();
-  const run = (id: string, signal: AbortSignal) => {
+  // Printed as it happens (lines carry their task id), and kept as the task's own output for Nx's cache.
+  const run = async (id: string, signal: AbortSignal) => {
     const lines: string[] = [];
-    output.set(id, lines);
-    started.set(id, Date.now());
-    // Printed as it happens (lines carry their task id), and kept as the task's own output for Nx's cache.
+    const startTime = Date.now();
     const log = (line: string) => { lines.push(line); console.log(line); };
-    return runTask({ ...runOptions(inputs[id], context, taskGraph.tasks[id].target.project, signal), log });
+    const record = await runTask({ ...runOptions(inputs[id], context, taskGraph.tasks[id].target.project, signal), log });
+    return { record, lines, startTime };
   };
 
   const { signal, release } = abortOnInterrupt();
   try {
-    for await (const outcome of runGraph({ ids, dependencies }, batchParallelism(), (id) => run(id, signal), succeeded)) {
-      const now = Date.now();
+    for await (const outcome of runGraph({ ids, dependencies }, batchParallelism(), (id) => run(id, signal), (r) => succeeded(r.record))) {
+      const endTime = Date.now();
       if (outcome.ran) {
-        const ok = succeeded(outcome.result);
-        yield { task: outcome.id, result: { success: ok, status: ok ? 'success' : 'failure', terminalOutput: `${output.get(outcome.id)!.join('\n')}\n`, startTime: started.get(outcome.id)!, endTime: now } };
+        const { record, lines, startTime } = outcome.result;
+        const ok = succeeded(record);
+        yield { task: outcome.id, result: { success: ok, status: ok ? 'success' : 'failure', terminalOutput: `${lines.join('\n')}\n`, startTime, endTime } };
       } else {
-        yield { task: outcome.id, result: { success: false, status: 'skipped', terminalOutput: `not run: ${outcome.blockedBy} failed\n`, startTime: now, endTime: now } };
+        yield { task: outcome.id, result: { success: false, status: 'skipped', terminalOutput: `not run: its prerequisite ${outcome.blockedBy} did not succeed\n`, startTime: endTime, endTime } };
       }
     }
   } finally {
