@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearNxState, interleaved, NX, nxEnv, timed, type Sample } from './measure';
-import { emptyWorkspace, REPO_ROOT, writeFeatures } from './workspaces';
+import { emptyWorkspace, installPackage, REPO_ROOT, writeFeatures } from './workspaces';
 
 export interface GraphRow {
   features: number;
@@ -25,7 +25,7 @@ export function benchGraph(shapes: Array<[number, number]>, rounds: number): Gra
   for (const [features, tasks] of shapes) {
     const plugin = emptyWorkspace('plugin', [PLUGIN]);
     const baseline = emptyWorkspace('baseline', []);
-    const minimal = emptyWorkspace('minimal', ['./minimal-plugin.js']);
+    const minimal = emptyWorkspace('minimal', [MINIMAL_PLUGIN_NAME]);
     try {
       const dirs = writeFeatures(plugin.root, features, tasks);
       writeFeatures(baseline.root, features, tasks);
@@ -71,9 +71,20 @@ function writeBaselineProjects(pluginRoot: string, baselineRoot: string, minimal
     writeFileSync(join(baselineRoot, dir, 'project.json'), JSON.stringify(rest));
     all[dir] = project;
   }
-  writeFileSync(join(minimalRoot, 'inferred-projects.json'), JSON.stringify(all));
-  writeFileSync(join(minimalRoot, 'minimal-plugin.js'), MINIMAL_PLUGIN);
+  writeMinimalPlugin(minimalRoot, all);
   return targets;
+}
+
+/** The minimal plugin's package name, as nx.json lists it. */
+export const MINIMAL_PLUGIN_NAME = 'speckit-bench-minimal-plugin';
+
+/** Installs the minimal plugin, with the projects (keyed by root) it returns, into node_modules. */
+export function writeMinimalPlugin(root: string, projects: Record<string, unknown>) {
+  installPackage(root, MINIMAL_PLUGIN_NAME, {
+    'package.json': JSON.stringify({ name: MINIMAL_PLUGIN_NAME, version: '0.0.0', main: 'index.js' }),
+    'index.js': MINIMAL_PLUGIN,
+    'inferred-projects.json': JSON.stringify(projects),
+  });
 }
 
 /** The least an inferring plugin can do: the same projects, from one file, no hashing, no parsing. */

@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { join } from 'node:path';
 import { interleaved, NX, nxEnv, timed, type Sample } from './measure';
 import { listSchedule, peakConcurrency, seededSeconds, span, type Interval, type Job } from './stats';
+import { MINIMAL_PLUGIN_NAME, writeMinimalPlugin } from './graph';
 import { emptyWorkspace, REPO_ROOT, type Generated } from './workspaces';
 
 type Engine = typeof import('@nx-speckit/tasks-md');
@@ -42,7 +43,7 @@ export function fixtureFeatures(limit = Infinity): Feature[] {
 
 const ticked = (md: string) => md.replace(/^(\s*[-*+] )\[ \]( +T\d)/gm, '$1[X]$2');
 
-type Kind = 'plugin' | 'runCommands' | 'spawnExecutor' | 'noop' | 'static';
+type Kind = 'plugin' | 'runCommands' | 'spawnExecutor' | 'noop' | 'static' | 'minimal';
 
 interface Bench extends Generated {
   kind: Kind;
@@ -55,10 +56,13 @@ interface Bench extends Generated {
  * `runCommands` / `noop`: static project.json files with the plugin's targets, task targets
  * replaced by nx:run-commands running the sleep agent, or by nx:noop; `static`: the plugin's own
  * targets verbatim as project.json (graph construction taken out); `spawnExecutor`: task targets
- * run by SPAWN_EXECUTOR, a custom executor that only spawns the sleep agent.
+ * run by SPAWN_EXECUTOR, a custom executor that only spawns the sleep agent; `minimal`: the
+ * plugin's own targets handed to Nx by the minimal plugin (tools/bench/graph.ts), a plugin
+ * worker with nothing of nx-speckit's work in it.
  */
 export function workspace(kind: Kind, features: Feature[], durations: Record<string, number>, finished = false): Bench {
-  const ws = emptyWorkspace(kind, kind === 'plugin' ? [PLUGIN] : []);
+  const ws = emptyWorkspace(kind, kind === 'plugin' ? [PLUGIN] : kind === 'minimal' ? [MINIMAL_PLUGIN_NAME] : []);
+  const minimalProjects: Record<string, ProjectConfiguration> = {};
   const { root } = ws;
   const { analyzeFeature } = engine();
   const { buildFeatureProject } = require(join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/feature-project')) as typeof import('../../packages/nx-speckit/src/plugin/feature-project');
@@ -77,8 +81,10 @@ export function workspace(kind: Kind, features: Feature[], durations: Record<str
     // noop: the full shape (every task a target the aggregate waits for), as if nothing were done.
     const source = kind === 'noop' ? f.tasksMd : readFileSync(join(dir, 'tasks.md'), 'utf8');
     const project = buildFeatureProject(f.dir, analyzeFeature({ dir: f.dir, documents: { 'tasks.md': source, 'spec.md': '# s\n', 'plan.md': '# p\n' } }), normalizeOptions(PLUGIN.options as never));
-    writeFileSync(join(dir, 'project.json'), JSON.stringify(staticProject(project, kind, root)));
+    if (kind === 'minimal') minimalProjects[f.dir] = project;
+    else writeFileSync(join(dir, 'project.json'), JSON.stringify(staticProject(project, kind, root)));
   }
+  if (kind === 'minimal') writeMinimalPlugin(root, minimalProjects);
   git(root, 'init', '-q');
   git(root, 'add', '-A');
   git(root, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-qm', 'bench');
@@ -257,19 +263,27 @@ export interface FinishedResult {
   plugin: Sample;
   noop: Sample;
   static: Sample;
+  /** Absent from results measured before it existed. */
+  minimal?: Sample;
 }
 
 /** Every task [X]: `nx run-many -t implement` (warm, no daemon) vs static graphs. */
 export function benchFinished(opts: { quick: boolean; rounds: number }): FinishedResult {
   const features = fixtureFeatures(opts.quick ? 2 : Infinity);
   const p = plan(features, 'finished', 1, 1);
-  const benches = { plugin: workspace('plugin', features, p.durations, true), noop: workspace('noop', features, p.durations, true), static: workspace('static', features, p.durations, true) };
+  const benches = {
+    plugin: workspace('plugin', features, p.durations, true),
+    noop: workspace('noop', features, p.durations, true),
+    static: workspace('static', features, p.durations, true),
+    minimal: workspace('minimal', features, p.durations, true),
+  };
   try {
     for (const b of Object.values(benches)) b.run([]); // warm: the graph is cached, as on a developer machine
     const r = interleaved(opts.rounds, {
       plugin: () => benches.plugin.run([]),
       noop: () => benches.noop.run([]),
       static: () => benches.static.run([]),
+      minimal: () => benches.minimal.run([]),
     });
     if (benches.plugin.spans().length) throw new Error('finished workspace: an agent ran');
     return { tasks: p.tasks, ...r };

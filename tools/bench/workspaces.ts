@@ -2,7 +2,7 @@
  * Generated workspaces for the benchmarks: N features × M tasks in the current spec-kit template
  * shape, and a baseline holding the very same projects and targets as static project.json files.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -61,4 +61,23 @@ export function emptyWorkspace(prefix: string, plugins: unknown[]): Generated {
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: `bench-${prefix}`, private: true }));
   writeFileSync(join(root, 'nx.json'), JSON.stringify({ analytics: false, neverConnectToCloud: true, plugins }));
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Installs a package of the given files into the workspace's node_modules, as a published plugin
+ * is: Nx treats a plugin given by a relative path as a local one and first builds the projects
+ * without inference to look for it (two more plugin workers and a second pass), which a plugin
+ * from npm never costs. The shared node_modules link becomes a folder of links to its entries.
+ */
+export function installPackage(root: string, name: string, files: Record<string, string>) {
+  const modules = join(root, 'node_modules');
+  if (lstatSync(modules).isSymbolicLink()) {
+    unlinkSync(modules);
+    mkdirSync(modules);
+    const shared = join(REPO_ROOT, 'node_modules');
+    for (const entry of readdirSync(shared)) symlinkSync(join(shared, entry), join(modules, entry), 'dir');
+  }
+  const dir = join(modules, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
 }
