@@ -24,7 +24,7 @@ const INLINE_CONSTRUCTS = [
  * GitHub's markdown as far as it shapes blocks: task list items (`- [ ]`), tables and footnote
  * definitions, with the inline constructs above off. This is remark-gfm without its
  * autolink-literal tree transform, which rewrote every text node into links we never read
- * (a tenth of each parse).
+ * (14% of remark's time in a CPU profile of 1,000 files).
  */
 function gfmBlocks(this: Processor) {
   const { gfm } = require('micromark-extension-gfm') as typeof import('micromark-extension-gfm');

@@ -82,7 +82,9 @@ const storeName = (file: string) => `tasks-md-parse.${hash(file).slice(0, 12)}.j
 function fingerprint(): string {
   const h = createHash('sha256');
   const sources = ['parse', 'task-text'].flatMap((name) => [join(__dirname, `${name}.js`), join(__dirname, `${name}.ts`)]);
-  const manifests = ['remark', 'micromark-extension-gfm', 'mdast-util-gfm-footnote', 'mdast-util-gfm-table', 'mdast-util-gfm-task-list-item'].map((name) => join(dirname(require.resolve(name)), 'package.json'));
+  // Every dependency of this package (the markdown ones are what matter), as package.json lists them.
+  const dependencies = Object.keys((require('../package.json') as { dependencies: Record<string, string> }).dependencies);
+  const manifests = dependencies.map((name) => join(dirname(require.resolve(name)), 'package.json'));
   for (const path of [...sources, ...manifests]) {
     try {
       h.update(readFileSync(path));
