@@ -3,7 +3,7 @@
  * built package (`nx-speckit` → packages/nx-speckit/dist), rebuilt here if sources changed.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, REPO_ROOT, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 
@@ -309,9 +309,24 @@ describe('graph construction stays light', () => {
   it('loading the plugin does not load the markdown parser', () => {
     const probe = `require(${JSON.stringify(join(REPO_ROOT, 'node_modules/nx-speckit'))});
       const loaded = Object.keys(require.cache);
-      console.log(JSON.stringify({ plugin: loaded.some((f) => f.includes('nx-speckit')), remark: loaded.filter((f) => /[\\\\/](remark|micromark|mdast)[^\\\\/]*[\\\\/]/.test(f)).length }));`;
+      console.log(JSON.stringify({ plugin: loaded.some((f) => f.includes('nx-speckit')), remark: loaded.filter((f) => /[\\\\/](remark|micromark|mdast)[^\\\\/]*[\\\\/]|markdown-stack/.test(f)).length }));`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }));
     expect(out).toEqual({ plugin: true, remark: 0 });
+  });
+
+  it('under the `--conditions development` Nx gives plugin workers, the parser runs the bundled production builds', () => {
+    const tasksMd = join(REPO_ROOT, 'node_modules/@nx-speckit/tasks-md');
+    const probe = `const { parseTasks } = require(${JSON.stringify(tasksMd)});
+      const tasks = parseTasks('## Phase 1\\n- [ ] T001 [P] Do it in src/a.ts\\n').tasks.map((t) => t.id);
+      const stack = Object.keys(require.cache).filter((f) => /markdown-stack|[\\\\/]node_modules[\\\\/](remark|micromark|mdast|unified)/.test(f));
+      console.log(JSON.stringify({ tasks, stack: stack.map((f) => f.slice(f.lastIndexOf('dist'))) }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--conditions', 'development', '-e', probe], { encoding: 'utf8' }));
+    expect(out).toEqual({ tasks: ['T001'], stack: [join('dist', 'markdown-stack.js')] });
+    // One self-contained file: it loads no markdown package, and holds no package's debug build.
+    const bundle = readFileSync(join(tasksMd, 'dist/markdown-stack.js'), 'utf8');
+    expect(bundle).not.toMatch(/require\("(remark|micromark|mdast|unified|unist)/);
+    expect(bundle).toMatch(/\/\/ node_modules\/micromark\/lib\//);
+    expect(bundle).not.toMatch(/\/\/ node_modules\/[^\n]*\/dev\//);
   });
 });
 

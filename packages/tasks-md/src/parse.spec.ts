@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { remark } from 'remark';
+import { remarkParse, unified } from './markdown-stack';
 import type { Nodes } from 'mdast';
 import { parseTasks } from './parse';
 import { planTasks } from './plan';
@@ -351,7 +351,7 @@ const seedFiles = existsSync(SEEDS) ? readdirSync(SEEDS).filter((f) => f.endsWit
   test('every task list inside the seeds\' code blocks parses on its own: one task per task line, and plans', () => {
     let examples = 0;
     for (const name of seedFiles) {
-      const tree = remark().parse(readFileSync(join(SEEDS, name), 'utf8'));
+      const tree = unified().use(remarkParse).parse(readFileSync(join(SEEDS, name), 'utf8'));
       visitCode(tree, (code) => {
         const taskLines = code.split('\n').filter((l) => /^\s*[-*] \[[ xX]\] T\d+/.test(l));
         if (!taskLines.length) return;

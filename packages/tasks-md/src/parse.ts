@@ -1,4 +1,3 @@
-import type { remark as Remark } from 'remark';
 import type { Processor } from 'unified';
 import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
 import type { CheckboxState, Diagnostic, Phase, ParsedTasks, Task } from './model';
@@ -26,22 +25,18 @@ const INLINE_CONSTRUCTS = [
  * autolink-literal tree transform, which rewrote every text node into links we never read
  * (14% of remark's time in a CPU profile of 1,000 files).
  */
-function gfmBlocks(this: Processor) {
-  const { gfm } = require('micromark-extension-gfm') as typeof import('micromark-extension-gfm');
-  const { gfmFootnoteFromMarkdown } = require('mdast-util-gfm-footnote') as typeof import('mdast-util-gfm-footnote');
-  const { gfmTableFromMarkdown } = require('mdast-util-gfm-table') as typeof import('mdast-util-gfm-table');
-  const { gfmTaskListItemFromMarkdown } = require('mdast-util-gfm-task-list-item') as typeof import('mdast-util-gfm-task-list-item');
+function gfmBlocks(this: Processor, stack: typeof import('./markdown-stack')) {
   const data = this.data();
-  (data.micromarkExtensions ??= []).push(gfm(), { disable: { null: INLINE_CONSTRUCTS } });
-  (data.fromMarkdownExtensions ??= []).push([gfmFootnoteFromMarkdown(), gfmTableFromMarkdown(), gfmTaskListItemFromMarkdown()]);
+  (data.micromarkExtensions ??= []).push(stack.gfm(), { disable: { null: INLINE_CONSTRUCTS } });
+  (data.fromMarkdownExtensions ??= []).push([stack.gfmFootnoteFromMarkdown(), stack.gfmTableFromMarkdown(), stack.gfmTaskListItemFromMarkdown()]);
 }
-// Loaded on the first parse, not with the package: a task whose parse is reused (./reuse.ts) never
-// pays the ~75 ms it takes to load remark and micromark.
+// Loaded on the first parse, not with the package: a process whose parses are all reused
+// (./reuse.ts) never loads the markdown stack.
 let processor: Processor | undefined;
 function markdown(): Processor {
   if (!processor) {
-    const { remark } = require('remark') as { remark: typeof Remark };
-    processor = remark().use(gfmBlocks) as unknown as Processor;
+    const stack = require('./markdown-stack') as typeof import('./markdown-stack');
+    processor = stack.unified().use(stack.remarkParse).use(gfmBlocks, stack) as unknown as Processor;
   }
   return processor;
 }

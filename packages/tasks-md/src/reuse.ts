@@ -77,14 +77,21 @@ const storeName = (file: string) => `tasks-md-parse.${hash(file).slice(0, 12)}.j
 
 /**
  * The parser's code and the markdown packages' versions: a change to either (even unreleased, or
- * an upgrade in the lock file) invalidates stored parses.
+ * an upgrade in the lock file) invalidates stored parses. Built, the packages' code is in the
+ * bundled ./markdown-stack.js; from source, their installed manifests stand for it.
  */
 function fingerprint(): string {
   const h = createHash('sha256');
-  const sources = ['parse', 'task-text'].flatMap((name) => [join(__dirname, `${name}.js`), join(__dirname, `${name}.ts`)]);
-  // Every dependency of this package (the markdown ones are what matter), as package.json lists them.
-  const dependencies = Object.keys((require('../package.json') as { dependencies: Record<string, string> }).dependencies);
-  const manifests = dependencies.map((name) => join(dirname(require.resolve(name)), 'package.json'));
+  const sources = ['parse', 'task-text', 'markdown-stack'].flatMap((name) => [join(__dirname, `${name}.js`), join(__dirname, `${name}.ts`)]);
+  // The markdown packages, as package.json lists them: development-only, since the build bundles them.
+  const bundled = Object.keys((require('../package.json') as { devDependencies: Record<string, string> }).devDependencies);
+  const manifests = bundled.flatMap((name) => {
+    try {
+      return [join(dirname(require.resolve(name)), 'package.json')];
+    } catch {
+      return []; // a user's install has no development dependencies: the bundle holds their code
+    }
+  });
   for (const path of [...sources, ...manifests]) {
     try {
       h.update(readFileSync(path));
