@@ -4,7 +4,7 @@
 // condition Nx 24 gives plugin workers (see that module's comment), and writes the bundled
 // packages' licences beside it. Runs after tsc in `npm run build`.
 const { buildSync } = require('esbuild');
-const { existsSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
 
 const root = join(__dirname, '..');
