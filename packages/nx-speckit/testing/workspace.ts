@@ -23,11 +23,12 @@ export const NX_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false'
  */
 export function buildPackages() {
   try {
-    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: REPO_ROOT, stdio: 'pipe' });
+    // `npm run build`'s own script: tsc alone would leave the markdown stack unbundled.
+    execFileSync(process.execPath, [join(REPO_ROOT, 'tools/build.js')], { cwd: REPO_ROOT, stdio: 'pipe' });
   } catch (error) {
     if (process.env.CI || !existsSync(join(REPO_ROOT, 'packages/nx-speckit/dist/index.js'))) throw error;
     const out = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
-    console.warn(`tsc -b failed; testing the previous build in dist/:\n${out.slice(0, 2000)}`);
+    console.warn(`the build failed; testing the previous build in dist/:\n${out.slice(0, 2000)}`);
   }
 }
 

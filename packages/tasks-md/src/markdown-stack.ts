@@ -1,6 +1,6 @@
 /**
  * Every markdown package the parser uses, in one module so the build can bundle it
- * (tools/bundle-markdown-stack.js). Nx 24 starts plugin workers and the daemon with
+ * (tools/build.js). Nx 24 starts plugin workers and the daemon with
  * `--conditions development`, and unified's packages answer that condition with their debug
  * builds, which parse about 70% slower. The bundle is resolved without that condition, so graph
  * construction parses with the same code as every other process; and one file loads in about
