@@ -12,18 +12,20 @@ const path = require('node:path');
 
 const LOCK = path.join(__dirname, '..', 'package-lock.json');
 const OS = ['darwin', 'linux', 'win32', 'freebsd', 'android', 'openharmony'];
+// Some packages spell the platform their own way (opencode-windows-x64, @img/sharp-linuxmusl-x64).
+const OS_ALIASES = { windows: 'win32', linuxmusl: 'linux' };
 const CPU = { x64: 'x64', arm64: 'arm64', arm: 'arm', ia32: 'ia32', ppc64: 'ppc64', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', wasm32: 'wasm32' };
 
 /** os/cpu/libc from a platform package's name, e.g. `@nx/nx-linux-x64-musl`. */
 function platformOf(name) {
   const parts = name.split('/').pop().split('-');
-  const os = parts.find((part) => OS.includes(part));
+  const os = parts.map((part) => OS_ALIASES[part] ?? part).find((part) => OS.includes(part));
   const cpu = parts.map((part) => CPU[part]).find(Boolean);
   if (!os && cpu !== 'wasm32') return undefined;
   const entry = {};
   if (os) entry.os = [os];
   if (cpu) entry.cpu = [cpu];
-  if (os === 'linux') entry.libc = [parts.some((part) => part.startsWith('musl')) ? 'musl' : 'glibc'];
+  if (os === 'linux') entry.libc = [parts.some((part) => part.startsWith('musl') || part === 'linuxmusl') ? 'musl' : 'glibc'];
   return entry;
 }
 
