@@ -6,8 +6,10 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { claudeTestEnv, startScriptedAnthropicServer, writeFileThenFinish, type ScriptedAnthropicServer } from '../testing/scripted-anthropic-server';
-import { addFileThenFinish, codexProviderArgs, codexTestEnv, startScriptedResponsesServer, type ScriptedResponsesServer } from '../testing/scripted-responses-server';
+import { claudeTestEnv, claudeWrites, codexAddsFile, codexProviderArgs, codexTestEnv } from '../testing/agent-clis';
+import { startScriptedServer, type ScriptedServer } from '../testing/scripted-server';
+import { anthropicMessages } from '../testing/shapes/anthropic';
+import { openaiResponses } from '../testing/shapes/responses';
 import { ok, REPO_ROOT, type RunResult, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
 import { expectTickedOnly } from './executor-helpers';
 import { isAlive } from '../testing/processes';
@@ -31,8 +33,8 @@ const timeline = (ws: TempWorkspace) => ws.lines('.speckit/agent-timeline.log');
 
 
 describe('real agent CLIs through nx run', () => {
-  let claudeServer: ScriptedAnthropicServer | undefined;
-  let codexServer: ScriptedResponsesServer | undefined;
+  let claudeServer: ScriptedServer | undefined;
+  let codexServer: ScriptedServer | undefined;
   afterEach(async () => {
     await claudeServer?.close();
     await codexServer?.close();
@@ -43,7 +45,7 @@ describe('real agent CLIs through nx run', () => {
     const tasks = '# Tasks: Greeting\n\n## Phase 1: Core\n\n- [ ] T001 Create the greeting in src/greeting.ts\n- [ ] T002 Document it in docs/greeting.md\n';
     const ws = workspace({ features: { 'specs/001-greeting': { tasks } } });
     const root = realpathSync(ws.root);
-    claudeServer = await startScriptedAnthropicServer(writeFileThenFinish(join(root, 'src/greeting.ts'), 'export const greet = () => "hi";\n'));
+    claudeServer = await startScriptedServer(anthropicMessages, claudeWrites(join(root, 'src/greeting.ts'), 'export const greet = () => "hi";\n'));
     ws.setPluginOptions({ agent: { preset: 'claude', command: [CLAUDE], retries: 0, env: claudeTestEnv(claudeServer.url, scratchDir('speckit-claude-home-')) } });
     const before = readFileSync(join(root, 'specs/001-greeting/tasks.md'));
 
@@ -68,7 +70,7 @@ describe('real agent CLIs through nx run', () => {
     const tasks = '\uFEFF# Tasks: Math\r\n\r\n- [ ] T001 Add the sum function in src/sum.ts\r\n- [ ] T002 Add the product in src/product.ts\r\n';
     const ws = workspace({ features: { 'specs/002-math': { tasks } } });
     const root = realpathSync(ws.root);
-    codexServer = await startScriptedResponsesServer(addFileThenFinish('src/sum.ts', 'export const sum = (a: number, b: number) => a + b;\n'));
+    codexServer = await startScriptedServer(openaiResponses, codexAddsFile('src/sum.ts', 'export const sum = (a: number, b: number) => a + b;\n'));
     const codexHome = scratchDir('speckit-codex-home-');
     ws.setPluginOptions({ agent: { preset: 'codex', command: [CODEX], retries: 0, args: codexProviderArgs(codexServer.url), env: codexTestEnv(codexHome, codexHome) } });
     const before = readFileSync(join(root, 'specs/002-math/tasks.md'));

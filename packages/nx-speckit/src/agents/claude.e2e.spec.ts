@@ -3,15 +3,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  byTurn,
-  claudeTestEnv,
-  requestText,
-  startScriptedAnthropicServer,
-  writeFileThenFinish,
-  type Script,
-  type ScriptedAnthropicServer,
-} from '../../testing/scripted-anthropic-server';
+import { claudeTestEnv, claudeWrites } from '../../testing/agent-clis';
+import { byTurn, startScriptedServer, type Script, type ScriptedServer } from '../../testing/scripted-server';
+import { anthropicMessages } from '../../testing/shapes/anthropic';
 import { resolveAgent, runAgent, type AgentRunContext, type AgentRunResult } from './index';
 
 jest.setTimeout(60_000);
@@ -19,7 +13,7 @@ jest.setTimeout(60_000);
 const CLAUDE = path.resolve(__dirname, '../../../../node_modules/.bin/claude');
 
 let ws: string;
-let server: ScriptedAnthropicServer | undefined;
+let server: ScriptedServer | undefined;
 
 beforeEach(() => {
   ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'speckit-claude-')));
@@ -44,7 +38,7 @@ function context(prompt: string): AgentRunContext {
 }
 
 async function run(script: Script, extra: { args?: string[]; prompt?: string } = {}): Promise<AgentRunResult> {
-  server = await startScriptedAnthropicServer(script);
+  server = await startScriptedServer(anthropicMessages, script);
   // `command` swaps in the repo's binary; the preset's flags and parser still apply.
   const agent = resolveAgent({ preset: 'claude', command: [CLAUDE], retries: 0, args: extra.args, env: claudeTestEnv(server.url, path.join(ws, '.home')) }, {});
   return runAgent(agent, context(extra.prompt ?? 'T003 create src/greeting.ts'));
@@ -54,7 +48,7 @@ describe('claude preset with the real CLI', () => {
   it('writes the scripted file and reports cost, tokens, turns and session', async () => {
     const target = path.join(ws, 'src/greeting.ts');
     const prompt = 'Implement T003 [marker-7f3a]: create src/greeting.ts exporting greet().';
-    const result = await run(writeFileThenFinish(target, 'export const greet = () => "hi";\n'), { prompt });
+    const result = await run(claudeWrites(target, 'export const greet = () => "hi";\n'), { prompt });
 
     expect(result.error).toBeUndefined();
     expect(result.ok).toBe(true);
@@ -65,7 +59,7 @@ describe('claude preset with the real CLI', () => {
 
     const main = server!.mainRequests();
     expect(main).toHaveLength(2);
-    expect(requestText(main[0].body)).toContain('[marker-7f3a]');
+    expect(JSON.stringify([main[0].body.system, main[0].body.messages])).toContain('[marker-7f3a]');
     expect(JSON.stringify(main[1].body.messages)).toContain('tool_result');
 
     const log = fs.readFileSync(path.join(ws, '.speckit/logs/T003.log'), 'utf8');
@@ -89,7 +83,7 @@ describe('claude preset with the real CLI', () => {
   });
 
   it('fails when the CLI stops on its turn limit (subtype error_max_turns)', async () => {
-    const result = await run(byTurn({ toolUse: { name: 'Glob', input: { pattern: '**/*.ts' } } }), { args: ['--max-turns', '1'] });
+    const result = await run(byTurn({ tool: { name: 'Glob', input: { pattern: '**/*.ts' } } }), { args: ['--max-turns', '1'] });
     expect(result.ok).toBe(false);
     expect(result.error).toContain('error_max_turns');
     expect(result.usage.costUsd).toBeGreaterThan(0);

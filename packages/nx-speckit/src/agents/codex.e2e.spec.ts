@@ -3,14 +3,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  addFileThenFinish,
-  codexProviderArgs,
-  codexTestEnv,
-  startScriptedResponsesServer,
-  type ResponsesScript,
-  type ScriptedResponsesServer,
-} from '../../testing/scripted-responses-server';
+import { codexAddsFile, codexProviderArgs, codexTestEnv } from '../../testing/agent-clis';
+import { startScriptedServer, type Script, type ScriptedServer } from '../../testing/scripted-server';
+import { openaiResponses } from '../../testing/shapes/responses';
 import { resolveAgent, runAgent, type AgentRunResult } from './index';
 
 jest.setTimeout(60_000);
@@ -18,7 +13,7 @@ jest.setTimeout(60_000);
 const CODEX = path.resolve(__dirname, '../../../../node_modules/.bin/codex');
 
 let ws: string;
-let server: ScriptedResponsesServer | undefined;
+let server: ScriptedServer | undefined;
 
 beforeEach(() => {
   ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'speckit-codex-')));
@@ -30,8 +25,8 @@ afterEach(async () => {
   fs.rmSync(ws, { recursive: true, force: true });
 });
 
-async function run(script: ResponsesScript, prompt = 'T004 create src/sum.ts'): Promise<AgentRunResult> {
-  server = await startScriptedResponsesServer(script);
+async function run(script: Script, prompt = 'T004 create src/sum.ts'): Promise<AgentRunResult> {
+  server = await startScriptedServer(openaiResponses, script);
   const agent = resolveAgent(
     { preset: 'codex', command: [CODEX], retries: 0, args: codexProviderArgs(server.url), env: codexTestEnv(path.join(ws, '.codex-home'), path.join(ws, '.home')) },
     {},
@@ -50,7 +45,7 @@ async function run(script: ResponsesScript, prompt = 'T004 create src/sum.ts'): 
 
 describe('codex preset with the real CLI', () => {
   it('applies the scripted patch and reports tokens and thread id', async () => {
-    const result = await run(addFileThenFinish('src/sum.ts', 'export const sum = (a: number, b: number) => a + b;\n'), 'Implement T004 [marker-c0d3]');
+    const result = await run(codexAddsFile('src/sum.ts', 'export const sum = (a: number, b: number) => a + b;\n'), 'Implement T004 [marker-c0d3]');
     expect(result.error).toBeUndefined();
     expect(result.ok).toBe(true);
     expect(fs.readFileSync(path.join(ws, 'src/sum.ts'), 'utf8')).toBe('export const sum = (a: number, b: number) => a + b;\n');
@@ -64,7 +59,7 @@ describe('codex preset with the real CLI', () => {
   });
 
   it('fails with the turn.failed message', async () => {
-    const result = await run(() => ({ failed: 'scripted model failure' }));
+    const result = await run(() => ({ streamError: 'scripted model failure' }));
     expect(result.ok).toBe(false);
     expect(result.attempts[0].exitCode).toBe(1);
     expect(result.error).toBe('Codex turn failed: stream disconnected before completion: scripted model failure');
