@@ -1,12 +1,16 @@
+/// <reference lib="dom" />
+// (for the callbacks that run in the page)
 /**
  * What a person sees during and after a run: the printed summary, .speckit/reports/*.json and
  * *.html, and checkpoints for cache hits. Real nx binary, no daemon, CI=true; the HTML is
- * rendered in headless Chromium.
+ * opened in headless Chromium (shipped by an npm package) and used through the DevTools protocol.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser } from 'puppeteer-core';
+import { decodePng, launchChromium, openFile } from '../testing/browser';
 import { NX_BIN, NX_ENV, ok, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(300_000);
@@ -210,40 +214,89 @@ describe('a run with one failing task', () => {
     }
   });
 
-  it('(control) the network check sees what a page fetches', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nx-speckit-page-'));
-    try {
-      writeFileSync(join(dir, 'fetching.html'), '<html><body><img src="http://example.invalid/x.png"></body></html>');
-      expect(renderInChromium(join(dir, 'fetching.html')).pageRequests).toEqual(['http://example.invalid/x.png']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  describe('the HTML report in headless Chromium, driven as a person uses it', () => {
+    let browser: Browser;
+    beforeAll(async () => { browser = await launchChromium(); });
+    afterAll(async () => { await browser?.close(); });
 
-  it('the HTML report, rendered in headless Chromium, shows the timeline, the graph and the numbers, fetching nothing', () => {
-    const page = renderInChromium(join(ws.root, '.speckit/reports/latest.html'));
-    expect(page.dom).toContain('data-rendered="yes"'); // the inline script ran
-    expect(page.dom).toMatch(/id="outcome"[^>]*>halted</);
-    // Gantt: a bar per task that ran, labelled with its id, failed in the failure colour.
-    const bars = [...page.dom.matchAll(/<g class="bar" data-task="spec-001-report:(T\d+)" data-status="([\w-]+)">[\s\S]*?<rect [^>]*fill="(#[0-9a-f]+)"[^>]*>[\s\S]*?<text [^>]*>(T\d+)<\/text><\/g>/g)]
-      .map((m) => [m[1], m[2], m[3], m[4]]);
-    expect(bars).toEqual([
-      ['T001', 'done', '#2e7d32', 'T001'], ['T002', 'done', '#2e7d32', 'T002'], ['T003', 'done', '#2e7d32', 'T003'], ['T004', 'failed', '#c62828', 'T004'],
-    ]);
-    expect(page.dom).toMatch(/<span data-status="failed"><i style="background:\s*(#c62828|rgb\(198, 40, 40\))/); // legend
-    // Task graph: 6 nodes, 6 edges from dependsOn.
-    const nodes = [...page.dom.matchAll(/<g class="node" data-task="(T\d+)" data-status="([\w-]+)"/g)].map((m) => `${m[1]}:${m[2]}`);
-    expect(nodes).toEqual(['T001:done', 'T002:done', 'T003:done', 'T004:failed', 'T005:blocked', 'T006:blocked']);
-    const edges = [...page.dom.matchAll(/<path class="edge" data-from="(T\d+)" data-to="(T\d+)"/g)].map((m) => `${m[1]}->${m[2]}`).sort();
-    expect(edges).toEqual(['T001->T002', 'T001->T003', 'T002->T004', 'T003->T004', 'T004->T005', 'T005->T006']);
-    expect(page.dom).toContain('<dd data-key="tasks">3 done, 1 failed, 2 blocked</dd>');
-    expect(page.dom).toContain('<dd data-key="cost">$0.0385, 3,010 in / 601 out tokens</dd>');
-    expect(page.dom).toMatch(/<tr class="blocked" data-task="spec-001-report:T005">.*?blocked by T004/);
-    // The page requested nothing from the network (Chromium's own background requests aside).
-    expect(page.pageRequests).toEqual([]);
-    expect(ws.read('.speckit/reports/latest.html')).not.toMatch(/https?:|src=|href=|url\((?!#)/i);
-    // The screenshot has the failure colour where the failed bar is drawn.
-    expect(page.hasColour([0xc6, 0x28, 0x28])).toBe(true);
+    it('(control) the network check sees what a page fetches', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nx-speckit-page-'));
+      try {
+        writeFileSync(join(dir, 'fetching.html'), '<html><body><img src="http://example.invalid/x.png"></body></html>');
+        const { page, requests } = await openFile(browser, join(dir, 'fetching.html'));
+        await page.close();
+        expect(requests).toEqual(['http://example.invalid/x.png']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('shows the timeline, the graph and the numbers, fetching nothing', async () => {
+      const { page, requests } = await openFile(browser, join(ws.root, '.speckit/reports/latest.html'));
+      const dom = await page.content();
+      expect(dom).toContain('data-rendered="yes"'); // the inline script ran
+      expect(dom).toMatch(/id="outcome"[^>]*>halted</);
+      // Gantt: a bar per task that ran, labelled with its id, failed in the failure colour.
+      const bars = [...dom.matchAll(/<g class="bar" data-task="spec-001-report:(T\d+)" data-status="([\w-]+)">[\s\S]*?<rect [^>]*fill="(#[0-9a-f]+)"[^>]*>[\s\S]*?<text [^>]*>(T\d+)<\/text><\/g>/g)]
+        .map((m) => [m[1], m[2], m[3], m[4]]);
+      expect(bars).toEqual([
+        ['T001', 'done', '#2e7d32', 'T001'], ['T002', 'done', '#2e7d32', 'T002'], ['T003', 'done', '#2e7d32', 'T003'], ['T004', 'failed', '#c62828', 'T004'],
+      ]);
+      expect(await page.$eval('.legend span[data-status="failed"] i', (i) => getComputedStyle(i).backgroundColor)).toBe('rgb(198, 40, 40)');
+      // Task graph: 6 nodes, 6 edges from dependsOn.
+      const nodes = [...dom.matchAll(/<g class="node" data-task="(T\d+)" data-status="([\w-]+)"/g)].map((m) => `${m[1]}:${m[2]}`);
+      expect(nodes).toEqual(['T001:done', 'T002:done', 'T003:done', 'T004:failed', 'T005:blocked', 'T006:blocked']);
+      const edges = [...dom.matchAll(/<path class="edge" data-from="(T\d+)" data-to="(T\d+)"/g)].map((m) => `${m[1]}->${m[2]}`).sort();
+      expect(edges).toEqual(['T001->T002', 'T001->T003', 'T002->T004', 'T003->T004', 'T004->T005', 'T005->T006']);
+      expect(dom).toContain('<dd data-key="tasks">3 done, 1 failed, 2 blocked</dd>');
+      expect(dom).toContain('<dd data-key="cost">$0.0385, 3,010 in / 601 out tokens</dd>');
+      expect(dom).toMatch(/<tr class="blocked" data-task="spec-001-report:T005">.*?blocked by T004/);
+      // The page requested nothing from the network.
+      expect(requests).toEqual([]);
+      expect(ws.read('.speckit/reports/latest.html')).not.toMatch(/https?:|src=|href=|url\((?!#)/i);
+      // The screenshot has the failure colour where the failed bar is drawn.
+      const pixels = decodePng(await page.screenshot({ type: 'png' }));
+      expect(pixels.some((p) => Math.abs(p[0] - 0xc6) <= 2 && Math.abs(p[1] - 0x28) <= 2 && Math.abs(p[2] - 0x28) <= 2)).toBe(true);
+      await page.close();
+    });
+
+    it('a failed task\'s details open on a click: the cause, the log and the command to re-run it', async () => {
+      const { page } = await openFile(browser, join(ws.root, '.speckit/reports/latest.html'));
+      const row = '#problems tr.failed[data-task="spec-001-report:T004"]';
+      expect(await page.$eval(`${row} summary`, (s) => s.textContent)).toBe('Model in src/model.ts');
+      expect(await page.$eval(`${row} pre`, (pre) => pre.checkVisibility())).toBe(false); // closed at first
+      await page.click(`${row} summary`);
+      expect(await page.$eval(`${row} pre`, (pre) => pre.checkVisibility())).toBe(true);
+      expect(await page.$eval(`${row} pre`, (pre) => (pre as HTMLElement).innerText)).toMatch(/^T004 not marked done: the agent failed: Claude reported an error \(success\): could not compile T004/);
+      expect(await page.$eval(`${row} details`, (d) => (d as HTMLElement).innerText)).toContain('log: .speckit/logs/spec-001-report/T004.log\nnext: read the log, fix the cause, then run: npx nx run spec-001-report:implement--T004');
+      await page.close();
+    });
+
+    it('the timeline\'s tooltip for a bar (its accessible name) says task, outcome, time and cause', async () => {
+      const { page } = await openFile(browser, join(ws.root, '.speckit/reports/latest.html'));
+      const tooltip = async (task: string) => {
+        const bar = await page.$(`g.bar[data-task="spec-001-report:${task}"]`);
+        await bar!.hover();
+        return (await page.accessibility.snapshot({ root: bar!, interestingOnly: false }))?.name;
+      };
+      expect(await tooltip('T001')).toMatch(/^spec-001-report T001 Create package in src\/pkg\.json: done, \d+\.\ds$/);
+      expect(await tooltip('T004')).toMatch(/^spec-001-report T004 Model in src\/model\.ts: failed, \d+\.\ds\s+T004 not marked done: the agent failed/);
+      await page.close();
+    });
+
+    it('following the graph: a click on the failed task lights its edges and opens its details', async () => {
+      const { page } = await openFile(browser, join(ws.root, '.speckit/reports/latest.html'));
+      const lit = () => page.$$eval('path.edge.on', (paths) => paths.map((p) => `${(p as SVGElement).dataset.from}->${(p as SVGElement).dataset.to}`).sort());
+      expect(await lit()).toEqual([]);
+      await page.click('g.node[data-task="T004"]');
+      expect(await lit()).toEqual(['T002->T004', 'T003->T004', 'T004->T005']);
+      expect(await page.$eval('#problems tr.failed[data-task="spec-001-report:T004"] details', (d) => (d as HTMLDetailsElement).open)).toBe(true);
+      // Then along an edge to what it blocked: T005's edges, T004 no longer selected.
+      await page.click('g.node[data-task="T005"]');
+      expect(await lit()).toEqual(['T004->T005', 'T005->T006']);
+      expect(await page.$$eval('g.node[data-selected]', (g) => g.map((n) => (n as SVGElement).dataset.task))).toEqual(['T005']);
+      await page.close();
+    });
   });
 });
 
@@ -307,85 +360,3 @@ describe('in an interactive terminal', () => {
     expect(summary).toContain('Report: .speckit/reports/latest.json, .speckit/reports/latest.html\n');
   });
 });
-
-const CHROMIUM = '/usr/bin/chromium';
-
-interface Rendered {
-  dom: string;
-  /** Network requests made on behalf of the page (its network isolation key is the file:// site). */
-  pageRequests: string[];
-  hasColour: (rgb: number[]) => boolean;
-}
-
-function renderInChromium(file: string): Rendered {
-  const profile = mkdtempSync(join(tmpdir(), 'nx-speckit-chromium-'));
-  try {
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
-    const netLog = join(profile, 'net-log.json');
-    const dom = spawnSync(CHROMIUM, [...flags, `--log-net-log=${netLog}`, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 120_000 });
-    if (dom.status !== 0 || !dom.stdout.includes('</html>')) throw new Error(`chromium --dump-dom failed (${dom.status}): ${dom.stderr}`);
-    const pageRequests = pageRequestsIn(netLog);
-    const png = join(profile, 'shot.png');
-    const shot = spawnSync(CHROMIUM, [...flags, `--screenshot=${png}`, '--window-size=1200,900', '--hide-scrollbars', `file://${file}`], { encoding: 'utf8', timeout: 120_000 });
-    if (!existsSync(png)) throw new Error(`chromium --screenshot failed (${shot.status}): ${shot.stderr}`);
-    const pixels = decodePng(readFileSync(png));
-    return {
-      dom: dom.stdout,
-      pageRequests,
-      hasColour: (rgb) => pixels.some((p) => Math.abs(p[0] - rgb[0]) <= 2 && Math.abs(p[1] - rgb[1]) <= 2 && Math.abs(p[2] - rgb[2]) <= 2),
-    };
-  } finally {
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-function pageRequestsIn(netLog: string): string[] {
-  const text = readFileSync(netLog, 'utf8').trim();
-  let log: any;
-  try {
-    log = JSON.parse(text);
-  } catch {
-    // Chromium leaves a trailing comma, or the closing brackets off, when it exits quickly.
-    log = JSON.parse(`${text.replace(/\]\s*\}$/, '').replace(/,\s*$/, '')}]}`);
-  }
-  const start = log.constants.logEventTypes.URL_REQUEST_START_JOB;
-  return log.events
-    .filter((e: any) => e.type === start && e.params?.url && String(e.params.network_isolation_key ?? '').startsWith('file://'))
-    .map((e: any) => e.params.url as string)
-    .filter((url: string) => !url.startsWith('file:'));
-}
-
-/** Minimal PNG decoder (8-bit RGB/RGBA, non-interlaced, as Chromium writes): every pixel's RGB. */
-function decodePng(buf: Buffer): number[][] {
-  const { inflateSync } = require('node:zlib') as typeof import('node:zlib');
-  let pos = 8, width = 0, height = 0, channels = 0;
-  const idat: Buffer[] = [];
-  while (pos < buf.length) {
-    const len = buf.readUInt32BE(pos), type = buf.toString('ascii', pos + 4, pos + 8), data = buf.subarray(pos + 8, pos + 8 + len);
-    if (type === 'IHDR') {
-      width = data.readUInt32BE(0); height = data.readUInt32BE(4);
-      if (data[8] !== 8 || data[12] !== 0) throw new Error('unsupported PNG');
-      channels = { 2: 3, 6: 4 }[data[9]] ?? 0;
-      if (!channels) throw new Error(`unsupported PNG colour type ${data[9]}`);
-    } else if (type === 'IDAT') idat.push(data);
-    pos += 12 + len;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const out: number[][] = [];
-  let prev = Buffer.alloc(stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
-    for (let i = 0; i < stride; i++) {
-      const a = i >= channels ? line[i - channels] : 0, b = prev[i], c = i >= channels ? prev[i - channels] : 0;
-      const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-      const pred = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][filter];
-      line[i] = (line[i] + pred) & 0xff;
-    }
-    for (let x = 0; x < width; x++) out.push([line[x * channels], line[x * channels + 1], line[x * channels + 2]]);
-    prev = line;
-  }
-  return out;
-}

@@ -51,6 +51,10 @@ th { color: #555; font-weight: 600; }
 svg text { font: 12px system-ui, sans-serif; }
 .scroll { overflow-x: auto; }
 pre { white-space: pre-wrap; margin: 0; font-size: 12px; }
+details summary { cursor: pointer; }
+g.node { cursor: pointer; }
+g.node[data-selected] rect { stroke: #000; stroke-width: 2.5; }
+path.edge.on { stroke: #222; stroke-width: 2.5; }
 </style>
 </head>
 <body>
@@ -66,6 +70,15 @@ ${report.features.map((f) => featureSection(report, f.project)).join('\n')}
 <script>
 // Local times for the reader (the report stores UTC).
 for (const el of document.querySelectorAll('time[datetime]')) el.textContent = new Date(el.getAttribute('datetime')).toLocaleString();
+// Following the graph: a click on a task selects it, draws its edges dark and opens its failure details.
+for (const node of document.querySelectorAll('g.node')) node.addEventListener('click', () => {
+  const svg = node.closest('svg'), id = node.dataset.task, project = svg.dataset.project;
+  for (const el of document.querySelectorAll('g.node[data-selected]')) delete el.dataset.selected;
+  node.dataset.selected = '';
+  for (const edge of document.querySelectorAll('path.edge')) edge.classList.toggle('on', edge.closest('svg') === svg && (edge.dataset.from === id || edge.dataset.to === id));
+  const row = document.querySelector('#problems tr[data-task="' + CSS.escape(project + ':' + id) + '"]');
+  if (row) { const details = row.querySelector('details'); if (details) details.open = true; row.scrollIntoView({ block: 'center' }); }
+});
 document.body.dataset.rendered = 'yes';
 </script>
 </body>
@@ -126,7 +139,7 @@ function problems(report: RunReport): string {
   if (!failed.length && !blocked.length && !targets.length) return '';
   const rows = [
     ...targets.map((f) => `<tr class="failed-target" data-target="${esc(`${f.project}:${f.target}`)}"><td>${esc(f.project)}</td><td>${esc(f.target)}</td><td>failed</td><td><pre>${esc(f.error)}</pre>${next(report, f)}</td></tr>`),
-    ...failed.map((t) => `<tr class="failed" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>failed</td><td><pre>${esc(t.error ?? '')}</pre>${t.log ? `<div>log: <code>${esc(t.log)}</code></div>` : ''}${next(report, t)}</td></tr>`),
+    ...failed.map((t) => `<tr class="failed" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>failed</td><td><details><summary>${esc(t.description)}</summary><pre>${esc(t.error ?? '')}</pre>${t.log ? `<div>log: <code>${esc(t.log)}</code></div>` : ''}${next(report, t)}</details></td></tr>`),
     ...blocked.map((t) => `<tr class="blocked" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>blocked</td><td>blocked by ${esc(t.blockedBy?.join(', ') || 'a failed prerequisite')}</td></tr>`),
   ];
   return `<h2>Failed and blocked tasks</h2><table id="problems"><tr><th>Project</th><th>Task</th><th>Status</th><th>Details</th></tr>${rows.join('')}</table>`;
