@@ -96,12 +96,14 @@ export function opencodeTestEnv(serverUrl: string, home: string): Record<string,
 export const opencodeWrites = (absPath: string, content: string, finalText = 'Done.'): Script =>
   writeThenFinish({ tool: { name: 'write', input: { filePath: absPath, content } } }, finalText);
 
-// ---- copilot: OpenAI chat completions through a bring-your-own provider, so no GitHub login.
+// ---- copilot: OpenAI chat completions through a bring-your-own provider, offline, so no GitHub login.
 export const COPILOT_TEST_MODEL = 'gpt-4.1';
 
+/** `login: false`: no provider and no GitHub token anywhere (env, gh), as for a user who never logged in. */
 export function copilotTestEnv(serverUrl: string, home: string, { login = true } = {}): Record<string, string> {
-  const provider: Record<string, string> = login ? { COPILOT_PROVIDER_BASE_URL: `${serverUrl}/v1`, COPILOT_PROVIDER_API_KEY: 'test-key' } : {};
-  return { ...provider, COPILOT_OFFLINE: 'true', HOME: home, XDG_CONFIG_HOME: `${home}/.config`, XDG_STATE_HOME: `${home}/.local/state`, NO_COLOR: '1' };
+  const dirs = { HOME: home, XDG_CONFIG_HOME: `${home}/.config`, XDG_STATE_HOME: `${home}/.local/state`, NO_COLOR: '1' };
+  if (!login) return { ...dirs, COPILOT_GITHUB_TOKEN: '', GH_TOKEN: '', GITHUB_TOKEN: '', GH_CONFIG_DIR: `${home}/.config/gh` };
+  return { ...dirs, COPILOT_PROVIDER_BASE_URL: `${serverUrl}/v1`, COPILOT_PROVIDER_API_KEY: 'test-key', COPILOT_OFFLINE: 'true' };
 }
 
 export const copilotWrites = (absPath: string, content: string, finalText = 'Done.'): Script =>

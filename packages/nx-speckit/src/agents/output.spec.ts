@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   parseClaudeOutput,
+  classifyFailure,
   parseCodexOutput,
+  parseCopilotOutput,
   parseCursorOutput,
   parseGeminiOutput,
   parseOpencodeOutput,
@@ -107,6 +109,33 @@ describe('parseGeminiOutput', () => {
     expect(parseGeminiOutput('{"error":{"type":"Error","message":"quota"}}', 0)).toMatchObject({ ok: false, error: expect.stringContaining('quota') });
     expect(parseGeminiOutput('plain text', 0).ok).toBe(false);
   });
+
+  it('fails on any non-zero exit: an HTTP 400 exits 144, with the API message inside the error JSON on stderr', () => {
+    const r = parseGeminiOutput('', 144, fixture('gemini-http-400.stderr'));
+    expect(r).toMatchObject({ ok: false, error: 'Gemini failed (exit 144, HTTP 400): scripted bad thing', failureKind: 'other' });
+    expect(r.usage.sessionId).toBe('0b48b1cf-e881-47bf-b817-883c4e7c73ff');
+  });
+
+  it('an untrusted folder (exit 55, no JSON) says so in the CLI\'s own words', () => {
+    const r = parseGeminiOutput('', 55, fixture('gemini-untrusted.stderr'));
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/^Gemini failed \(exit 55, folder not trusted\): Gemini CLI is not running in a trusted directory\. To proceed, either use `--skip-trust`/);
+  });
+
+  it('a missing login (exit 41) is an auth failure', () => {
+    expect(parseGeminiOutput('', 41, fixture('gemini-no-auth.stderr'))).toMatchObject({
+      ok: false,
+      error: 'Gemini failed (exit 41, authentication error): Invalid auth method selected.',
+      failureKind: 'auth',
+    });
+  });
+
+  it('classifies quota and rate limits from the status and message', () => {
+    const err = (code: number, message: string, status: string) => JSON.stringify({ error: { type: 'Error', message: JSON.stringify({ error: { code, message, status } }), code } });
+    expect(parseGeminiOutput('', 429 % 256, err(429, 'Quota exceeded for metric generate_content_requests', 'RESOURCE_EXHAUSTED')).failureKind).toBe('quota');
+    expect(parseGeminiOutput('', 429 % 256, err(429, 'Too many requests, slow down', 'RATE_LIMITED')).failureKind).toBe('rate-limit');
+    expect(parseGeminiOutput('', 503 % 256, err(503, 'The model is overloaded', 'UNAVAILABLE')).failureKind).toBe('overload');
+  });
 });
 
 describe('parseCursorOutput', () => {
@@ -118,6 +147,11 @@ describe('parseCursorOutput', () => {
     const r = parseCursorOutput('', 1, fixture('cursor-failure.stderr'));
     expect(r.ok).toBe(false);
     expect(r.error).toContain('exited with code 1: Error: Authentication required');
+  });
+
+  it('a trust refusal that exits 0 without a result is a failure with its words', () => {
+    const r = parseCursorOutput('', 0, 'Workspace Trust Required: this folder is not trusted. Pass --trust to trust it.\n');
+    expect(r).toMatchObject({ ok: false, error: 'cursor-agent printed no result JSON: Workspace Trust Required: this folder is not trusted. Pass --trust to trust it.' });
   });
 
   it('fails on is_error', () => {
@@ -138,13 +172,61 @@ describe('parseOpencodeOutput', () => {
   });
 });
 
-describe('parsePlainOutput (copilot, command, replay)', () => {
-  it('goes by exit code and quotes the last stderr line', () => {
-    expect(parsePlainOutput(fixture('copilot-success.stdout'), 0)).toEqual({ ok: true, usage: {} });
-    expect(parsePlainOutput('', 1, fixture('copilot-failure.stderr'))).toEqual({
+describe('parseOpencodeOutput: rejected permissions (real opencode 1.18 output)', () => {
+  it('fails although opencode exits 0, naming the tool, the path and what was asked', () => {
+    const r = parseOpencodeOutput(fixture('opencode-rejected.stdout'), 0, fixture('opencode-rejected.stderr'));
+    expect(r).toMatchObject({
       ok: false,
-      error: "exited with code 1: Error: No authentication information found. Run 'copilot' and use /login, or set GH_TOKEN.",
-      usage: {},
+      error: 'opencode refused the write call on /tmp/wt15-x/outside.txt (permission requested: external_directory (/tmp/wt15-x/*)): headless runs reject whatever would ask',
+      failureKind: 'other',
     });
+    expect(r.usage).toMatchObject({ inputTokens: 90, outputTokens: 20, turns: 1 });
+  });
+});
+
+describe('parseCopilotOutput (real copilot 1.0.102 output)', () => {
+  it('reads the session from the result event and tokens from the usage file', () => {
+    expect(parseCopilotOutput(fixture('copilot-success.jsonl'), 0, '', fixture('copilot-usage.json'))).toEqual({
+      ok: true,
+      usage: { sessionId: '55078562-18fe-4225-a6c3-8694209dffcf', inputTokens: 200, outputTokens: 40, cachedInputTokens: 20, turns: 2, model: 'gpt-4.1' },
+    });
+  });
+
+  it('fails with the session.error message and its HTTP status decides the kind', () => {
+    expect(parseCopilotOutput(fixture('copilot-http-400.jsonl'), 1)).toMatchObject({ ok: false, error: 'Copilot reported an error: 400 scripted bad thing', failureKind: 'other' });
+    const limited = '{"type":"session.error","data":{"errorType":"query","message":"Sorry, you have been rate-limited.","statusCode":429}}';
+    expect(parseCopilotOutput(limited, 1).failureKind).toBe('rate-limit');
+  });
+
+  it('before a session (no login) the cause is stderr\'s Error: line, not the hint after it', () => {
+    expect(parseCopilotOutput('', 1, fixture('copilot-no-login.stderr'))).toMatchObject({ ok: false, error: 'Copilot exited with code 1: Error: No authentication information found.' });
+  });
+
+  it('a result with a non-zero exit code, or no result at all, is a failure', () => {
+    expect(parseCopilotOutput('{"type":"result","sessionId":"s","exitCode":2}', 0)).toMatchObject({ ok: false, error: 'Copilot exited with code 2' });
+    expect(parseCopilotOutput('I did it!', 0)).toMatchObject({ ok: false, error: 'Copilot printed no result event' });
+  });
+});
+
+describe('parsePlainOutput (command, replay)', () => {
+  it('goes by exit code; the cause is the last Error: line of stderr, else its last line', () => {
+    expect(parsePlainOutput('anything', 0)).toEqual({ ok: true, usage: {} });
+    expect(parsePlainOutput('', 1, 'starting\nError: disk full\n  at write()\nResume with --resume=42\n').error).toBe('exited with code 1: Error: disk full');
+    expect(parsePlainOutput('', 3, 'warming up\nboom: could not finish\n\n').error).toBe('exited with code 3: boom: could not finish');
+  });
+});
+
+describe('classifyFailure', () => {
+  it.each([
+    ['API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"Number of requests exceeded"}}', undefined, 'rate-limit'],
+    ['You exceeded your current quota, please check your plan and billing details.', 429, 'quota'],
+    ['Credit balance is too low', undefined, 'quota'],
+    ['API Error: 529 Overloaded', undefined, 'overload'],
+    ['Invalid API key provided.', 401, 'auth'],
+    ['Error: No authentication information found.', undefined, 'auth'],
+    ['scripted bad thing', 400, 'other'],
+    ['timed out after 5s', undefined, 'other'],
+  ])('%s (status %s) is %s', (message, status, kind) => {
+    expect(classifyFailure(message, status)).toBe(kind);
   });
 });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertAgentAvailable, findExecutable, resolveAgent } from './index';
+import { USAGE_FILE } from './presets';
 
 const noEnv = {} as NodeJS.ProcessEnv;
 
@@ -9,7 +10,7 @@ describe('resolveAgent', () => {
   it('builds the exact claude command (never the root-refused skip-permissions flag)', () => {
     expect(resolveAgent('claude', noEnv)).toEqual({
       name: 'claude',
-      command: ['claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,MultiEdit,Glob,Grep,LS,Bash'],
+      command: ['claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,Glob,Grep,Bash'],
       promptVia: 'stdin',
       env: {},
       timeoutSeconds: 1800,
@@ -23,10 +24,10 @@ describe('resolveAgent', () => {
       'codex', 'exec', '--json', '--sandbox', 'workspace-write', '--skip-git-repo-check', '--model', 'o4', '-c', 'x=1', '-',
     ]);
     const gemini = resolveAgent({ preset: 'gemini', args: ['--debug'] }, noEnv);
-    expect(gemini.command).toEqual(['gemini', '--output-format', 'json', '--approval-mode', 'yolo', '--debug', '-p']);
+    expect(gemini.command).toEqual(['gemini', '--output-format', 'json', '--approval-mode', 'yolo', '--skip-trust', '--debug', '-p']);
     expect(gemini.promptVia).toBe('arg');
-    expect(resolveAgent('cursor', noEnv).command).toEqual(['cursor-agent', '-p', '--force', '--output-format', 'json']);
-    expect(resolveAgent('copilot', noEnv).command).toEqual(['copilot', '--yolo', '-p']);
+    expect(resolveAgent('cursor', noEnv).command.slice(1)).toEqual(['-p', '--force', '--trust', '--output-format', 'json']);
+    expect(resolveAgent('copilot', noEnv).command).toEqual(['copilot', '--yolo', '-s', '--output-format', 'json', '--usage-output-file', USAGE_FILE, '-p']);
     expect(resolveAgent('opencode', noEnv).command).toEqual(['opencode', 'run', '--format', 'json']);
   });
 
@@ -110,6 +111,23 @@ describe('findExecutable / assertAgentAvailable', () => {
         new Error("Agent 'command' needs the `my-agent` CLI, which is not installed."),
       );
       expect(() => assertAgentAvailable(resolveAgent({ command: ['local-agent'] }, noEnv), dir)).not.toThrow();
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  it("cursor: the binary is `agent` as in Cursor's docs, `cursor-agent` when only that is installed", () => {
+    const saved = process.env.PATH;
+    const only = (names: string[]) => {
+      const bin = fs.mkdtempSync(path.join(dir, 'cursor-'));
+      for (const n of names) fs.writeFileSync(path.join(bin, n), '#!/bin/sh\n', { mode: 0o755 });
+      process.env.PATH = bin;
+      return resolveAgent('cursor', noEnv).command[0];
+    };
+    try {
+      expect(only(['cursor-agent'])).toBe('cursor-agent');
+      expect(only(['agent', 'cursor-agent'])).toBe('agent');
+      expect(only([])).toBe('agent');
     } finally {
       process.env.PATH = saved;
     }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   parseClaudeOutput,
   parseCodexOutput,
+  parseCopilotOutput,
   parseCursorOutput,
   parseGeminiOutput,
   parseOpencodeOutput,
@@ -10,6 +11,10 @@ import {
   type OutputParser,
 } from './output';
 import type { AgentConfig, AgentOption, PresetName, ResolvedAgent } from './types';
+import { findExecutable } from './which';
+
+/** Stands for the attempt's usage file in a command; run.ts puts the real path there. */
+export const USAGE_FILE = '{usageFile}';
 
 interface Preset {
   /** The program, e.g. ['claude']; replaced by AgentConfig.command when given. */
@@ -31,11 +36,16 @@ function replayProgram(): string[] {
   return [process.execPath, '-r', require.resolve('@swc-node/register'), path.join(__dirname, 'replay-cli.ts')];
 }
 
+/** Cursor's docs call the CLI `agent`; older installs (and the installer's shim) have `cursor-agent`. */
+function cursorProgram(): string[] {
+  return [findExecutable('agent', process.cwd()) || !findExecutable('cursor-agent', process.cwd()) ? 'agent' : 'cursor-agent'];
+}
+
 export const PRESETS: Record<PresetName, Preset> = {
   claude: {
     program: () => ['claude'],
     // acceptEdits + an explicit tool list: bypassPermissions/--dangerously-skip-permissions is refused as root.
-    flags: ['-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,MultiEdit,Glob,Grep,LS,Bash'],
+    flags: ['-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,Glob,Grep,Bash'],
     modelFlag: '--model',
     promptVia: 'stdin',
     parser: parseClaudeOutput,
@@ -54,7 +64,8 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   gemini: {
     program: () => ['gemini'],
-    flags: ['--output-format', 'json', '--approval-mode', 'yolo'],
+    // Folder trust is on by default: headless in a folder never trusted, gemini exits 55 without --skip-trust.
+    flags: ['--output-format', 'json', '--approval-mode', 'yolo', '--skip-trust'],
     modelFlag: '--model',
     // `-p` appends stdin to its value, so the prompt goes only here and stdin stays empty.
     tail: ['-p'],
@@ -64,8 +75,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     install: 'npm install -g @google/gemini-cli',
   },
   cursor: {
-    program: () => ['cursor-agent'],
-    flags: ['-p', '--force', '--output-format', 'json'],
+    program: cursorProgram,
+    // --trust: in a folder it has not seen, cursor refuses to work (and reportedly exits 0) without it.
+    flags: ['-p', '--force', '--trust', '--output-format', 'json'],
     modelFlag: '--model',
     promptVia: 'arg',
     parser: parseCursorOutput,
@@ -74,11 +86,12 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   copilot: {
     program: () => ['copilot'],
-    flags: ['--yolo'],
+    // -s and JSON lines: the result and errors as events, not stats and a resume hint on stderr.
+    flags: ['--yolo', '-s', '--output-format', 'json', '--usage-output-file', USAGE_FILE],
     modelFlag: '--model',
     tail: ['-p'],
     promptVia: 'arg',
-    parser: parsePlainOutput,
+    parser: parseCopilotOutput,
     retries: 1,
     install: 'npm install -g @github/copilot',
   },

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveAgent, runAgent, type AgentRunContext, type ResolvedAgent } from './index';
+import { USAGE_FILE } from './presets';
 
 const AGENTS = path.join(__dirname, '__fixtures__', 'agents');
 const FIXTURES = path.join(__dirname, '__fixtures__');
@@ -53,6 +54,19 @@ afterEach(() => {
 });
 
 describe('runAgent command protocol', () => {
+  it('puts a fresh usage file path per attempt where a preset asks for one', async () => {
+    const out = path.join(ws, 'probe.json');
+    const agent = resolveAgent({ command: [process.execPath, path.join(AGENTS, 'probe.js'), '--usage-output-file', USAGE_FILE], env: { PROBE_OUT: out } }, {});
+    expect((await runAgent(agent, ctx)).ok).toBe(true);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).argv).toEqual(['--usage-output-file', path.join(ws, '.speckit/prompts/T012.usage-1.json')]);
+  });
+
+  it("classifies a failure from the CLI's words", async () => {
+    const limited = await runAgent(nodeAgent('emit.js', { env: { EXIT_CODE: '1', EMIT_STDERR: 'Error: 429 Too Many Requests\nRetry later' } }), ctx);
+    expect(limited).toMatchObject({ ok: false, error: 'exited with code 1: Error: 429 Too Many Requests', failureKind: 'rate-limit' });
+    expect(limited.attempts[0].failureKind).toBe('rate-limit');
+  });
+
   it('delivers env, stdin and the prompt file exactly, with cwd = workspace root', async () => {
     const out = path.join(ws, 'probe.json');
     const result = await runAgent(nodeAgent('probe.js', { env: { PROBE_OUT: out, PROBE_EXTRA: 'from-config' } }), ctx);
@@ -71,6 +85,7 @@ describe('runAgent command protocol', () => {
       SPECKIT_PROMPT_FILE: ctx.promptFile,
       PROBE_EXTRA: 'from-config',
       SPECKIT_RETRY_BASE_MS: '10', // inherited from this process's env
+      PWD: ws, // not this process's: opencode takes its project directory from $PWD
     });
     expect(probe.stdin).toBe(ctx.prompt);
     expect(probe.promptFile).toBe(ctx.prompt);
@@ -114,7 +129,7 @@ describe('runAgent command protocol', () => {
       nodeAgent('grandchild.js', { timeoutSeconds: 0.5, retries: 0, env: { MARK_FILE: mark, MARK_DELAY_MS: '1500', PID_FILE: pidFile } }),
       ctx,
     );
-    expect(result.ok).toBe(false);
+    expect(result).toMatchObject({ ok: false, failureKind: 'other' }); // our verdict, not the CLI's
     expect(result.attempts[0]).toMatchObject({ timedOut: true, exitCode: null, signal: 'SIGTERM', error: 'timed out after 0.5s' });
     expect(Date.now() - started).toBeLessThan(1400); // returned before the grandchild would have written
     const gc = Number(fs.readFileSync(pidFile, 'utf8'));

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { classifyFailure, type FailureKind } from './output/failure';
 import { add, exitError } from './output/json';
-import { parserFor } from './presets';
+import { parserFor, USAGE_FILE } from './presets';
 import type { AgentAttempt, AgentRunContext, AgentRunResult, AgentUsage, ResolvedAgent } from './types';
 import { findExecutable } from './which';
 import { KILL_GRACE_MS, killTree, trackGroup } from './process-group';
@@ -32,6 +33,14 @@ class Tail {
 /** Shell-like display of argv for the log header (display only, never executed). */
 function display(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function retryBaseMs(): number {
@@ -82,8 +91,11 @@ function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number,
     SPECKIT_WORKSPACE_ROOT: ctx.workspaceRoot,
     SPECKIT_ATTEMPT: String(attempt),
     SPECKIT_PROMPT_FILE: ctx.promptFile,
+    // CLIs that take their project directory from $PWD (opencode) must see the cwd we give them.
+    PWD: ctx.workspaceRoot,
   };
-  const [program, ...args] = agent.command;
+  const usageFile = path.join(path.dirname(ctx.promptFile), `${ctx.taskId}.usage-${attempt}.json`);
+  const [program, ...args] = agent.command.map((a) => (a === USAGE_FILE ? usageFile : a));
   const exe = findExecutable(program, ctx.workspaceRoot, env) ?? program;
   const argv = agent.promptVia === 'arg' ? [...args, ctx.prompt] : args;
   const shown = display([program, ...args]) + (agent.promptVia === 'arg' ? ' <prompt>' : ' < prompt');
@@ -105,18 +117,23 @@ function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number,
       settled = true;
       timers.forEach(clearTimeout);
       ctx.signal?.removeEventListener('abort', onAbort);
-      const parsed = parserFor(agent)(stdout.toString(), exitCode, stderr.toString());
+      const parsed = parserFor(agent)(stdout.toString(), exitCode, stderr.toString(), readIfThere(usageFile));
       let error: string | undefined;
+      // Our own verdicts (abort, start, timeout, signal) are 'other': only the CLI's words can say quota, auth, ….
+      let failureKind: FailureKind = 'other';
       if (aborted) error = 'aborted';
       else if (startError) error = `could not start \`${program}\`: ${startError.message}`;
       else if (timedOut) error = `timed out after ${agent.timeoutSeconds}s`;
       else if (exitCode === null && signal) error = `killed by ${signal}`;
-      else if (!parsed.ok) error = parsed.error;
-      else if (exitCode !== 0) error = exitError(exitCode, stderr.toString());
+      else if (!parsed.ok) [error, failureKind] = [parsed.error, parsed.failureKind ?? classifyFailure(parsed.error ?? '')];
+      else if (exitCode !== 0) {
+        error = exitError(exitCode, stderr.toString());
+        failureKind = classifyFailure(error);
+      }
       const ok = error === undefined;
       const durationMs = Date.now() - started;
       log.write(`\n=== attempt ${attempt} ${ok ? 'succeeded' : `failed: ${error}`} (exit ${exitCode ?? signal}, ${durationMs} ms) ===\n`);
-      resolve({ attempt, exitCode, signal, timedOut, durationMs, ok, ...(error ? { error } : {}), usage: parsed.usage, aborted, startFailed: !!startError });
+      resolve({ attempt, exitCode, signal, timedOut, durationMs, ok, ...(error ? { error, failureKind } : {}), usage: parsed.usage, aborted, startFailed: !!startError });
     };
     const onAbort = () => {
       aborted = true;
@@ -203,5 +220,6 @@ export async function runAgent(agent: ResolvedAgent, ctx: AgentRunContext): Prom
   const last = attempts[attempts.length - 1];
   const ok = !aborted && !!last?.ok;
   const error = ok ? undefined : aborted ? 'aborted' : attempts.length > 1 ? `${last.error} (after ${attempts.length} attempts)` : last?.error;
-  return { ok, attempts, usage: sumUsage(attempts), ...(error ? { error } : {}), aborted };
+  const failureKind = ok ? undefined : aborted ? 'other' : last?.failureKind;
+  return { ok, attempts, usage: sumUsage(attempts), ...(error ? { error } : {}), ...(failureKind ? { failureKind } : {}), aborted };
 }

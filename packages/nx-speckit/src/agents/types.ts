@@ -1,3 +1,5 @@
+import type { FailureKind } from './output/failure';
+
 export type PresetName = 'claude' | 'codex' | 'gemini' | 'cursor' | 'copilot' | 'opencode' | 'replay' | 'command';
 
 /** The contract's `agent` option, object form. */
@@ -59,6 +61,8 @@ export interface AgentAttempt {
   durationMs: number;
   ok: boolean;
   error?: string;
+  /** Why it failed, as far as the CLI's output tells (decides whether another agent could help). */
+  failureKind?: FailureKind;
   usage: AgentUsage;
 }
 
@@ -68,5 +72,7 @@ export interface AgentRunResult {
   /** Cost and tokens summed over attempts; session id and model of the last attempt that reported one. */
   usage: AgentUsage;
   error?: string;
+  /** The last attempt's failure kind. */
+  failureKind?: FailureKind;
   aborted: boolean;
 }

@@ -102,6 +102,7 @@ export function collectReport(input: CollectInput): RunReport {
           task.agent = record.agent;
           if (record.usage) task.usage = pickUsage(record.usage);
         }
+        if (record?.failureKind && task.status === 'failed') task.failureKind = record.failureKind;
         if (record?.log) task.log = record.log;
         if (record?.warnings?.length) task.warnings = record.warnings;
       } else {

@@ -1,4 +1,5 @@
 /** The run report: what `.speckit/reports/latest.json` holds (contract "Run report", plus more). */
+import type { FailureKind } from '../agents/output/failure';
 
 export type RunOutcome = 'complete' | 'partial' | 'halted';
 
@@ -47,6 +48,8 @@ export interface ReportTask {
   agent?: string;
   usage?: ReportUsage;
   error?: string;
+  /** Failed by the agent: quota, rate-limit, overload, auth or other, as its CLI reported. */
+  failureKind?: FailureKind;
   /** For blocked tasks: the failed tasks (ids) or gate targets (`implement--phase1-gate`) that stopped it. */
   blockedBy?: string[];
   log?: string;

@@ -12,6 +12,7 @@ import {
 import { assertAgentAvailable, resolveAgent, runAgent } from '../agents';
 import { recordingDir, writeRecording, snapshotFiles } from '../agents/replay';
 import type { AgentOption, AgentRunResult, AgentUsage } from '../agents/types';
+import type { FailureKind } from '../agents/output/failure';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
 import { usageText } from '../report/summary';
@@ -49,6 +50,8 @@ export interface TaskRecord {
   agent?: string;
   usage?: AgentUsage;
   error?: string;
+  /** When the agent itself failed: what kind of failure its CLI reported. */
+  failureKind?: FailureKind;
   warnings?: string[];
   log?: string;
 }
@@ -155,7 +158,8 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   if (problems.length) {
     const error = `${task.id} not marked done: ${problems.join('; ')} (log: ${base.log})`;
     log(`[${task.id}] ✗ ${error}`);
-    return record({ ...base, status: 'failed', error, ...(guard.warnings.length ? { warnings: guard.warnings } : {}) });
+    const kind = result.ok ? {} : { failureKind: result.failureKind ?? 'other' };
+    return record({ ...base, status: 'failed', error, ...kind, ...(guard.warnings.length ? { warnings: guard.warnings } : {}) });
   }
 
   // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.

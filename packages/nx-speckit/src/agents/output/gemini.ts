@@ -1,8 +1,9 @@
 import type { AgentUsage } from '../types';
-import { add, exitError, isObject, lastJsonObject, num, str, type Json } from './json';
+import { classifyFailure, stderrCause } from './failure';
+import { add, isObject, lastJsonObject, num, str, type Json } from './json';
 import type { ParsedOutput } from './types';
 
-/** Gemini CLI's documented exit codes (FatalError subclasses). */
+/** Gemini CLI's exit codes with a fixed meaning (FatalError subclasses); API errors exit with the HTTP status mod 256. */
 export const GEMINI_EXIT_REASONS: Record<number, string> = {
   1: 'general error',
   41: 'authentication error',
@@ -11,6 +12,7 @@ export const GEMINI_EXIT_REASONS: Record<number, string> = {
   52: 'configuration error',
   53: 'turn limit exceeded',
   54: 'tool execution error',
+  55: 'folder not trusted',
   130: 'cancelled',
 };
 
@@ -31,18 +33,35 @@ function geminiUsage(o: Json): AgentUsage {
   return usage;
 }
 
-/** Gemini `--output-format json`: `{response, stats, error?}`; errors may be printed on stderr instead of stdout. */
+/** An API error's message is the API's JSON body as text: the readable message and HTTP status are inside. */
+function errorDetail(err: Json): { message?: string; status?: number } {
+  const message = str(err.message);
+  try {
+    const inner = JSON.parse(message ?? '');
+    if (isObject(inner) && isObject(inner.error)) return { message: str(inner.error.message) ?? message, status: num(inner.error.code) };
+  } catch {
+    // a plain message
+  }
+  const code = num(err.code);
+  return { message, status: code !== undefined && code >= 100 ? code : undefined };
+}
+
+/**
+ * Gemini `--output-format json`: `{response, stats, error?}`, the error object on stdout or stderr.
+ * Any non-zero exit is a failure; without an error object the cause is stderr's `Error:` or last line.
+ */
 export function parseGeminiOutput(stdout: string, exitCode: number | null = 0, stderr = ''): ParsedOutput {
   const o = lastJsonObject(stdout) ?? lastJsonObject(stderr);
   const usage = o ? geminiUsage(o) : {};
   const err = o && isObject(o.error) ? o.error : undefined;
-  const code = exitCode ?? undefined;
-  const reason = code !== undefined && code !== 0 ? (GEMINI_EXIT_REASONS[code] ?? 'error') : undefined;
-  if (err || reason) {
-    const msg = err ? (str(err.message) ?? JSON.stringify(err)) : undefined;
-    const what = reason ? `exit ${code}, ${reason}` : (str(err?.type) ?? 'error');
-    return { ok: false, error: `Gemini failed (${what})${msg ? `: ${msg}` : exitCode ? `: ${exitError(exitCode, stderr)}` : ''}`, usage };
-  }
-  if (!o) return { ok: false, error: 'Gemini printed no JSON result', usage };
-  return { ok: true, usage };
+  if (!err && exitCode === 0) return o ? { ok: true, usage } : { ok: false, error: 'Gemini printed no JSON result', usage };
+  const { message, status } = err ? errorDetail(err) : { message: stderrCause(stderr) };
+  const reason = exitCode ? GEMINI_EXIT_REASONS[exitCode] : undefined;
+  const what = [exitCode ? `exit ${exitCode}` : undefined, reason, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
+  return {
+    ok: false,
+    error: `Gemini failed${what ? ` (${what})` : ''}: ${message ?? 'no error message'}`,
+    failureKind: classifyFailure(`${reason ?? ''} ${message ?? ''}`, status),
+    usage,
+  };
 }

@@ -1,3 +1,5 @@
+import { stderrCause } from './failure';
+
 // Tolerant JSON helpers: agent CLIs mix banners, warnings and JSON on the same stream.
 
 export type Json = Record<string, unknown>;
@@ -58,15 +60,8 @@ export function add(a: number | undefined, b: number | undefined): number | unde
   return b === undefined ? a : (a ?? 0) + b;
 }
 
-/** Last meaningful line of stderr, short enough for a one-line error. */
-export function lastLine(text: string | undefined): string | undefined {
-  const lines = (text ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const l = lines.pop();
-  return l && l.length > 500 ? l.slice(0, 500) + '…' : l;
-}
-
 /** The standard message for a non-zero exit that the output did not explain. */
 export function exitError(exitCode: number | null | undefined, stderr?: string): string {
-  const tail = lastLine(stderr);
+  const tail = stderrCause(stderr);
   return `exited with code ${exitCode ?? 'null'}${tail ? `: ${tail}` : ''}`;
 }

@@ -1,5 +1,5 @@
 import type { AgentUsage } from '../types';
-import { add, exitError, isObject, jsonLines, num, str } from './json';
+import { add, exitError, isObject, jsonLines, num, str, type Json } from './json';
 import type { ParsedOutput } from './types';
 
 function errorText(e: unknown): string {
@@ -9,10 +9,24 @@ function errorText(e: unknown): string {
   return str(data.message) ?? str(e.message) ?? str(e.name) ?? JSON.stringify(e);
 }
 
-/** opencode `run --format json`: JSON lines (step_start, text, tool_use, step_finish with cost/tokens, error). */
+/** `opencode run` rejects every permission that would ask, and says which on stderr (with colour codes). */
+function refusal(part: Json, stderr: string): string {
+  const state = isObject(part.state) ? part.state : {};
+  const input = isObject(state.input) ? state.input : {};
+  const target = str(input.filePath) ?? str(input.path) ?? str(input.command);
+  const asked = [...stderr.replace(/\x1b\[[0-9;]*m/g, '').matchAll(/permission requested: (.+?); auto-rejecting/g)].pop()?.[1];
+  const why = asked ? `permission requested: ${asked}` : (str(state.error) ?? 'permission rejected');
+  return `opencode refused the ${str(part.tool) ?? 'tool'} call${target ? ` on ${target}` : ''} (${why}): headless runs reject whatever would ask`;
+}
+
+/**
+ * opencode `run --format json`: JSON lines (step_start, text, tool_use, step_finish with cost/tokens, error).
+ * A rejected permission fails the run even when opencode exits 0: the work it was asked for did not happen.
+ */
 export function parseOpencodeOutput(stdout: string, exitCode: number | null = 0, stderr = ''): ParsedOutput {
   const usage: AgentUsage = {};
   let error: string | undefined;
+  let refused: string | undefined;
   for (const ev of jsonLines(stdout)) {
     usage.sessionId = str(ev.sessionID) ?? usage.sessionId;
     const part = isObject(ev.part) ? ev.part : {};
@@ -28,8 +42,11 @@ export function parseOpencodeOutput(stdout: string, exitCode: number | null = 0,
       const props = isObject(ev.properties) ? ev.properties : {};
       error ??= errorText(ev.error ?? props.error);
     }
-    // A tool_use whose state is "error" is not a run failure: the model usually recovers.
+    // Other tool errors are not a run failure: the model usually recovers.
+    const state = isObject(part.state) ? part.state : {};
+    if (ev.type === 'tool_use' && state.status === 'error' && /rejected permission/i.test(str(state.error) ?? '')) refused ??= refusal(part, stderr);
   }
+  if (refused) return { ok: false, error: refused, failureKind: 'other', usage };
   if (error) return { ok: false, error: `opencode reported an error: ${error}`, usage };
   if (exitCode !== 0) return { ok: false, error: `opencode ${exitError(exitCode, stderr)}`, usage };
   return { ok: true, usage };

@@ -3,7 +3,7 @@ const fs = require('node:fs');
 const chunks = [];
 process.stdin.on('data', (c) => chunks.push(c));
 process.stdin.on('end', () => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SPECKIT_') || k === 'PROBE_EXTRA'));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SPECKIT_') || k === 'PROBE_EXTRA' || k === 'PWD'));
   fs.writeFileSync(process.env.PROBE_OUT, JSON.stringify({
     env,
     stdin: Buffer.concat(chunks).toString('utf8'),
