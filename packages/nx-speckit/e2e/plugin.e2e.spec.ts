@@ -303,6 +303,22 @@ describe('nx g nx-speckit:init', () => {
     expect(ws.read('.gitignore')).toBe(gitignore);
     expect(JSON.parse(ok(ws.nx(['show', 'projects', '--json'])).stdout)).toEqual(['spec-001-x']);
   });
+
+  it('as `nx add` runs it (--keepExistingVersions): the next free target name when `implement` is taken, .nxignore too, package.json untouched', () => {
+    const ws = workspace({ features: { 'specs/001-x': { tasks: '- [ ] T001 X in src/x.ts\n' } } });
+    ws.write('nx.json', JSON.stringify({ analytics: false, neverConnectToCloud: true }, null, 2));
+    ws.write('.nxignore', 'tmp');
+    // The feature folder is already a project with a target of that name.
+    ws.write('specs/001-x/project.json', JSON.stringify({ name: 'feature-x', targets: { implement: { command: 'echo mine' } } }));
+    const packageJson = ws.read('package.json');
+
+    ok(ws.nx(['g', 'nx-speckit:init', '--no-interactive', '--keepExistingVersions']));
+    expect(ws.readJson('nx.json').plugins).toEqual([{ plugin: 'nx-speckit', options: { targetName: 'speckit-implement', agent: 'claude' } }]);
+    expect(ws.read('.nxignore')).toBe('tmp\n\n# nx-speckit run artefacts\n.speckit/runs\n.speckit/logs\n.speckit/reports\n.speckit/plans\n');
+    expect(ws.read('package.json')).toBe(packageJson);
+    const targets = Object.keys(JSON.parse(ok(ws.nx(['show', 'project', 'feature-x', '--json'])).stdout).targets);
+    expect(targets).toEqual(expect.arrayContaining(['implement', 'speckit-implement', 'speckit-implement--T001']));
+  });
 });
 
 describe('graph construction stays light', () => {

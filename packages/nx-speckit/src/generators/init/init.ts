@@ -1,29 +1,40 @@
-import { formatFiles, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
+import { createProjectGraphAsync, formatFiles, type Tree } from '@nx/devkit';
+import { addPlugin } from '@nx/devkit/internal';
+import { createNodesV2 } from '../../plugin/create-nodes';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_NAME = 'nx-speckit';
 /** Per-run artefacts: logs, prompts, task records, reports, the task lists the stale-plan check compares. Replay recordings (`.speckit/recordings`) are worth committing. */
 export const IGNORED = ['.speckit/runs', '.speckit/logs', '.speckit/reports', '.speckit/plans'];
 
-/** `nx g nx-speckit:init`: registers the plugin once and keeps run artefacts out of git. */
+/**
+ * `nx g nx-speckit:init` (and `nx add nx-speckit`): registers the plugin the way Nx's own plugins
+ * do, with `addPlugin`, which leaves an existing registration alone and, when a project already has
+ * a target named `implement`, picks the next free target name. Run artefacts are kept out of git
+ * (and so out of Nx's file hashing, which reads .gitignore).
+ *
+ * `keepExistingVersions` is accepted because `nx add` passes it: this generator installs no
+ * package, so every version in package.json stays as it is either way.
+ */
 export async function initGenerator(tree: Tree, schema: InitGeneratorSchema = {}) {
-  const nxJson = readNxJson(tree) ?? {};
-  const plugins = nxJson.plugins ?? [];
-  const registered = plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME);
-  if (!registered) {
-    plugins.push({ plugin: PLUGIN_NAME, options: { targetName: schema.targetName ?? 'implement', agent: schema.agent ?? 'claude' } });
-    nxJson.plugins = plugins;
-    updateNxJson(tree, nxJson);
-  }
-
-  const gitignore = tree.exists('.gitignore') ? tree.read('.gitignore', 'utf-8')! : '';
-  const lines = gitignore.split(/\r?\n/);
-  const missing = IGNORED.filter((entry) => !lines.includes(entry) && !lines.includes(`${entry}/`));
-  if (missing.length) {
-    const prefix = gitignore && !gitignore.endsWith('\n') ? '\n' : '';
-    tree.write('.gitignore', `${gitignore}${prefix}${gitignore ? '\n' : ''}# nx-speckit run artefacts\n${missing.join('\n')}\n`);
-  }
+  await addPlugin(tree, await createProjectGraphAsync(), PLUGIN_NAME, createNodesV2, {
+    targetName: [schema.targetName ?? 'implement', 'speckit-implement', 'spec-implement'],
+    agent: [schema.agent ?? 'claude'],
+  }, false);
+  ignoreLines(tree, '.gitignore', IGNORED);
+  // .nxignore hides files from Nx that git keeps; a workspace that has one gets the artefacts there too.
+  if (tree.exists('.nxignore')) ignoreLines(tree, '.nxignore', IGNORED);
   if (!schema.skipFormat) await formatFiles(tree);
+}
+
+/** Appends the entries an ignore file does not list yet, under one comment. */
+function ignoreLines(tree: Tree, file: string, entries: string[]) {
+  const text = tree.exists(file) ? tree.read(file, 'utf-8')! : '';
+  const lines = text.split(/\r?\n/);
+  const missing = entries.filter((entry) => !lines.includes(entry) && !lines.includes(`${entry}/`));
+  if (!missing.length) return;
+  const separator = text && !text.endsWith('\n') ? '\n\n' : text ? '\n' : '';
+  tree.write(file, `${text}${separator}# nx-speckit run artefacts\n${missing.join('\n')}\n`);
 }
 
 export default initGenerator;
