@@ -75,5 +75,21 @@ export interface ParsedTasks {
   tasks: Task[];
   /** Problems found while reading the file (duplicate ids, checkboxes without ids, …). */
   diagnostics: Diagnostic[];
+  /** Dependencies between stories or phases stated in prose or tables (contract rule 3). */
+  statements: StatedDependency[];
   bom: boolean;
+}
+
+/**
+ * A sentence or table row of tasks.md about the order of stories or phases. `edge`: the dependent
+ * stories/phases wait for the prerequisites; `none`: it says they depend on nothing else.
+ * Unclear sentences become `unread-dependency` warnings instead.
+ */
+export interface StatedDependency {
+  line: number;
+  kind: 'edge' | 'none';
+  /** Stories (`US2`) or phase numbers as written (`phase3`) that wait. */
+  dependents: string[];
+  /** What they wait for, in the same form. */
+  prerequisites: string[];
 }

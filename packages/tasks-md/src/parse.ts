@@ -50,7 +50,7 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const deep = tooDeep(body);
   if (deep) {
     return {
-      phases: [], tasks: [], bom,
+      phases: [], tasks: [], statements: [], bom,
       diagnostics: [{
         severity: 'error', code: 'too-deeply-nested', file, line: deep.line,
         message: `lists or blockquotes nest about ${deep.depth} levels deep here (at most ${MAX_NESTING} are read); tasks.md is not read: flatten it`,
@@ -90,7 +90,7 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   for (const task of tasks) task.dependsOn = expandDependencyRefs(task.dependsOn, ids);
   const used = phases.filter((p) => p.taskIds.length > 0);
   finishPhases(used, tasks);
-  return { phases: used, tasks, diagnostics, bom };
+  return { phases: used, tasks, diagnostics, statements: [], bom };
 }
 
 /**
