@@ -380,3 +380,52 @@ function visitCode(node: Nodes, found: (code: string) => void) {
   if (node.type === 'code') found(node.value);
   if ('children' in node) for (const child of node.children as Nodes[]) visitCode(child, found);
 }
+
+describe('tasks as people write them (issue 14)', () => {
+  test('letter and dotted suffixes are ids of their own, kept in listed order', () => {
+    const parsed = parseTasks(md('- [ ] T013 a', '- [ ] T013a b', '- [ ] T013B c', '- [x] **T008.1** d', '- [ ] T008.1.2 e', '- [ ] T014 f'));
+    expect(parsed.tasks.map((t) => [t.id, t.description])).toEqual([
+      ['T013', 'a'], ['T013a', 'b'], ['T013B', 'c'], ['T008.1', 'd'], ['T008.1.2', 'e'], ['T014', 'f'],
+    ]);
+    expect(parsed.diagnostics).toEqual([]);
+  });
+
+  test('bold around the id and tags, or around the whole line, is not left in the description', () => {
+    const parsed = parseTasks(md('- [ ] **T001 [P]** Add `a.ts` with **care**', '- [ ] **T002 [P] [US1]**: Add b', '- [ ] **T003 Add c**', '- [ ] **T004**: Add d'));
+    expect(parsed.tasks.map((t) => [t.id, t.parallel, t.story, t.description])).toEqual([
+      ['T001', true, undefined, 'Add `a.ts` with **care**'],
+      ['T002', true, 'US1', 'Add b'],
+      ['T003', false, undefined, 'Add c'],
+      ['T004', false, undefined, 'Add d'],
+    ]);
+  });
+
+  test('`[X] T001 - …` lines without a list marker are tasks, with exact checkbox offsets, also under CRLF', () => {
+    const source = '## Phase 1\r\n\r\n[X] T001 - Create `a.yml`  \r\n[ ] T002 - Add b [P]  \r\n[ ] T003 - Add c\r\n';
+    const parsed = parseTasks(source);
+    expect(parsed.tasks.map((t) => [t.id, t.line, t.checkbox, t.parallel, t.description])).toEqual([
+      ['T001', 3, 'X', false, 'Create `a.yml`'],
+      ['T002', 4, ' ', true, 'Add b'],
+      ['T003', 5, ' ', false, 'Add c'],
+    ]);
+    for (const t of parsed.tasks) expect(source[t.checkboxOffset - 1] + source[t.checkboxOffset] + source[t.checkboxOffset + 1]).toBe(`[${t.checkbox}]`);
+  });
+
+  test('a task line with another mark in its box is an error naming the line, not a silent skip', () => {
+    const parsed = parseTasks(md('[X] T001 - a', '[#] T002 - b'), 'specs/x/tasks.md');
+    expect(parsed.tasks.map((t) => t.id)).toEqual(['T001']);
+    expect(parsed.diagnostics).toEqual([{
+      severity: 'error', code: 'unknown-checkbox', file: 'specs/x/tasks.md', line: 2, taskId: 'T002',
+      message: 'T002 has the box [#]: write [ ] for a task to run or [X] for a done one',
+    }]);
+  });
+
+  test('a task list repeated as a checklist is a warning per copy, not a duplicate-id error; reused ids with new text still are', () => {
+    const copied = parseTasks(md('## Tasks', '- [ ] T001 Add a', '- [ ] T002 Add b', '- [ ] T003 Add c', '## Checklist', '- [ ] T001 Add a', '- [ ] T002 Add b', '- [ ] T003 Add c (in short)'));
+    expect(copied.tasks.map((t) => t.line)).toEqual([2, 3, 4]);
+    expect(copied.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['warning', 'repeated-task', 6], ['warning', 'repeated-task', 7], ['warning', 'repeated-task', 8]]);
+    expect(copied.diagnostics[2].message).toBe('T003 restates line 4 in a repeated task list (in other words): it is not run, and only line 4 is marked done');
+    const reused = parseTasks(md('## A', '- [ ] T001 Add a', '- [ ] T002 Add b', '## B', '- [ ] T001 Wire c', '- [ ] T002 Wire d'));
+    expect(reused.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['error', 'duplicate-id', 5], ['error', 'duplicate-id', 6]]);
+  });
+});

@@ -1,14 +1,13 @@
 import type { Processor } from 'unified';
 import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
 import type { CheckboxState, Diagnostic, Phase, ParsedTasks, Task } from './model';
-import { extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs } from './task-text';
+import { DEPENDENCY_BULLET, TASK_ID, extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs, withoutDependencyClauses } from './task-text';
 
 const BOM = '\uFEFF';
 // A task line: optional leading tags, the id (optionally bold), an optional `:`/`.` after it.
-const TASK_LINE = /^((?:\[[^\]\s]+\]\s*)*)(?:\*\*|__)?(T\d+)(?:\*\*|__)?(?:\s*[:.)]|\s|$)\s*([\s\S]*)$/;
+const TASK_LINE = new RegExp(String.raw`^((?:\[[^\]\s]+\]\s*)*)(?:\*\*|__)?(${TASK_ID})(?:\*\*|__)?(?:\s*[:.)]|\s|$)\s*([\s\S]*)$`);
 // `[P]`, `[US1]`, `[P2]`, `[ALL]`: uppercase bracket tags that are not markdown links.
 const TAG = /\[([A-Z][A-Z0-9_-]*)\](?!\()/g;
-const DEPENDS_CLAUSE = /\(?\s*\bdepends\s+on\b:?\s*((?:\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?[\s,;&]*(?:\band\b\s*)?)+)\)?/gi;
 
 // CommonMark settles block structure (headings, lists, code) before inline syntax, and we read a
 // task's text from the source by position. So inline constructs are switched off: same tree
@@ -67,21 +66,23 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const { phases, phaseOf, ownerOf } = assignPhases(items, phaseDepth);
 
   const tasks: Task[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<string, Task>();
   const bytes = new ByteOffsets(source);
+  const copies = restatedSections(items);
   for (const item of items) {
     const phaseIndex = phaseOf.get(item)!;
     const phase = phases[phaseIndex];
     const task = buildTask(item, phaseIndex, phase, ownerOf.get(item), base, bytes);
-    const firstLine = seen.get(task.id);
-    if (firstLine !== undefined) {
-      diagnostics.push({
-        severity: 'error', code: 'duplicate-id', file, line: task.line, taskId: task.id,
-        message: `${task.id} is defined twice (first on line ${firstLine})`,
-      });
+    const first = seen.get(task.id);
+    if (first) {
+      diagnostics.push(copies.has(item)
+        ? { severity: 'warning', code: 'repeated-task', file, line: task.line, taskId: task.id,
+          message: `${task.id} restates line ${first.line} in a repeated task list${first.text === task.text ? '' : ' (in other words)'}: it is not run, and only line ${first.line} is marked done` }
+        : { severity: 'error', code: 'duplicate-id', file, line: task.line, taskId: task.id,
+          message: `${task.id} is defined twice (first on line ${first.line})` });
       continue;
     }
-    seen.set(task.id, task.line);
+    seen.set(task.id, task);
     phase.taskIds.push(task.id);
     tasks.push(task);
   }
@@ -91,6 +92,29 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const used = phases.filter((p) => p.taskIds.length > 0);
   finishPhases(used, tasks);
   return { phases: used, tasks, diagnostics, statements: [], bom };
+}
+
+/**
+ * Items under a heading whose every task repeats an earlier id, most of them word for word: a
+ * task list copied as a "quality checklist" or summary. Such a copy restates tasks; reused ids
+ * with new text are real duplicates.
+ */
+function restatedSections(items: ItemInfo[]): Set<ItemInfo> {
+  const defined = new Map<string, string>();
+  const bySection = new Map<HeadingInfo | undefined, { items: ItemInfo[]; allRepeat: boolean; same: number }>();
+  for (const item of items) {
+    const heading = item.ancestry[item.ancestry.length - 1];
+    const section = bySection.get(heading) ?? { items: [], allRepeat: true, same: 0 };
+    bySection.set(heading, section);
+    section.items.push(item);
+    const text = `${item.tags.join(' ')} ${item.rest}`;
+    const earlier = defined.get(item.id);
+    if (earlier === undefined) {
+      section.allRepeat = false;
+      defined.set(item.id, text);
+    } else if (earlier === text) section.same++;
+  }
+  return new Set([...bySection.values()].filter((s) => s.allRepeat && s.same * 2 > s.items.length).flatMap((s) => s.items));
 }
 
 /**
@@ -137,7 +161,8 @@ function tooDeep(body: string): { line: number; depth: number } | undefined {
 
 interface HeadingInfo { depth: number; title: string; line: number; order: number }
 interface ItemInfo {
-  node: ListItem;
+  /** 1-based line where the task starts. */
+  line: number;
   order: number;
   id: string;
   tags: string[];
@@ -159,10 +184,15 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
       stack.push(info);
       return;
     }
+    if (node.type === 'paragraph') {
+      // `[X] T001 - …` lines written without a list marker: each such line is a task.
+      for (const item of readTaskLines(node, body, diagnostics, file)) items.push({ ...item, order: order++, ancestry: [...stack] });
+      return;
+    }
     if (node.type === 'listItem' && typeof node.checked === 'boolean') {
       const item = readTaskItem(node, body);
       if (item) {
-        items.push({ ...item, node, order: order++, ancestry: [...stack] });
+        items.push({ ...item, line: node.position!.start.line, order: order++, ancestry: [...stack] });
       } else {
         diagnostics.push({
           severity: 'warning', code: 'checkbox-without-id', file, line: node.position!.start.line,
@@ -170,9 +200,44 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
         });
       }
     }
-    if ('children' in node) for (const child of node.children as Nodes[]) visit(child);
+    if (!('children' in node)) return;
+    // A checkbox item's first paragraph is its own text, read above: never again as task lines.
+    const children = node.type === 'listItem' && typeof node.checked === 'boolean' ? node.children.slice(1) : node.children;
+    for (const child of children as Nodes[]) visit(child);
   };
   visit(tree);
+}
+
+const LINE_CHECKBOX = /^[ \t]*\[([^\]\s]| )\][ \t]+/;
+
+/**
+ * Task lines of a paragraph: lines that open with `[ ]`/`[X]` and an id, without a list marker.
+ * Another mark in the box (`[#] T020`) cannot be checkpointed: an error, not a silent skip.
+ */
+function readTaskLines(node: Paragraph, body: string, diagnostics: Diagnostic[], file: string) {
+  const found: Array<Omit<ItemInfo, 'order' | 'ancestry'>> = [];
+  let offset = node.position!.start.offset!;
+  let line = node.position!.start.line;
+  const end = node.position!.end.offset!;
+  while (offset < end) {
+    let stop = body.indexOf('\n', offset);
+    if (stop < 0 || stop > end) stop = end;
+    const text = body.slice(offset, stop);
+    const box = LINE_CHECKBOX.exec(text);
+    const match = box && TASK_LINE.exec(withoutLeadingBold(collapse(text.slice(box[0].length))));
+    if (box && match && !/[ xX]/.test(box[1])) {
+      diagnostics.push({
+        severity: 'error', code: 'unknown-checkbox', file, line, taskId: match[2],
+        message: `${match[2]} has the box [${box[1]}]: write [ ] for a task to run or [X] for a done one`,
+      });
+    } else if (box && match) {
+      const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+      found.push({ line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex: offset + box[0].indexOf('[') + 1 });
+    }
+    offset = stop + 1;
+    line++;
+  }
+  return found;
 }
 
 function readTaskItem(node: ListItem, body: string) {
@@ -182,7 +247,7 @@ function readTaskItem(node: ListItem, body: string) {
   if (checkboxIndex < 0) return undefined;
   // The text after `[ ]`. Not simply the paragraph: mdast moves the paragraph's start past the
   // checkbox only when plain text follows it, so `- [ ] **T001** …` would keep the `[ ]`.
-  const text = taskText(body, first, checkboxIndex);
+  const text = withoutLeadingBold(taskText(body, first, checkboxIndex));
   const match = TASK_LINE.exec(text);
   if (!match) return undefined;
   const subBullets: string[] = [];
@@ -213,7 +278,17 @@ function readTaskItem(node: ListItem, body: string) {
 function isTaskItem(node: ListItem, body: string): boolean {
   const first = node.children[0];
   const checkbox = findCheckbox(body, node.position!.start.offset!);
-  return first?.type === 'paragraph' && checkbox >= 0 && TASK_LINE.test(taskText(body, first, checkbox));
+  return first?.type === 'paragraph' && checkbox >= 0 && TASK_LINE.test(withoutLeadingBold(taskText(body, first, checkbox)));
+}
+
+/**
+ * Bold that opens a task line is markup around its id, its tags or the whole line
+ * (`**T003 [P]** Add x`, `**T001 Add x**`): drop that pair, keep any later bold.
+ */
+function withoutLeadingBold(text: string): string {
+  const open = /^(?:\*\*|__)/.exec(text)?.[0];
+  const close = open ? text.indexOf(open, 2) : -1;
+  return close < 0 ? text : text.slice(2, close) + text.slice(close + 2);
 }
 
 function taskText(body: string, first: Paragraph, checkboxIndex: number): string {
@@ -235,9 +310,9 @@ function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: Head
   const priorityTag = tags.find((t) => /^P\d+$/.test(t));
   const dependsOn = [
     ...extractDependencyRefs(item.rest),
-    ...item.subBullets.flatMap((b) => (/^\W*depends\s+on\b/i.test(b) ? extractDependencyRefs(b) : [])),
+    ...item.subBullets.flatMap((b) => (DEPENDENCY_BULLET.test(b) ? extractDependencyRefs(b) : [])),
   ];
-  const withoutClauses = item.rest.replace(DEPENDS_CLAUSE, ' ');
+  const withoutClauses = withoutDependencyClauses(item.rest);
   const files = unique([
     ...extractDeclaredPaths(withoutClauses),
     ...item.subBullets.flatMap((b) => extractFilesBullet(b)),
@@ -249,14 +324,15 @@ function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: Head
     id: item.id,
     checkbox,
     done: checkbox !== ' ',
-    line: item.node.position!.start.line,
+    line: item.line,
     checkboxOffset,
     checkboxByte: bytes.at(checkboxOffset),
     parallel: tags.includes('P'),
     story,
     priority: priorityTag ?? phase.priority,
     labels: unique(tags.filter((t) => t !== 'P' && t !== story && t !== priorityTag)),
-    description: collapse(withoutClauses.replace(TAG, ' ')),
+    // `T001 - Add x`, `**T002 [P]**: Add y`: the separator after the id and tags is not the work.
+    description: collapse(withoutClauses.replace(TAG, ' ')).replace(/^[-:–—]\s*/, ''),
     text: collapse(`${item.tags.map((t) => `[${t}]`).join(' ')} ${item.id} ${item.rest}`),
     files,
     dependsOn,
