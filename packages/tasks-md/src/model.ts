@@ -77,7 +77,25 @@ export interface ParsedTasks {
   diagnostics: Diagnostic[];
   /** Dependencies between stories or phases stated in prose or tables (contract rule 3). */
   statements: StatedDependency[];
+  /**
+   * Checkbox items that are not tasks (no `T###` id, or a box that is neither open nor done). The
+   * open ones are never run, so a run over them is not complete.
+   */
+  nonTasks: NonTaskItem[];
   bom: boolean;
+}
+
+export interface NonTaskItem {
+  line: number;
+  /** Index of the box's mark in the decoded text, -1 when the mark is not a checkbox state (`[~]`). */
+  checkboxOffset: number;
+  /** `[ ]`, or a mark that is neither open nor done. */
+  open: boolean;
+}
+
+/** Lines of the open checkbox items that are not tasks. */
+export function openNonTasks(parsed: Pick<ParsedTasks, 'nonTasks'>): number[] {
+  return parsed.nonTasks.filter((item) => item.open).map((item) => item.line);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Processor } from 'unified';
 import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
-import type { CheckboxState, Diagnostic, Phase, ParsedTasks, Task } from './model';
+import type { CheckboxState, Diagnostic, NonTaskItem, Phase, ParsedTasks, Task } from './model';
 import { DEPENDENCY_BULLET, TASK_ID, extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs, withoutDependencyClauses } from './task-text';
 
 const BOM = '\uFEFF';
@@ -49,7 +49,7 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const deep = tooDeep(body);
   if (deep) {
     return {
-      phases: [], tasks: [], statements: [], bom,
+      phases: [], tasks: [], statements: [], nonTasks: [], bom,
       diagnostics: [{
         severity: 'error', code: 'too-deeply-nested', file, line: deep.line,
         message: `lists or blockquotes nest about ${deep.depth} levels deep here (at most ${MAX_NESTING} are read); tasks.md is not read: flatten it`,
@@ -60,7 +60,9 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
 
   const diagnostics: Diagnostic[] = [];
   const items: ItemInfo[] = [];
-  collect(tree, body, items, diagnostics, file);
+  const unread: UnreadTask[] = [];
+  const nonTasks: NonTaskItem[] = [];
+  collect(tree, body, items, diagnostics, file, unread, nonTasks);
 
   const phaseDepth = choosePhaseDepth(items);
   const { phases, phaseOf, ownerOf } = assignPhases(items, phaseDepth);
@@ -91,14 +93,32 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   for (const task of tasks) task.dependsOn = expandDependencyRefs(task.dependsOn, ids);
   const used = phases.filter((p) => p.taskIds.length > 0);
   finishPhases(used, tasks);
-  return { phases: used, tasks, diagnostics, statements: [], bom };
+  diagnostics.push(...unreadTasks(unread, tasks.length, file));
+  return { phases: used, tasks, diagnostics, statements: [], nonTasks: nonTasks.map((n) => (n.checkboxOffset < 0 ? n : { ...n, checkboxOffset: n.checkboxOffset + base })), bom };
 }
 
 /**
- * Items under a heading whose every task repeats an earlier id, most of them word for word: a
- * task list copied as a "quality checklist" or summary. Such a copy restates tasks; reused ids
- * with new text are real duplicates.
+ * Ids where a task's id goes (headings, table rows) but no checkbox: nothing can mark them done,
+ * so they are not tasks. A feature with only such tasks would run nothing and report success: an
+ * error naming the lines and the shape to write; beside real tasks, a warning.
  */
+function unreadTasks(unread: UnreadTask[], tasks: number, file: string): Diagnostic[] {
+  if (!unread.length) return [];
+  const shapes = [...new Set(unread.map((u) => u.shape))].join(' and ');
+  const lines = unread.slice(0, 10).map((u) => u.line).join(', ') + (unread.length > 10 ? ` and ${unread.length - 10} more` : '');
+  return [{
+    severity: tasks ? 'warning' : 'error', code: tasks ? 'ids-not-tasks' : 'no-tasks-read', file, line: unread[0].line,
+    message: `${tasks ? '' : 'no task is read: '}task ids appear as ${shapes} without a checkbox (lines ${lines}); write each task as a checkbox item, \`- [ ] T001 Description\`, or put the box in the heading, \`### T001: [ ] Title\``,
+  }];
+}
+
+/**
+ * Items under a heading whose every task repeats an earlier id, most of them word for word or
+ * under a checklist/summary heading: a task list copied as a "quality checklist". Such a copy
+ * restates tasks; reused ids with new text elsewhere are real duplicates.
+ */
+const CHECKLIST_HEADING = /checklist|summary|overview|progress|status|validation|verification|tracking/i;
+
 function restatedSections(items: ItemInfo[]): Set<ItemInfo> {
   const defined = new Map<string, string>();
   const bySection = new Map<HeadingInfo | undefined, { items: ItemInfo[]; allRepeat: boolean; same: number }>();
@@ -114,7 +134,9 @@ function restatedSections(items: ItemInfo[]): Set<ItemInfo> {
       defined.set(item.id, text);
     } else if (earlier === text) section.same++;
   }
-  return new Set([...bySection.values()].filter((s) => s.allRepeat && s.same * 2 > s.items.length).flatMap((s) => s.items));
+  const underChecklist = (item: ItemInfo) => item.ancestry.some((h) => CHECKLIST_HEADING.test(h.title));
+  const copies = [...bySection.values()].filter((s) => s.allRepeat && (s.same * 2 > s.items.length || underChecklist(s.items[0])));
+  return new Set(copies.flatMap((s) => s.items));
 }
 
 /**
@@ -174,29 +196,42 @@ interface ItemInfo {
 }
 
 /** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
-function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagnostic[], file: string) {
+function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagnostic[], file: string, unread: UnreadTask[], nonTasks: NonTaskItem[]) {
   let order = 0;
   const stack: HeadingInfo[] = [];
+  // A task written as a heading (`### T001: [X] Title`) owns what follows it up to the next heading.
+  let headingTask: Omit<ItemInfo, 'order' | 'ancestry'> | undefined;
   const visit = (node: Nodes) => {
     if (node.type === 'heading') {
       const info: HeadingInfo = { depth: node.depth, title: headingTitle(plainText(node)), line: node.position!.start.line, order: order++ };
       while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
+      headingTask = readHeadingTask(node, body);
+      if (headingTask) items.push({ ...headingTask, order: info.order, ancestry: [...stack] });
+      else if (startsWithId(info.title)) unread.push({ line: info.line, shape: 'a heading' });
       stack.push(info);
       return;
     }
+    if (node.type === 'tableRow' && startsWithId(plainText(node.children[0] ?? node))) {
+      unread.push({ line: node.position!.start.line, shape: 'a table row' });
+    }
     if (node.type === 'paragraph') {
+      // Under a heading task each line is a detail of its own (`**Depends On**: T001` / `**Files**: …`).
+      if (headingTask) headingTask.subBullets.push(...slice(body, node).split(/\r?\n|\r/).map(collapse).filter(Boolean));
       // `[X] T001 - …` lines written without a list marker: each such line is a task.
-      for (const item of readTaskLines(node, body, diagnostics, file)) items.push({ ...item, order: order++, ancestry: [...stack] });
+      else for (const item of readTaskLines(node, body, diagnostics, file, nonTasks)) items.push({ ...item, order: order++, ancestry: [...stack] });
       return;
     }
-    if (node.type === 'listItem' && typeof node.checked === 'boolean') {
+    if (node.type === 'listItem' && typeof node.checked === 'boolean' && !headingTask) {
       const item = readTaskItem(node, body);
       if (item) {
         items.push({ ...item, line: node.position!.start.line, order: order++, ancestry: [...stack] });
       } else {
+        const line = node.position!.start.line;
+        nonTasks.push({ line, checkboxOffset: findCheckbox(body, node.position!.start.offset!), open: !node.checked });
+        // One message whatever the mark: a reused parse (./reuse.ts) only refreshes the marks.
         diagnostics.push({
-          severity: 'warning', code: 'checkbox-without-id', file, line: node.position!.start.line,
-          message: 'checkbox item has no task id (T###) and is ignored',
+          severity: 'warning', code: 'checkbox-without-id', file, line,
+          message: 'checkbox item has no task id (T###): it is not a task and is not run',
         });
       }
     }
@@ -209,12 +244,38 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
 }
 
 const LINE_CHECKBOX = /^[ \t]*\[([^\]\s]| )\][ \t]+/;
+const STARTS_WITH_ID = new RegExp(String.raw`^[\s*_]*${TASK_ID}`);
+const HEADING_BOX_FIRST = /^#{1,6}[ \t]+\[([ xX])\][ \t]+/;
+const HEADING_ID_FIRST = new RegExp(String.raw`^#{1,6}[ \t]+((?:\*\*|__)?${TASK_ID}(?:\*\*|__)?)[ \t]*[:.\-–—]?[ \t]*\[([ xX])\][ \t]*`);
+
+/** An id in the place a task's id goes: a heading or table row that looks like a task but has no checkbox. */
+interface UnreadTask { line: number; shape: string }
+
+function startsWithId(text: string): boolean {
+  return STARTS_WITH_ID.test(text);
+}
+
+/** `### T001: [X] Title` or `### [ ] T001 Title`: a task whose checkbox sits in its heading. */
+function readHeadingTask(node: Heading, body: string): Omit<ItemInfo, 'order' | 'ancestry'> | undefined {
+  const start = node.position!.start.offset!;
+  const raw = slice(body, node);
+  const boxFirst = HEADING_BOX_FIRST.exec(raw);
+  const idFirst = boxFirst ? undefined : HEADING_ID_FIRST.exec(raw);
+  if (!boxFirst && !idFirst) return undefined;
+  const checkboxIndex = start + (boxFirst ? boxFirst[0].indexOf('[') : idFirst![0].lastIndexOf('[')) + 1;
+  const text = boxFirst ? raw.slice(boxFirst[0].length) : `${idFirst![1]} ${raw.slice(idFirst![0].length)}`;
+  const match = TASK_LINE.exec(withoutLeadingBold(collapse(text.replace(/[ \t]#+[ \t]*$/, ''))));
+  if (!match) return undefined;
+  const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+  return { line: node.position!.start.line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex };
+}
 
 /**
  * Task lines of a paragraph: lines that open with `[ ]`/`[X]` and an id, without a list marker.
- * Another mark in the box (`[#] T020`) cannot be checkpointed: an error, not a silent skip.
+ * Another mark in the box (`[~] T020`, also `- [-] T020`, which is no GFM task item) cannot be
+ * checkpointed: a warning and an open item (the run is not complete), never a silent skip.
  */
-function readTaskLines(node: Paragraph, body: string, diagnostics: Diagnostic[], file: string) {
+function readTaskLines(node: Paragraph, body: string, diagnostics: Diagnostic[], file: string, nonTasks: NonTaskItem[]) {
   const found: Array<Omit<ItemInfo, 'order' | 'ancestry'>> = [];
   let offset = node.position!.start.offset!;
   let line = node.position!.start.line;
@@ -226,9 +287,10 @@ function readTaskLines(node: Paragraph, body: string, diagnostics: Diagnostic[],
     const box = LINE_CHECKBOX.exec(text);
     const match = box && TASK_LINE.exec(withoutLeadingBold(collapse(text.slice(box[0].length))));
     if (box && match && !/[ xX]/.test(box[1])) {
+      nonTasks.push({ line, checkboxOffset: -1, open: true });
       diagnostics.push({
-        severity: 'error', code: 'unknown-checkbox', file, line, taskId: match[2],
-        message: `${match[2]} has the box [${box[1]}]: write [ ] for a task to run or [X] for a done one`,
+        severity: 'warning', code: 'unknown-checkbox', file, line, taskId: match[2],
+        message: `${match[2]} has the box [${box[1]}], neither open nor done: it is not run; write [ ] to run it or [X] if it is done`,
       });
     } else if (box && match) {
       const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
