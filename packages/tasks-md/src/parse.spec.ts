@@ -456,11 +456,15 @@ describe('nothing vanishes (issue 14)', () => {
     expect(parsed.tasks).toEqual([]);
     expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([{
       severity: 'error', code: 'no-tasks-read', file: 'specs/x/tasks.md', line: 2,
-      message: 'no task is read: task ids appear as a heading and a table row without a checkbox (lines 2, 4, 8); write each task as a checkbox item, `- [ ] T001 Description`, or put the box in the heading, `### T001: [ ] Title`',
+      message: 'tasks without a checkbox are not read: task ids appear as a heading and a table row without one (lines 2, 4, 8); write each task as a checkbox item, `- [ ] T001 Description`, or put the box in the heading, `### T001: [ ] Title`',
     }]);
     // Beside real tasks, such ids are a warning; ids that are tasks are not mentioned.
     const mixed = parseTasks(md('- [ ] T001 a', '### T002 - b', '| T001 | a |', '| --- | --- |'));
     expect(mixed.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['warning', 'ids-not-tasks', 2]]);
+    // Beside tasks written as headings with a box, a heading without one is a task that cannot be read: an error.
+    const headings = parseTasks(md('### T001: [X] Done one', '### T002: Open one', '- [ ] T003 c'));
+    expect(headings.tasks.map((t) => t.id)).toEqual(['T001', 'T003']);
+    expect(headings.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['error', 'no-tasks-read', 2]]);
   });
 
   test('open checkbox items that are not tasks, and tasks with another mark in the box, are listed as open items', () => {

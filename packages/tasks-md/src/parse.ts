@@ -93,7 +93,9 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   for (const task of tasks) task.dependsOn = expandDependencyRefs(task.dependsOn, ids);
   const used = phases.filter((p) => p.taskIds.length > 0);
   finishPhases(used, tasks);
-  diagnostics.push(...unreadTasks(unread, tasks.length, file));
+  // Beside tasks written as headings with a box, a heading with an id and no box is surely a task too.
+  const headingTasks = items.some((item) => item.heading);
+  diagnostics.push(...unreadTasks(unread, tasks.length > 0 && !headingTasks, file));
   return { phases: used, tasks, diagnostics, statements: [], nonTasks: nonTasks.map((n) => (n.checkboxOffset < 0 ? n : { ...n, checkboxOffset: n.checkboxOffset + base })), bom };
 }
 
@@ -102,14 +104,14 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
  * so they are not tasks. A feature with only such tasks would run nothing and report success: an
  * error naming the lines and the shape to write; beside real tasks, a warning.
  */
-function unreadTasks(unread: UnreadTask[], tasks: number, file: string): Diagnostic[] {
+function unreadTasks(unread: UnreadTask[], besideTasks: boolean, file: string): Diagnostic[] {
   if (!unread.length) return [];
   const shapes = [...new Set(unread.map((u) => u.shape))].join(' and ');
   const lines = unread.slice(0, 10).map((u) => u.line).join(', ') + (unread.length > 10 ? ` and ${unread.length - 10} more` : '');
-  return [{
-    severity: tasks ? 'warning' : 'error', code: tasks ? 'ids-not-tasks' : 'no-tasks-read', file, line: unread[0].line,
-    message: `${tasks ? '' : 'no task is read: '}task ids appear as ${shapes} without a checkbox (lines ${lines}); write each task as a checkbox item, \`- [ ] T001 Description\`, or put the box in the heading, \`### T001: [ ] Title\``,
-  }];
+  const howTo = 'write each task as a checkbox item, `- [ ] T001 Description`, or put the box in the heading, `### T001: [ ] Title`';
+  return [besideTasks
+    ? { severity: 'warning', code: 'ids-not-tasks', file, line: unread[0].line, message: `task ids appear as ${shapes} without a checkbox (lines ${lines}): they are not tasks; if they are, ${howTo}` }
+    : { severity: 'error', code: 'no-tasks-read', file, line: unread[0].line, message: `tasks without a checkbox are not read: task ids appear as ${shapes} without one (lines ${lines}); ${howTo}` }];
 }
 
 /**
@@ -193,6 +195,8 @@ interface ItemInfo {
   checkboxIndex: number;
   /** Headings enclosing the item, outermost first. */
   ancestry: HeadingInfo[];
+  /** Written as a heading with its box (`### T001: [ ] Title`). */
+  heading?: boolean;
 }
 
 /** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
@@ -206,7 +210,7 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
       const info: HeadingInfo = { depth: node.depth, title: headingTitle(plainText(node)), line: node.position!.start.line, order: order++ };
       while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
       headingTask = readHeadingTask(node, body);
-      if (headingTask) items.push({ ...headingTask, order: info.order, ancestry: [...stack] });
+      if (headingTask) items.push({ ...headingTask, heading: true, order: info.order, ancestry: [...stack] });
       else if (startsWithId(info.title)) unread.push({ line: info.line, shape: 'a heading' });
       stack.push(info);
       return;
