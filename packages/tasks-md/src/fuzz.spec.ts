@@ -156,7 +156,7 @@ describe('regressions the fuzzer found', () => {
   test('nesting past MAX_NESTING is refused with a diagnostic instead of parsed (800 list levels took 20 s)', () => {
     const deep = Array.from({ length: 800 }, (_, i) => `${'  '.repeat(i)}- [ ] T${i + 1} level ${i}\n`).join('');
     expect(parseTasks(deep, 'specs/x/tasks.md')).toEqual({
-      phases: [], tasks: [], bom: false,
+      phases: [], tasks: [], statements: [], nonTasks: [], bom: false,
       diagnostics: [{ severity: 'error', code: 'too-deeply-nested', file: 'specs/x/tasks.md', line: 33, message: 'lists or blockquotes nest about 33 levels deep here (at most 32 are read); tasks.md is not read: flatten it' }],
     });
     const quoted = `${'>'.repeat(5000)} - [ ] T001 q\n`;

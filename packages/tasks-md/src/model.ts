@@ -75,5 +75,39 @@ export interface ParsedTasks {
   tasks: Task[];
   /** Problems found while reading the file (duplicate ids, checkboxes without ids, …). */
   diagnostics: Diagnostic[];
+  /** Dependencies between stories or phases stated in prose or tables (contract rule 3). */
+  statements: StatedDependency[];
+  /**
+   * Checkbox items that are not tasks (no `T###` id, or a box that is neither open nor done). The
+   * open ones are never run, so a run over them is not complete.
+   */
+  nonTasks: NonTaskItem[];
   bom: boolean;
+}
+
+export interface NonTaskItem {
+  line: number;
+  /** Index of the box's mark in the decoded text, -1 when the mark is not a checkbox state (`[~]`). */
+  checkboxOffset: number;
+  /** `[ ]`, or a mark that is neither open nor done. */
+  open: boolean;
+}
+
+/** Lines of the open checkbox items that are not tasks. */
+export function openNonTasks(parsed: Pick<ParsedTasks, 'nonTasks'>): number[] {
+  return parsed.nonTasks.filter((item) => item.open).map((item) => item.line);
+}
+
+/**
+ * A sentence or table row of tasks.md about the order of stories or phases. `edge`: the dependent
+ * stories/phases wait for the prerequisites; `none`: it says they depend on nothing else.
+ * Unclear sentences become `unread-dependency` warnings instead.
+ */
+export interface StatedDependency {
+  line: number;
+  kind: 'edge' | 'none';
+  /** Stories (`US2`) or phase numbers as written (`phase3`) that wait. */
+  dependents: string[];
+  /** What they wait for, in the same form. */
+  prerequisites: string[];
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { remarkParse, unified } from './markdown-stack';
 import type { Nodes } from 'mdast';
 import { parseTasks } from './parse';
+import { openNonTasks } from './model';
 import { planTasks } from './plan';
 import { fixture, FIXTURES, md } from '../test/helpers';
 
@@ -195,9 +196,10 @@ describe('tasks', () => {
     const parsed = parseTasks(md('## Checklist', '', '- [ ] Feature begins as standalone library?', '- [ ] T001 real task', '- [x] [P] no id either'));
     expect(parsed.tasks.map((t) => t.id)).toEqual(['T001']);
     expect(parsed.diagnostics).toEqual([
-      { severity: 'warning', code: 'checkbox-without-id', file: 'tasks.md', line: 3, message: 'checkbox item has no task id (T###) and is ignored' },
-      { severity: 'warning', code: 'checkbox-without-id', file: 'tasks.md', line: 5, message: 'checkbox item has no task id (T###) and is ignored' },
+      { severity: 'warning', code: 'checkbox-without-id', file: 'tasks.md', line: 3, message: 'checkbox item has no task id (T###): it is not a task and is not run' },
+      { severity: 'warning', code: 'checkbox-without-id', file: 'tasks.md', line: 5, message: 'checkbox item has no task id (T###): it is not a task and is not run' },
     ]);
+    expect(openNonTasks(parsed)).toEqual([3]);
   });
 
   test('a duplicate id is an error on its second line, and only the first definition is kept', () => {
@@ -380,3 +382,95 @@ function visitCode(node: Nodes, found: (code: string) => void) {
   if (node.type === 'code') found(node.value);
   if ('children' in node) for (const child of node.children as Nodes[]) visitCode(child, found);
 }
+
+describe('tasks as people write them (issue 14)', () => {
+  test('letter and dotted suffixes are ids of their own, kept in listed order', () => {
+    const parsed = parseTasks(md('- [ ] T013 a', '- [ ] T013a b', '- [ ] T013B c', '- [x] **T008.1** d', '- [ ] T008.1.2 e', '- [ ] T014 f'));
+    expect(parsed.tasks.map((t) => [t.id, t.description])).toEqual([
+      ['T013', 'a'], ['T013a', 'b'], ['T013B', 'c'], ['T008.1', 'd'], ['T008.1.2', 'e'], ['T014', 'f'],
+    ]);
+    expect(parsed.diagnostics).toEqual([]);
+  });
+
+  test('bold around the id and tags, or around the whole line, is not left in the description', () => {
+    const parsed = parseTasks(md('- [ ] **T001 [P]** Add `a.ts` with **care**', '- [ ] **T002 [P] [US1]**: Add b', '- [ ] **T003 Add c**', '- [ ] **T004**: Add d'));
+    expect(parsed.tasks.map((t) => [t.id, t.parallel, t.story, t.description])).toEqual([
+      ['T001', true, undefined, 'Add `a.ts` with **care**'],
+      ['T002', true, 'US1', 'Add b'],
+      ['T003', false, undefined, 'Add c'],
+      ['T004', false, undefined, 'Add d'],
+    ]);
+  });
+
+  test('`[X] T001 - …` lines without a list marker are tasks, with exact checkbox offsets, also under CRLF', () => {
+    const source = '## Phase 1\r\n\r\n[X] T001 - Create `a.yml`  \r\n[ ] T002 - Add b [P]  \r\n[ ] T003 - Add c\r\n';
+    const parsed = parseTasks(source);
+    expect(parsed.tasks.map((t) => [t.id, t.line, t.checkbox, t.parallel, t.description])).toEqual([
+      ['T001', 3, 'X', false, 'Create `a.yml`'],
+      ['T002', 4, ' ', true, 'Add b'],
+      ['T003', 5, ' ', false, 'Add c'],
+    ]);
+    for (const t of parsed.tasks) expect(source[t.checkboxOffset - 1] + source[t.checkboxOffset] + source[t.checkboxOffset + 1]).toBe(`[${t.checkbox}]`);
+  });
+
+  test('a task line with another mark in its box is a warning naming the line and an open item, not a silent skip', () => {
+    const parsed = parseTasks(md('[X] T001 - a', '[#] T002 - b'), 'specs/x/tasks.md');
+    expect(parsed.tasks.map((t) => t.id)).toEqual(['T001']);
+    expect(openNonTasks(parsed)).toEqual([2]);
+    expect(parsed.diagnostics).toEqual([{
+      severity: 'warning', code: 'unknown-checkbox', file: 'specs/x/tasks.md', line: 2, taskId: 'T002',
+      message: 'T002 has the box [#], neither open nor done: it is not run; write [ ] to run it or [X] if it is done',
+    }]);
+  });
+
+  test('a task list repeated as a checklist is a warning per copy, not a duplicate-id error; reused ids with new text still are', () => {
+    const copied = parseTasks(md('## Tasks', '- [ ] T001 Add a', '- [ ] T002 Add b', '- [ ] T003 Add c', '## Checklist', '- [ ] T001 Add a', '- [ ] T002 Add b', '- [ ] T003 Add c (in short)'));
+    expect(copied.tasks.map((t) => t.line)).toEqual([2, 3, 4]);
+    expect(copied.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['warning', 'repeated-task', 6], ['warning', 'repeated-task', 7], ['warning', 'repeated-task', 8]]);
+    expect(copied.diagnostics[2].message).toBe('T003 restates line 4 in a repeated task list (in other words): it is not run, and only line 4 is marked done');
+    const reused = parseTasks(md('## A', '- [ ] T001 Add a', '- [ ] T002 Add b', '## B', '- [ ] T001 Wire c', '- [ ] T002 Wire d'));
+    expect(reused.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['error', 'duplicate-id', 5], ['error', 'duplicate-id', 6]]);
+  });
+});
+
+describe('nothing vanishes (issue 14)', () => {
+  test('a task whose checkbox sits in its heading is a task; what follows up to the next heading is its detail', () => {
+    const source = md(
+      '## Phase 1: Setup', '', '### T001: [X] Create the counter', '**Depends On**: None', '**Files**: `db/counter.sql`', '- [ ] returns 1 first',
+      '', '### T002 [ ] [P] Wire it', '**Depends On**: T001', '', '### [ ] T003 Ship',
+    );
+    const parsed = parseTasks(source);
+    expect(parsed.tasks.map((t) => [t.id, t.line, t.checkbox, t.parallel, t.description, t.files, t.dependsOn])).toEqual([
+      ['T001', 3, 'X', false, 'Create the counter', ['db/counter.sql'], []],
+      ['T002', 8, ' ', true, 'Wire it', [], ['T001']],
+      ['T003', 11, ' ', false, 'Ship', [], []],
+    ]);
+    for (const t of parsed.tasks) expect(source[t.checkboxOffset]).toBe(t.checkbox);
+    // The acceptance box under T001 belongs to it: not an open item of its own.
+    expect(openNonTasks(parsed)).toEqual([]);
+    expect(parsed.diagnostics).toEqual([]);
+  });
+
+  test('ids only in headings or table rows without a checkbox: an error naming the lines and the shape to write', () => {
+    const parsed = parseTasks(md('## Phase 1', '### T001 [P] - Review', '- [ ] reviewed', '### T002 - Write', '', '| Task | What |', '| --- | --- |', '| **T003** | Build |'), 'specs/x/tasks.md');
+    expect(parsed.tasks).toEqual([]);
+    expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([{
+      severity: 'error', code: 'no-tasks-read', file: 'specs/x/tasks.md', line: 2,
+      message: 'tasks without a checkbox are not read: task ids appear as a heading and a table row without one (lines 2, 4, 8); write each task as a checkbox item, `- [ ] T001 Description`, or put the box in the heading, `### T001: [ ] Title`',
+    }]);
+    // Beside real tasks, such ids are a warning; ids that are tasks are not mentioned.
+    const mixed = parseTasks(md('- [ ] T001 a', '### T002 - b', '| T001 | a |', '| --- | --- |'));
+    expect(mixed.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['warning', 'ids-not-tasks', 2]]);
+    // Beside tasks written as headings with a box, a heading without one is a task that cannot be read: an error.
+    const headings = parseTasks(md('### T001: [X] Done one', '### T002: Open one', '- [ ] T003 c'));
+    expect(headings.tasks.map((t) => t.id)).toEqual(['T001', 'T003']);
+    expect(headings.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['error', 'no-tasks-read', 2]]);
+  });
+
+  test('open checkbox items that are not tasks, and tasks with another mark in the box, are listed as open items', () => {
+    const parsed = parseTasks(md('- [ ] T001 a', '- [ ] R001 review the spec', '- [x] checked note', '- [ ] T-NEW-A later', '- [~] T002 half done'));
+    expect(parsed.tasks.map((t) => t.id)).toEqual(['T001']);
+    expect(openNonTasks(parsed)).toEqual([2, 4, 5]);
+    expect(parsed.diagnostics.map((d) => [d.code, d.line])).toEqual([['checkbox-without-id', 2], ['checkbox-without-id', 3], ['checkbox-without-id', 4], ['unknown-checkbox', 5]]);
+  });
+});

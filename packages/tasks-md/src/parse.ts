@@ -1,14 +1,13 @@
 import type { Processor } from 'unified';
 import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
-import type { CheckboxState, Diagnostic, Phase, ParsedTasks, Task } from './model';
-import { extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs } from './task-text';
+import type { CheckboxState, Diagnostic, NonTaskItem, Phase, ParsedTasks, Task } from './model';
+import { DEPENDENCY_BULLET, TASK_ID, extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs, withoutDependencyClauses } from './task-text';
 
 const BOM = '\uFEFF';
 // A task line: optional leading tags, the id (optionally bold), an optional `:`/`.` after it.
-const TASK_LINE = /^((?:\[[^\]\s]+\]\s*)*)(?:\*\*|__)?(T\d+)(?:\*\*|__)?(?:\s*[:.)]|\s|$)\s*([\s\S]*)$/;
+const TASK_LINE = new RegExp(String.raw`^((?:\[[^\]\s]+\]\s*)*)(?:\*\*|__)?(${TASK_ID})(?:\*\*|__)?(?:\s*[:.)]|\s|$)\s*([\s\S]*)$`);
 // `[P]`, `[US1]`, `[P2]`, `[ALL]`: uppercase bracket tags that are not markdown links.
 const TAG = /\[([A-Z][A-Z0-9_-]*)\](?!\()/g;
-const DEPENDS_CLAUSE = /\(?\s*\bdepends\s+on\b:?\s*((?:\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?[\s,;&]*(?:\band\b\s*)?)+)\)?/gi;
 
 // CommonMark settles block structure (headings, lists, code) before inline syntax, and we read a
 // task's text from the source by position. So inline constructs are switched off: same tree
@@ -50,7 +49,7 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const deep = tooDeep(body);
   if (deep) {
     return {
-      phases: [], tasks: [], bom,
+      phases: [], tasks: [], statements: [], nonTasks: [], bom,
       diagnostics: [{
         severity: 'error', code: 'too-deeply-nested', file, line: deep.line,
         message: `lists or blockquotes nest about ${deep.depth} levels deep here (at most ${MAX_NESTING} are read); tasks.md is not read: flatten it`,
@@ -61,27 +60,31 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
 
   const diagnostics: Diagnostic[] = [];
   const items: ItemInfo[] = [];
-  collect(tree, body, items, diagnostics, file);
+  const unread: UnreadTask[] = [];
+  const nonTasks: NonTaskItem[] = [];
+  collect(tree, body, items, diagnostics, file, unread, nonTasks);
 
   const phaseDepth = choosePhaseDepth(items);
   const { phases, phaseOf, ownerOf } = assignPhases(items, phaseDepth);
 
   const tasks: Task[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<string, Task>();
   const bytes = new ByteOffsets(source);
+  const copies = restatedSections(items);
   for (const item of items) {
     const phaseIndex = phaseOf.get(item)!;
     const phase = phases[phaseIndex];
     const task = buildTask(item, phaseIndex, phase, ownerOf.get(item), base, bytes);
-    const firstLine = seen.get(task.id);
-    if (firstLine !== undefined) {
-      diagnostics.push({
-        severity: 'error', code: 'duplicate-id', file, line: task.line, taskId: task.id,
-        message: `${task.id} is defined twice (first on line ${firstLine})`,
-      });
+    const first = seen.get(task.id);
+    if (first) {
+      diagnostics.push(copies.has(item)
+        ? { severity: 'warning', code: 'repeated-task', file, line: task.line, taskId: task.id,
+          message: `${task.id} restates line ${first.line} in a repeated task list${first.text === task.text ? '' : ' (in other words)'}: it is not run, and only line ${first.line} is marked done` }
+        : { severity: 'error', code: 'duplicate-id', file, line: task.line, taskId: task.id,
+          message: `${task.id} is defined twice (first on line ${first.line})` });
       continue;
     }
-    seen.set(task.id, task.line);
+    seen.set(task.id, task);
     phase.taskIds.push(task.id);
     tasks.push(task);
   }
@@ -90,7 +93,52 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   for (const task of tasks) task.dependsOn = expandDependencyRefs(task.dependsOn, ids);
   const used = phases.filter((p) => p.taskIds.length > 0);
   finishPhases(used, tasks);
-  return { phases: used, tasks, diagnostics, bom };
+  // Beside tasks written as headings with a box, a heading with an id and no box is surely a task too.
+  const headingTasks = items.some((item) => item.heading);
+  diagnostics.push(...unreadTasks(unread, tasks.length > 0 && !headingTasks, file));
+  return { phases: used, tasks, diagnostics, statements: [], nonTasks: nonTasks.map((n) => (n.checkboxOffset < 0 ? n : { ...n, checkboxOffset: n.checkboxOffset + base })), bom };
+}
+
+/**
+ * Ids where a task's id goes (headings, table rows) but no checkbox: nothing can mark them done,
+ * so they are not tasks. A feature with only such tasks would run nothing and report success: an
+ * error naming the lines and the shape to write; beside real tasks, a warning.
+ */
+function unreadTasks(unread: UnreadTask[], besideTasks: boolean, file: string): Diagnostic[] {
+  if (!unread.length) return [];
+  const shapes = [...new Set(unread.map((u) => u.shape))].join(' and ');
+  const lines = unread.slice(0, 10).map((u) => u.line).join(', ') + (unread.length > 10 ? ` and ${unread.length - 10} more` : '');
+  const howTo = 'write each task as a checkbox item, `- [ ] T001 Description`, or put the box in the heading, `### T001: [ ] Title`';
+  return [besideTasks
+    ? { severity: 'warning', code: 'ids-not-tasks', file, line: unread[0].line, message: `task ids appear as ${shapes} without a checkbox (lines ${lines}): they are not tasks; if they are, ${howTo}` }
+    : { severity: 'error', code: 'no-tasks-read', file, line: unread[0].line, message: `tasks without a checkbox are not read: task ids appear as ${shapes} without one (lines ${lines}); ${howTo}` }];
+}
+
+/**
+ * Items under a heading whose every task repeats an earlier id, most of them word for word or
+ * under a checklist/summary heading: a task list copied as a "quality checklist". Such a copy
+ * restates tasks; reused ids with new text elsewhere are real duplicates.
+ */
+const CHECKLIST_HEADING = /checklist|summary|overview|progress|status|validation|verification|tracking/i;
+
+function restatedSections(items: ItemInfo[]): Set<ItemInfo> {
+  const defined = new Map<string, string>();
+  const bySection = new Map<HeadingInfo | undefined, { items: ItemInfo[]; allRepeat: boolean; same: number }>();
+  for (const item of items) {
+    const heading = item.ancestry[item.ancestry.length - 1];
+    const section = bySection.get(heading) ?? { items: [], allRepeat: true, same: 0 };
+    bySection.set(heading, section);
+    section.items.push(item);
+    const text = `${item.tags.join(' ')} ${item.rest}`;
+    const earlier = defined.get(item.id);
+    if (earlier === undefined) {
+      section.allRepeat = false;
+      defined.set(item.id, text);
+    } else if (earlier === text) section.same++;
+  }
+  const underChecklist = (item: ItemInfo) => item.ancestry.some((h) => CHECKLIST_HEADING.test(h.title));
+  const copies = [...bySection.values()].filter((s) => s.allRepeat && (s.same * 2 > s.items.length || underChecklist(s.items[0])));
+  return new Set(copies.flatMap((s) => s.items));
 }
 
 /**
@@ -137,7 +185,8 @@ function tooDeep(body: string): { line: number; depth: number } | undefined {
 
 interface HeadingInfo { depth: number; title: string; line: number; order: number }
 interface ItemInfo {
-  node: ListItem;
+  /** 1-based line where the task starts. */
+  line: number;
   order: number;
   id: string;
   tags: string[];
@@ -146,33 +195,115 @@ interface ItemInfo {
   checkboxIndex: number;
   /** Headings enclosing the item, outermost first. */
   ancestry: HeadingInfo[];
+  /** Written as a heading with its box (`### T001: [ ] Title`). */
+  heading?: boolean;
 }
 
 /** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
-function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagnostic[], file: string) {
+function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagnostic[], file: string, unread: UnreadTask[], nonTasks: NonTaskItem[]) {
   let order = 0;
   const stack: HeadingInfo[] = [];
+  // A task written as a heading (`### T001: [X] Title`) owns what follows it up to the next heading.
+  let headingTask: Omit<ItemInfo, 'order' | 'ancestry'> | undefined;
   const visit = (node: Nodes) => {
     if (node.type === 'heading') {
       const info: HeadingInfo = { depth: node.depth, title: headingTitle(plainText(node)), line: node.position!.start.line, order: order++ };
       while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
+      headingTask = readHeadingTask(node, body);
+      if (headingTask) items.push({ ...headingTask, heading: true, order: info.order, ancestry: [...stack] });
+      else if (startsWithId(info.title)) unread.push({ line: info.line, shape: 'a heading' });
       stack.push(info);
       return;
     }
-    if (node.type === 'listItem' && typeof node.checked === 'boolean') {
+    if (node.type === 'tableRow' && startsWithId(plainText(node.children[0] ?? node))) {
+      unread.push({ line: node.position!.start.line, shape: 'a table row' });
+    }
+    if (node.type === 'paragraph') {
+      // Under a heading task each line is a detail of its own (`**Depends On**: T001` / `**Files**: …`).
+      if (headingTask) headingTask.subBullets.push(...slice(body, node).split(/\r?\n|\r/).map(collapse).filter(Boolean));
+      // `[X] T001 - …` lines written without a list marker: each such line is a task.
+      else for (const item of readTaskLines(node, body, diagnostics, file, nonTasks)) items.push({ ...item, order: order++, ancestry: [...stack] });
+      return;
+    }
+    if (node.type === 'listItem' && typeof node.checked === 'boolean' && !headingTask) {
       const item = readTaskItem(node, body);
       if (item) {
-        items.push({ ...item, node, order: order++, ancestry: [...stack] });
+        items.push({ ...item, line: node.position!.start.line, order: order++, ancestry: [...stack] });
       } else {
+        const line = node.position!.start.line;
+        nonTasks.push({ line, checkboxOffset: findCheckbox(body, node.position!.start.offset!), open: !node.checked });
+        // One message whatever the mark: a reused parse (./reuse.ts) only refreshes the marks.
         diagnostics.push({
-          severity: 'warning', code: 'checkbox-without-id', file, line: node.position!.start.line,
-          message: 'checkbox item has no task id (T###) and is ignored',
+          severity: 'warning', code: 'checkbox-without-id', file, line,
+          message: 'checkbox item has no task id (T###): it is not a task and is not run',
         });
       }
     }
-    if ('children' in node) for (const child of node.children as Nodes[]) visit(child);
+    if (!('children' in node)) return;
+    // A checkbox item's first paragraph is its own text, read above: never again as task lines.
+    const children = node.type === 'listItem' && typeof node.checked === 'boolean' ? node.children.slice(1) : node.children;
+    for (const child of children as Nodes[]) visit(child);
   };
   visit(tree);
+}
+
+const LINE_CHECKBOX = /^[ \t]*\[([^\]\s]| )\][ \t]+/;
+const STARTS_WITH_ID = new RegExp(String.raw`^[\s*_]*${TASK_ID}`);
+const HEADING_BOX_FIRST = /^#{1,6}[ \t]+\[([ xX])\][ \t]+/;
+const HEADING_ID_FIRST = new RegExp(String.raw`^#{1,6}[ \t]+((?:\*\*|__)?${TASK_ID}(?:\*\*|__)?)[ \t]*[:.\-–—]?[ \t]*\[([ xX])\][ \t]*`);
+
+/** An id in the place a task's id goes: a heading or table row that looks like a task but has no checkbox. */
+interface UnreadTask { line: number; shape: string }
+
+function startsWithId(text: string): boolean {
+  return STARTS_WITH_ID.test(text);
+}
+
+/** `### T001: [X] Title` or `### [ ] T001 Title`: a task whose checkbox sits in its heading. */
+function readHeadingTask(node: Heading, body: string): Omit<ItemInfo, 'order' | 'ancestry'> | undefined {
+  const start = node.position!.start.offset!;
+  const raw = slice(body, node);
+  const boxFirst = HEADING_BOX_FIRST.exec(raw);
+  const idFirst = boxFirst ? undefined : HEADING_ID_FIRST.exec(raw);
+  if (!boxFirst && !idFirst) return undefined;
+  const checkboxIndex = start + (boxFirst ? boxFirst[0].indexOf('[') : idFirst![0].lastIndexOf('[')) + 1;
+  const text = boxFirst ? raw.slice(boxFirst[0].length) : `${idFirst![1]} ${raw.slice(idFirst![0].length)}`;
+  const match = TASK_LINE.exec(withoutLeadingBold(collapse(text.replace(/[ \t]#+[ \t]*$/, ''))));
+  if (!match) return undefined;
+  const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+  return { line: node.position!.start.line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex };
+}
+
+/**
+ * Task lines of a paragraph: lines that open with `[ ]`/`[X]` and an id, without a list marker.
+ * Another mark in the box (`[~] T020`, also `- [-] T020`, which is no GFM task item) cannot be
+ * checkpointed: a warning and an open item (the run is not complete), never a silent skip.
+ */
+function readTaskLines(node: Paragraph, body: string, diagnostics: Diagnostic[], file: string, nonTasks: NonTaskItem[]) {
+  const found: Array<Omit<ItemInfo, 'order' | 'ancestry'>> = [];
+  let offset = node.position!.start.offset!;
+  let line = node.position!.start.line;
+  const end = node.position!.end.offset!;
+  while (offset < end) {
+    let stop = body.indexOf('\n', offset);
+    if (stop < 0 || stop > end) stop = end;
+    const text = body.slice(offset, stop);
+    const box = LINE_CHECKBOX.exec(text);
+    const match = box && TASK_LINE.exec(withoutLeadingBold(collapse(text.slice(box[0].length))));
+    if (box && match && !/[ xX]/.test(box[1])) {
+      nonTasks.push({ line, checkboxOffset: -1, open: true });
+      diagnostics.push({
+        severity: 'warning', code: 'unknown-checkbox', file, line, taskId: match[2],
+        message: `${match[2]} has the box [${box[1]}], neither open nor done: it is not run; write [ ] to run it or [X] if it is done`,
+      });
+    } else if (box && match) {
+      const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+      found.push({ line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex: offset + box[0].indexOf('[') + 1 });
+    }
+    offset = stop + 1;
+    line++;
+  }
+  return found;
 }
 
 function readTaskItem(node: ListItem, body: string) {
@@ -182,7 +313,7 @@ function readTaskItem(node: ListItem, body: string) {
   if (checkboxIndex < 0) return undefined;
   // The text after `[ ]`. Not simply the paragraph: mdast moves the paragraph's start past the
   // checkbox only when plain text follows it, so `- [ ] **T001** …` would keep the `[ ]`.
-  const text = taskText(body, first, checkboxIndex);
+  const text = withoutLeadingBold(taskText(body, first, checkboxIndex));
   const match = TASK_LINE.exec(text);
   if (!match) return undefined;
   const subBullets: string[] = [];
@@ -213,7 +344,17 @@ function readTaskItem(node: ListItem, body: string) {
 function isTaskItem(node: ListItem, body: string): boolean {
   const first = node.children[0];
   const checkbox = findCheckbox(body, node.position!.start.offset!);
-  return first?.type === 'paragraph' && checkbox >= 0 && TASK_LINE.test(taskText(body, first, checkbox));
+  return first?.type === 'paragraph' && checkbox >= 0 && TASK_LINE.test(withoutLeadingBold(taskText(body, first, checkbox)));
+}
+
+/**
+ * Bold that opens a task line is markup around its id, its tags or the whole line
+ * (`**T003 [P]** Add x`, `**T001 Add x**`): drop that pair, keep any later bold.
+ */
+function withoutLeadingBold(text: string): string {
+  const open = /^(?:\*\*|__)/.exec(text)?.[0];
+  const close = open ? text.indexOf(open, 2) : -1;
+  return close < 0 ? text : text.slice(2, close) + text.slice(close + 2);
 }
 
 function taskText(body: string, first: Paragraph, checkboxIndex: number): string {
@@ -235,9 +376,9 @@ function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: Head
   const priorityTag = tags.find((t) => /^P\d+$/.test(t));
   const dependsOn = [
     ...extractDependencyRefs(item.rest),
-    ...item.subBullets.flatMap((b) => (/^\W*depends\s+on\b/i.test(b) ? extractDependencyRefs(b) : [])),
+    ...item.subBullets.flatMap((b) => (DEPENDENCY_BULLET.test(b) ? extractDependencyRefs(b) : [])),
   ];
-  const withoutClauses = item.rest.replace(DEPENDS_CLAUSE, ' ');
+  const withoutClauses = withoutDependencyClauses(item.rest);
   const files = unique([
     ...extractDeclaredPaths(withoutClauses),
     ...item.subBullets.flatMap((b) => extractFilesBullet(b)),
@@ -249,14 +390,15 @@ function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: Head
     id: item.id,
     checkbox,
     done: checkbox !== ' ',
-    line: item.node.position!.start.line,
+    line: item.line,
     checkboxOffset,
     checkboxByte: bytes.at(checkboxOffset),
     parallel: tags.includes('P'),
     story,
     priority: priorityTag ?? phase.priority,
     labels: unique(tags.filter((t) => t !== 'P' && t !== story && t !== priorityTag)),
-    description: collapse(withoutClauses.replace(TAG, ' ')),
+    // `T001 - Add x`, `**T002 [P]**: Add y`: the separator after the id and tags is not the work.
+    description: collapse(withoutClauses.replace(TAG, ' ')).replace(/^[-:–—]\s*/, ''),
     text: collapse(`${item.tags.map((t) => `[${t}]`).join(' ')} ${item.id} ${item.rest}`),
     files,
     dependsOn,

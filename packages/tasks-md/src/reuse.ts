@@ -48,7 +48,8 @@ function withMarksOf(parsed: ParsedTasks, source: string): ParsedTasks | undefin
     if (checkbox !== ' ' && checkbox !== 'x' && checkbox !== 'X') return undefined;
     tasks.push(checkbox === task.checkbox ? task : { ...task, checkbox: checkbox as CheckboxState, done: checkbox !== ' ' });
   }
-  return { ...parsed, tasks };
+  const nonTasks = parsed.nonTasks.map((item) => (item.checkboxOffset < 0 ? item : { ...item, open: source[item.checkboxOffset] === ' ' }));
+  return { ...parsed, tasks, nonTasks };
 }
 
 function readStored(path: string, key: string): ParsedTasks | undefined {

@@ -1,5 +1,5 @@
 import { parseTasks } from './parse';
-import { expandDependencyRefs, extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, isUnsafePath, normalizeDeclaredPath } from './task-text';
+import { compareIds, expandDependencyRefs, extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, isUnsafePath, normalizeDeclaredPath } from './task-text';
 import { md } from '../test/helpers';
 
 const filesOf = (line: string, ...subBullets: string[]) =>
@@ -100,5 +100,31 @@ describe('explicit dependencies', () => {
 
   test('ids mentioned without "depends on", and other sub-bullets, are not dependencies', () => {
     expect(depsOf('x like T001 did', 'Note: T002 is similar')).toEqual([]);
+  });
+});
+
+describe('dependency lists as people write them (issue 14)', () => {
+  test('lists joined by `+`, `&`, `/`, `,` and `and`, read whole, and the clause leaves the description', () => {
+    expect(depsOf('x (depends on T001 + T002 + T003 + T004)')).toEqual(['T001', 'T002', 'T003', 'T004']);
+    expect(depsOf('x (depends on T001/T003 & T004 and T002)')).toEqual(['T001', 'T003', 'T004', 'T002']);
+    const task = parseTasks(md('- [ ] T001 a', '- [ ] T002 b', '- [ ] T003 Wire it (depends on T001 + T002)')).tasks[2];
+    expect(task.description).toBe('Wire it');
+  });
+
+  test('`requires`, `blocked by`, `Dependencies:` and `(after …)` name prerequisites; `after` in prose does not', () => {
+    expect(depsOf('x requires T001 and T002')).toEqual(['T001', 'T002']);
+    expect(depsOf('x (blocked by T003)')).toEqual(['T003']);
+    expect(depsOf('x (after T004)')).toEqual(['T004']);
+    expect(depsOf('x', '**Dependencies**: T002, T003')).toEqual(['T002', 'T003']);
+    expect(depsOf('x', 'After: T001')).toEqual(['T001']);
+    expect(depsOf('test fails now and passes after T004')).toEqual([]);
+  });
+
+  test('suffixed ids in lists and ranges: a range covers the suffixed ids inside it, in id order', () => {
+    expect(extractDependencyRefs('depends on T013a, T008.1')).toEqual(['T013a', 'T008.1']);
+    expect(expandDependencyRefs(['T013-T014'], ['T013', 'T013a', 'T013b', 'T014', 'T014a'])).toEqual(['T013', 'T013a', 'T013b', 'T014']);
+    expect(expandDependencyRefs(['T008-T009'], ['T008', 'T008.1', 'T008.10', 'T008.2', 'T009'])).toEqual(['T008', 'T008.1', 'T008.10', 'T008.2', 'T009']);
+    expect(compareIds('T008.2', 'T008.10')).toBeLessThan(0);
+    expect(compareIds('T013b', 'T014')).toBeLessThan(0);
   });
 });

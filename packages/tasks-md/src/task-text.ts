@@ -16,7 +16,17 @@ const KNOWN_FILES = new Set(['Dockerfile', 'Makefile', 'Procfile', 'Gemfile', 'R
 // Capitalised framework names (`Node.js`, `Socket.io`) look like files but are not.
 const FRAMEWORK_NAME = /^[A-Z][A-Za-z0-9]*\.(js|ts|io)$/;
 const SEGMENT = /^[\w@+~\-.[\]()$]+$/;
-const ID_OR_RANGE = /\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?/g;
+/** A task id: `T012`, with a letter (`T013a`, `T046B`) or dotted (`T008.1`) suffix for one inserted later. */
+export const TASK_ID = String.raw`T\d+(?:[A-Za-z]|(?:\.\d+)+)?(?!\w)`;
+const ID_OR_RANGE = new RegExp(String.raw`\b${TASK_ID}(?:\s*[-–—]\s*${TASK_ID})?`, 'g');
+// The words that introduce a task's prerequisites. `after` is common in prose ("passes after
+// T006"), so it counts only where it opens a clause: `(after T003)`, a sub-bullet `After: T003`.
+const DEPENDENCY_WORDS = String.raw`(?:depends\s+on|dependencies|depends|requires|blocked\s+by|(?<=(?:^|\()\W*)after)`;
+/** A sub-bullet that lists prerequisites: `Depends on: T004`, `**Requires**: T002`. */
+export const DEPENDENCY_BULLET = new RegExp(String.raw`^\W*${DEPENDENCY_WORDS}\b`, 'i');
+// Ids and ranges joined by `,` `;` `&` `+` `/` `and` or spaces: `T033 + T034 & T035, T036-T038 and T040`.
+const ID_LIST = String.raw`(?:\b${TASK_ID}(?:\s*[-–—]\s*${TASK_ID})?(?:\s*(?:,|;|&|\+|\/|\band\b)\s*|\s+)?)+`;
+const DEPENDENCY_CLAUSE = new RegExp(String.raw`\(?\s*\b${DEPENDENCY_WORDS}\b[\s:*_]*(${ID_LIST})\)?`, 'gi');
 
 /** Paths declared in a task's text, in the order written: backticked paths and bare path-shaped words. */
 export function extractDeclaredPaths(text: string): string[] {
@@ -56,16 +66,23 @@ export function extractFilesBullet(bullet: string): string[] {
     .map(normalizeDeclaredPath);
 }
 
-/** `(depends on T012, T013)`, `Depends on: T006`, `T004-T010`: ids and ranges in order written. */
+/**
+ * `(depends on T012, T013)`, `Depends on: T006`, `requires T004 + T005`, `blocked by T007`,
+ * `after T003`, ranges `T004-T010`: ids and ranges in the order written. The list stops at the
+ * first word that is neither an id, a range, a separator nor "and"; `**Depends on**: T001`
+ * leaves `**:` between the words and the list.
+ */
 export function extractDependencyRefs(text: string): string[] {
   const refs: string[] = [];
-  for (const clause of text.matchAll(/\bdepends\s+on\b:?([^()\n]*(?:\([^)]*\))?[^()\n]*)/gi)) {
-    // Stop at the first word that is neither an id, a range, a separator nor "and".
-    // `**Depends on**: T001` leaves `**:` between the words and the list.
-    const list = /^[\s:*_]*((?:\bT\d+\b(?:\s*[-–—]\s*T\d+\b)?(?:\s*(?:,|;|&|\band\b)\s*|\s+)?)+)/i.exec(clause[1]);
-    if (list) refs.push(...(list[1].match(ID_OR_RANGE) ?? []).map((r) => r.replace(/\s+/g, '')));
+  for (const clause of text.matchAll(DEPENDENCY_CLAUSE)) {
+    refs.push(...(clause[1].match(ID_OR_RANGE) ?? []).map((r) => r.replace(/\s+/g, '')));
   }
   return refs;
+}
+
+/** The text without its dependency clauses: what is left describes the work. */
+export function withoutDependencyClauses(text: string): string {
+  return text.replace(DEPENDENCY_CLAUSE, ' ');
 }
 
 /**
@@ -74,13 +91,32 @@ export function extractDependencyRefs(text: string): string[] {
  */
 export function expandDependencyRefs(refs: string[], knownIds: string[]): string[] {
   const out: string[] = [];
+  let keys: Array<[string, number, string]> | undefined; // computed once, and only when a range appears
   for (const ref of refs) {
-    const range = /^(T\d+)[-–—](T\d+)$/.exec(ref);
+    const range = RANGE.exec(ref);
     if (!range) { out.push(ref); continue; }
-    const [lo, hi] = [num(range[1]), num(range[2])].sort((a, b) => a - b);
-    out.push(range[1], ...knownIds.filter((id) => num(id) > lo && num(id) < hi), range[2]);
+    keys ??= knownIds.map((id) => [id, ...idKey(id)]);
+    const [lo, hi] = [idKey(range[1]), idKey(range[2])].sort(compareKeys);
+    out.push(range[1], ...keys.filter(([, n, s]) => compareKeys([n, s], lo) > 0 && compareKeys([n, s], hi) < 0).map(([id]) => id), range[2]);
   }
   return [...new Set(out)];
+}
+
+const RANGE = new RegExp(String.raw`^(${TASK_ID})[-–—](${TASK_ID})$`);
+const ONLY_ID = new RegExp(`^${TASK_ID}$`);
+
+/** Id order: by number, then suffix (`T013` < `T013a` < `T013b` < `T014`; `T008` < `T008.1` < `T008.2`). */
+export function compareIds(a: string, b: string): number {
+  return compareKeys(idKey(a), idKey(b));
+}
+
+function idKey(id: string): [number, string] {
+  const m = /^T(\d+)(.*)$/.exec(id);
+  return m ? [Number(m[1]), m[2]] : [0, id];
+}
+
+function compareKeys([na, sa]: [number, string], [nb, sb]: [number, string]): number {
+  return na - nb || (sa === sb ? 0 : sa.localeCompare(sb, 'en', { numeric: true }));
 }
 
 /** posix form without `./`; folders keep their trailing `/`. `..` and absolute paths are kept for validation. */
@@ -98,7 +134,7 @@ export function isUnsafePath(path: string): boolean {
 }
 
 function looksLikePath(word: string, quoted: boolean): boolean {
-  if (!/[A-Za-z0-9]/.test(word) || word.includes('://') || /^T\d+$/.test(word)) return false;
+  if (!/[A-Za-z0-9]/.test(word) || word.includes('://') || ONLY_ID.test(word)) return false;
   const segments = word.replace(/\/$/, '').split('/');
   if (!segments.every((s) => s === '' || SEGMENT.test(s))) return false;
   const last = segments[segments.length - 1];
@@ -115,8 +151,4 @@ function hasExtension(name: string): boolean {
 function trimPunctuation(word: string): string {
   // One class for the tail: `(src/app.py).` must lose both the `.` and the `)`.
   return word.replace(/^[("'[]+/, '').replace(/[)"',;:!?.]+$/, '');
-}
-
-function num(id: string): number {
-  return Number(id.slice(1));
 }

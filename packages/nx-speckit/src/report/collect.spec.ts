@@ -91,7 +91,7 @@ describe('collectReport', () => {
       { agent: 'codex', tasks: 1, inputTokens: 7 },
     ]);
     expect(report.features).toEqual([{
-      project: 'spec-001-x', dir: 'specs/001-x', total: 6, finished: 4, warnings: [],
+      project: 'spec-001-x', dir: 'specs/001-x', total: 6, finished: 4, warnings: [], openItems: [],
       phases: [
         { number: 1, title: 'Phase 1: Setup', total: 3, counts: { done: 1, cached: 1, 'already-done': 1, failed: 0, blocked: 0, 'not-run': 0 } },
         { number: 2, title: 'Phase 2: User Story 1 - Core (Priority: P1)', total: 2, counts: { done: 0, cached: 0, 'already-done': 0, failed: 1, blocked: 1, 'not-run': 0 } },
@@ -109,6 +109,15 @@ describe('collectReport', () => {
     expect(report.outcome).toBe('halted');
     expect(report.reason).toBe('1 task failed; nothing waiting on it was left unrun');
     expect(report.tasks[5]).toMatchObject({ status: 'failed', error: '[T006] ✗ the agent failed', attempts: 0 });
+  });
+
+  it('every task done but open checkbox items that are not tasks: partial, naming the items and their lines', () => {
+    const all = ['T001', 'T002', 'T003', 'T004', 'T005', 'T006'];
+    const parsed = parseTasks(`${TASKS(all)}\n## Checklist\n\n- [ ] R001 review the API\n- [x] checked note\n- [ ] T-NEW-A later\n`, 'specs/001-x/tasks.md');
+    const report = collectReport(input({ features: [{ ...feature(all), parsed, plan: planTasks(parsed) }] }));
+    expect(report.outcome).toBe('partial');
+    expect(report.reason).toBe('every task is done, but not run: 2 open items that are not tasks, specs/001-x/tasks.md lines 20, 22');
+    expect(report.features[0].openItems).toEqual([20, 22]);
   });
 
   it('complete when every task of the features in the run is finished', () => {

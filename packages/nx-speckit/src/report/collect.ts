@@ -2,7 +2,7 @@
  * Pure: Nx's task results + this run's task records + the features' plans → a RunReport.
  * No file system, no Nx: the hook gathers the inputs.
  */
-import type { ParsedTasks, Plan } from '@nx-speckit/tasks-md';
+import { openNonTasks, type ParsedTasks, type Plan } from '@nx-speckit/tasks-md';
 import type { TaskRecord } from '../task-runner/run-task';
 import { packSlots } from './timeline';
 import {
@@ -144,6 +144,7 @@ export function collectReport(input: CollectInput): RunReport {
         counts: countStatuses(p.taskIds.map((id) => byId.get(id)!).filter(Boolean)),
       })),
       warnings: feature.warnings ?? [],
+      openItems: openNonTasks(feature.parsed),
     });
     tasks.push(...own);
   }
@@ -262,6 +263,13 @@ function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFea
     return { outcome: 'halted', reason: `${failures} failed; ${blocked}` };
   }
   const open = features.reduce((sum, f) => sum + f.total - f.finished, 0);
+  // Open boxes that are not tasks were never run: the feature is not known to be done.
+  const notTasks = features.filter((f) => f.openItems.length);
+  if (open === 0 && notTasks.length) {
+    const items = notTasks.reduce((sum, f) => sum + f.openItems.length, 0);
+    const where = notTasks.map((f) => `${f.dir}/tasks.md lines ${f.openItems.slice(0, 10).join(', ')}${f.openItems.length > 10 ? ', …' : ''}`).join('; ');
+    return { outcome: 'partial', reason: `every task is done, but not run: ${n(items, 'open item')} that ${items === 1 ? 'is not a task' : 'are not tasks'}, ${where}` };
+  }
   if (open === 0) return { outcome: 'complete', reason: `every task of the ${n(features.length, 'feature')} in the run is done` };
   return { outcome: 'partial', reason: `nothing failed, but ${n(open, 'task')} of the features in the run ${open === 1 ? 'was' : 'were'} not part of this run` };
 }

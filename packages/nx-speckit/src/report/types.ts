@@ -74,6 +74,8 @@ export interface ReportFeature {
   phases: PhaseCounts[];
   /** Problems found while writing checkpoints for cached tasks. */
   warnings: string[];
+  /** Lines of open checkbox items in tasks.md that are not tasks: never run, so never complete. */
+  openItems: number[];
 }
 
 /** A target of a feature that is not a task (a quality gate, a broken feature's check) and failed. */
