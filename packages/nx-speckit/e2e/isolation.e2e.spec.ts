@@ -4,10 +4,10 @@
  * branch, index and stash never move; the cache restores undeclared changes too.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTasks } from '@nx-speckit/tasks-md';
-import { ok, REPO_ROOT, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
+import { ok, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
 
 jest.setTimeout(300_000);
 
@@ -154,5 +154,55 @@ describe('an agent that uses git in its worktree', () => {
     expect(record(ws, 'T001').changes).toEqual({ declared: ['src/one.ts'], undeclared: ['notes.txt', 'specs/001-iso/plan.md'] });
     expect(ws.read('notes.txt')).toBe('scratch\n');
     expect(existsSync(join(ws.root, 'specs/001-iso/plan.md'))).toBe(false);
+  });
+});
+
+describe('the lossless cache', () => {
+  it('a task that changed declared and undeclared files, restored from a shared cache in a fresh clone: byte-identical, no agent call', () => {
+    const { ws, journal } = workspace({
+      tasks: '# Tasks\n\n- [ ] T001 Register the route in src/one.ts\n',
+      options: { isolation: 'worktree' },
+      plan: { T001: { json: { dependencies: { 'left-pad': '1.3.0' } }, write: { 'src/registry.ts': 'export const routes = ["one"];\n', 'bin.dat': '\u0000\u0001binary\u00ff' }, remove: ['specs/001-iso/plan.md'] } },
+    });
+    const shared = { NX_CACHE_DIRECTORY: tempDir('iso-cache-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('iso-wsdata-') };
+    ok(ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static'], shared));
+    expect(starts(journal, 'T001')).toBe(1);
+
+    // A fresh checkout of the same commit, as a CI retry or a colleague gets it.
+    const second = newWorkspace();
+    second.git('init', '-q', '-b', 'main');
+    second.git('fetch', '-q', ws.root, 'main');
+    second.git('checkout', '-q', '-f', '-B', 'main', 'FETCH_HEAD');
+    const run = ok(second.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static'], shared));
+    expect(run.output).toMatch(/existing outputs match the cache|local cache/);
+    expect(starts(journal, 'T001')).toBe(1);
+    for (const file of ['package.json', 'src/one.ts', 'src/registry.ts', 'bin.dat', 'specs/001-iso/tasks.md']) {
+      expect([file, readFileSync(join(second.root, file)).equals(readFileSync(join(ws.root, file)))]).toEqual([file, true]);
+    }
+    expect(pkg(second).dependencies).toEqual({ 'left-pad': '1.3.0' });
+    expect(existsSync(join(second.root, 'specs/001-iso/plan.md'))).toBe(false);
+    expect(marked(second)).toEqual(['T001']);
+  });
+});
+
+describe('clean-up', () => {
+  it('a failed task\'s worktree is kept and named; the next run removes it, and a good run leaves none', () => {
+    const { ws } = workspace({
+      tasks: '# Tasks\n\n- [ ] T001 Work in src/one.ts\n',
+      options: { isolation: 'worktree', verify: [process.execPath, '-e', 'process.exit(require("fs").existsSync("src/one.ts") && process.env.BREAK !== "1" ? 0 : 1)'] },
+      plan: {},
+    });
+    const failed = ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static'], { BREAK: '1' });
+    expect(failed.code).not.toBe(0);
+    const kept = /its worktree is kept for inspection until the next run: (\S+)/.exec(failed.output)![1];
+    expect(readFileSync(join(kept, 'src/one.ts'), 'utf8')).toBe('// written by T001\n');
+    expect(existsSync(join(ws.root, 'src/one.ts'))).toBe(false);
+
+    const again = ok(ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static', '--skip-nx-cache']));
+    expect(again.output).toContain('removed 1 task worktree left by an earlier run');
+    expect(existsSync(kept)).toBe(false);
+    expect(readdirSync(join(kept, '..'))).toEqual([]);
+    expect(ws.git('worktree', 'list', '--porcelain').stdout.match(/^worktree /gm)).toHaveLength(1);
+    expect(marked(ws)).toEqual(['T001']);
   });
 });
