@@ -104,6 +104,8 @@ export function collectReport(input: CollectInput): RunReport {
         }
         if (record?.log) task.log = record.log;
         if (record?.warnings?.length) task.warnings = record.warnings;
+        if (record?.changes) task.changes = record.changes;
+        if (record?.worktree && task.status === 'failed') task.worktree = record.worktree;
       } else {
         task.status = t.done ? 'already-done' : 'not-run';
       }
