@@ -14,9 +14,29 @@ export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async 
   // The batch implementation runs many tasks in one process, and Nx does not tell it `--parallel`.
   // What this hook sets in process.env, Nx sets in the orchestrating process (from a plugin worker
   // or the daemon too) before it starts any task.
-  process.env[BATCH_PARALLEL_ENV] = String(runParallelism(requestedRun(context.argv), context.nxJsonConfiguration));
+  const parallel = runParallelism(requestedRun(context.argv), context.nxJsonConfiguration);
+  process.env[BATCH_PARALLEL_ENV] = String(parallel);
   await checkRun(options, context);
+  await prepareIsolation(options, context, parallel);
 };
+
+/**
+ * Says once per run which isolation the tasks use, and removes the task worktrees an earlier run
+ * left (a failed task's, kept for inspection, or what a kill -9 left behind).
+ */
+async function prepareIsolation(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext, parallel: number): Promise<void> {
+  const { targetName, isolation } = normalizeOptions(options);
+  const ours = requestedRun(context.argv).targets.some((t) => t === targetName || t.startsWith(`${targetName}--`));
+  if (!ours) return;
+  const { resolveIsolation } = require('../isolation/mode') as typeof import('../isolation/mode');
+  const { removeStaleWorktrees } = require('../isolation/worktree') as typeof import('../isolation/worktree');
+  const { gitTopLevel } = require('../isolation/git') as typeof import('../isolation/git');
+  const { mode, reason } = resolveIsolation(isolation, context.workspaceRoot, parallel);
+  const top = gitTopLevel(context.workspaceRoot);
+  const removed = top ? removeStaleWorktrees(top) : [];
+  const cleaned = removed.length ? `; removed ${removed.length} task worktree${removed.length > 1 ? 's' : ''} left by an earlier run` : '';
+  if (!onNxDaemon()) await print(`nx-speckit: isolation "${mode}" (${reason})${cleaned}\n`);
+}
 
 async function checkRun(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext): Promise<void> {
   const { targetName } = normalizeOptions(options);

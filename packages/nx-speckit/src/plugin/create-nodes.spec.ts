@@ -243,7 +243,7 @@ describe('targets', () => {
   it('rejects a misspelt option instead of ignoring it', async () => {
     const files = feature('specs/001-x', '- [ ] T001 A in a.ts\n');
     await expect(run(workspace(files), ['specs/001-x/tasks.md'], { agnet: 'codex' } as never)).rejects.toThrow(
-      'nx-speckit: unknown plugin option "agnet" in nx.json (known: targetName, agent, agentRules, lanes, cache, verify, allowIncompleteChecklists, record, gates)');
+      'nx-speckit: unknown plugin option "agnet" in nx.json (known: targetName, agent, agentRules, lanes, cache, verify, allowIncompleteChecklists, record, gates, isolation, onConflict, isolationLinks)');
   });
 });
 
@@ -426,17 +426,20 @@ describe('inputs and outputs', () => {
   it('the feature\'s own tasks.md is never an output or an input, even when a task names it', async () => {
     const p = await project('- [ ] T001 Note the decision in specs/001-albums/tasks.md and specs/001-albums/notes.md\n- [ ] T002 B in b.ts\n');
     expect(speckit(targets(p)['implement--T001']).files).toContain('specs/001-albums/tasks.md');
-    expect(targets(p)['implement--T001'].outputs).toEqual(['{workspaceRoot}/specs/001-albums/notes.md']);
+    expect(targets(p)['implement--T001'].outputs).toEqual(['{workspaceRoot}/specs/001-albums/notes.md', changeset('T001')]);
     expect(targets(p)['implement--T002'].inputs).toEqual(['speckit-task', '{workspaceRoot}/specs/001-albums/notes.md']);
   });
 
-  it('task outputs are the declared paths, workspace-relative, folders without their slash', async () => {
+  // The changeset file: what the task changed outside its declared paths (worktree isolation), for the cache.
+  const changeset = (id: string) => `{workspaceRoot}/.speckit/changesets/spec-001-albums/${id}.json`;
+
+  it('task outputs are the declared paths, workspace-relative, folders without their slash, and the task\'s changeset file', async () => {
     const t = targets(await project(ALBUMS));
-    expect(t['implement--T001'].outputs).toEqual(['{workspaceRoot}/src']);
-    expect(t['implement--T002'].outputs).toEqual(['{workspaceRoot}/.eslintrc.json']);
-    expect(t['implement--T015'].outputs).toEqual([]); // quickstart.md is read, not written
+    expect(t['implement--T001'].outputs).toEqual(['{workspaceRoot}/src', changeset('T001')]);
+    expect(t['implement--T002'].outputs).toEqual(['{workspaceRoot}/.eslintrc.json', changeset('T002')]);
+    expect(t['implement--T015'].outputs).toEqual([changeset('T015')]); // quickstart.md is read, not written
     const p = await project('- [ ] T001 Two files\n  - Files: `src/a.ts`, src/b/\n');
-    expect(targets(p)['implement--T001'].outputs).toEqual(['{workspaceRoot}/src/a.ts', '{workspaceRoot}/src/b']);
+    expect(targets(p)['implement--T001'].outputs).toEqual(['{workspaceRoot}/src/a.ts', '{workspaceRoot}/src/b', changeset('T001')]);
   });
 
   it('a path outside the workspace is never an output: the feature cannot run at all', async () => {

@@ -15,6 +15,7 @@ import { formatDiagnostic, isUnsafePath, phaseLabel, type FeatureAnalysis, type 
 import type { AgentOption } from '../agents/types';
 import type { NormalizedGate, NormalizedOptions } from './options';
 import { projectName } from './names';
+import { changesetFile } from '../isolation/paths';
 import { gatedGraph, gatePlan, type GateAwareEdges, type GatePlan } from './phase-gates';
 
 export const TASK_EXECUTOR = 'nx-speckit:task';
@@ -84,7 +85,8 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
         // with a checkbox. dependentTasksOutputFiles still sees what prerequisites write during the run.
         ...upstream[task.id].map((f) => (f.endsWith('/') ? `{workspaceRoot}/${f}**/*` : `{workspaceRoot}/${f}`)),
       ],
-      outputs: writes(task).map((f) => `{workspaceRoot}/${f.replace(/\/$/, '')}`),
+      // The changeset file holds what the task changed outside its declared files (worktree isolation).
+      outputs: [...writes(task).map((f) => `{workspaceRoot}/${f.replace(/\/$/, '')}`), `{workspaceRoot}/${changesetFile(name, task.id)}`],
       cache: options.cache,
       metadata: {
         description: `${task.id}: ${task.description}`,
@@ -167,6 +169,9 @@ function taskOptions(task: Task, root: string, options: NormalizedOptions) {
     ...(options.verify ? { verify: options.verify } : {}),
     ...(options.allowIncompleteChecklists ? { allowIncompleteChecklists: true } : {}),
     ...(options.record ? { record: true } : {}),
+    ...(options.isolation ? { isolation: options.isolation } : {}),
+    ...(options.onConflict !== 'retry' ? { onConflict: options.onConflict } : {}),
+    ...(options.isolationLinks.join('\0') !== 'node_modules' ? { isolationLinks: options.isolationLinks } : {}),
   };
 }
 

@@ -53,6 +53,17 @@ export interface SpeckitPluginOptions {
    * nx.json itself, so editing any plugin option there (gates included) invalidates every task.
    */
   gates?: GateOption[];
+  /**
+   * `worktree`: each task runs in a detached git worktree of a snapshot of the workspace, and its
+   * exact changeset lands whole or not at all (see docs/isolation.md). `none`: every agent works
+   * in the workspace itself. Default: `worktree` in a git workspace where more than one task can
+   * run at once, else `none`.
+   */
+  isolation?: 'worktree' | 'none';
+  /** A changeset that conflicts with work landed meanwhile: re-run the task once on a fresh snapshot (`retry`, default) or fail (`fail`). */
+  onConflict?: 'retry' | 'fail';
+  /** Ignored workspace folders linked (never copied) into each worktree; default `["node_modules"]`. */
+  isolationLinks?: string[];
 }
 
 /** A quality-gate command: argv, or the object form (see `SpeckitPluginOptions.gates`). */
@@ -66,11 +77,12 @@ export interface GateConfig extends GateCommandSpec {
 /** A gate after normalisation: named (the command line by default). */
 export type NormalizedGate = GateConfig & { name: string };
 
-export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates'>> & { verify?: string[]; gates: NormalizedGate[] };
+export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates' | 'isolation'>> & { verify?: string[]; gates: NormalizedGate[]; isolation?: 'worktree' | 'none' };
 
 // Typed over the interface's keys: an option added there and not here fails to compile.
 const KNOWN_OPTIONS = Object.keys({
   targetName: true, agent: true, agentRules: true, lanes: true, cache: true, verify: true, allowIncompleteChecklists: true, record: true, gates: true,
+  isolation: true, onConflict: true, isolationLinks: true,
 } satisfies Record<keyof SpeckitPluginOptions, true>);
 
 export function normalizeOptions(options: SpeckitPluginOptions | undefined): NormalizedOptions {
@@ -85,6 +97,14 @@ export function normalizeOptions(options: SpeckitPluginOptions | undefined): Nor
   }
   const lanes = options?.lanes ?? 'none';
   if (lanes !== 'story' && lanes !== 'none') throw new Error(`nx-speckit: lanes must be "story" or "none", not "${lanes}"`);
+  const isolation = options?.isolation;
+  if (isolation !== undefined && isolation !== 'worktree' && isolation !== 'none') throw new Error(`nx-speckit: isolation must be "worktree" or "none", not ${JSON.stringify(isolation)}`);
+  const onConflict = options?.onConflict ?? 'retry';
+  if (onConflict !== 'retry' && onConflict !== 'fail') throw new Error(`nx-speckit: onConflict must be "retry" or "fail", not ${JSON.stringify(onConflict)}`);
+  const isolationLinks = options?.isolationLinks ?? ['node_modules'];
+  if (!Array.isArray(isolationLinks) || isolationLinks.some((l) => typeof l !== 'string' || !l || l.startsWith('/') || l.split(/[\\/]/).includes('..'))) {
+    throw new Error(`nx-speckit: isolationLinks must be a list of workspace-relative folders, got ${JSON.stringify(isolationLinks)}`);
+  }
   for (const rule of options?.agentRules ?? []) {
     if (rule.text) new RegExp(rule.text, 'i'); // fail at graph time, naming the bad pattern, not mid-run
   }
@@ -98,6 +118,9 @@ export function normalizeOptions(options: SpeckitPluginOptions | undefined): Nor
     allowIncompleteChecklists: options?.allowIncompleteChecklists ?? false,
     record: options?.record ?? false,
     gates: normalizeGates(options?.gates),
+    isolation,
+    onConflict,
+    isolationLinks,
   };
 }
 

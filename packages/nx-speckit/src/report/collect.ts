@@ -105,6 +105,8 @@ export function collectReport(input: CollectInput): RunReport {
         if (record?.failureKind && task.status === 'failed') task.failureKind = record.failureKind;
         if (record?.log) task.log = record.log;
         if (record?.warnings?.length) task.warnings = record.warnings;
+        if (record?.changes) task.changes = record.changes;
+        if (record?.worktree && task.status === 'failed') task.worktree = record.worktree;
       } else {
         task.status = t.done ? 'already-done' : 'not-run';
       }

@@ -20,7 +20,7 @@ const report = collectReport({
   features: [{ project: 'spec-001-x', dir: 'specs/001-x', targetName: 'implement', parsed, plan: planTasks(parsed) }],
   results: [r('T001', 'success', 0, 2000), r('T002', 'local-cache', 2000, 2100), r('T003', 'success', 2000, 5000), r('T004', 'failure', 5000, 10_000)],
   records: [
-    { project: 'spec-001-x', id: 'T001', status: 'done', attempts: 1, startedAt: new Date(T0).toISOString(), endedAt: new Date(T0 + 2000).toISOString(), agent: 'claude' },
+    { project: 'spec-001-x', id: 'T001', status: 'done', attempts: 1, startedAt: new Date(T0).toISOString(), endedAt: new Date(T0 + 2000).toISOString(), agent: 'claude', changes: { declared: ['src/a.ts'], undeclared: ['package.json', '<odd>.ts'] } },
     { project: 'spec-001-x', id: 'T004', status: 'failed', attempts: 1, startedAt: new Date(T0 + 5000).toISOString(), endedAt: new Date(T0 + 10_000).toISOString(), error: 'bad & <worse>' },
   ],
 });
@@ -103,5 +103,13 @@ describe('renderHtml', () => {
   it('a run with no timed task says so instead of drawing an empty chart', () => {
     const none = collectReport({ startTime: T0, endTime: T0 + 1000, command: 'nx', features: [{ project: 'p', dir: 'd', targetName: 'implement', parsed, plan: planTasks(parsed) }], results: [], records: [] });
     expect(renderHtml(none)).toContain('<p id="timeline-empty">No task ran in this run.</p>');
+  });
+});
+
+describe('renderHtml: changed files', () => {
+  it('lists every file a task changed, declared and undeclared, escaped', () => {
+    const table = /<table id="changes">.*?<\/table>/s.exec(html)![0];
+    expect(table).toContain('<tr data-task="spec-001-x:T001"><td>spec-001-x</td><td>T001</td><td><code>src/a.ts</code></td><td><code>package.json</code><br><code>&lt;odd&gt;.ts</code></td></tr>');
+    expect(table).not.toContain('T004');
   });
 });

@@ -65,6 +65,7 @@ ${summaryList(report)}
 ${legend()}
 <div class="scroll">${timeline(report, label)}</div>
 ${problems(report)}
+${changes(report)}
 <h2>Task graphs</h2>
 ${report.features.map((f) => featureSection(report, f.project)).join('\n')}
 <script>
@@ -143,6 +144,15 @@ function problems(report: RunReport): string {
     ...blocked.map((t) => `<tr class="blocked" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>blocked</td><td>blocked by ${esc(t.blockedBy?.join(', ') || 'a failed prerequisite')}</td></tr>`),
   ];
   return `<h2>Failed and blocked tasks</h2><table id="problems"><tr><th>Project</th><th>Task</th><th>Status</th><th>Details</th></tr>${rows.join('')}</table>`;
+}
+
+/** Every file each task changed, declared and undeclared (exact for tasks run in their own worktree). */
+function changes(report: RunReport): string {
+  const changed = report.tasks.filter((t) => t.changes && (t.changes.declared.length || t.changes.undeclared.length));
+  if (!changed.length) return '';
+  const list = (paths: string[]) => paths.map((p) => `<code>${esc(p)}</code>`).join('<br>');
+  const rows = changed.map((t) => `<tr data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>${list(t.changes!.declared)}</td><td>${list(t.changes!.undeclared)}</td></tr>`);
+  return `<h2>Changed files</h2><table id="changes"><tr><th>Project</th><th>Task</th><th>Declared</th><th>Undeclared</th></tr>${rows.join('')}</table>`;
 }
 
 /** The summary's next steps, the command in each as code. */

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { ProjectGraph } from '@nx/devkit';
+import { restoreCachedChangeset } from '../isolation/cache';
 import { analyzeFeature, markDone, readFeature, reusingParser, type ParseFn } from '@nx-speckit/tasks-md';
 import { reachedTargets, requestedRun } from '../hooks/requested-run';
 import { TASK_EXECUTOR } from '../plugin/feature-project';
@@ -97,6 +98,11 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     if (!cached && !elsewhere) continue;
     const feature = features.get(c.project)!;
     try {
+      // A cache hit restored the declared files; what the task changed elsewhere lands now, or the box stays open.
+      if (cached) {
+        const restored = await restoreCachedChangeset(root, c.project, c.taskId);
+        if (restored?.conflicts.length) throw new Error(`its cached changes to ${restored.conflicts.join(', ')} conflict with the workspace; nothing of them was applied`);
+      }
       await markDone(join(root, feature.dir, 'tasks.md'), c.taskId, { parse: feature.parse, journal: marksJournal(root, c.project) });
     } catch (error) {
       const why = `${c.taskId} (${c.status}) could not be marked [X]: ${error instanceof Error ? error.message : String(error)}`;

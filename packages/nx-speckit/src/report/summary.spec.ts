@@ -125,3 +125,20 @@ describe('duration and usageText', () => {
     expect(usageText({ outputTokens: 1234567 })).toBe('0 in / 1,234,567 out tokens');
   });
 });
+
+describe('formatSummary with worktree isolation', () => {
+  it('lists what each task changed outside its declared files, and a failed task\'s kept worktree', () => {
+    const report = collectReport({
+      startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement', features,
+      results: [r('T002', 'success', 0, 5_000), r('T003', 'failure', 0, 6_000)],
+      records: [
+        rec('T002', 'done', { changes: { declared: ['src/lint.json'], undeclared: ['package.json', 'src/index.ts'] } }),
+        rec('T003', 'failed', { error: 'T003 not marked done: verify failed', worktree: '/tmp/nx-speckit-worktrees/abc/spec-001-x-T003-123456' }),
+      ],
+    });
+    const text = formatSummary(report);
+    expect(text).toContain('Changed outside the files the task declares:\n  spec-001-x T002: package.json, src/index.ts');
+    expect(text).toContain('    worktree (kept until the next run): /tmp/nx-speckit-worktrees/abc/spec-001-x-T003-123456');
+    expect(report.tasks.find((t) => t.id === 'T002')!.changes).toEqual({ declared: ['src/lint.json'], undeclared: ['package.json', 'src/index.ts'] });
+  });
+});

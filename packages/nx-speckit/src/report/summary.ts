@@ -37,6 +37,7 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
       out.push(`  ${t.project} ${t.id} ${t.description}`);
       out.push(...indent(`cause: ${t.error ?? 'unknown'}`, '    ', '           '));
       if (t.log) out.push(`    log:   ${t.log}`);
+      if (t.worktree) out.push(`    worktree (kept until the next run): ${t.worktree}`);
       out.push(...indent(nextSteps(report, t).join('\n'), '    next:  ', '           '));
     }
   }
@@ -45,6 +46,12 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
     out.push(`  ${f.project}:${f.target}`);
     out.push(...indent(`cause: ${f.error}`, '    ', '           '));
     out.push(...indent(nextSteps(report, f).join('\n'), '    next:  ', '           '));
+  }
+
+  const undeclared = report.tasks.filter((t) => t.changes?.undeclared.length);
+  if (undeclared.length) {
+    out.push('', 'Changed outside the files the task declares:');
+    for (const t of undeclared) out.push(`  ${t.project} ${t.id}: ${t.changes!.undeclared.join(', ')}`);
   }
 
   const blocked = report.tasks.filter((t) => t.status === 'blocked');

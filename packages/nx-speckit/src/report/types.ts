@@ -54,6 +54,10 @@ export interface ReportTask {
   blockedBy?: string[];
   log?: string;
   warnings?: string[];
+  /** Every file the task changed, declared or not (exact when it ran in its own worktree). */
+  changes?: { declared: string[]; undeclared: string[] };
+  /** A failed task's worktree, kept for inspection until the next run. */
+  worktree?: string;
   /** Gantt lane: tasks that overlap in time get different slots (0-based). */
   slot?: number;
 }

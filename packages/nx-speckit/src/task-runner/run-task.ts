@@ -11,13 +11,16 @@ import {
 } from '@nx-speckit/tasks-md';
 import { assertAgentAvailable, resolveAgent, runAgent } from '../agents';
 import { recordingDir, writeRecording, snapshotFiles } from '../agents/replay';
-import type { AgentOption, AgentRunResult, AgentUsage } from '../agents/types';
+import type { AgentOption, AgentRunResult, AgentUsage, ResolvedAgent } from '../agents/types';
 import type { FailureKind } from '../agents/output/failure';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
 import { usageText } from '../report/summary';
 import { marksJournal, runDirOf, takeNotice } from './run-dir';
-import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths } from './verify';
+import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths, type Snapshot } from './verify';
+import { beginTransaction, commitTransaction, endTransaction } from '../isolation/transaction';
+import { writeCachedChangeset } from '../isolation/cache';
+import type { IsolationMode } from '../isolation/mode';
 
 export interface RunTaskOptions {
   workspaceRoot: string;
@@ -33,6 +36,12 @@ export interface RunTaskOptions {
   validateOnly?: boolean;
   /** The plugin's `lanes` option: the same plan, so the prompt names the same prerequisites as the graph. */
   lanes?: 'story' | 'none';
+  /** `worktree`: the task runs in a worktree of a snapshot and lands as one changeset (see src/isolation). */
+  isolation?: IsolationMode;
+  /** A changeset that conflicts with work landed meanwhile: `retry` once on a fresh snapshot (default), or `fail`. */
+  onConflict?: 'retry' | 'fail';
+  /** Ignored folders linked into each worktree (default: node_modules). */
+  isolationLinks?: string[];
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -54,6 +63,12 @@ export interface TaskRecord {
   failureKind?: FailureKind;
   warnings?: string[];
   log?: string;
+  /** Every file the task changed, split by whether the task declares it (exact with worktree isolation). */
+  changes?: { declared: string[]; undeclared: string[] };
+  /** Set when the task ran in its own worktree. */
+  isolation?: 'worktree';
+  /** A failed task's worktree, kept for inspection until the next run. */
+  worktree?: string;
 }
 
 export class TaskFailure extends Error {}
@@ -111,31 +126,97 @@ type Recorder = (fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'ende
 
 async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, options: RunTaskOptions, log: (line: string) => void, record: Recorder): Promise<TaskRecord> {
   const root = options.workspaceRoot;
-  const tasksFile = posix.join(options.featureDir, 'tasks.md');
-  const tasksPath = join(root, tasksFile);
   const agent = resolveAgent(options.agent);
   assertAgentAvailable(agent, root);
+  const files = task.files.filter((f) => !isUnsafePath(f));
+  const runDir = runDirOf(root, options.project);
+  const baselineFile = join(runDir, `${task.id}.baseline.json`);
+  const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
+  const attempt = (workRoot: string, conflicts: string[]) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log);
 
+  if (options.isolation !== 'worktree') {
+    const gitBefore = gitChanges(root);
+    const outcome = await attempt(root, []);
+    if (outcome.error) return fail(outcome, outcome.error, log, record);
+    // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
+    const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
+    const outside = outsidePaths(gitBefore, gitChanges(root), featureFiles, posix.join(options.featureDir, 'tasks.md'));
+    const warnings = outside.length ? [`changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${listText(outside)}`] : [];
+    return checkpoint(task, parse, options, outcome, { declared: outcome.changed, undeclared: outside }, warnings, baselineFile, log, record);
+  }
+
+  // Worktree isolation: the task runs in a worktree of a fresh snapshot and lands whole or not at all.
+  const links = options.isolationLinks ?? ['node_modules'];
+  let conflicts: string[] = [];
+  for (let round = 1; ; round++) {
+    const tx = beginTransaction(root, `${options.project}-${task.id}`, { links });
+    const outcome = await attempt(tx.worktree.root, conflicts);
+    if (outcome.error) {
+      log(`[${task.id}] its worktree is kept for inspection until the next run: ${tx.worktree.root}`);
+      return fail({ ...outcome, worktree: tx.worktree.root }, outcome.error, log, record);
+    }
+    const landed = await commitTransaction(tx);
+    const changes = splitDeclared(landed.changed, files);
+    if (!landed.conflicts.length) writeCachedChangeset(root, options.project, task.id, tx, landed.changeset, changes.undeclared);
+    endTransaction(tx);
+    if (landed.conflicts.length) {
+      conflicts = landed.conflicts;
+      if (round === 1 && options.onConflict !== 'fail') {
+        log(`[${task.id}] conflicts with work that landed meanwhile in ${listText(conflicts)}: nothing of it was applied; running it again on a fresh snapshot`);
+        continue;
+      }
+      const error = `${task.id} not marked done: its changes conflict with work that landed meanwhile in ${listText(conflicts)}; nothing of it was applied${round > 1 ? ' (also after a re-run on a fresh snapshot)' : ''} (log: ${outcome.base.log})`;
+      return fail({ ...outcome, attempts: outcome.base.attempts + round - 1 }, error, log, record);
+    }
+    const warnings = changes.undeclared.length ? [`changed files the task does not declare (applied with it): ${listText(changes.undeclared)}`] : [];
+    return checkpoint(task, parse, options, { ...outcome, base: { ...outcome.base, attempts: outcome.base.attempts + round - 1 } }, changes, warnings, baselineFile, log, record);
+  }
+}
+
+interface AttemptInput {
+  agent: ResolvedAgent;
+  files: string[];
+  before: Snapshot;
+  /** Where the agent, the declared-file checks and verify run: the workspace, or the task's worktree. */
+  workRoot: string;
+  /** Paths a first run conflicted on: named in the prompt of the re-run. */
+  conflicts: string[];
+}
+
+interface AttemptOutcome {
+  base: { agent: string; usage: AgentUsage; attempts: number; log: string };
+  result: AgentRunResult;
+  /** Declared files the agent changed. */
+  changed: string[];
+  guardWarnings: string[];
+  error?: string;
+  worktree?: string;
+}
+
+/** The agent, the tasks.md guard, the declared-file checks and verify, all in `workRoot`. */
+async function runAttempt(task: Task, analysis: FeatureAnalysis, parse: ParseFn, options: RunTaskOptions, input: AttemptInput, log: (line: string) => void): Promise<AttemptOutcome> {
+  const root = options.workspaceRoot;
+  const { agent, files, workRoot } = input;
+  const isolated = workRoot !== root;
+  const tasksFile = posix.join(options.featureDir, 'tasks.md');
+  const tasksPath = join(workRoot, tasksFile);
   const byId = new Map(analysis.parsed.tasks.map((t) => [t.id, t]));
   const prompt = buildPrompt({
-    workspaceRoot: root,
+    workspaceRoot: workRoot,
     featureDir: options.featureDir,
     task,
     phase: analysis.parsed.phases[task.phase],
     prerequisites: (analysis.plan.dependsOn[task.id] ?? []).map((d) => byId.get(d.id)!),
-  });
-  const files = task.files.filter((f) => !isUnsafePath(f));
+  }) + conflictNote(input.conflicts);
   const runDir = runDirOf(root, options.project);
   const logFile = join(root, '.speckit', 'logs', options.project, `${task.id}.log`);
-  const baselineFile = join(runDir, `${task.id}.baseline.json`);
-  const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
-  const gitBefore = gitChanges(root);
-  const journal = marksJournal(root, options.project);
+  // In a worktree the checkpoint journal is not involved: marks happen in the workspace only.
+  const journal = isolated ? undefined : marksJournal(root, options.project);
   const tasksSnapshot = readFileSync(tasksPath);
 
-  log(`[${task.id}] ${task.description} → ${agent.name}`);
+  log(`[${task.id}] ${task.description} → ${agent.name}${isolated ? ' (in its own worktree)' : ''}`);
   const result = await runAgent(agent, {
-    workspaceRoot: root,
+    workspaceRoot: workRoot,
     taskId: task.id,
     featureDir: options.featureDir,
     tasksFile,
@@ -146,43 +227,73 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
     signal: options.signal,
     onAttempt: (n) => n > 1 && log(`[${task.id}] attempt ${n}`),
   });
-  const base = { agent: agent.name, usage: result.usage, attempts: result.attempts.length, log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')) };
+  const base = {
+    agent: agent.name,
+    usage: result.usage,
+    attempts: result.attempts.length,
+    log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')),
+    // Only the agent's own failure has a kind (a later fallback agent acts on it); a failed check has none.
+    ...(result.ok ? {} : { failureKind: result.failureKind ?? ('other' as const) }),
+  };
 
   const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, { replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`), parse, journal });
   for (const w of guard.warnings) log(`[${task.id}] warning: ${w}`);
   const problems = agentProblems(result);
   if (guard.refusal) problems.push(guard.refusal);
-  const { problems: fileProblems, changed } = checkDeclaredPaths(root, files, before);
+  const { problems: fileProblems, changed } = checkDeclaredPaths(workRoot, files, input.before);
   if (!result.aborted) problems.push(...fileProblems);
-  if (!problems.length && options.verify?.length) problems.push(...runVerify(options.verify, root, task, options, logFile));
-  if (problems.length) {
-    const error = `${task.id} not marked done: ${problems.join('; ')} (log: ${base.log})`;
-    log(`[${task.id}] ✗ ${error}`);
-    const kind = result.ok ? {} : { failureKind: result.failureKind ?? 'other' };
-    return record({ ...base, status: 'failed', error, ...kind, ...(guard.warnings.length ? { warnings: guard.warnings } : {}) });
-  }
-
-  // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
-  const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
-  const outside = outsideChanges(gitBefore, gitChanges(root), featureFiles, tasksFile);
-  for (const w of outside) log(`[${task.id}] warning: ${w}`);
-  const warnings = [...guard.warnings, ...outside];
-  if (!files.length) warnings.push('the task declares no files: only the agent\'s exit status vouches for it');
-  if (options.record) writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(root, changed));
-
-  const progress = await markDone(tasksPath, task.id, { parse, journal });
-  clearBaseline(baselineFile);
-  log(`[${task.id}] ${task.description} → marked [X]${costText(result.usage)}`);
-  log(`Progress: ${progress.done}/${progress.total} (${Math.round((progress.done / Math.max(progress.total, 1)) * 100)}%)`);
-  return record({ ...base, status: 'done', warnings });
+  if (!problems.length && options.verify?.length) problems.push(...runVerify(options.verify, workRoot, task, options, logFile));
+  if (options.record && !problems.length) writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(workRoot, changed));
+  const error = problems.length ? `${task.id} not marked done: ${problems.join('; ')} (log: ${base.log})` : undefined;
+  return { base, result, changed, guardWarnings: guard.warnings, error };
 }
+
+/** The re-run's prompt names what the first run collided on, so the agent builds on what landed. */
+function conflictNote(paths: string[]): string {
+  if (!paths.length) return '';
+  return `\n\n## Note: a first run of this task conflicted\n\nIts changes to ${paths.map((p) => `\`${p}\``).join(', ')} collided with work another task landed meanwhile, so none of it was applied. This run starts from the workspace as it is now: keep the other task's changes in those files and add this task's.\n`;
+}
+
+type Changes = NonNullable<TaskRecord['changes']>;
+
+function fail(outcome: Pick<AttemptOutcome, 'base' | 'guardWarnings' | 'worktree'> & { attempts?: number }, error: string, log: (line: string) => void, record: Recorder): TaskRecord {
+  log(`[${error.split(' ')[0]}] ✗ ${error}`);
+  return record({
+    ...outcome.base,
+    ...(outcome.attempts !== undefined ? { attempts: outcome.attempts } : {}),
+    status: 'failed',
+    error,
+    ...(outcome.guardWarnings.length ? { warnings: outcome.guardWarnings } : {}),
+    ...(outcome.worktree ? { worktree: outcome.worktree } : {}),
+  });
+}
+
+async function checkpoint(task: Task, parse: ParseFn, options: RunTaskOptions, outcome: AttemptOutcome, changes: Changes, extra: string[], baselineFile: string, log: (line: string) => void, record: Recorder): Promise<TaskRecord> {
+  for (const w of extra) log(`[${task.id}] warning: ${w}`);
+  const warnings = [...outcome.guardWarnings, ...extra];
+  if (!task.files.length) warnings.push('the task declares no files: only the agent\'s exit status vouches for it');
+  const root = options.workspaceRoot;
+  const progress = await markDone(join(root, options.featureDir, 'tasks.md'), task.id, { parse, journal: marksJournal(root, options.project) });
+  clearBaseline(baselineFile);
+  log(`[${task.id}] ${task.description} → marked [X]${costText(outcome.result.usage)}`);
+  log(`Progress: ${progress.done}/${progress.total} (${Math.round((progress.done / Math.max(progress.total, 1)) * 100)}%)`);
+  return record({ ...outcome.base, status: 'done', warnings, changes, ...(options.isolation === 'worktree' ? { isolation: 'worktree' as const } : {}) });
+}
+
+/** Changed files split into those under the task's declared paths and the rest. */
+export function splitDeclared(changed: string[], declared: string[]): Changes {
+  const inside = (p: string) => declared.some((f) => p === f.replace(/\/$/, '') || p.startsWith(f.endsWith('/') ? f : `${f}/`));
+  return { declared: changed.filter(inside), undeclared: changed.filter((p) => !inside(p)) };
+}
+
+const listText = (paths: string[]) => `${paths.slice(0, 10).join(', ')}${paths.length > 10 ? `, … (${paths.length} files)` : ''}`;
 
 function agentProblems(result: AgentRunResult): string[] {
   if (result.aborted) return ['interrupted before the agent finished'];
   return result.ok ? [] : [`the agent failed: ${result.error ?? 'unknown error'}`];
 }
 
-/** The optional per-task check (argv, no shell): a non-zero exit fails the task. */
+/** The optional per-task check (argv, no shell, in the workspace or the task's worktree): a non-zero exit fails the task. */
 function runVerify(command: string[], root: string, task: Task, options: RunTaskOptions, logFile: string): string[] {
   try {
     const out = execFileSync(command[0], command.slice(1), {
@@ -198,10 +309,9 @@ function runVerify(command: string[], root: string, task: Task, options: RunTask
   }
 }
 
-function outsideChanges(before: Set<string>, after: Set<string>, files: string[], tasksFile: string): string[] {
+function outsidePaths(before: Set<string>, after: Set<string>, files: string[], tasksFile: string): string[] {
   const inside = (p: string) => p === tasksFile || p.startsWith('.speckit/') || files.some((f) => p === f || (f.endsWith('/') && p.startsWith(f)));
-  const extra = [...after].filter((p) => !before.has(p) && !inside(p));
-  return extra.length ? [`changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ', …' : ''}`] : [];
+  return [...after].filter((p) => !before.has(p) && !inside(p));
 }
 
 /** ` ($0.0123, 1,234 in / 56 out tokens)` as the summary writes it, or nothing. */

@@ -8,4 +8,7 @@ export interface TaskExecutorSchema {
   allowIncompleteChecklists?: boolean;
   record?: boolean;
   validateOnly?: boolean;
+  isolation?: 'worktree' | 'none';
+  onConflict?: 'retry' | 'fail';
+  isolationLinks?: string[];
 }

@@ -3,6 +3,7 @@ import type { TaskExecutorSchema } from './schema';
 import { batchParallelism } from './batch-parallel';
 import { runTask, type RunTaskOptions, type TaskRecord } from '../../task-runner/run-task';
 import { runGraph } from '../../task-runner/run-graph';
+import { resolveIsolation } from '../../isolation/mode';
 
 /** `nx-speckit:task`: one spec-kit task, run by a coding agent, verified and checkpointed. */
 export default async function taskExecutor(options: TaskExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -76,6 +77,9 @@ function runOptions(options: TaskExecutorSchema, context: ExecutorContext, proje
     allowIncompleteChecklists: options.allowIncompleteChecklists,
     record: options.record,
     validateOnly: options.validateOnly,
+    isolation: resolveIsolation(options.isolation, context.root, batchParallelism()).mode,
+    onConflict: options.onConflict,
+    isolationLinks: options.isolationLinks,
     // Planned as the graph was: the plugin's `lanes` option decides a task's prerequisites.
     lanes: (config.metadata as { speckit?: { lanes?: 'story' | 'none' } } | undefined)?.speckit?.lanes,
     signal,

@@ -1,0 +1,46 @@
+/**
+ * The workspace as it is now (tracked changes and untracked, not-ignored files included) as a git
+ * tree and commit object, made through a temporary index: the user's branch, index, stash and refs
+ * are left alone, and no ref points at the commit.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { git, withTempIndex } from './git';
+
+/** The tree of the working tree at `top` (a repository's top folder), `.gitignore` respected. */
+export function workingTree(top: string): string {
+  return withTempIndex((env) => {
+    seedIndex(top, env.GIT_INDEX_FILE);
+    git(top, ['add', '-A', '--', '.'], { env });
+    return git(top, ['write-tree'], { env }).trim();
+  });
+}
+
+/** A commit object of the working tree at `top` (parent: HEAD, when there is one). */
+export function snapshotCommit(top: string): { commit: string; tree: string } {
+  const tree = workingTree(top);
+  const head = headCommit(top);
+  const commit = git(top, ['commit-tree', tree, ...(head ? ['-p', head] : []), '-m', 'nx-speckit task snapshot']).trim();
+  return { commit, tree };
+}
+
+function headCommit(top: string): string | undefined {
+  try {
+    return git(top, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']).trim();
+  } catch {
+    return undefined; // a repository without commits yet
+  }
+}
+
+/**
+ * Starts the temporary index from the repository's own (a copy keeps git's file stat cache, so
+ * `add -A` rehashes only what changed), else from HEAD, else empty.
+ */
+function seedIndex(top: string, indexFile: string) {
+  const own = git(top, ['rev-parse', '--git-path', 'index']).trim();
+  const abs = isAbsolute(own) ? own : join(top, own);
+  if (existsSync(abs)) copyFileSync(abs, indexFile);
+  else if (headCommit(top)) git(top, ['read-tree', 'HEAD'], { env: { GIT_INDEX_FILE: indexFile } });
+}
+
+export { seedIndex };
