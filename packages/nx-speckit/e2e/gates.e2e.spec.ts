@@ -135,14 +135,15 @@ describe('before any task starts', () => {
   it('a missing agent CLI fails the run once, with the install command, before any task starts', () => {
     const ws = workspace({
       features: { 'specs/001-a': { tasks: SIMPLE }, 'specs/002-b': { tasks: '- [X] T001 Done in src/x.ts\n' } },
-      pluginOptions: { agent: 'gemini' },
+      pluginOptions: { agent: 'cursor' },
       files: { 'apps/web/project.json': JSON.stringify({ name: 'web', root: 'apps/web', targets: { lint: { executor: 'nx:noop' } } }) },
     });
-    const env = { PATH: '/usr/bin:/bin' }; // no gemini anywhere (nx itself runs from an absolute path)
+    // Cursor's CLI ships outside npm, so no workspace has it (the npm-installed CLIs sit in node_modules/.bin).
+    const env = { PATH: '/usr/bin:/bin' }; // nx itself runs from an absolute path
     const r = ws.nx(['run-many', '-t', 'implement', '--outputStyle=static'], env);
     expect(r.code).not.toBe(0);
-    expect(r.output).toContain("Agent 'gemini' needs the `gemini` CLI, which is not installed. Install it with: npm install -g @google/gemini-cli (needed by spec-001-a:T001, spec-001-a:T002)");
-    expect(r.output.match(/needs the `gemini` CLI/g)).toHaveLength(1);
+    expect(r.output).toContain("Agent 'cursor' needs the `agent` CLI, which is not installed. Install it with: curl https://cursor.com/install -fsS | bash (see https://cursor.com/cli) (needed by spec-001-a:T001, spec-001-a:T002)");
+    expect(r.output.match(/needs the `agent` CLI/g)).toHaveLength(1);
     expect(existsSync(join(ws.root, '.speckit/runs'))).toBe(false); // no task started
     expect(r.output).not.toMatch(/implement--T001/);
 
@@ -152,7 +153,7 @@ describe('before any task starts', () => {
     // SPECKIT_AGENT picks another agent for one run: the check follows it (replay needs no CLI;
     // without a recording the task itself then fails, but it did start).
     const replay = ws.nx(['run', 'spec-001-a:implement--T001', '--outputStyle=static'], { ...env, SPECKIT_AGENT: 'replay' });
-    expect(replay.output).not.toContain("Agent 'gemini' needs");
+    expect(replay.output).not.toContain("Agent 'cursor' needs");
     expect(ws.readJson('.speckit/runs/spec-001-a/T001.json')).toMatchObject({ id: 'T001', agent: 'replay' });
   });
 
@@ -199,9 +200,9 @@ describe('before any task starts', () => {
 
       // The daemon started without SPECKIT_AGENT; this command's value reaches the hook (Nx 24 hands the daemon each client's env).
       ws.write('specs/001-a/tasks.md', `${ws.read('specs/001-a/tasks.md')}- [ ] T004 More in src/m.ts\n`);
-      const gemini = ws.nx(['run', 'spec-001-a:implement--T004', '--outputStyle=static'], { ...daemon, SPECKIT_AGENT: 'gemini', PATH: '/usr/bin:/bin' });
-      expect(gemini.code).not.toBe(0);
-      expect(gemini.output).toContain("Agent 'gemini' needs the `gemini` CLI, which is not installed.");
+      const cursor = ws.nx(['run', 'spec-001-a:implement--T004', '--outputStyle=static'], { ...daemon, SPECKIT_AGENT: 'cursor', PATH: '/usr/bin:/bin' });
+      expect(cursor.code).not.toBe(0);
+      expect(cursor.output).toContain("Agent 'cursor' needs the `agent` CLI, which is not installed.");
       expect(existsSync(join(ws.root, '.speckit/runs/spec-001-a/T004.json'))).toBe(false); // no task started
     } finally {
       ws.nx(['daemon', '--stop'], daemon);
