@@ -177,7 +177,7 @@ describe('parseOpencodeOutput: rejected permissions (real opencode 1.18 output)'
     const r = parseOpencodeOutput(fixture('opencode-rejected.stdout'), 0, fixture('opencode-rejected.stderr'));
     expect(r).toMatchObject({
       ok: false,
-      error: 'opencode refused the write call on /tmp/wt15-x/outside.txt (permission requested: external_directory (/tmp/wt15-x/*)): headless runs reject whatever would ask',
+      error: 'opencode refused the write call on /tmp/elsewhere/outside.txt (permission requested: external_directory (/tmp/elsewhere/*)): headless runs reject whatever would ask',
       failureKind: 'other',
     });
     expect(r.usage).toMatchObject({ inputTokens: 90, outputTokens: 20, turns: 1 });
