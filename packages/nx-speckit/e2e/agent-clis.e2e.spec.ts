@@ -2,8 +2,9 @@
  * The REAL gemini, opencode and copilot CLIs (pinned devDependencies, from node_modules) driven by the
  * task executor in a real `nx run-many`, each against a scripted loopback model server: no network, no
  * key. Per CLI, one feature of three parallel tasks: one succeeds, one meets an HTTP 400, one meets the
- * CLI's own way of refusing work (gemini/copilot: no login; opencode: a rejected permission). Only the
- * first may be ticked; the others must fail with the CLI's own one-line cause.
+ * CLI's own way of refusing work (gemini/copilot: no login; opencode: a rejected permission); gemini
+ * also meets its turn limit. Only the first may be ticked; the others must fail with the CLI's own
+ * one-line cause.
  * (HTTP 400, not 429/5xx: the CLIs retry those for minutes. Quota and rate limits are parser unit tests.)
  */
 import { realpathSync } from 'node:fs';
@@ -44,6 +45,7 @@ const GREETING = 'export const greet = () => "hi";\n';
 const BAD_REQUEST = () => ({ error: 400, message: 'scripted bad request' });
 
 interface Run {
+  tasks: string;
   ws: TempWorkspace;
   result: RunResult;
   success: ScriptedServer;
@@ -58,6 +60,8 @@ interface Setup {
   writes(absPath: string, content: string): Script;
   /** The third task's agent: the CLI's own refusal. */
   refusal(root: string): Promise<Record<string, unknown>>;
+  /** A fourth task (text after the ID) with its own agent. */
+  extra?: { task: string; agent(root: string): Promise<Record<string, unknown>> };
 }
 
 async function server(shape: ApiShape, script: Script): Promise<ScriptedServer> {
@@ -69,7 +73,8 @@ async function server(shape: ApiShape, script: Script): Promise<ScriptedServer> 
 /** One feature, three [P] tasks; agentRules give each task its own agent (and server). */
 async function runFeature(setup: Setup): Promise<Run> {
   // src/ exists, as in a real project: copilot's `create` tool does not make directories.
-  const ws = workspace({ features: { 'specs/001-real': { tasks: TASKS } }, files: { 'src/index.ts': 'export {};\n' } });
+  const tasks = TASKS + (setup.extra ? `- [ ] T004 [P] ${setup.extra.task}\n` : '');
+  const ws = workspace({ features: { 'specs/001-real': { tasks } }, files: { 'src/index.ts': 'export {};\n' } });
   const root = realpathSync(ws.root);
   const agent = (env: Record<string, string>) => ({ preset: setup.preset, command: [join(REPO_ROOT, 'node_modules/.bin', setup.preset)], model: setup.model, retries: 0, env });
   const success = await server(setup.shape, setup.writes(join(root, 'src/greeting.ts'), GREETING));
@@ -79,17 +84,18 @@ async function runFeature(setup: Setup): Promise<Run> {
     agentRules: [
       { text: 'farewell', agent: agent(setup.env(failing.url, scratchDir(`speckit-${setup.preset}-home-`))) },
       { text: 'welcome', agent: await setup.refusal(root) },
+      ...(setup.extra ? [{ text: setup.extra.task, agent: await setup.extra.agent(root) }] : []),
     ],
   });
   const result = await ws.nxAsync(['run-many', '-t', 'implement', '--parallel=3', ...STATIC]);
-  return { ws, result, success, record: (id) => ws.readJson(`.speckit/runs/spec-001-real/${id}.json`) };
+  return { tasks, ws, result, success, record: (id) => ws.readJson(`.speckit/runs/spec-001-real/${id}.json`) };
 }
 
 function expectOnlyT001Ticked(run: Run) {
   expect(run.record('T001').error).toBeUndefined(); // first: on failure it shows the cause
   expect(run.record('T001')).toMatchObject({ status: 'done', attempts: 1 });
   expect(run.result.code).not.toBe(0);
-  expect(run.ws.read('specs/001-real/tasks.md')).toBe(TASKS.replace('- [ ] T001', '- [X] T001'));
+  expect(run.ws.read('specs/001-real/tasks.md')).toBe(run.tasks.replace('- [ ] T001', '- [X] T001'));
   expect(run.ws.read('src/greeting.ts')).toBe(GREETING);
   // The prompt reached the model.
   expect(JSON.stringify(run.success.mainRequests()[0].body)).toContain('- Task: Write the greeting in src/greeting.ts');
@@ -115,6 +121,14 @@ describe('gemini (real @google/gemini-cli)', () => {
       writes: geminiWrites,
       // No auth settings in a fresh HOME: gemini refuses before any request.
       refusal: async () => ({ preset: 'gemini', command: [join(REPO_ROOT, 'node_modules/.bin/gemini')], model: GEMINI_TEST_MODEL, retries: 0, env: geminiTestEnv('http://127.0.0.1:9', scratchDir('speckit-gemini-home-'), { login: false }) }),
+      // The model writes the file, but the session may have only one turn: a stop, not a success.
+      extra: {
+        task: 'Write the note in src/note.ts',
+        agent: async (root) => {
+          const s = await server(geminiGenerateContent, geminiWrites(join(root, 'src/note.ts'), 'note\n'));
+          return { preset: 'gemini', command: [join(REPO_ROOT, 'node_modules/.bin/gemini')], model: GEMINI_TEST_MODEL, retries: 0, env: geminiTestEnv(s.url, scratchDir('speckit-gemini-home-'), { maxSessionTurns: 1 }) };
+        },
+      },
     });
   });
 
@@ -132,8 +146,14 @@ describe('gemini (real @google/gemini-cli)', () => {
     expectFailure(run, 'T003', 'Gemini failed (exit 41, authentication error): Invalid auth method selected.', 'auth');
   });
 
+  it('the turn limit (exit 53) fails the task although the file was written', () => {
+    expect(run.ws.read('src/note.ts')).toBe('note\n');
+    expectFailure(run, 'T004', 'Gemini failed (exit 53, turn limit exceeded): Reached max session turns for this session.', 'other');
+  });
+
   it('the summary shows the usage per agent', () => {
-    expect(run.result.output).toMatch(/ {2}gemini: 3 tasks, 200 in \/ 40 out tokens/);
+    // Only the successful run reported tokens: errors come without stats.
+    expect(run.result.output).toMatch(/ {2}gemini: 4 tasks, 200 in \/ 40 out tokens/);
   });
 });
 

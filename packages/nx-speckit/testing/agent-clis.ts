@@ -54,10 +54,12 @@ export function codexAddsFile(relPath: string, content: string, finalText = 'Don
 // ---- gemini: Gemini generateContent. Without the settings file it exits 41 ("Invalid auth method").
 export const GEMINI_TEST_MODEL = 'gemini-2.5-flash';
 
-export function geminiTestEnv(serverUrl: string, home: string, { login = true } = {}): Record<string, string> {
+/** `maxSessionTurns`: gemini stops with exit 53 after that many model turns. */
+export function geminiTestEnv(serverUrl: string, home: string, { login = true, maxSessionTurns }: { login?: boolean; maxSessionTurns?: number } = {}): Record<string, string> {
   if (login) {
+    const settings = { security: { auth: { selectedType: 'gemini-api-key' } }, ...(maxSessionTurns ? { model: { maxSessionTurns } } : {}) };
     fs.mkdirSync(path.join(home, '.gemini'), { recursive: true });
-    fs.writeFileSync(path.join(home, '.gemini/settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
+    fs.writeFileSync(path.join(home, '.gemini/settings.json'), JSON.stringify(settings));
   }
   return { GEMINI_API_KEY: 'test-key', GOOGLE_GEMINI_BASE_URL: serverUrl, HOME: home, GEMINI_CLI_NO_RELAUNCH: 'true', NO_COLOR: '1' };
 }

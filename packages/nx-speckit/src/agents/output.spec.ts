@@ -10,6 +10,7 @@ import {
   parseOpencodeOutput,
   parsePlainOutput,
 } from './output';
+import { lastJsonObject } from './output/json';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '__fixtures__', name), 'utf8');
 
@@ -122,6 +123,14 @@ describe('parseGeminiOutput', () => {
     expect(r.error).toMatch(/^Gemini failed \(exit 55, folder not trusted\): Gemini CLI is not running in a trusted directory\. To proceed, either use `--skip-trust`/);
   });
 
+  it('the turn limit (exit 53): gemini 0.61 prints the error JSON twice on stderr, the second after an [ERROR] tag', () => {
+    expect(parseGeminiOutput('', 53, fixture('gemini-turn-limit-0.61.stderr'))).toMatchObject({
+      ok: false,
+      error: 'Gemini failed (exit 53, turn limit exceeded): Reached max session turns for this session. Increase the number of turns by specifying maxSessionTurns in settings.json.',
+      usage: { sessionId: 'f5c01470-81fe-4294-9d30-b9b971f4c3cb' },
+    });
+  });
+
   it('a missing login (exit 41) is an auth failure', () => {
     expect(parseGeminiOutput('', 41, fixture('gemini-no-auth.stderr'))).toMatchObject({
       ok: false,
@@ -177,7 +186,7 @@ describe('parseOpencodeOutput: rejected permissions (real opencode 1.18 output)'
     const r = parseOpencodeOutput(fixture('opencode-rejected.stdout'), 0, fixture('opencode-rejected.stderr'));
     expect(r).toMatchObject({
       ok: false,
-      error: 'opencode refused the write call on /tmp/wt15-x/outside.txt (permission requested: external_directory (/tmp/wt15-x/*)): headless runs reject whatever would ask',
+      error: 'opencode refused the write call on /tmp/elsewhere/outside.txt (permission requested: external_directory (/tmp/elsewhere/*)): headless runs reject whatever would ask',
       failureKind: 'other',
     });
     expect(r.usage).toMatchObject({ inputTokens: 90, outputTokens: 20, turns: 1 });
@@ -213,6 +222,17 @@ describe('parsePlainOutput (command, replay)', () => {
     expect(parsePlainOutput('anything', 0)).toEqual({ ok: true, usage: {} });
     expect(parsePlainOutput('', 1, 'starting\nError: disk full\n  at write()\nResume with --resume=42\n').error).toBe('exited with code 1: Error: disk full');
     expect(parsePlainOutput('', 3, 'warming up\nboom: could not finish\n\n').error).toBe('exited with code 3: boom: could not finish');
+  });
+});
+
+describe('lastJsonObject', () => {
+  it('finds the last object that starts a line: pretty-printed, one-line or after a log tag; never a nested one', () => {
+    const pretty = '{\n  "a": 1,\n  "list": [\n    {\n      "nested": true\n    }\n  ]\n}';
+    expect(lastJsonObject(`banner\n${pretty}\ntrailing words`)).toEqual({ a: 1, list: [{ nested: true }] });
+    expect(lastJsonObject('{"a":1}\n{"b":"} { brace in a string \\" quote"}\n')).toEqual({ b: '} { brace in a string " quote' });
+    expect(lastJsonObject('[ERROR] {\n  "e": 2\n}\n')).toEqual({ e: 2 });
+    expect(lastJsonObject('{"cut": \n')).toBeUndefined();
+    expect(lastJsonObject('{"ok":1}\n{"cut": \n')).toEqual({ ok: 1 });
   });
 });
 

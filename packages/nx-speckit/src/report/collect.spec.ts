@@ -46,7 +46,7 @@ describe('collectReport', () => {
     ],
     records: [
       record('T003', 'done', { usage: { costUsd: 0.5, inputTokens: 100, outputTokens: 10, turns: 3 } }),
-      record('T004', 'failed', { attempts: 2, error: 'T004 not marked done: the agent failed', usage: { costUsd: 0.25 } }),
+      record('T004', 'failed', { attempts: 2, error: 'T004 not marked done: the agent failed', failureKind: 'rate-limit', usage: { costUsd: 0.25 } }),
       record('T006', 'done', { agent: 'codex', usage: { inputTokens: 7 }, warnings: ['changes outside the declared files: x'] }),
     ],
   }));
@@ -80,7 +80,7 @@ describe('collectReport', () => {
       project: 'spec-001-x', id: 'T004', status: 'failed', attempts: 2, inRun: true, nxStatus: 'failure',
       description: 'Model in src/model.ts', phase: 2, wave: 3, dependsOn: ['T002', 'T003'], target: 'implement--T004',
       startedAt: iso(3), endedAt: iso(8), durationMs: 5000, slot: 1,
-      agent: 'claude', usage: { costUsd: 0.25 }, error: 'T004 not marked done: the agent failed', log: '.speckit/logs/spec-001-x/T004.log',
+      agent: 'claude', usage: { costUsd: 0.25 }, error: 'T004 not marked done: the agent failed', failureKind: 'rate-limit', log: '.speckit/logs/spec-001-x/T004.log',
     });
     expect(report.tasks[5].warnings).toEqual(['changes outside the declared files: x']);
     expect(report.counts).toEqual({ done: 2, cached: 1, 'already-done': 1, failed: 1, blocked: 1, 'not-run': 0 });

@@ -17,19 +17,16 @@ export const openaiChat: ApiShape = {
     if ('streamError' in reply) throw new Error('chat completions: streamError is not scripted for this API');
     const id = nextId('chatcmpl');
     const model = req.body.model ?? 'scripted-model';
-    const message =
-      'text' in reply
-        ? { role: 'assistant', content: reply.text }
-        : { role: 'assistant', content: null, tool_calls: [{ index: 0, id: nextId('call'), type: 'function', function: { name: reply.tool.name, arguments: JSON.stringify(reply.tool.input) } }] };
-    const finish = 'text' in reply ? 'stop' : 'tool_calls';
+    const call = 'tool' in reply ? { id: nextId('call'), type: 'function', function: { name: reply.tool.name, arguments: JSON.stringify(reply.tool.input) } } : undefined;
+    const message = call ? { role: 'assistant', content: null, tool_calls: [call] } : { role: 'assistant', content: 'text' in reply ? reply.text : '' };
+    const finish = call ? 'tool_calls' : 'stop';
     const usage = { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output, prompt_tokens_details: { cached_tokens: u.cached } };
     const base = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
-    if (!req.body.stream) {
-      const { index: _index, ...call } = message.tool_calls?.[0] ?? {};
-      return sendJson(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: message.tool_calls ? { ...message, tool_calls: [call] } : message, finish_reason: finish }], usage });
-    }
+    if (!req.body.stream) return sendJson(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: finish }], usage });
+    // Streamed tool calls carry their position in the list.
+    const delta = call ? { ...message, tool_calls: [{ index: 0, ...call }] } : message;
     const chunks: unknown[] = [
-      { ...base, choices: [{ index: 0, delta: message, finish_reason: null }] },
+      { ...base, choices: [{ index: 0, delta, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: {}, finish_reason: finish }] },
     ];
     // Usage comes in its own last chunk, and only when asked for.

@@ -24,27 +24,41 @@ export function jsonLines(text: string): Json[] {
   return out;
 }
 
-/** The whole text as one JSON object (pretty-printed output), else the last JSON-object line. */
+/**
+ * The last JSON object in the text that starts a line: pretty-printed or on one line, bare or after a
+ * log tag such as gemini's `[ERROR] `. Objects nested inside it are indented, so they never count.
+ */
 export function lastJsonObject(text: string): Json | undefined {
   const t = text.trim();
-  if (t.startsWith('{')) {
-    try {
-      const v = JSON.parse(t);
-      if (isObject(v)) return v;
-    } catch {
-      // fall through to line-wise
+  const starts = [...t.matchAll(/^(?:\[[A-Z]+\] )?\{/gm)].map((m) => m.index + m[0].length - 1);
+  for (const start of starts.reverse()) {
+    const v = objectAt(t, start);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/** The balanced `{…}` that starts at `start`, parsed, or undefined when it is not one JSON object. */
+function objectAt(text: string, start: number): Json | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) {
+      try {
+        const v = JSON.parse(text.slice(start, i + 1));
+        return isObject(v) ? v : undefined;
+      } catch {
+        return undefined;
+      }
     }
   }
-  const start = t.lastIndexOf('\n{');
-  if (start >= 0) {
-    try {
-      const v = JSON.parse(t.slice(start + 1));
-      if (isObject(v)) return v;
-    } catch {
-      // fall through
-    }
-  }
-  return jsonLines(t).pop();
+  return undefined;
 }
 
 export function num(v: unknown): number | undefined {
