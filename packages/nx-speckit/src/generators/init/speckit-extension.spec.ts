@@ -20,8 +20,10 @@ describe('extension.yml follows spec-kit\'s manifest rules', () => {
     for (const key of ['extension', 'requires', 'provides']) expect(manifest).toHaveProperty(key);
     for (const key of ['id', 'name', 'version', 'description', 'author', 'repository', 'license']) expect(typeof manifest.extension[key]).toBe('string');
     expect(manifest.extension.id).toMatch(/^[a-z0-9-]+$/);
+    expect(manifest.tags.length).toBeGreaterThanOrEqual(2);
+    for (const tag of manifest.tags) expect(tag).toMatch(/^[a-z0-9-]+$/);
     expect(manifest.extension.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(manifest.extension.description.length).toBeLessThan(200);
+    expect(manifest.extension.description.length).toBeLessThan(100); // the catalog asks for under 100
     expect(() => new URL(manifest.extension.repository)).not.toThrow();
     // A version specifier without spaces, as spec-kit's packaging library reads it.
     expect(manifest.requires.speckit_version).toMatch(/^(>=|<=|==|>|<|~=|!=)\d+(\.\d+)*(,(>=|<=|==|>|<|~=|!=)\d+(\.\d+)*)*$/);
