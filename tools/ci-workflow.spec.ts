@@ -58,6 +58,7 @@ it('reads the workflow: its commands and env', () => {
     'npm ci',
     'npm install -g @anthropic-ai/claude-code',
     expect.stringMatching(/^npx nx affected -t implement /),
+    expect.stringMatching(/^npx nx run-many -t implement /),
     expect.stringContaining('git diff --cached --quiet'),
   ]);
   expect(envKeys(WORKFLOW)).toEqual(expect.arrayContaining(['NX_SELF_HOSTED_REMOTE_CACHE_SERVER', 'NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN', 'ANTHROPIC_API_KEY']));
@@ -68,6 +69,18 @@ it('runs the plugin\'s default target and installs the CLI the default agent pre
   expect(argv[argv.indexOf('-t') + 1]).toBe(normalizeOptions({}).targetName);
   const agent = resolveAgent(normalizeOptions({}).agent, {});
   expect(commands).toContain(agent.install);
+});
+
+it('only the default branch writes the shared cache (CVE-2025-36852): other branches get the read-only token and a branch-scoped cache', () => {
+  const token = /^\s*NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: (.*)$/m.exec(WORKFLOW)![1];
+  expect(token).toBe('${{ github.ref_name == github.event.repository.default_branch && secrets.NX_CACHE_WRITE_TOKEN || secrets.NX_CACHE_READ_TOKEN }}');
+  expect(WORKFLOW).not.toMatch(/pull_request_target|NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN }}/);
+  // Each nx step runs on one side only: the branch step never on the default branch, and back.
+  expect(WORKFLOW).toMatch(/if: github\.ref_name != github\.event\.repository\.default_branch\n\s+run: npx nx affected /);
+  expect(WORKFLOW).toMatch(/if: github\.ref_name == github\.event\.repository\.default_branch\n\s+run: npx nx run-many /);
+  // The branch's own cache holds both folders Nx 24 needs, keyed by the branch.
+  expect(envKeys(WORKFLOW)).toEqual(expect.arrayContaining(['NX_CACHE_DIRECTORY', 'NX_WORKSPACE_DATA_DIRECTORY']));
+  expect(WORKFLOW).toMatch(/uses: actions\/cache@v4\n\s+with:\n\s+path: \.nx-ci\n\s+key: nx-speckit-\$\{\{ github\.ref_name \}\}-/);
 });
 
 it('names the remote-cache variables nx reads', () => {

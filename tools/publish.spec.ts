@@ -35,11 +35,13 @@ beforeAll(() => buildPackages());
 describe('nx-speckit', () => {
   const pkg = 'packages/nx-speckit';
 
-  it('ships the compiled plugin, its schemas and the manifests Nx reads, nothing else', () => {
+  it('ships the compiled plugin, its schemas, the manifests Nx reads, the plan command and the spec-kit extension, nothing else', () => {
     const schemas = walk(join(REPO_ROOT, pkg, 'src')).map((f) => relative(join(REPO_ROOT, pkg), f)).filter((f) => f.endsWith('/schema.json'));
+    const extension = walk(join(REPO_ROOT, pkg, 'speckit-extension')).map((f) => relative(join(REPO_ROOT, pkg), f));
     expect(schemas).toHaveLength(3);
+    expect(extension).toEqual(expect.arrayContaining(['speckit-extension/extension.yml', 'speckit-extension/commands/speckit.nx.implement.md']));
     expect(packedFiles(pkg)).toEqual([
-      ...compiledFrom(pkg), ...schemas,
+      ...compiledFrom(pkg), ...schemas, ...extension, 'bin/nx-speckit-plan.js',
       'LICENSE', 'README.md', 'executors.json', 'generators.json', 'migrations.json', 'package.json',
     ].sort());
   });

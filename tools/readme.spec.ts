@@ -35,7 +35,8 @@ const CLAIMS: Array<{ pattern: RegExp; by: string }> = [
   { pattern: /^npm run plan -- \S+$/, by: 'the plan test below' },
   { pattern: /^npm run bench( -- [\w -]+)?$/, by: 'the bench test below (--render)' },
   { pattern: /^npm (pack|install) /, by: 'the newcomer test below' },
-  { pattern: /^(\w+=\S+ )*npx nx /, by: 'the newcomer test below' },
+  { pattern: /^npx nx add nx-speckit$/, by: 'packages/nx-speckit/e2e/registry.e2e.spec.ts (installs from a local registry; checked below)' },
+  { pattern: /^(\w+=\S+ )*npx nx (?!add )/, by: 'the newcomer test below' },
 ];
 
 const blocks = shBlocks(README);
@@ -51,6 +52,11 @@ test('set-up is `npm ci` then `npm test`, and .ci/run runs exactly those', () =>
   const ciCommands = readFileSync(join(REPO_ROOT, '.ci/run'), 'utf8').split('\n')
     .filter((l) => l.trim() && !l.startsWith('#') && !/^(set|cd) /.test(l));
   expect(ciCommands).toEqual(['npm ci', 'npm test']);
+});
+
+test('`npx nx add nx-speckit` is what the registry e2e runs in its fresh workspaces', () => {
+  expect(commands).toContain('npx nx add nx-speckit');
+  expect(readFileSync(join(REPO_ROOT, 'packages/nx-speckit/e2e/registry.e2e.spec.ts'), 'utf8')).toContain("sh(ws, 'npx', ['nx', 'add', 'nx-speckit'])");
 });
 
 test('`npm run demo` is the script tools/demo.spec.ts runs', () => {

@@ -5,7 +5,7 @@
  * that counts its calls in a file outside every clone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
 
@@ -163,22 +163,23 @@ describe('two clones sharing one cache directory', () => {
  * a server in this process.
  */
 const SERVER = `const http = require('http'), fs = require('fs'), path = require('path');
-const [dir, token, journal] = process.argv.slice(2);
+const [dir, token, readToken, journal] = process.argv.slice(2);
 http.createServer((req, res) => {
   const m = /^\\/v1\\/cache\\/([^/?]+)$/.exec(req.url);
   const body = [];
+  const who = req.headers.authorization === 'Bearer ' + token ? 'rw' : req.headers.authorization === 'Bearer ' + readToken ? 'ro' : '-';
+  const log = (code) => fs.appendFileSync(journal, req.method + ' ' + (m ? m[1] : req.url) + ' ' + code + ' ' + Buffer.concat(body).length + ' ' + who + '\\n');
   req.on('data', (c) => body.push(c));
   req.on('end', () => {
-    const reply = (code) => { fs.appendFileSync(journal, req.method + ' ' + (m ? m[1] : req.url) + ' ' + code + ' ' + Buffer.concat(body).length + '\\n'); res.writeHead(code); res.end(code === 200 && req.method === 'GET' ? fs.readFileSync(path.join(dir, m[1])) : undefined); };
-    if (req.headers.authorization !== 'Bearer ' + token) {
-      // Nx requires text/plain on 401/403 (else: "Misconfigured remote cache endpoint").
-      fs.appendFileSync(journal, req.method + ' ' + (m ? m[1] : req.url) + ' 401 0\\n');
-      res.writeHead(401, { 'content-type': 'text/plain' });
-      return res.end('bad token');
-    }
+    const reply = (code) => { log(code); res.writeHead(code); res.end(code === 200 && req.method === 'GET' ? fs.readFileSync(path.join(dir, m[1])) : undefined); };
+    // Nx requires text/plain on 401/403 (else: "Misconfigured remote cache endpoint").
+    const refuse = (code, text) => { log(code); res.writeHead(code, { 'content-type': 'text/plain' }); res.end(text); };
+    if (who === '-') return refuse(401, 'bad token');
     if (!m) return reply(404);
     const file = path.join(dir, m[1]);
     if (req.method === 'GET') return reply(fs.existsSync(file) ? 200 : 404);
+    // A read-only token (what branch runs get) may restore entries, never write them.
+    if (req.method === 'PUT' && who === 'ro') return refuse(403, 'read-only token');
     if (req.method === 'PUT') {
       if (fs.existsSync(file)) return reply(409);
       fs.writeFileSync(file, Buffer.concat(body));
@@ -189,21 +190,21 @@ http.createServer((req, res) => {
 }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
 `;
 
-async function startRemoteCache(token: string): Promise<{ url: string; journal: () => string[]; stop: () => void }> {
+async function startRemoteCache(token: string, readToken = 'no-read-only-token'): Promise<{ url: string; journal: () => string[]; entries: () => string[]; stop: () => void }> {
   const dir = tempDir('nx-speckit-remote-');
   writeFileSync(join(dir, 'server.js'), SERVER);
   const store = join(dir, 'store');
   mkdirSync(store, { recursive: true });
   const journalFile = join(dir, 'journal.log');
   writeFileSync(journalFile, '');
-  const child: ChildProcess = spawn(process.execPath, [join(dir, 'server.js'), store, token, journalFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [join(dir, 'server.js'), store, token, readToken, journalFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`remote cache server exited ${code}`)));
   });
   const stop = () => child.kill();
   cleanups.unshift(stop);
-  return { url: `http://127.0.0.1:${port}`, journal: () => readFileSync(journalFile, 'utf8').split('\n').filter(Boolean), stop };
+  return { url: `http://127.0.0.1:${port}`, journal: () => readFileSync(journalFile, 'utf8').split('\n').filter(Boolean), entries: () => readdirSync(store).sort(), stop };
 }
 
 describe('a self-hosted remote cache (HTTP, on loopback)', () => {
@@ -221,7 +222,7 @@ describe('a self-hosted remote cache (HTTP, on loopback)', () => {
     expect(count.calls()).toHaveLength(5);
     const puts = remote.journal().filter((l) => l.startsWith('PUT '));
     expect(puts).toHaveLength(5); // one tar per task target (aggregates are not cached)
-    for (const line of puts) expect(line).toMatch(/^PUT \d+ 200 [1-9]\d*$/);
+    for (const line of puts) expect(line).toMatch(/^PUT \d+ 200 [1-9]\d* rw$/);
 
     const bob = clone(repo); // its own .nx/cache and workspace-data
     const r = ok(implement(bob, { ...env, ...local() }, ['-p', 'spec-001-orders']));
@@ -240,6 +241,34 @@ describe('a self-hosted remote cache (HTTP, on loopback)', () => {
     expect(refused.output).toContain('Unauthorized: bad token');
     expect(remote.journal().some((l) => / 401 /.test(l))).toBe(true);
     expect(count.calls()).toHaveLength(5);
+  });
+
+  it('a read-only token (a branch run) restores hits and never writes (CVE-2025-36852: only trusted default-branch runs write)', async () => {
+    const remote = await startRemoteCache('default-branch-token', 'branch-read-token');
+    const repo = origin();
+    const count = counter();
+    const local = () => ({ NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('nx-speckit-wsdata-') });
+    const server = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: remote.url, AGENT_COUNTER: count.path };
+
+    // The trusted run of the default branch fills the cache for one feature.
+    ok(implement(clone(repo), { ...server, ...local(), NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'default-branch-token' }, ['-p', 'spec-001-orders']));
+    const written = remote.entries();
+    expect(written).toHaveLength(5);
+    expect(count.calls()).toHaveLength(5);
+
+    // A branch run with the read-only token: the first feature comes from the cache (no agent),
+    // the second runs its agents, and none of its results reach the shared cache.
+    const branch = clone(repo);
+    const r = implement(branch, { ...server, ...local(), NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'branch-read-token' });
+    expect(r.code).toBe(0);
+    expect(r.output).toMatch(/spec-001-orders:implement--T005 +\[remote cache\]/);
+    expect(count.calls()).toHaveLength(7); // only the 2 tasks of spec-002-search ran
+    expect(branch.read('specs/001-orders/tasks.md')).toBe(ALL_DONE);
+    const branchRequests = remote.journal().filter((l) => l.endsWith(' ro'));
+    expect(branchRequests.filter((l) => l.startsWith('GET ') && / 200 /.test(l))).toHaveLength(5);
+    // Nx tried to store the 2 new results and the server refused both.
+    expect(branchRequests.filter((l) => l.startsWith('PUT ')).map((l) => l.split(' ')[2])).toEqual(['403', '403']);
+    expect(remote.entries()).toEqual(written); // nothing planted
   });
 });
 

@@ -8,8 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 
-/** Starts the packaged Chromium, or says exactly what is missing when it cannot. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Starts the packaged Chromium, or says exactly what is missing when it cannot.
+ * `executablePath` replaces the packaged binary (the test of the error message uses it).
+ */
+export async function launchChromium(options: { executablePath?: string } = {}): Promise<Browser> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`the packaged Chromium (@sparticuz/chromium) runs on x64 Linux only; this is ${process.platform}/${process.arch}`);
   }
@@ -17,7 +20,7 @@ export async function launchChromium(): Promise<Browser> {
   const puppeteer = await import('puppeteer-core');
   let executablePath: string;
   try {
-    executablePath = await chromium.executablePath();
+    executablePath = options.executablePath ?? await chromium.executablePath();
   } catch (error) {
     throw new Error(`could not unpack Chromium from @sparticuz/chromium (is the package installed? run \`npm ci\`): ${(error as Error).message}`);
   }

@@ -1,6 +1,7 @@
-import { createProjectGraphAsync, formatFiles, type Tree } from '@nx/devkit';
+import { createProjectGraphAsync, formatFiles, logger, readNxJson, type Tree } from '@nx/devkit';
 import { addPlugin } from '@nx/devkit/internal';
 import { createNodesV2 } from '../../plugin/create-nodes';
+import { installSpeckitExtension } from './speckit-extension';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_NAME = 'nx-speckit';
@@ -24,7 +25,19 @@ export async function initGenerator(tree: Tree, schema: InitGeneratorSchema = {}
   ignoreLines(tree, '.gitignore', IGNORED);
   // .nxignore hides files from Nx that git keeps; a workspace that has one gets the artefacts there too.
   if (tree.exists('.nxignore')) ignoreLines(tree, '.nxignore', IGNORED);
+  if (schema.speckit) {
+    const agents = installSpeckitExtension(tree, configuredAgent(tree));
+    logger.info(`nx-speckit: spec-kit extension "nx" installed (/speckit.nx.implement, /speckit.nx.plan, after_tasks hook) for ${agents.join(', ')}`);
+  }
   if (!schema.skipFormat) await formatFiles(tree);
+}
+
+/** The agent preset the registered plugin uses (an object or list of agents: its first preset). */
+function configuredAgent(tree: Tree): string {
+  const entry = readNxJson(tree)?.plugins?.find((p) => typeof p !== 'string' && p.plugin === PLUGIN_NAME);
+  const agent = typeof entry === 'object' ? (entry.options as { agent?: unknown } | undefined)?.agent : undefined;
+  const first = Array.isArray(agent) ? agent[0] : agent;
+  return typeof first === 'string' ? first : (first as { preset?: string } | undefined)?.preset ?? 'claude';
 }
 
 /** Appends the entries an ignore file does not list yet, under one comment. */

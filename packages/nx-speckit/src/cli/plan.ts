@@ -1,16 +1,18 @@
 /**
  * Prints how a feature's tasks.md will run: phases, waves, the critical path, each task's direct
- * prerequisites with the rule behind each, and the diagnostics. Needs no build and no Nx.
+ * prerequisites with the rule behind each, and the diagnostics. Needs no Nx: it is the package's
+ * `nx-speckit-plan` command (what the spec-kit `after_tasks` hook runs) and, in this repository,
+ * `npm run plan`.
  *
- *   npm run plan -- specs/001-photo-albums [--lanes story] [--durations times.json] [--json]
+ *   npx nx-speckit-plan specs/001-photo-albums [--lanes story] [--durations times.json] [--json]
  *
  * Exit code 1 when the feature has errors (it would not run), 2 on bad usage.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { analyzeFeature, formatDiagnostic, readFeature, type FeatureAnalysis, type PlanOptions } from '../packages/tasks-md/src/index';
+import { analyzeFeature, formatDiagnostic, readFeature, type FeatureAnalysis, type PlanOptions } from '@nx-speckit/tasks-md';
 
-const USAGE = 'usage: npm run plan -- <feature folder | tasks.md> [--lanes story|none] [--durations <file.json>] [--json]';
+const USAGE = 'usage: nx-speckit-plan <feature folder | tasks.md> [--lanes story|none] [--durations <file.json>] [--json]';
 
 interface Args { target: string; lanes: 'story' | 'none'; durations?: string; json: boolean }
 
