@@ -17,8 +17,9 @@ const newWorkspace = useTempWorkspaces();
  */
 const AGENT = `const fs = require('fs'), path = require('path');
 const id = process.env.SPECKIT_TASK_ID;
-const log = (kind) => fs.appendFileSync('.speckit/calls.log', kind + ' ' + id + ' ' + Date.now() + ' ' + process.ppid + '\\n');
-fs.mkdirSync('.speckit', { recursive: true });
+// Beside this script, in the workspace: with worktree isolation the agent's own folder is a checkout of it.
+const log = (kind) => fs.appendFileSync(path.join(__dirname, '.speckit/calls.log'), kind + ' ' + id + ' ' + Date.now() + ' ' + process.ppid + '\\n');
+fs.mkdirSync(path.join(__dirname, '.speckit'), { recursive: true });
 log('start');
 setTimeout(() => {
   if ((process.env.FAIL_IDS || '').split(',').includes(id)) { log('fail'); process.exit(1); }

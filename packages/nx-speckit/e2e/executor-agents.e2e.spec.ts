@@ -175,6 +175,52 @@ describe('agents that misbehave', () => {
   });
 });
 
+describe('agents that misbehave, each in its own worktree (isolation "worktree")', () => {
+  const modes = { T001: 'noop', T002: 'empty', T003: 'escape', T004: 'hang', T005: 'signal', T006: 'exit3', T007: 'garbage', T008: 'tick', T009: 'reword' };
+  let ws: TempWorkspace;
+  let run: RunResult;
+  let before: string;
+
+  beforeAll(async () => {
+    ws = workspace({ features: { 'specs/001-adversarial': { tasks: ADVERSARIAL } }, git: true });
+    // The fixture keeps its timeline and pids in the workspace, not in its checkout.
+    const agent = { command: [process.execPath, AGENT], env: { AGENT_MODES: JSON.stringify(modes), AGENT_STATE_ROOT: ws.root }, retries: 0 };
+    ws.setPluginOptions({
+      agent,
+      agentRules: [{ text: 'hangs forever', agent: { ...agent, timeoutSeconds: 5 } }, { text: 'garbage JSON', agent: { ...agent, preset: 'claude' } }],
+      isolation: 'worktree',
+    });
+    ws.commitAll('the feature');
+    before = ws.read('specs/001-adversarial/tasks.md');
+    run = await ws.nxAsync(['run-many', '-t', 'implement', '--parallel=3', ...STATIC]);
+  });
+
+  it('only the control task lands and is ticked: no byte of a failed task reaches the workspace, and the rewording stays in its checkout', () => {
+    expect(run.code).not.toBe(0);
+    expect(ws.read('specs/001-adversarial/tasks.md')).toBe(before.replace('- [ ] T010 ', '- [X] T010 '));
+    expect(readdirSync(join(ws.root, 'src'))).toEqual(['control.ts']);
+    expect(record(ws, 'spec-001-adversarial', 'T010')).toMatchObject({ status: 'done', isolation: 'worktree', changes: { declared: ['src/control.ts'], undeclared: [] } });
+  });
+
+  it.each([
+    ['T001', /src\/noop\.ts does not exist/],
+    ['T002', /src\/empty\.ts is empty/],
+    ['T003', /src\/escape\.ts resolves outside the workspace/],
+    ['T004', /the agent failed: timed out after 5s/],
+    ['T005', /the agent failed: killed by SIGKILL/],
+    ['T006', /the agent failed: exited with code 3: boom: T006 could not finish/],
+    ['T007', /the agent failed: Claude printed no result JSON/],
+    ['T008', /the agent marked T008 itself; the mark was removed until verification passes/],
+    ['T009', /T009's line now reads "T009 \(already handled by the agent\) \[P\] Agent rewords its task in src\/reword\.ts"/],
+  ])('%s fails with the same cause as without isolation, its worktree kept and named', (id, cause) => {
+    const rec = record(ws, 'spec-001-adversarial', id);
+    expect(rec.status).toBe('failed');
+    expect(rec.error).toMatch(cause);
+    expect(existsSync(rec.worktree)).toBe(true);
+    expect(run.output).toContain(`[${id}] its worktree is kept for inspection until the next run: ${rec.worktree}`);
+  });
+});
+
 describe('hostile task text', () => {
   const TEXT = `Write src/inject.txt with $(touch PWNED) and \`touch PWNED2\` plus "double" 'single'; touch PWNED3 | tee PWNED4 > PWNED5 && echo $HOME`;
   let ws: TempWorkspace;

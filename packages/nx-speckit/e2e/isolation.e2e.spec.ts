@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTasks } from '@nx-speckit/tasks-md';
 import { ok, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
+import { startRemoteCacheServer } from '../testing/remote-cache';
 
 jest.setTimeout(300_000);
 
@@ -204,5 +205,35 @@ describe('clean-up', () => {
     expect(readdirSync(join(kept, '..'))).toEqual([]);
     expect(ws.git('worktree', 'list', '--porcelain').stdout.match(/^worktree /gm)).toHaveLength(1);
     expect(marked(ws)).toEqual(['T001']);
+  });
+});
+
+describe('the lossless cache through a remote cache', () => {
+  it('a second clone with its own empty local cache downloads the task and ends byte-identical, no agent call', async () => {
+    const remote = await startRemoteCacheServer(tempDir('iso-remote-'), 'token');
+    try {
+      const { ws, journal } = workspace({
+        tasks: '# Tasks\n\n- [ ] T001 Register the route in src/one.ts\n',
+        options: { isolation: 'worktree' },
+        plan: { T001: { json: { dependencies: { 'left-pad': '1.3.0' } }, write: { 'src/registry.ts': 'export const routes = ["one"];\n' } } },
+      });
+      const env = () => ({
+        NX_SELF_HOSTED_REMOTE_CACHE_SERVER: remote.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'token',
+        NX_CACHE_DIRECTORY: tempDir('iso-local-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('iso-wsdata-'),
+      });
+      ok(ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static'], env()));
+      const second = newWorkspace();
+      second.git('init', '-q', '-b', 'main');
+      second.git('fetch', '-q', ws.root, 'main');
+      second.git('checkout', '-q', '-f', '-B', 'main', 'FETCH_HEAD');
+      const run = ok(second.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static'], env()));
+      expect(run.output).toContain('[remote cache]');
+      expect(starts(journal, 'T001')).toBe(1);
+      for (const file of ['package.json', 'src/one.ts', 'src/registry.ts', 'specs/001-iso/tasks.md']) {
+        expect([file, readFileSync(join(second.root, file)).equals(readFileSync(join(ws.root, file)))]).toEqual([file, true]);
+      }
+    } finally {
+      remote.stop();
+    }
   });
 });

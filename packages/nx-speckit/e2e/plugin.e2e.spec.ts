@@ -93,7 +93,7 @@ describe('a workspace with features beside ordinary projects', () => {
       executor: 'nx-speckit:task',
       dependsOn: ['implement--T005'],
       options: { taskId: 'T006', agent: 'claude', definition: expect.stringMatching(/^[0-9a-f]{16}$/) },
-      outputs: ['{workspaceRoot}/apps/web/src/page.tsx'],
+      outputs: ['{workspaceRoot}/apps/web/src/page.tsx', '{workspaceRoot}/.speckit/changesets/spec-001-albums/T006.json'],
       cache: true,
       metadata: {
         description: 'T006: Album page in apps/web/src/page.tsx',

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from
 import { join } from 'node:path';
 import { parseTasks } from '@nx-speckit/tasks-md';
 import { NX_BIN, NX_ENV, ok, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
+import { worktreesHome } from '../src/isolation/worktree';
 
 jest.setTimeout(300_000);
 
@@ -22,34 +23,48 @@ const tempDir = useTempDirs();
  */
 const AGENT = `const fs = require('fs'), path = require('path');
 const id = process.env.SPECKIT_TASK_ID, attempt = process.env.SPECKIT_ATTEMPT;
-fs.mkdirSync('.speckit', { recursive: true });
-fs.appendFileSync('.speckit/calls.log', 'start ' + id + ' ' + attempt + '\\n');
+// The journal and go- files are beside this script, in the workspace: with worktree isolation the
+// agent's own folder is a checkout of it.
+const at = (f) => path.join(__dirname, '.speckit', f);
+fs.mkdirSync(at(''), { recursive: true });
+fs.appendFileSync(at('calls.log'), 'start ' + id + ' ' + attempt + '\\n');
 const held = (process.env.AGENT_HOLD_IDS || '').split(',').includes(id);
 const proceed = () => {
-  if (held && !fs.existsSync('.speckit/go-' + id)) return setTimeout(proceed, 20);
+  if (held && !fs.existsSync(at('go-' + id))) return setTimeout(proceed, 20);
   if ((process.env.FLAKY_IDS || '').split(',').includes(id) && attempt === '1') {
-    fs.appendFileSync('.speckit/calls.log', 'fail ' + id + ' ' + attempt + '\\n');
+    fs.appendFileSync(at('calls.log'), 'fail ' + id + ' ' + attempt + '\\n');
     process.exit(1);
   }
   for (const f of JSON.parse(process.env.SPECKIT_TASK_FILES)) {
     fs.mkdirSync(path.dirname(f), { recursive: true });
     fs.writeFileSync(f, '// written by ' + id + '\\n');
   }
-  fs.appendFileSync('.speckit/calls.log', 'end ' + id + ' ' + attempt + '\\n');
+  fs.appendFileSync(at('calls.log'), 'end ' + id + ' ' + attempt + '\\n');
 };
 setTimeout(proceed, Number(process.env.AGENT_SLEEP_MS || 0));
 `;
 
-function workspace(tasks: Record<string, string | Buffer>, agent: Record<string, unknown> = {}): TempWorkspace {
-  const ws = newWorkspace();
+/**
+ * `isolation: "none"`: a plain folder, every agent in it. `"worktree"`: a git repository (the
+ * features committed), every task in its own checkout of a snapshot.
+ */
+type Mode = 'none' | 'worktree';
+
+function workspace(tasks: Record<string, string | Buffer>, agent: Record<string, unknown> = {}, mode: Mode = 'none'): TempWorkspace {
+  const ws = newWorkspace({ git: mode === 'worktree' });
   ws.write('agent.js', AGENT);
   for (const [dir, text] of Object.entries(tasks)) {
     ws.addFeature(dir, { tasks: '' });
     ws.write(`${dir}/tasks.md`, text);
   }
-  ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, ...agent } });
+  ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, ...agent }, isolation: mode });
+  if (mode === 'worktree') ws.commitAll('the features');
   return ws;
 }
+
+/** Where the task worktrees of `ws` live (see src/isolation/worktree.ts). */
+const worktrees = (ws: TempWorkspace) => worktreesHome(ws.root);
+const leftovers = (ws: TempWorkspace) => (existsSync(worktrees(ws)) ? readdirSync(worktrees(ws)) : []);
 
 const calls = (ws: TempWorkspace) => ws.lines('.speckit/calls.log');
 const count = (lines: string[], kind: string, id: string) => lines.filter((l) => l.startsWith(`${kind} ${id} `)).length;
@@ -73,16 +88,16 @@ const id = (n: number) => `T${String(n).padStart(3, '0')}`;
 
 // -----------------------------------------------------------------------------------------------
 
-describe('64 [P] tasks checkpointing into one tasks.md through nx run-many --parallel=16', () => {
+describe.each<Mode>(['none', 'worktree'])('64 [P] tasks checkpointing into one tasks.md through nx run-many --parallel=16 (isolation "%s")', (mode) => {
   // BOM, CRLF, a note, non-ASCII text and odd spacing: all of it must survive 64 concurrent marks.
   const lines = ['\uFEFF# Tasks: Parallel — ünïcode', '', '> Note: every task writes its own file.', '', '## Phase 1: Setup', ''];
   for (let n = 1; n <= 64; n++) lines.push(`- [ ] ${id(n)} [P] Part ${n}${n % 7 === 0 ? '  (spaced)' : ''} in src/part${n}.ts`);
   lines.push('', 'Trailing text [ ] not a task', '');
   const TASKS = lines.join('\r\n');
 
-  for (const copy of [1, 2]) {
+  for (const copy of mode === 'none' ? [1, 2] : [1]) {
     it(`fresh copy ${copy}: zero lost marks, every other byte identical, each agent ran once`, () => {
-      const ws = workspace({ 'specs/001-par': TASKS });
+      const ws = workspace({ 'specs/001-par': TASKS }, {}, mode);
       const before = readFileSync(join(ws.root, 'specs/001-par/tasks.md'));
       ok(ws.nx(['run-many', '-t', 'implement', '--parallel=16', '--outputStyle=static']));
       const after = readFileSync(join(ws.root, 'specs/001-par/tasks.md'));
@@ -90,6 +105,8 @@ describe('64 [P] tasks checkpointing into one tasks.md through nx run-many --par
       expect(after.toString('utf8')).toBe(TASKS.replace(/- \[ \] T/g, '- [X] T'));
       const log = calls(ws);
       for (let n = 1; n <= 64; n++) expect([id(n), count(log, 'start', id(n)), count(log, 'end', id(n))]).toEqual([id(n), 1, 1]);
+      for (let n = 1; n <= 64; n++) expect(ws.read(`src/part${n}.ts`)).toBe(`// written by ${id(n)}\n`);
+      expect(leftovers(ws)).toEqual([]);
     });
   }
 });
@@ -131,11 +148,11 @@ function runningIn(dir: string): number[] {
  * until a fresh look finds no new one, since a process not yet frozen can start another; only
  * then is each one killed, so nothing can react between the kills.
  */
-function killTree(root: number, workspaceRoot: string) {
+function killTree(root: number, places: string[]) {
   const frozen = new Set<number>();
   for (let fresh = [root]; fresh.length; ) {
     fresh.forEach((p) => { signal(p, 'SIGSTOP'); frozen.add(p); });
-    fresh = [...new Set([...tree(root), ...runningIn(workspaceRoot)])].filter((p) => !frozen.has(p));
+    fresh = [...new Set([...tree(root), ...places.flatMap(runningIn)])].filter((p) => !frozen.has(p));
   }
   signal(-root, 'SIGKILL');
   for (const p of frozen) {
@@ -146,7 +163,7 @@ function killTree(root: number, workspaceRoot: string) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('kill -9 of the whole nx process tree mid-run, then resume', () => {
+describe.each<Mode>(['none', 'worktree'])('kill -9 of the whole nx process tree mid-run, then resume (isolation "%s")', (mode) => {
   // Two sequential setup tasks, then 6 [P] tasks, then a final one.
   const lines = ['# Tasks: Crash', '', '## Phase 1: Setup', '', `- [ ] ${id(1)} Setup in src/setup.ts`, `- [ ] ${id(2)} Config in src/config.ts`, '', '## Phase 2: Core', ''];
   for (let n = 3; n <= 8; n++) lines.push(`- [ ] ${id(n)} [P] Core ${n} in src/core${n}.ts`);
@@ -156,7 +173,8 @@ describe('kill -9 of the whole nx process tree mid-run, then resume', () => {
 
   for (const starts of [0, 3, 7]) {
     it(`killed after ${starts} agent start(s): tasks.md valid, only finished tasks marked, the re-run finishes without redoing any`, async () => {
-      const ws = workspace({ 'specs/001-crash': TASKS }, { env: { AGENT_SLEEP_MS: '1000' } });
+      const ws = workspace({ 'specs/001-crash': TASKS }, { env: { AGENT_SLEEP_MS: '1000' } }, mode);
+      const refs = ws.git('for-each-ref').stdout;
       const file = join(ws.root, 'specs/001-crash/tasks.md');
       const before = readFileSync(file);
       const child = spawn(process.execPath, [NX_BIN, 'run-many', '-t', 'implement', '--parallel=4', '--outputStyle=static'], {
@@ -168,11 +186,13 @@ describe('kill -9 of the whole nx process tree mid-run, then resume', () => {
       if (starts === 0) await sleep(1500);
       else for (let i = 0; i < 1200 && !exited && calls(ws).filter((l) => l.startsWith('start ')).length < starts; i++) await sleep(50);
       expect(exited).toBe(false);
-      killTree(child.pid!, ws.root);
-      for (let i = 0; i < 200 && (!exited || runningIn(ws.root).length); i++) await sleep(50);
+      // Agents run in their worktrees: those are the workspace's too.
+      const places = [ws.root, worktrees(ws)];
+      killTree(child.pid!, places);
+      for (let i = 0; i < 200 && (!exited || places.some((p) => runningIn(p).length)); i++) await sleep(50);
       // A surviving nx or agent would overlap the resume below.
       expect(exited).toBe(true);
-      expect(runningIn(ws.root)).toEqual([]);
+      expect(places.flatMap(runningIn)).toEqual([]);
 
       // After the crash: still a valid tasks.md, with marks only for tasks whose agent finished.
       const crashed = readFileSync(file);
@@ -197,6 +217,13 @@ describe('kill -9 of the whole nx process tree mid-run, then resume', () => {
       // An agent runs on the resume exactly for the tasks whose box was still open after the crash.
       const runs = (lines: string[]) => Object.fromEntries(ALL.map((t) => [t, `${count(lines, 'start', t)} start, ${count(lines, 'end', t)} end`]));
       expect(runs(calls(ws).slice(callsBefore))).toEqual(Object.fromEntries(ALL.map((t) => [t, done.includes(t) ? '0 start, 0 end' : '1 start, 1 end'])));
+      // Nothing of the crash is left: no worktree, no lock, no new ref or worktree entry.
+      expect(leftovers(ws)).toEqual([]);
+      expect(existsSync(join(ws.root, '.speckit/apply.lock'))).toBe(false);
+      if (mode === 'worktree') {
+        expect(ws.git('for-each-ref').stdout).toBe(refs);
+        expect(ws.git('worktree', 'list', '--porcelain').stdout.match(/^worktree /gm)).toHaveLength(1);
+      }
     });
   }
 });

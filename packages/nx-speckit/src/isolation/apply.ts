@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { git, splitZ, withTempIndex } from './git';
-import { seedIndex } from './snapshot';
+import { addAll, seedIndex } from './snapshot';
 import type { ChangedFile } from './changeset';
 
 export interface ApplyResult {
@@ -36,7 +36,7 @@ export async function applyChangeset(top: string, lockDir: string, patch: string
 function applyUnlocked(top: string, patch: string, files: ChangedFile[]): ApplyResult {
   return withTempIndex((env) => {
     seedIndex(top, env.GIT_INDEX_FILE);
-    git(top, ['add', '-A', '--', '.'], { env });
+    addAll(top, env);
     // Already there (a cache hit restored onto a workspace that has the change): nothing to do.
     if (reverseApplies(top, env, patch)) return { conflicts: [] };
     try {

@@ -5,7 +5,7 @@
  */
 import { relative } from 'node:path';
 import { git, splitZ, withTempIndex } from './git';
-import { seedIndex } from './snapshot';
+import { addAll, seedIndex } from './snapshot';
 import type { TaskWorktree } from './worktree';
 
 export interface ChangedFile {
@@ -41,7 +41,7 @@ export function excludedPathspecs(prefix: string, links: string[]): string[] {
 export function computeChangeset(worktree: TaskWorktree, excluded: string[]): Changeset {
   const tree = withTempIndex((env) => {
     seedIndex(worktree.top, env.GIT_INDEX_FILE);
-    git(worktree.top, ['add', '-A', '--', '.'], { env });
+    addAll(worktree.top, env);
     return git(worktree.top, ['write-tree'], { env }).trim();
   });
   const range = [worktree.baseTree, tree, '--', '.', ...excluded];

@@ -11,7 +11,7 @@ import { git, withTempIndex } from './git';
 export function workingTree(top: string): string {
   return withTempIndex((env) => {
     seedIndex(top, env.GIT_INDEX_FILE);
-    git(top, ['add', '-A', '--', '.'], { env });
+    addAll(top, env);
     return git(top, ['write-tree'], { env }).trim();
   });
 }
@@ -41,6 +41,28 @@ function seedIndex(top: string, indexFile: string) {
   const abs = isAbsolute(own) ? own : join(top, own);
   if (existsSync(abs)) copyFileSync(abs, indexFile);
   else if (headCommit(top)) git(top, ['read-tree', 'HEAD'], { env: { GIT_INDEX_FILE: indexFile } });
+}
+
+/**
+ * The checkpoint writer's temporary copies of tasks.md (`.tasks.md.<pid>.<random>.tmp`, renamed
+ * over tasks.md a moment later): git would list one and then fail to read it.
+ */
+const TRANSIENT = [':(exclude,glob)**/.tasks.md.*.tmp'];
+
+/**
+ * `git add -A` of the whole working tree into the index in `env`. Other writers (a checkpoint, a
+ * person's editor) may make and remove a file while git walks the tree; git then fails with
+ * "unable to stat": a second walk no longer meets that file.
+ */
+export function addAll(top: string, env: Record<string, string>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      git(top, ['add', '-A', '--', '.', ...TRANSIENT], { env });
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !/unable to stat|No such file or directory/.test(String(error))) throw error;
+    }
+  }
 }
 
 export { seedIndex };

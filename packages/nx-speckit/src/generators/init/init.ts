@@ -6,7 +6,7 @@ import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_NAME = 'nx-speckit';
 /** Per-run artefacts: logs, prompts, task records, reports, the task lists the stale-plan check compares. Replay recordings (`.speckit/recordings`) are worth committing. */
-export const IGNORED = ['.speckit/runs', '.speckit/logs', '.speckit/reports', '.speckit/plans'];
+export const IGNORED = ['.speckit/runs', '.speckit/logs', '.speckit/reports', '.speckit/plans', '.speckit/changesets'];
 
 /**
  * `nx g nx-speckit:init` (and `nx add nx-speckit`): registers the plugin the way Nx's own plugins
