@@ -68,7 +68,8 @@ export function checkFile(file: string, source: string): FileReport {
   const warnedLines = new Set(diagnostics.filter((d) => d.code === 'unread-dependency').map((d) => d.line));
   const noneLines = new Set(parsed.statements.filter((s) => s.kind === 'none').map((s) => s.line));
   const stated: FileReport['stated'] = { edges: [], warned: [], none: [], missed: [] };
-  for (const line of scanStatedDependencies(source)) {
+  // A feature without tasks has an error of its own; its statements have nothing to order.
+  for (const line of parsed.tasks.length ? scanStatedDependencies(source) : []) {
     if (edgeLines.has(line) || parsed.statements.some((s) => s.kind === 'edge' && s.line === line)) stated.edges.push(line);
     else if (warnedLines.has(line)) stated.warned.push(line);
     else if (noneLines.has(line)) stated.none.push(line);
@@ -116,10 +117,14 @@ const LINKS = [
 ].join('|');
 const STATEMENT = new RegExp(String.raw`${UNIT}[^.;\n]*?\b(?:${LINKS})\b[^.;\n]*?${UNIT}`, 'i');
 
-/** Lines that state a dependency between two stories or phases, by a plain scan (tables included). */
+/** Lines that state a dependency between two stories or phases, by a plain scan (tables included, code fences not). */
 export function scanStatedDependencies(source: string): number[] {
   const lines: number[] = [];
+  let fence: string | undefined;
   source.split(/\r?\n|\r/).forEach((text, i) => {
+    const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(text)?.[1];
+    if (marker && (!fence || marker[0] === fence[0] && marker.length >= fence.length)) fence = fence ? undefined : marker;
+    if (fence || marker) return;
     if (/^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]/.test(text)) return; // a task's own text
     if (STATEMENT.test(text.replace(/\*\*|__|`/g, ''))) lines.push(i + 1);
   });

@@ -33,6 +33,7 @@ const CLAIMS: Array<{ pattern: RegExp; by: string }> = [
   { pattern: /^npm (ci|test)$/, by: 'the set-up test below (.ci/run runs exactly these)' },
   { pattern: /^npm run demo$/, by: 'tools/demo.spec.ts (runDemo, which is what the demo script runs)' },
   { pattern: /^npm run plan -- \S+$/, by: 'the plan test below' },
+  { pattern: /^npm run corpus -- \S+$/, by: 'tools/corpus.spec.ts (runs tools/corpus.js, which is what the corpus script runs)' },
   { pattern: /^npm run bench( -- [\w -]+)?$/, by: 'the bench test below (--render)' },
   { pattern: /^npm (pack|install) /, by: 'the newcomer test below' },
   { pattern: /^npx nx add nx-speckit$/, by: 'packages/nx-speckit/e2e/registry.e2e.spec.ts (installs from a local registry; checked below)' },

@@ -106,8 +106,8 @@ export function openNonTasks(parsed: Pick<ParsedTasks, 'nonTasks'>): number[] {
 export interface StatedDependency {
   line: number;
   kind: 'edge' | 'none';
-  /** Stories (`US2`) or phase numbers as written (`phase3`) that wait. */
-  dependents: string[];
-  /** What they wait for, in the same form. */
-  prerequisites: string[];
+  /** Numbers of the phases that wait (1-based, as in `implement--phase3`); empty for `none`. */
+  dependents: number[];
+  /** Numbers of the phases they wait for. */
+  prerequisites: number[];
 }

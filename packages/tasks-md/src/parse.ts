@@ -1,6 +1,7 @@
 import type { Processor } from 'unified';
 import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
 import type { CheckboxState, Diagnostic, NonTaskItem, Phase, ParsedTasks, Task } from './model';
+import { readStatements, type ProseLine } from './stated';
 import { DEPENDENCY_BULLET, TASK_ID, extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs, withoutDependencyClauses } from './task-text';
 
 const BOM = '\uFEFF';
@@ -62,7 +63,8 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const items: ItemInfo[] = [];
   const unread: UnreadTask[] = [];
   const nonTasks: NonTaskItem[] = [];
-  collect(tree, body, items, diagnostics, file, unread, nonTasks);
+  const prose: ProseLine[] = [];
+  collect(tree, body, items, diagnostics, file, unread, nonTasks, prose);
 
   const phaseDepth = choosePhaseDepth(items);
   const { phases, phaseOf, ownerOf } = assignPhases(items, phaseDepth);
@@ -96,7 +98,9 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   // Beside tasks written as headings with a box, a heading with an id and no box is surely a task too.
   const headingTasks = items.some((item) => item.heading);
   diagnostics.push(...unreadTasks(unread, tasks.length > 0 && !headingTasks, file));
-  return { phases: used, tasks, diagnostics, statements: [], nonTasks: nonTasks.map((n) => (n.checkboxOffset < 0 ? n : { ...n, checkboxOffset: n.checkboxOffset + base })), bom };
+  const stated = readStatements(prose, used, file);
+  diagnostics.push(...stated.diagnostics);
+  return { phases: used, tasks, diagnostics, statements: stated.statements, nonTasks: nonTasks.map((n) => (n.checkboxOffset < 0 ? n : { ...n, checkboxOffset: n.checkboxOffset + base })), bom };
 }
 
 /**
@@ -200,7 +204,7 @@ interface ItemInfo {
 }
 
 /** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
-function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagnostic[], file: string, unread: UnreadTask[], nonTasks: NonTaskItem[]) {
+function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagnostic[], file: string, unread: UnreadTask[], nonTasks: NonTaskItem[], prose: ProseLine[]) {
   let order = 0;
   const stack: HeadingInfo[] = [];
   // A task written as a heading (`### T001: [X] Title`) owns what follows it up to the next heading.
@@ -210,15 +214,20 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
       const info: HeadingInfo = { depth: node.depth, title: headingTitle(plainText(node)), line: node.position!.start.line, order: order++ };
       while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
       headingTask = readHeadingTask(node, body);
+      prose.push({ line: info.line, text: info.title, heading: info.line });
       if (headingTask) items.push({ ...headingTask, heading: true, order: info.order, ancestry: [...stack] });
       else if (startsWithId(info.title)) unread.push({ line: info.line, shape: 'a heading' });
       stack.push(info);
       return;
     }
-    if (node.type === 'tableRow' && startsWithId(plainText(node.children[0] ?? node))) {
-      unread.push({ line: node.position!.start.line, shape: 'a table row' });
+    if (node.type === 'tableRow') {
+      const cells = node.children.map(plainText);
+      prose.push({ line: node.position!.start.line, text: cells.join(' | '), cells, heading: stack[stack.length - 1]?.line });
+      if (startsWithId(cells[0] ?? '')) unread.push({ line: node.position!.start.line, shape: 'a table row' });
+      return;
     }
     if (node.type === 'paragraph') {
+      slice(body, node).split(/\r?\n|\r/).forEach((text, i) => prose.push({ line: node.position!.start.line + i, text, heading: stack[stack.length - 1]?.line }));
       // Under a heading task each line is a detail of its own (`**Depends On**: T001` / `**Files**: …`).
       if (headingTask) headingTask.subBullets.push(...slice(body, node).split(/\r?\n|\r/).map(collapse).filter(Boolean));
       // `[X] T001 - …` lines written without a list marker: each such line is a task.

@@ -5,7 +5,7 @@
 import type { Diagnostic, ParsedTasks, Phase, Task } from './model';
 import { criticalPath, findCycle, topologicalOrder, transitiveReduction, waves as wavesOf, type Adjacency } from './graph';
 
-export type EdgeRule = 'barrier-phase' | 'story-phase' | 'sequence' | 'parallel-run' | 'lane' | 'explicit' | 'file-conflict';
+export type EdgeRule = 'barrier-phase' | 'story-phase' | 'stated' | 'sequence' | 'parallel-run' | 'lane' | 'explicit' | 'file-conflict';
 
 export interface EdgeReason {
   rule: EdgeRule;
@@ -47,6 +47,7 @@ export function planTasks(parsed: ParsedTasks, options: PlanOptions = {}, file =
   const edges = new EdgeSet(tasks.length);
 
   addPhaseEdges(tasks, phases, index, edges, options.lanes ?? 'none');
+  addStatedEdges(parsed, index, edges, file);
   addExplicitEdges(tasks, index, edges, diagnostics, file);
   addFileConflictEdges(tasks, edges, diagnostics, file);
 
@@ -185,6 +186,22 @@ function advance(lane: Lane, task: Task, t: number, deps: Reasoned, names: (list
     lane.section = task.sectionIndex;
   }
   lane.frontier = [...rest, t];
+}
+
+/**
+ * Rule 3's exception: a phase that tasks.md says waits for another waits for all of its tasks
+ * (the reduction keeps only the last ones), with the stating line as the reason.
+ */
+function addStatedEdges({ statements, phases }: ParsedTasks, index: Map<string, number>, edges: EdgeSet, file: string) {
+  for (const statement of statements) {
+    for (const d of statement.dependents) {
+      for (const p of statement.prerequisites) {
+        const [dependent, prerequisite] = [phases[d - 1], phases[p - 1]];
+        const reason: EdgeReason = { rule: 'stated', cause: `phase "${dependent.title}" waits for phase "${prerequisite.title}": stated in ${file}:${statement.line}` };
+        for (const from of prerequisite.taskIds) for (const to of dependent.taskIds) edges.add(index.get(from)!, index.get(to)!, reason);
+      }
+    }
+  }
 }
 
 /** Rule 5: `(depends on …)`, `Depends on:` and ranges; unknown ids are errors. */

@@ -9,7 +9,17 @@ const depsOf = (line: string, ...subBullets: string[]) =>
 
 describe('declared paths', () => {
   test('bare paths, with trailing punctuation and parentheses trimmed', () => {
-    expect(filesOf('Create user model in src/models/user.py, then wire (src/app.py).')).toEqual(['src/models/user.py', 'src/app.py']);
+    expect(filesOf('Create user model in src/models/user.py, then edit (src/app.py).')).toEqual(['src/models/user.py', 'src/app.py']);
+  });
+
+  test('declared = what the task says it writes; other paths are context, with or without backticks (issue 14)', () => {
+    expect(filesOf('Update `apps/web/tsconfig.json` to extend `../../tsconfig.base.json` and add path aliases')).toEqual(['apps/web/tsconfig.json']);
+    expect(filesOf('Configure `apps/web/.storybook/main.ts` to load stories from both `apps/web/src/components/` and `../../packages/shared-ui/`')).toEqual(['apps/web/.storybook/main.ts']);
+    expect(filesOf('Port the decoder of src/importers/drp.lua to src/exporters/drt.lua, src/exporters/zip.lua and `src/exporters/xml.lua`; see docs/format.md')).toEqual(['src/exporters/drt.lua', 'src/exporters/zip.lua', 'src/exporters/xml.lua']);
+    expect(filesOf('`tests/test_roundtrip.lua` — round-trip per blob type, like tests/test_decode.lua')).toEqual(['tests/test_roundtrip.lua']);
+    // An absolute or escaping path the task writes is kept (and refused later) whatever its markup.
+    expect(filesOf('Update /srv/app/page.tsx and `../x/y.ts`')).toEqual(['/srv/app/page.tsx', '../x/y.ts']);
+    expect(filesOf('Add rate limiting in /api/auth/login')).toEqual([]);
   });
 
   test('paths in backticks, including dotfiles and extensionless files that only backticks make paths', () => {

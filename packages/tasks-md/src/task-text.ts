@@ -28,28 +28,60 @@ export const DEPENDENCY_BULLET = new RegExp(String.raw`^\W*${DEPENDENCY_WORDS}\b
 const ID_LIST = String.raw`(?:\b${TASK_ID}(?:\s*[-–—]\s*${TASK_ID})?(?:\s*(?:,|;|&|\+|\/|\band\b)\s*|\s+)?)+`;
 const DEPENDENCY_CLAUSE = new RegExp(String.raw`\(?\s*\b${DEPENDENCY_WORDS}\b[\s:*_]*(${ID_LIST})\)?`, 'gi');
 
-/** Paths declared in a task's text, in the order written: backticked paths and bare path-shaped words. */
+// Words after which a path is one the task writes: `in src/a.ts`, `Create \`b.ts\``, `Files: c.ts`.
+const DECLARING = new Set((
+  'in into at to under inside within create creates add adds write writes update updates modify modifies edit edits ' +
+  'implement implements generate generates scaffold scaffolds configure configures touch new file files path paths'
+).split(' '));
+// Words that continue a list of declared paths: `in a.ts, b.ts and c.ts`.
+const LIST_JOINERS = new Set(['and', 'or', 'plus', '&', '+', '/']);
+
+/**
+ * Paths a task says it writes, in the order written: a path-shaped word (bare or in backticks)
+ * that opens the text, follows its opening verb or a declaring word (`in`, `to`, `Update`, `:`),
+ * or continues a list of declared paths. Other paths are context (`extend ../../tsconfig.base.json`, `stories from
+ * ../shared-ui/`) and are not declared. The same rules hold with or without backticks, except that
+ * backticks make extensionless names (`bin/cli`, `.env`) paths.
+ */
 export function extractDeclaredPaths(text: string): string[] {
   const found: string[] = [];
   // Backticked spans become one token each so that both kinds come out in written order.
   const spans: string[] = [];
-  const tokens = text.replace(/`([^`]*)`/g, (_, code: string) => ` \u0000${spans.push(code.trim()) - 1}\u0000 `);
-  for (const word of tokens.split(/\s+/)) {
-    const span = /^\u0000(\d+)\u0000$/.exec(word);
-    if (span) {
-      const candidate = spans[Number(span[1])].replace(/\\/g, '/');
-      // `/albums` in backticks is still an HTTP route; an absolute *file* has an extension or a trailing `/`.
-      const route = candidate.startsWith('/') && !candidate.endsWith('/') && !hasExtension(candidate.slice(candidate.lastIndexOf('/') + 1));
-      if (!/\s/.test(candidate) && !route && looksLikePath(candidate, true)) found.push(candidate);
+  const tokens = text.replace(/`([^`]*)`/g, (_, code: string) => ` \u0000${spans.push(code.trim()) - 1}\u0000 `).split(/\s+/).filter(Boolean);
+  let declaring = true; // the text's first word
+  let listOpen = false; // the last token was a declared path, so `, b.ts` / `and b.ts` continue the list
+  let words = 0;
+  for (const word of tokens) {
+    if (/^\[[^\]]*\]$/.test(word)) continue; // `[P]`, `[US1]`
+    const opening = words++ === 0;
+    const span = /^\u0000(\d+)\u0000([,;:.)]*)$/.exec(word);
+    const candidate = span ? spans[Number(span[1])].replace(/\\/g, '/') : trimPunctuation(word.replace(/\u0000\d+\u0000/g, '')).replace(/\\/g, '/');
+    if (isPathToken(candidate, !!span)) {
+      const declared: boolean = declaring || listOpen;
+      if (declared) found.push(candidate);
+      declaring = false;
+      listOpen = declared && !/[.;:)]$/.test(word);
       continue;
     }
-    const candidate = trimPunctuation(word.replace(/\u0000\d+\u0000/g, '')).replace(/\\/g, '/');
-    // A bare word starting with `/` is usually an HTTP route (`POST /rooms`), not a file.
-    if (candidate && !candidate.startsWith('/') && !FEATURE_DOCS.has(candidate) && looksLikePath(candidate, false)) {
-      found.push(candidate);
-    }
+    const bare = word.replace(/[^\w&+/]/g, '').toLowerCase();
+    // `a.ts, b.ts and c.ts` (a backticked span leaves its `,` as a token of its own): the list goes on.
+    if (listOpen && (LIST_JOINERS.has(bare) || /^,+$/.test(word))) continue;
+    // The object of the task's opening verb is written: `Wire \`src/cli\``, `Refactor src/a.ts`.
+    declaring = DECLARING.has(bare) || /:$/.test(word) || opening;
+    listOpen = false;
   }
   return found.map(normalizeDeclaredPath);
+}
+
+/**
+ * A path-shaped token. `/albums` is an HTTP route in backticks or not: an absolute *file* has an
+ * extension or a trailing `/`. The feature's own documents named bare are read, not written.
+ */
+function isPathToken(candidate: string, quoted: boolean): boolean {
+  if (!candidate || /\s/.test(candidate)) return false;
+  const route = candidate.startsWith('/') && !candidate.endsWith('/') && !hasExtension(candidate.slice(candidate.lastIndexOf('/') + 1));
+  if (route || (!quoted && FEATURE_DOCS.has(candidate))) return false;
+  return looksLikePath(candidate, quoted);
 }
 
 /** `Files: a.ts, \`b/\`` sub-bullets. Every listed entry counts, with or without an extension. */
