@@ -237,3 +237,22 @@ describe('the lossless cache through a remote cache', () => {
     }
   });
 });
+
+describe('shared ignored folders (isolationLinks)', () => {
+  it('an "install" into a linked folder lands in the workspace\'s own folder at once; only package.json is in the changeset', () => {
+    // A stand-in for node_modules (the test workspaces link the repository's own node_modules).
+    const { ws } = workspace({
+      tasks: '# Tasks\n\n- [ ] T001 Add a dependency in src/one.ts\n',
+      options: { isolation: 'worktree', isolationLinks: ['vendor'] },
+      plan: { T001: { json: { dependencies: { 'new-pkg': '1.0.0' } }, write: { 'vendor/new-pkg/index.js': 'module.exports = 1;\n' } } },
+    });
+    ws.write('.gitignore', `${ws.read('.gitignore')}vendor\n`);
+    ws.write('vendor/existing/index.js', 'module.exports = 0;\n');
+    ws.commitAll('ignore vendor');
+    ok(ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static']));
+    expect(ws.read('vendor/new-pkg/index.js')).toBe('module.exports = 1;\n');
+    expect(ws.read('vendor/existing/index.js')).toBe('module.exports = 0;\n');
+    expect(pkg(ws).dependencies).toEqual({ 'new-pkg': '1.0.0' });
+    expect(record(ws, 'T001').changes).toEqual({ declared: ['src/one.ts'], undeclared: ['package.json'] });
+  });
+});
