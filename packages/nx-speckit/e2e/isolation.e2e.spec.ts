@@ -19,17 +19,22 @@ const tempDir = useTempDirs();
  * Per task (`$PLAN[id]`): waits until every id in `barrier` has started (journal $JOURNAL, outside
  * the workspace), then until `waitFor` ([file, text]) holds in the real workspace $REAL_WS; writes
  * the declared files, sets `json` keys in package.json, writes `write` files, removes `remove`
- * files, and runs each argv of `git`.
+ * files, and runs each argv of `git`. On a re-run after a conflict (its prompt says so) it first
+ * writes `rerunWritesWorkspace` ([file, text]) into the real workspace: someone else landing the
+ * same lines again while it works.
  */
 const AGENT = `const fs = require('fs'), path = require('path'), cp = require('child_process');
 const id = process.env.SPECKIT_TASK_ID, plan = JSON.parse(process.env.PLAN || '{}')[id] || {};
 const journal = process.env.JOURNAL, ws = process.env.REAL_WS;
 fs.appendFileSync(journal, 'start ' + id + ' ' + process.cwd() + '\\n');
 const started = (t) => fs.readFileSync(journal, 'utf8').split('\\n').some((l) => l.startsWith('start ' + t + ' '));
-const ready = () => (plan.barrier || []).every(started)
-  && (!plan.waitFor || fs.readFileSync(path.join(ws, plan.waitFor[0]), 'utf8').includes(plan.waitFor[1]));
+// git replaces a file it writes (unlink, then create): a read at that moment finds none yet.
+const holds = ([file, text]) => { try { return fs.readFileSync(path.join(ws, file), 'utf8').includes(text); } catch { return false; } };
+const ready = () => (plan.barrier || []).every(started) && (!plan.waitFor || holds(plan.waitFor));
+const rerun = fs.readFileSync(process.env.SPECKIT_PROMPT_FILE, 'utf8').includes('a first run of this task conflicted');
 const work = () => {
   if (!ready()) return setTimeout(work, 20);
+  if (rerun && plan.rerunWritesWorkspace) fs.writeFileSync(path.join(ws, plan.rerunWritesWorkspace[0]), plan.rerunWritesWorkspace[1]);
   for (const f of JSON.parse(process.env.SPECKIT_TASK_FILES)) {
     fs.mkdirSync(path.dirname(f), { recursive: true });
     fs.writeFileSync(f, '// written by ' + id + '\\n');
@@ -121,6 +126,27 @@ describe('two [P] tasks that both edit package.json, which neither declares', ()
     expect(existsSync(join(ws.root, 'src/two.ts'))).toBe(false);
     expect(existsSync(join(ws.root, 'src/extra.ts'))).toBe(false);
     expect(existsSync(join(ws.root, '.gitignore'))).toBe(true);
+    expect(marked(ws)).toEqual(['T001']);
+  });
+});
+
+describe('a conflict that persists after the re-run', () => {
+  it('the task fails naming the file, and not one byte of either run is applied', () => {
+    const landedMeanwhile = `${JSON.stringify({ ...JSON.parse(PACKAGE_JSON), scripts: { build: 'tsc', lint: 'eslint' } }, null, 2)}\n`;
+    const { ws, journal } = workspace({
+      tasks: TWO_PARALLEL,
+      plan: {
+        T001: { barrier: ['T001', 'T002'], json: { scripts: { build: 'tsc' } } },
+        T002: { barrier: ['T001', 'T002'], waitFor: ['package.json', '"build"'], json: { scripts: { test: 'jest' } }, write: { 'src/extra.ts': 'extra\n' }, rerunWritesWorkspace: ['package.json', landedMeanwhile] },
+      },
+    });
+    const run = ws.nx(['run-many', '-t', 'implement', '--parallel=2', '--outputStyle=static']);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('T002 not marked done: its changes conflict with work that landed meanwhile in package.json; nothing of it was applied (also after a re-run on a fresh snapshot)');
+    expect(starts(journal, 'T002')).toBe(2);
+    expect(ws.read('package.json')).toBe(landedMeanwhile);
+    expect(existsSync(join(ws.root, 'src/two.ts'))).toBe(false);
+    expect(existsSync(join(ws.root, 'src/extra.ts'))).toBe(false);
     expect(marked(ws)).toEqual(['T001']);
   });
 });
@@ -235,5 +261,24 @@ describe('the lossless cache through a remote cache', () => {
     } finally {
       remote.stop();
     }
+  });
+});
+
+describe('shared ignored folders (isolationLinks)', () => {
+  it('an "install" into a linked folder lands in the workspace\'s own folder at once; only package.json is in the changeset', () => {
+    // A stand-in for node_modules (the test workspaces link the repository's own node_modules).
+    const { ws } = workspace({
+      tasks: '# Tasks\n\n- [ ] T001 Add a dependency in src/one.ts\n',
+      options: { isolation: 'worktree', isolationLinks: ['vendor'] },
+      plan: { T001: { json: { dependencies: { 'new-pkg': '1.0.0' } }, write: { 'vendor/new-pkg/index.js': 'module.exports = 1;\n' } } },
+    });
+    ws.write('.gitignore', `${ws.read('.gitignore')}vendor\n`);
+    ws.write('vendor/existing/index.js', 'module.exports = 0;\n');
+    ws.commitAll('ignore vendor');
+    ok(ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static']));
+    expect(ws.read('vendor/new-pkg/index.js')).toBe('module.exports = 1;\n');
+    expect(ws.read('vendor/existing/index.js')).toBe('module.exports = 0;\n');
+    expect(pkg(ws).dependencies).toEqual({ 'new-pkg': '1.0.0' });
+    expect(record(ws, 'T001').changes).toEqual({ declared: ['src/one.ts'], undeclared: ['package.json'] });
   });
 });

@@ -245,6 +245,22 @@ describe('targets', () => {
     await expect(run(workspace(files), ['specs/001-x/tasks.md'], { agnet: 'codex' } as never)).rejects.toThrow(
       'nx-speckit: unknown plugin option "agnet" in nx.json (known: targetName, agent, agentRules, lanes, cache, verify, allowIncompleteChecklists, record, gates, isolation, onConflict, isolationLinks)');
   });
+
+  it('checks the isolation options when the graph is built, and passes only non-default ones to the task targets', async () => {
+    const files = feature('specs/001-x', '- [ ] T001 A in a.ts\n');
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ isolation: 'container' }, 'nx-speckit: isolation must be "worktree" or "none", not "container"'],
+      [{ onConflict: 'merge' }, 'nx-speckit: onConflict must be "retry" or "fail", not "merge"'],
+      [{ isolationLinks: ['../outside'] }, 'nx-speckit: isolationLinks must be a list of workspace-relative folders, got ["../outside"]'],
+    ];
+    for (const [options, message] of bad) await expect(run(workspace(files), ['specs/001-x/tasks.md'], options as never)).rejects.toThrow(message);
+    const options = async (o: Record<string, unknown>) => {
+      const [[, result]] = await run(workspace(files), ['specs/001-x/tasks.md'], o as never);
+      return Object.values(result.projects!)[0].targets!['implement--T001'].options;
+    };
+    expect(await options({})).not.toHaveProperty('isolation');
+    expect(await options({ isolation: 'none', onConflict: 'fail', isolationLinks: ['node_modules', '.venv'] })).toMatchObject({ isolation: 'none', onConflict: 'fail', isolationLinks: ['node_modules', '.venv'] });
+  });
 });
 
 describe('dependsOn follows the engine\'s plan (contract rules 1-8)', () => {

@@ -137,7 +137,7 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   if (options.isolation !== 'worktree') {
     const gitBefore = gitChanges(root);
     const outcome = await attempt(root, []);
-    if (outcome.error) return fail(outcome, outcome.error, log, record);
+    if (outcome.error) return fail(task.id, outcome, outcome.error, log, record);
     // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
     const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
     const outside = outsidePaths(gitBefore, gitChanges(root), featureFiles, posix.join(options.featureDir, 'tasks.md'));
@@ -153,7 +153,7 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
     const outcome = await attempt(tx.worktree.root, conflicts);
     if (outcome.error) {
       log(`[${task.id}] its worktree is kept for inspection until the next run: ${tx.worktree.root}`);
-      return fail({ ...outcome, worktree: tx.worktree.root }, outcome.error, log, record);
+      return fail(task.id, { ...outcome, worktree: tx.worktree.root }, outcome.error, log, record);
     }
     const landed = await commitTransaction(tx);
     const changes = splitDeclared(landed.changed, files);
@@ -166,7 +166,7 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
         continue;
       }
       const error = `${task.id} not marked done: its changes conflict with work that landed meanwhile in ${listText(conflicts)}; nothing of it was applied${round > 1 ? ' (also after a re-run on a fresh snapshot)' : ''} (log: ${outcome.base.log})`;
-      return fail({ ...outcome, attempts: outcome.base.attempts + round - 1 }, error, log, record);
+      return fail(task.id, { ...outcome, attempts: outcome.base.attempts + round - 1 }, error, log, record);
     }
     const warnings = changes.undeclared.length ? [`changed files the task does not declare (applied with it): ${listText(changes.undeclared)}`] : [];
     return checkpoint(task, parse, options, { ...outcome, base: { ...outcome.base, attempts: outcome.base.attempts + round - 1 } }, changes, warnings, baselineFile, log, record);
@@ -256,8 +256,8 @@ function conflictNote(paths: string[]): string {
 
 type Changes = NonNullable<TaskRecord['changes']>;
 
-function fail(outcome: Pick<AttemptOutcome, 'base' | 'guardWarnings' | 'worktree'> & { attempts?: number }, error: string, log: (line: string) => void, record: Recorder): TaskRecord {
-  log(`[${error.split(' ')[0]}] ✗ ${error}`);
+function fail(taskId: string, outcome: Pick<AttemptOutcome, 'base' | 'guardWarnings' | 'worktree'> & { attempts?: number }, error: string, log: (line: string) => void, record: Recorder): TaskRecord {
+  log(`[${taskId}] ✗ ${error}`);
   return record({
     ...outcome.base,
     ...(outcome.attempts !== undefined ? { attempts: outcome.attempts } : {}),
