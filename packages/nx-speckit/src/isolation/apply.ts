@@ -4,7 +4,7 @@
  * meanwhile (another task landed first) is merged three-way by git (`git apply --3way` on a
  * temporary index holding the workspace as it is now). Any conflict: nothing is written.
  */
-import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { git, splitZ, withTempIndex } from './git';
@@ -27,13 +27,13 @@ export async function applyChangeset(top: string, lockDir: string, patch: string
   mkdirSync(lockDir, { recursive: true });
   const release = await lock(lockDir, { ...LOCK_OPTIONS, lockfilePath: join(lockDir, 'apply.lock') });
   try {
-    return applyUnlocked(top, patch, files);
+    return applyUnlocked(top, lockDir, patch, files);
   } finally {
     await release();
   }
 }
 
-function applyUnlocked(top: string, patch: string, files: ChangedFile[]): ApplyResult {
+function applyUnlocked(top: string, stagingRoot: string, patch: string, files: ChangedFile[]): ApplyResult {
   return withTempIndex((env) => {
     seedIndex(top, env.GIT_INDEX_FILE);
     addAll(top, env);
@@ -46,7 +46,7 @@ function applyUnlocked(top: string, patch: string, files: ChangedFile[]): ApplyR
       const detail = error instanceof Error ? error.message : String(error);
       return { conflicts: unmerged.length ? unmerged : refusedPaths(detail, files), detail };
     }
-    writeFromIndex(top, env, files);
+    writeFromIndex(top, env, files, stagingRoot);
     return { conflicts: [] };
   });
 }
@@ -60,13 +60,28 @@ function reverseApplies(top: string, env: Record<string, string>, patch: string)
   }
 }
 
-/** Writes the merged versions of `files` from the temporary index into the working tree; removes deleted ones. */
-function writeFromIndex(top: string, env: Record<string, string>, files: ChangedFile[]) {
+/**
+ * Writes the merged versions of `files` from the temporary index into the working tree; removes
+ * deleted ones. git writes them (content, mode, symlinks as it would) into a staging folder beside
+ * the lock, on the workspace's file system, and a rename swaps each one in: whoever reads the
+ * workspace meanwhile (an editor, a dev server) sees the old file or the new one, never none.
+ */
+function writeFromIndex(top: string, env: Record<string, string>, files: ChangedFile[], stagingRoot: string) {
   const present = new Set(splitZ(git(top, ['ls-files', '-z', '--', ...files.map((f) => `:(literal)${f.path}`)], { env })));
   const write = files.filter((f) => present.has(f.path)).map((f) => f.path);
   for (const f of files.filter((f) => !present.has(f.path))) removeFile(top, f.path);
-  // checkout-index writes content, mode and symlinks as git would; paths go on stdin, never argv.
-  if (write.length) git(top, ['checkout-index', '-f', '-z', '--stdin'], { env, input: write.join('\0') });
+  if (!write.length) return;
+  const staging = mkdtempSync(join(stagingRoot, 'apply-'));
+  try {
+    // Paths go on stdin, never argv.
+    git(top, ['checkout-index', '-f', '-z', '--stdin', `--prefix=${staging}/`], { env, input: write.join('\0') });
+    for (const path of write) {
+      mkdirSync(dirname(join(top, path)), { recursive: true });
+      renameSync(join(staging, path), join(top, path));
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /** Deletes a file and the folders it leaves empty, as git does. */
