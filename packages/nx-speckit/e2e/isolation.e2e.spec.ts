@@ -28,8 +28,9 @@ const id = process.env.SPECKIT_TASK_ID, plan = JSON.parse(process.env.PLAN || '{
 const journal = process.env.JOURNAL, ws = process.env.REAL_WS;
 fs.appendFileSync(journal, 'start ' + id + ' ' + process.cwd() + '\\n');
 const started = (t) => fs.readFileSync(journal, 'utf8').split('\\n').some((l) => l.startsWith('start ' + t + ' '));
-// git replaces a file it writes (unlink, then create): a read at that moment finds none yet.
-const holds = ([file, text]) => { try { return fs.readFileSync(path.join(ws, file), 'utf8').includes(text); } catch { return false; } };
+// No try: a landing changeset swaps files in by rename, so the workspace never lacks one (a read that
+// found none would crash this agent and fail its task).
+const holds = ([file, text]) => fs.readFileSync(path.join(ws, file), 'utf8').includes(text);
 const ready = () => (plan.barrier || []).every(started) && (!plan.waitFor || holds(plan.waitFor));
 const rerun = fs.readFileSync(process.env.SPECKIT_PROMPT_FILE, 'utf8').includes('a first run of this task conflicted');
 const work = () => {
