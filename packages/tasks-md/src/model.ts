@@ -58,6 +58,11 @@ export interface Task {
   description: string;
   /** The task's own text as written (first paragraph, whitespace collapsed, after the checkbox). */
   text: string;
+  /**
+   * Where the whole task item lies in the decoded text (BOM included, end exclusive): its list item
+   * with all nested content, its line, or its heading and what follows up to the next heading.
+   */
+  itemRange: [number, number];
   /** Declared paths, normalised (posix, no `./`); folders end with `/`. */
   files: string[];
   /** Explicit dependencies, ranges expanded, in the order written. */

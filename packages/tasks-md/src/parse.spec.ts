@@ -128,6 +128,8 @@ describe('tasks', () => {
     expect(t12).toEqual({
       id: 'T012', checkbox: ' ', done: false, line: 53,
       checkboxOffset: source.indexOf('- [ ] T012') + 3, checkboxByte,
+      // The whole list item: its line, up to the next task's.
+      itemRange: [source.indexOf('- [ ] T012'), source.indexOf('\n', source.indexOf('- [ ] T012'))],
       parallel: false, story: 'US1', priority: 'P1', labels: [],
       description: 'Implement AlbumService in src/services/album-service.ts',
       text: 'T012 [US1] Implement AlbumService in src/services/album-service.ts (depends on T010, T011)',
@@ -252,7 +254,7 @@ describe('tolerance', () => {
     const crlf = `\uFEFF${lf.replace(/\n/g, '\r\n')}`;
     const a = parseTasks(lf);
     const b = parseTasks(crlf);
-    const strip = (t: (typeof a.tasks)[number]) => ({ ...t, checkboxOffset: 0, checkboxByte: 0, sectionIndex: 0 });
+    const strip = (t: (typeof a.tasks)[number]) => ({ ...t, checkboxOffset: 0, checkboxByte: 0, sectionIndex: 0, itemRange: [0, 0] });
     expect(b.tasks.map(strip)).toEqual(a.tasks.map(strip));
     expect(b.phases).toEqual(a.phases);
     const bytes = Buffer.from(crlf, 'utf8');
@@ -260,6 +262,8 @@ describe('tolerance', () => {
       // BOM (3 bytes) plus one `\r` for every line before the task's.
       expect(t.checkboxByte).toBe(a.tasks.find((x) => x.id === t.id)!.checkboxByte + 3 + (t.line - 1));
       expect(bytes.subarray(t.checkboxByte - 1, t.checkboxByte + 2).toString()).toMatch(/^\[[ xX]\]$/);
+      // The item's range is the same text, shifted by the BOM and the `\r`s before and inside it.
+      expect(crlf.slice(...t.itemRange).replace(/\r\n/g, '\n')).toBe(lf.slice(...a.tasks.find((x) => x.id === t.id)!.itemRange));
     }
   });
 

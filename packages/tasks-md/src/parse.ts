@@ -201,6 +201,8 @@ interface ItemInfo {
   ancestry: HeadingInfo[];
   /** Written as a heading with its box (`### T001: [ ] Title`). */
   heading?: boolean;
+  /** Start and end (exclusive) of the whole item in the body. */
+  range: [number, number];
 }
 
 /** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
@@ -211,10 +213,13 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
   let headingTask: Omit<ItemInfo, 'order' | 'ancestry'> | undefined;
   const visit = (node: Nodes) => {
     if (node.type === 'heading') {
+      // A heading task ends where the next heading starts.
+      if (headingTask) headingTask.range[1] = node.position!.start.offset!;
       const info: HeadingInfo = { depth: node.depth, title: headingTitle(plainText(node)), line: node.position!.start.line, order: order++ };
       while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
       headingTask = readHeadingTask(node, body);
       prose.push({ line: info.line, text: info.title, heading: info.line });
+      // The item shares its range array with `headingTask`, so the end set later reaches it.
       if (headingTask) items.push({ ...headingTask, heading: true, order: info.order, ancestry: [...stack] });
       else if (startsWithId(info.title)) unread.push({ line: info.line, shape: 'a heading' });
       stack.push(info);
@@ -237,7 +242,7 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
     if (node.type === 'listItem' && typeof node.checked === 'boolean' && !headingTask) {
       const item = readTaskItem(node, body);
       if (item) {
-        items.push({ ...item, line: node.position!.start.line, order: order++, ancestry: [...stack] });
+        items.push({ ...item, line: node.position!.start.line, range: [node.position!.start.offset!, node.position!.end.offset!], order: order++, ancestry: [...stack] });
       } else {
         const line = node.position!.start.line;
         nonTasks.push({ line, checkboxOffset: findCheckbox(body, node.position!.start.offset!), open: !node.checked });
@@ -254,6 +259,7 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
     for (const child of children as Nodes[]) visit(child);
   };
   visit(tree);
+  if (headingTask) headingTask.range[1] = body.length;
 }
 
 const LINE_CHECKBOX = /^[ \t]*\[([^\]\s]| )\][ \t]+/;
@@ -280,7 +286,7 @@ function readHeadingTask(node: Heading, body: string): Omit<ItemInfo, 'order' | 
   const match = TASK_LINE.exec(withoutLeadingBold(collapse(text.replace(/[ \t]#+[ \t]*$/, ''))));
   if (!match) return undefined;
   const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
-  return { line: node.position!.start.line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex };
+  return { line: node.position!.start.line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex, range: [start, node.position!.end.offset!] };
 }
 
 /**
@@ -307,7 +313,7 @@ function readTaskLines(node: Paragraph, body: string, diagnostics: Diagnostic[],
       });
     } else if (box && match) {
       const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
-      found.push({ line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex: offset + box[0].indexOf('[') + 1 });
+      found.push({ line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex: offset + box[0].indexOf('[') + 1, range: [offset, stop] });
     }
     offset = stop + 1;
     line++;
@@ -409,6 +415,7 @@ function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: Head
     // `T001 - Add x`, `**T002 [P]**: Add y`: the separator after the id and tags is not the work.
     description: collapse(withoutClauses.replace(TAG, ' ')).replace(/^[-:–—]\s*/, ''),
     text: collapse(`${item.tags.map((t) => `[${t}]`).join(' ')} ${item.id} ${item.rest}`),
+    itemRange: [base + item.range[0], base + item.range[1]],
     files,
     dependsOn,
     phase: phaseIndex,

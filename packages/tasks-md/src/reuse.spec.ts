@@ -67,7 +67,7 @@ test('an unwritable folder only costs a parse', () => {
   expect(reusingParser(file)(TASKS)).toEqual(parseTasks(TASKS));
 });
 
-test.each(readdirSync(FIXTURES))('%s: every mark combination read back from a stored parse equals a fresh parse', (name) => {
+test.each(readdirSync(FIXTURES).filter((name) => name.endsWith('.md')))('%s: every mark combination read back from a stored parse equals a fresh parse', (name) => {
   const source = fixture(name);
   reusingParser(folder)(source, name);
   // Flip every box one way, then the other, then alternate: each is a different mark state of the same structure.

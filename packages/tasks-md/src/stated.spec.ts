@@ -51,6 +51,13 @@ describe('stated story and phase dependencies (contract rule 3)', () => {
     }
   });
 
+  test('a clause ends at "because", "while", ";": later stories it mentions are not prerequisites', () => {
+    const p = read('- **User Story 3**: Depends on User Story 1 parsing; it may run beside User Story 2 after User Story 1 is done, while US2 changes storage');
+    expect(p.parsed.statements).toEqual([{ line, kind: 'edge', dependents: [5], prerequisites: [3] }]);
+    const q = read('- **User Story 2 (Phase 4)**: Depends on Foundational completion AND User Story 1 (reuses its list)');
+    expect(q.parsed.statements).toEqual([{ line, kind: 'edge', dependents: [4], prerequisites: [3] }]);
+  });
+
   test('"can start after Foundational - no dependencies on other stories" and other restated barriers add nothing', () => {
     const p = read(
       '- **Foundational (Phase 2)**: Depends on Setup completion - BLOCKS all user stories',

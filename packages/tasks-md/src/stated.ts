@@ -22,7 +22,7 @@ export interface ProseLine {
 const WAITS_FOR = /\b(not\s+)?(depends?\s+(?:up)?on|requires?|needs?|waits?\s+for|blocked\s+by|builds?\s+on|after)\b/gi;
 const UNIT = /\b(?:user\s+stor(?:y|ies)|stor(?:y|ies)|us|phases?)\s*\d|\bfoundation(?:al)?\b|\bsetup\b|\bpolish\b/i;
 const ALL_STORIES = /\b(?:all\s+(?:user\s+)?stories|user\s+stories)\b(?!\s*\d)/i;
-const CLAUSE_END = /\s[-–—]\s|[;|→←]|\.(?:\s|$)|\bbut\b|\bexcept\b/i;
+const CLAUSE_END = /\s[-–—]\s|[;|→←]|\.(?:\s|$)|\b(?:but|except|because|while|since|whereas)\b/i;
 
 /** Reads the statements of a file and warns about the ones it cannot read. */
 export function readStatements(lines: ProseLine[], phases: Phase[], file: string): { statements: StatedDependency[]; diagnostics: Diagnostic[] } {

@@ -20,6 +20,11 @@ describe('declared paths', () => {
     // An absolute or escaping path the task writes is kept (and refused later) whatever its markup.
     expect(filesOf('Update /srv/app/page.tsx and `../x/y.ts`')).toEqual(['/srv/app/page.tsx', '../x/y.ts']);
     expect(filesOf('Add rate limiting in /api/auth/login')).toEqual([]);
+    // Other languages: "en" before the path, or a Japanese particle after it.
+    expect(filesOf('Servicio de compartir en src/services/share.ts')).toEqual(['src/services/share.ts']);
+    expect(filesOf('契約テストを `tests/csv.test.ts` に作成 (`docs/csv.md` 参照)')).toEqual(['tests/csv.test.ts']);
+    // A backticked name that is no path (`App.sln` before .sln was known, `xunit`) keeps a declared list going.
+    expect(filesOf('Create projects: `App.sln`, `xunit`, `src/App/App.csproj`')).toEqual(['App.sln', 'src/App/App.csproj']);
   });
 
   test('paths in backticks, including dotfiles and extensionless files that only backticks make paths', () => {

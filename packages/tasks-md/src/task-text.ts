@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 const EXTENSIONS = new Set((
   'md mdx txt json jsonc json5 yaml yml toml ini cfg conf env lock xml csv sql graphql gql proto prisma ' +
   'ts tsx mts cts js jsx mjs cjs vue svelte astro css scss sass less html htm ' +
-  'py pyi rb php go rs java kt kts scala swift m mm c h cc cpp hpp cs fs ex exs erl clj dart lua r jl ' +
+  'py pyi rb php go rs java kt kts scala swift m mm c h cc cpp hpp cs csproj fsproj sln fs ex exs erl clj dart lua r jl ' +
   'sh bash zsh ps1 bat gradle properties tf hcl nix dockerfile snap ipynb'
 ).split(' '));
 // The feature's own documents, named bare in task text ("Run quickstart.md validation"), are read, not written.
@@ -28,9 +28,10 @@ export const DEPENDENCY_BULLET = new RegExp(String.raw`^\W*${DEPENDENCY_WORDS}\b
 const ID_LIST = String.raw`(?:\b${TASK_ID}(?:\s*[-–—]\s*${TASK_ID})?(?:\s*(?:,|;|&|\+|\/|\band\b)\s*|\s+)?)+`;
 const DEPENDENCY_CLAUSE = new RegExp(String.raw`\(?\s*\b${DEPENDENCY_WORDS}\b[\s:*_]*(${ID_LIST})\)?`, 'gi');
 
-// Words after which a path is one the task writes: `in src/a.ts`, `Create \`b.ts\``, `Files: c.ts`.
+// Words after which a path is one the task writes: `in src/a.ts`, `Create \`b.ts\``, `Files: c.ts`,
+// and "in" in a few other languages tasks.md is written in (`Servicio en src/a.ts`).
 const DECLARING = new Set((
-  'in into at to under inside within create creates add adds write writes update updates modify modifies edit edits ' +
+  'in into at to under inside within en dans em im create creates add adds write writes update updates modify modifies edit edits ' +
   'implement implements generate generates scaffold scaffolds configure configures touch new file files path paths'
 ).split(' '));
 // Words that continue a list of declared paths: `in a.ts, b.ts and c.ts`.
@@ -51,16 +52,23 @@ export function extractDeclaredPaths(text: string): string[] {
   let declaring = true; // the text's first word
   let listOpen = false; // the last token was a declared path, so `, b.ts` / `and b.ts` continue the list
   let words = 0;
-  for (const word of tokens) {
+  for (const [i, word] of tokens.entries()) {
     if (/^\[[^\]]*\]$/.test(word)) continue; // `[P]`, `[US1]`
     const opening = words++ === 0;
     const span = /^\u0000(\d+)\u0000([,;:.)]*)$/.exec(word);
     const candidate = span ? spans[Number(span[1])].replace(/\\/g, '/') : trimPunctuation(word.replace(/\u0000\d+\u0000/g, '')).replace(/\\/g, '/');
     if (isPathToken(candidate, !!span)) {
-      const declared: boolean = declaring || listOpen;
+      // Japanese puts the particle after the path: `src/a.ts` に作成 / を更新 ("create in", "update").
+      const declared: boolean = declaring || listOpen || /^[にへを]/.test(tokens[i + 1] ?? '');
       if (declared) found.push(candidate);
       declaring = false;
       listOpen = declared && !/[.;:)]$/.test(word);
+      continue;
+    }
+    // A backticked name in a declared list (`App.sln`, `xunit`) keeps the list going.
+    if (span && (declaring || listOpen)) {
+      declaring = false;
+      listOpen = !/[.;:)]$/.test(word);
       continue;
     }
     const bare = word.replace(/[^\w&+/]/g, '').toLowerCase();

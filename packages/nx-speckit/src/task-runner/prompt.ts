@@ -42,11 +42,26 @@ export function buildPrompt(input: PromptInput): string {
     '- Follow plan.md and the constitution. When done, stop; say briefly what you changed.',
     '',
   ];
+  head.push(...taskAsWritten(input, tasksFile));
   const produced = input.prerequisites.filter((t) => t.files.length);
   if (produced.length) {
     head.push('## What the prerequisite tasks produced', ...produced.map((t) => `- ${t.id} ${t.description}: ${t.files.join(', ')}`), '');
   }
   return [...head, ...documents(input)].join('\n');
+}
+
+/**
+ * The whole task item as tasks.md has it (nested steps, acceptance criteria, files, markup): the
+ * summary above is only its first paragraph. Read from the file by the parse's offsets.
+ */
+function taskAsWritten({ workspaceRoot, task }: PromptInput, tasksFile: string): string[] {
+  const path = join(workspaceRoot, tasksFile);
+  if (!existsSync(path)) return [];
+  const item = readFileSync(path, 'utf8').slice(...task.itemRange).replace(/\s+$/, '');
+  if (!item) return [];
+  // A fence longer than any backtick run inside, so the item's own code blocks stay inside it.
+  const fence = '`'.repeat(Math.max(3, ...[...item.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  return [`## The task as written (${tasksFile}:${task.line})`, '', `${fence}markdown`, item, fence, ''];
 }
 
 function documents(input: PromptInput): string[] {
@@ -65,10 +80,13 @@ function documents(input: PromptInput): string[] {
   return out;
 }
 
-/** spec-kit's order of importance: spec, plan, data model, contracts, research, quickstart, constitution. */
+/**
+ * spec-kit's order of importance: spec, plan, then tasks.md (where the task sits among the
+ * others), data model, contracts, research, quickstart, constitution.
+ */
 function documentPaths(root: string, featureDir: string): string[] {
   const inFeature = (name: string) => posix.join(featureDir, name);
-  const paths = ['spec.md', 'plan.md', 'data-model.md'].map(inFeature);
+  const paths = ['spec.md', 'plan.md', 'tasks.md', 'data-model.md'].map(inFeature);
   const contracts = join(root, featureDir, 'contracts');
   if (existsSync(contracts) && statSync(contracts).isDirectory()) paths.push(...listFiles(contracts).map((f) => inFeature(`contracts/${f}`)));
   paths.push(...['research.md', 'quickstart.md'].map(inFeature), '.specify/memory/constitution.md');
