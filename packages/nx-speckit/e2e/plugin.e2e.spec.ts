@@ -314,7 +314,7 @@ describe('nx g nx-speckit:init', () => {
 
     ok(ws.nx(['g', 'nx-speckit:init', '--no-interactive', '--keepExistingVersions']));
     expect(ws.readJson('nx.json').plugins).toEqual([{ plugin: 'nx-speckit', options: { targetName: 'speckit-implement', agent: 'claude' } }]);
-    expect(ws.read('.nxignore')).toBe('tmp\n\n# nx-speckit run artefacts\n.speckit/runs\n.speckit/logs\n.speckit/reports\n.speckit/plans\n');
+    expect(ws.read('.nxignore')).toBe('tmp\n\n# nx-speckit run artefacts\n.speckit/runs\n.speckit/logs\n.speckit/reports\n.speckit/plans\n.speckit/changesets\n');
     expect(ws.read('package.json')).toBe(packageJson);
     const targets = Object.keys(JSON.parse(ok(ws.nx(['show', 'project', 'feature-x', '--json'])).stdout).targets);
     expect(targets).toEqual(expect.arrayContaining(['implement', 'speckit-implement', 'speckit-implement--T001']));
@@ -356,7 +356,8 @@ describe('lanes: "story"', () => {
     ok(ws.nx(['run', 'spec-001-lanes:implement--T004', '--outputStyle=static']));
     expect(agentRuns(ws)).toEqual(['T002', 'T004']); // not T003: another lane
     const prompt = ws.read('.speckit/runs/spec-001-lanes/T004.prompt.md');
-    expect(prompt).toContain('- T002 A in src/a.ts: src/a.ts');
-    expect(prompt).not.toContain('T003');
+    // tasks.md is among the prompt's documents, so T003 is in the prompt: not among the prerequisites.
+    const prerequisites = prompt.split('## What the prerequisite tasks produced\n')[1].split('\n## ')[0];
+    expect(prerequisites).toBe('- T002 A in src/a.ts: src/a.ts\n');
   });
 });
