@@ -1,5 +1,5 @@
 import type { GateCommandSpec } from '../gates/run-gates';
-import type { AgentOption } from '../agents/types';
+import type { AgentChoice } from '../agents/types';
 
 /** Picks a different agent for some tasks: first matching rule wins, else `agent`. */
 export interface AgentRule {
@@ -9,15 +9,15 @@ export interface AgentRule {
   text?: string;
   /** Story label (`US1`). */
   story?: string;
-  agent: AgentOption;
+  agent: AgentChoice;
 }
 
 /** Options of the `nx-speckit` entry in nx.json `plugins` (`include`/`exclude` are Nx's own). */
 export interface SpeckitPluginOptions {
   /** Base target name: `implement`, `implement--T001`, `implement--US1`, … */
   targetName?: string;
-  /** Agent preset name or `{ preset?, command?, args?, env?, timeoutSeconds?, retries?, model? }`. */
-  agent?: AgentOption;
+  /** Agent preset name or `{ preset?, command?, args?, env?, timeoutSeconds?, retries?, model? }`, or a list of them: fallbacks in order. */
+  agent?: AgentChoice;
   /** Per-feature or per-task-type agents. */
   agentRules?: AgentRule[];
   /** `story`: tasks inside a phase wait only for their own `[USn]` lane (contract rule 7). */

@@ -103,6 +103,7 @@ export function collectReport(input: CollectInput): RunReport {
           if (record.usage) task.usage = pickUsage(record.usage);
         }
         if (record?.failureKind && task.status === 'failed') task.failureKind = record.failureKind;
+        if (record?.skippedAgents?.length && (task.status === 'done' || task.status === 'failed')) task.skippedAgents = record.skippedAgents;
         if (record?.log) task.log = record.log;
         if (record?.warnings?.length) task.warnings = record.warnings;
         if (record?.changes) task.changes = record.changes;

@@ -54,6 +54,12 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
     for (const t of undeclared) out.push(`  ${t.project} ${t.id}: ${t.changes!.undeclared.join(', ')}`);
   }
 
+  const fellBack = report.tasks.filter((t) => t.skippedAgents?.length);
+  if (fellBack.length) {
+    out.push('', 'Fallback agents (an agent failed for quota, rate limit, overload or auth; the next took the task):');
+    for (const t of fellBack) out.push(`  ${t.project} ${t.id}: ${t.status} by ${t.agent}; ${skippedText(t)}`);
+  }
+
   const blocked = report.tasks.filter((t) => t.status === 'blocked');
   if (blocked.length) {
     out.push('', 'Blocked (not run because a prerequisite failed):');
@@ -87,6 +93,11 @@ export function nextSteps(report: RunReport, failure: { project: string; target:
   const steps = [`${failure.log ? 'read the log, fix' : 'fix'} the cause, then run: npx nx run ${failure.project}:${failure.target}`];
   if (blocked.length) steps.push(`then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${failure.project}:${baseTarget(blocked[0])}`);
   return steps;
+}
+
+/** `skipped claude (quota: <its error>)`, one wording for the summary and the HTML report. */
+export function skippedText(t: ReportTask): string {
+  return `skipped ${(t.skippedAgents ?? []).map((s) => `${s.agent} (${s.failureKind}: ${s.error})`).join(', ')}`;
 }
 
 function baseTarget(t: ReportTask): string {

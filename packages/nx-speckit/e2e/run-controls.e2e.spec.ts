@@ -1,0 +1,78 @@
+/**
+ * Run controls for agents that cost money, through the real `nx` binary on temporary workspaces:
+ * fallback agents and the usage file of any executable. The agents are e2e/fixtures/agent.js (a command agent), one label per listed agent.
+ */
+import { join } from 'node:path';
+import { type RunResult, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
+
+jest.setTimeout(240_000);
+
+const AGENT = join(__dirname, 'fixtures', 'agent.js');
+const workspace = useTempWorkspaces();
+const STATIC = ['--outputStyle=static', '--skipNxCache'];
+
+/** A listed agent; `usage` is what it reports through $SPECKIT_USAGE_FILE on every run. */
+const listed = (name: string, modes: Record<string, string>, usage: object) => ({
+  name,
+  command: [process.execPath, AGENT, name],
+  env: { AGENT_MODES: JSON.stringify(modes), AGENT_USAGE: JSON.stringify(usage) },
+  retries: 0,
+});
+const starts = (ws: TempWorkspace) => ws.lines('.speckit/agent-timeline.log').filter((l) => l.startsWith('start ')).map((l) => `${l.split(' ')[1]} ${l.split(' ')[4]}`).sort();
+
+describe('fallback agents: a quota failure moves the task to the next agent, a plain failure does not', () => {
+  const TASKS = `# Tasks: Fallback
+
+## Phase 1: Core
+
+- [ ] T001 [P] Create the parser in src/parser.ts
+- [ ] T002 [P] Create the printer in src/printer.ts
+- [ ] T003 [P] Create the lexer in src/lexer.ts
+`;
+  let ws: TempWorkspace;
+  let run: RunResult;
+  beforeAll(async () => {
+    ws = workspace({ features: { 'specs/001-fallback': { tasks: TASKS } } });
+    // primary: out of quota on T001, a plain (syntax-like) failure on T002, fine on T003.
+    const modes = { 'primary/T001': 'quota', 'primary/T002': 'fail' };
+    ws.setPluginOptions({ agent: [listed('primary', modes, { costUsd: 0.5, inputTokens: 100, outputTokens: 10 }), listed('backup', modes, { costUsd: 0.25, inputTokens: 200, outputTokens: 20 })] });
+    run = await ws.nxAsync(['run', 'spec-001-fallback:implement', ...STATIC]);
+  });
+
+  it('the quota failure ran the backup, which did the task; the plain failure did not; the rest stayed with the first agent', () => {
+    expect(run.code).not.toBe(0);
+    expect(starts(ws)).toEqual(['001-fallback:T001 backup', '001-fallback:T001 primary', '001-fallback:T002 primary', '001-fallback:T003 primary']);
+    expect(ws.read('src/parser.ts')).toBe('backup T001 attempt 1\n');
+    expect(ws.read('src/lexer.ts')).toBe('primary T003 attempt 1\n');
+    expect(ws.read('specs/001-fallback/tasks.md')).toBe(TASKS.replace('- [ ] T001', '- [X] T001').replace('- [ ] T003', '- [X] T003'));
+  });
+
+  it('the task records say which agent did the task and why the others were skipped', () => {
+    const t1 = ws.readJson('.speckit/runs/spec-001-fallback/T001.json');
+    expect(t1).toMatchObject({ status: 'done', agent: 'backup', attempts: 2 });
+    expect(t1.skippedAgents).toEqual([{ agent: 'primary', failureKind: 'quota', error: 'exited with code 1: Error: quota exceeded for this API key (primary)' }]);
+    const t2 = ws.readJson('.speckit/runs/spec-001-fallback/T002.json');
+    expect(t2).toMatchObject({ status: 'failed', agent: 'primary', failureKind: 'other' });
+    expect(t2.skippedAgents).toBeUndefined();
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T003.json')).toMatchObject({ status: 'done', agent: 'primary' });
+  });
+
+  it('usage comes from $SPECKIT_USAGE_FILE; a task that fell back counts what every agent it tried spent', () => {
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T001.json').usage).toEqual({ costUsd: 0.75, inputTokens: 300, outputTokens: 30 });
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T002.json').usage).toEqual({ costUsd: 0.5, inputTokens: 100, outputTokens: 10 });
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T003.json').usage).toEqual({ costUsd: 0.5, inputTokens: 100, outputTokens: 10 });
+    expect(run.stdout).toContain('[T003] Create the lexer in src/lexer.ts → marked [X] ($0.5000, 100 in / 10 out tokens)');
+  });
+
+  it('the summary, the JSON report and the HTML report name the fallback and its reason', () => {
+    expect(run.stdout).toContain('[T001] primary failed (quota): backup takes the task');
+    expect(run.stdout).toContain('Fallback agents (an agent failed for quota, rate limit, overload or auth; the next took the task):\n'
+      + '  spec-001-fallback T001: done by backup; skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))\n');
+    const report = ws.readJson('.speckit/reports/latest.json');
+    expect(report.tasks.find((t: { id: string }) => t.id === 'T001')).toMatchObject({ agent: 'backup', skippedAgents: [{ agent: 'primary', failureKind: 'quota' }] });
+    expect(report.tasks.find((t: { id: string }) => t.id === 'T002').skippedAgents).toBeUndefined();
+    const html = ws.read('.speckit/reports/latest.html');
+    expect(html).toContain('<h2>Fallback agents</h2><table id="fallbacks">');
+    expect(html).toContain('<td>done by backup</td><td>skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))</td>');
+  });
+});
