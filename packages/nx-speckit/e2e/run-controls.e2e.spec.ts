@@ -1,6 +1,6 @@
 /**
  * Run controls for agents that cost money, through the real `nx` binary on temporary workspaces:
- * fallback agents and the usage file of any executable. The agents are e2e/fixtures/agent.js (a command agent), one label per listed agent.
+ * fallback agents, the usage file of any executable and run budgets. The agents are e2e/fixtures/agent.js (a command agent), one label per listed agent.
  */
 import { join } from 'node:path';
 import { type RunResult, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
@@ -74,5 +74,49 @@ describe('fallback agents: a quota failure moves the task to the next agent, a p
     const html = ws.read('.speckit/reports/latest.html');
     expect(html).toContain('<h2>Fallback agents</h2><table id="fallbacks">');
     expect(html).toContain('<td>done by backup</td><td>skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))</td>');
+  });
+});
+
+describe('a run budget: no new task starts once the reported spend reaches it; the next run resumes', () => {
+  const TASKS = `# Tasks: Budget
+
+## Phase 1: Steps
+
+- [ ] T001 Create step one in src/one.ts
+- [ ] T002 Create step two in src/two.ts
+- [ ] T003 Create step three in src/three.ts
+- [ ] T004 Create step four in src/four.ts
+- [ ] T005 Create step five in src/five.ts
+`;
+  const tick = (ids: string[]) => ids.reduce((text, id) => text.replace(`- [ ] ${id}`, `- [X] ${id}`), TASKS);
+  const summary = (r: RunResult) => r.stdout.slice(r.stdout.indexOf('nx-speckit run: ')).split('\n')[0];
+  let ws: TempWorkspace;
+  beforeAll(() => {
+    ws = workspace({ features: { 'specs/001-budget': { tasks: TASKS } } });
+    // Every agent run reports $1.50; each task is its own process, so the sum crosses processes.
+    ws.setPluginOptions({ agent: listed('agent', {}, { costUsd: 1.5, inputTokens: 100, outputTokens: 10 }), budgetUsd: 4 });
+  });
+
+  it('$4 stops the run after the third task ($4.50): the rest are not started, not ticked, and the run is halted', async () => {
+    const r = await ws.nxAsync(['run', 'spec-001-budget:implement', ...STATIC]);
+    expect(r.code).not.toBe(0);
+    expect(starts(ws)).toEqual(['001-budget:T001 agent', '001-budget:T002 agent', '001-budget:T003 agent']);
+    expect(ws.read('specs/001-budget/tasks.md')).toBe(tick(['T001', 'T002', 'T003']));
+    expect(ws.readJson('.speckit/runs/spec-001-budget/T004.json')).toMatchObject({ status: 'failed', notStarted: 'budget reached: $4.50 of $4.00', error: 'T004 not started: budget reached: $4.50 of $4.00' });
+    expect(r.stdout).toContain('[T004] ✗ not started: budget reached: $4.50 of $4.00');
+    expect(summary(r)).toBe('nx-speckit run: HALTED (budget reached: $4.50 of $4.00, 2 tasks not started)');
+    expect(ws.readJson('.speckit/reports/latest.json')).toMatchObject({ outcome: 'halted', reason: 'budget reached: $4.50 of $4.00, 2 tasks not started' });
+  });
+
+  it('the next run has its own budget (SPECKIT_BUDGET_USD overrides the option) and resumes where the last stopped', async () => {
+    const r = await ws.nxAsync(['run', 'spec-001-budget:implement', ...STATIC], { SPECKIT_BUDGET_USD: '1' });
+    expect(r.code).not.toBe(0);
+    expect(starts(ws)).toEqual(['001-budget:T001 agent', '001-budget:T002 agent', '001-budget:T003 agent', '001-budget:T004 agent']);
+    expect(summary(r)).toBe('nx-speckit run: HALTED (budget reached: $1.50 of $1.00, 1 task not started)');
+
+    const last = await ws.nxAsync(['run', 'spec-001-budget:implement', ...STATIC]);
+    expect(last.code).toBe(0);
+    expect(ws.read('specs/001-budget/tasks.md')).toBe(tick(['T001', 'T002', 'T003', 'T004', 'T005']));
+    expect(summary(last)).toMatch(/^nx-speckit run: COMPLETE/);
   });
 });

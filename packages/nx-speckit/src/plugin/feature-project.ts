@@ -172,6 +172,8 @@ function taskOptions(task: Task, root: string, options: NormalizedOptions) {
     ...(options.isolation ? { isolation: options.isolation } : {}),
     ...(options.onConflict !== 'retry' ? { onConflict: options.onConflict } : {}),
     ...(options.isolationLinks.join('\0') !== 'node_modules' ? { isolationLinks: options.isolationLinks } : {}),
+    ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
+    ...(options.budgetTokens !== undefined ? { budgetTokens: options.budgetTokens } : {}),
   };
 }
 

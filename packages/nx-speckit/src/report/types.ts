@@ -52,6 +52,8 @@ export interface ReportTask {
   failureKind?: FailureKind;
   /** Listed agents that failed for quota, rate limit, overload or auth before `agent` took the task. */
   skippedAgents?: { agent: string; failureKind: FailureKind; error: string }[];
+  /** Why nx-speckit did not start the task: `budget reached: $4.02 of $4.00`. */
+  notStarted?: string;
   /** For blocked tasks: the failed tasks (ids) or gate targets (`implement--phase1-gate`) that stopped it. */
   blockedBy?: string[];
   log?: string;

@@ -21,6 +21,7 @@ import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, sn
 import { beginTransaction, commitTransaction, endTransaction } from '../isolation/transaction';
 import { writeCachedChangeset } from '../isolation/cache';
 import type { IsolationMode } from '../isolation/mode';
+import { addSpend, budgetReached, readSpend, type Budget } from './spend';
 
 export interface RunTaskOptions {
   workspaceRoot: string;
@@ -43,6 +44,8 @@ export interface RunTaskOptions {
   onConflict?: 'retry' | 'fail';
   /** Ignored folders linked into each worktree (default: node_modules). */
   isolationLinks?: string[];
+  /** The run's limits: once its reported spend reaches one, no new task starts (see spend.ts). */
+  budget?: Budget;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -68,6 +71,8 @@ export interface TaskRecord {
   log?: string;
   /** Every file the task changed, split by whether the task declares it (exact with worktree isolation). */
   changes?: { declared: string[]; undeclared: string[] };
+  /** Why the task was not started at all: `budget reached: $4.02 of $4.00`. */
+  notStarted?: string;
   /** Set when the task ran in its own worktree. */
   isolation?: 'worktree';
   /** A failed task's worktree, kept for inspection until the next run. */
@@ -108,7 +113,14 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
       log(`[${task.id}] already marked [${task.checkbox}] in tasks.md: skipped`);
       return record({ status: 'already-done' });
     }
-    return await implement(task, analysis, parse, options, log, record);
+    const reached = options.budget && budgetReached(readSpend(options.workspaceRoot), options.budget);
+    if (reached) {
+      log(`[${task.id}] ✗ not started: ${reached}`);
+      return record({ status: 'failed', error: `${task.id} not started: ${reached}`, notStarted: reached });
+    }
+    const done = await implement(task, analysis, parse, options, log, record);
+    await addSpend(options.workspaceRoot, done.usage);
+    return done;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`[${options.taskId ?? options.project}] ✗ ${message}`);

@@ -11,4 +11,6 @@ export interface TaskExecutorSchema {
   isolation?: 'worktree' | 'none';
   onConflict?: 'retry' | 'fail';
   isolationLinks?: string[];
+  budgetUsd?: number;
+  budgetTokens?: number;
 }
