@@ -105,6 +105,8 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
     expect(ws.readJson('.speckit/runs/spec-001-budget/T004.json')).toMatchObject({ status: 'failed', notStarted: 'budget reached: $4.50 of $4.00', error: 'T004 not started: budget reached: $4.50 of $4.00' });
     expect(r.stdout).toContain('[T004] ✗ not started: budget reached: $4.50 of $4.00');
     expect(summary(r)).toBe('nx-speckit run: HALTED (budget reached: $4.50 of $4.00, 2 tasks not started)');
+    expect(r.stdout).toContain('\nNot started (budget reached: $4.50 of $4.00; the next run resumes them):\n  spec-001-budget T004 Create step four in src/four.ts\n');
+    expect(r.stdout).not.toContain('\nFailed:\n');
     expect(ws.readJson('.speckit/reports/latest.json')).toMatchObject({ outcome: 'halted', reason: 'budget reached: $4.50 of $4.00, 2 tasks not started' });
   });
 

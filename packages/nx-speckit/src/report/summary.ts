@@ -29,7 +29,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
     for (const w of feature.warnings) out.push(`  warning: ${w}`);
   }
 
-  const failed = report.tasks.filter((t) => t.status === 'failed');
+  // Tasks the budget kept from starting have nothing to fix: they are listed apart.
+  const failed = report.tasks.filter((t) => t.status === 'failed' && !t.notStarted);
   if (failed.length || report.failedTargets?.length) out.push('', 'Failed:');
   if (failed.length) {
     for (const t of failed) {
@@ -46,6 +47,12 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
     out.push(`  ${f.project}:${f.target}`);
     out.push(...indent(`cause: ${f.error}`, '    ', '           '));
     out.push(...indent(nextSteps(report, f).join('\n'), '    next:  ', '           '));
+  }
+
+  const refused = report.tasks.filter((t) => t.notStarted);
+  if (refused.length) {
+    out.push('', `Not started (${refused[refused.length - 1].notStarted}; the next run resumes them):`);
+    for (const t of refused) out.push(`  ${t.project} ${t.id} ${t.description}`);
   }
 
   const undeclared = report.tasks.filter((t) => t.changes?.undeclared.length);
