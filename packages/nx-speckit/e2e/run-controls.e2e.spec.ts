@@ -121,4 +121,16 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
     expect(ws.read('specs/001-budget/tasks.md')).toBe(tick(['T001', 'T002', 'T003', 'T004', 'T005']));
     expect(summary(last)).toMatch(/^nx-speckit run: COMPLETE/);
   });
+
+  it('with --batch (every task in one process, two at once) the same ledger counts: $1 lets only the first two tasks start', async () => {
+    const batch = workspace({ features: { 'specs/001-budget': { tasks: TASKS.replace(/- \[ \] (T00\d) /g, '- [ ] $1 [P] ') } } });
+    batch.setPluginOptions({ agent: listed('agent', Object.fromEntries(['T001', 'T002', 'T003', 'T004', 'T005'].map((id) => [id, 'barrier'])), { costUsd: 1.5 }), budgetUsd: 1 });
+    const r = await batch.nxAsync(['run-many', '-t', 'implement', '--batch', '--parallel=2', ...STATIC]);
+    expect(r.code).not.toBe(0);
+    // Five independent tasks, two slots: the first two start together ($0 spent; each waits for the other), each reports $1.50; then nothing starts.
+    expect(starts(batch).length).toBe(2);
+    // The refusals saw $1.50 or $3.00, depending on whether the second task had reported yet; both count in the end.
+    expect(summary(r)).toMatch(/^nx-speckit run: HALTED \(budget reached: \$(1\.50|3\.00) of \$1\.00, 3 tasks not started\)$/);
+    expect(batch.readJson('.speckit/runs/spend.json')).toMatchObject({ costUsd: 3 });
+  });
 });
