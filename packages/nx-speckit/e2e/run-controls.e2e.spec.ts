@@ -107,6 +107,9 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
     expect(summary(r)).toBe('nx-speckit run: HALTED (budget reached: $4.50 of $4.00, 2 tasks not started)');
     expect(r.stdout).toContain('\nNot started (budget reached: $4.50 of $4.00; the next run resumes them):\n  spec-001-budget T004 Create step four in src/four.ts\n');
     expect(r.stdout).not.toContain('\nFailed:\n');
+    const html = ws.read('.speckit/reports/latest.html');
+    expect(html).toContain('<tr class="not-started" data-task="spec-001-budget:T004"><td>spec-001-budget</td><td>T004</td><td>not started</td><td>budget reached: $4.50 of $4.00; the next run resumes it</td></tr>');
+    expect(html).not.toContain('<tr class="failed"');
     expect(ws.readJson('.speckit/reports/latest.json')).toMatchObject({ outcome: 'halted', reason: 'budget reached: $4.50 of $4.00, 2 tasks not started' });
   });
 

@@ -135,13 +135,15 @@ function timeline(report: RunReport, label: (t: ReportTask) => string): string {
 }
 
 function problems(report: RunReport): string {
-  const failed = report.tasks.filter((t) => t.status === 'failed');
+  const failed = report.tasks.filter((t) => t.status === 'failed' && !t.notStarted);
+  const refused = report.tasks.filter((t) => t.notStarted);
   const blocked = report.tasks.filter((t) => t.status === 'blocked');
   const targets = report.failedTargets ?? [];
-  if (!failed.length && !blocked.length && !targets.length) return '';
+  if (!failed.length && !refused.length && !blocked.length && !targets.length) return '';
   const rows = [
     ...targets.map((f) => `<tr class="failed-target" data-target="${esc(`${f.project}:${f.target}`)}"><td>${esc(f.project)}</td><td>${esc(f.target)}</td><td>failed</td><td><pre>${esc(f.error)}</pre>${next(report, f)}</td></tr>`),
     ...failed.map((t) => `<tr class="failed" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>failed</td><td><details><summary>${esc(t.description)}</summary><pre>${esc(t.error ?? '')}</pre>${t.log ? `<div>log: <code>${esc(t.log)}</code></div>` : ''}${next(report, t)}</details></td></tr>`),
+    ...refused.map((t) => `<tr class="not-started" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>not started</td><td>${esc(t.notStarted ?? '')}; the next run resumes it</td></tr>`),
     ...blocked.map((t) => `<tr class="blocked" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>blocked</td><td>blocked by ${esc(t.blockedBy?.join(', ') || 'a failed prerequisite')}</td></tr>`),
   ];
   return `<h2>Failed and blocked tasks</h2><table id="problems"><tr><th>Project</th><th>Task</th><th>Status</th><th>Details</th></tr>${rows.join('')}</table>`;
