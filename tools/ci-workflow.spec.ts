@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPackages, REPO_ROOT, TempWorkspace } from '../packages/nx-speckit/testing/workspace';
 import { normalizeOptions } from '../packages/nx-speckit/src/plugin/options';
-import { resolveAgent } from '../packages/nx-speckit/src/agents';
+import { resolveAgents } from '../packages/nx-speckit/src/agents';
 
 jest.setTimeout(180_000);
 
@@ -67,7 +67,7 @@ it('reads the workflow: its commands and env', () => {
 it('runs the plugin\'s default target and installs the CLI the default agent preset needs', () => {
   const argv = nxLine.split(/\s+/);
   expect(argv[argv.indexOf('-t') + 1]).toBe(normalizeOptions({}).targetName);
-  const agent = resolveAgent(normalizeOptions({}).agent, {});
+  const [agent] = resolveAgents(normalizeOptions({}).agent, {});
   expect(commands).toContain(agent.install);
 });
 

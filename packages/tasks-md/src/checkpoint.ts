@@ -26,6 +26,19 @@ export const LOCK_OPTIONS = {
   realpath: false,
 };
 
+/**
+ * Runs `fn` holding the lock checkpoints hold (`<file>.lock`, waited for, stale after 15 s), for
+ * other files that parallel task processes update (e.g. the run's spend ledger).
+ */
+export async function withFileLock<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
+  const release = await lock(file, { ...LOCK_OPTIONS, lockfilePath: `${file}.lock` });
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
 export interface MarkOptions {
   /** How to parse tasks.md (a `reusingParser` shares parses between a feature's tasks). */
   parse?: ParseFn;

@@ -6,7 +6,7 @@ export type { Plan, PlanOptions, Dependency, EdgeReason, EdgeRule } from './plan
 export { extractDeclaredPaths, extractDependencyRefs, isUnsafePath, normalizeDeclaredPath } from './task-text';
 export { analyzeFeature, formatDiagnostic, readFeature, REQUIRED_DOCUMENTS } from './feature';
 export type { FeatureAnalysis, FeatureDocuments } from './feature';
-export { markDone, CheckpointError } from './checkpoint';
+export { markDone, CheckpointError, withFileLock } from './checkpoint';
 export type { MarkOptions, MarkResult } from './checkpoint';
 export { openPrerequisites, remainingDependsOn } from './remaining';
 export { undoAgentEdits, withoutMarks } from './guard';

@@ -4,15 +4,16 @@ export type {
   PresetName,
   AgentConfig,
   AgentOption,
+  AgentChoice,
   ResolvedAgent,
   AgentRunContext,
   AgentUsage,
   AgentAttempt,
   AgentRunResult,
 } from './types';
-export { resolveAgent, PRESET_NAMES, DEFAULT_TIMEOUT_SECONDS } from './presets';
+export { resolveAgent, resolveAgents, PRESET_NAMES, DEFAULT_TIMEOUT_SECONDS } from './presets';
 export { findExecutable, assertAgentAvailable } from './which';
-export { runAgent } from './run';
+export { runAgent, sumUsages } from './run';
 export {
   writeRecording,
   snapshotFiles,

@@ -223,6 +223,14 @@ describe('parsePlainOutput (command, replay)', () => {
     expect(parsePlainOutput('', 1, 'starting\nError: disk full\n  at write()\nResume with --resume=42\n').error).toBe('exited with code 1: Error: disk full');
     expect(parsePlainOutput('', 3, 'warming up\nboom: could not finish\n\n').error).toBe('exited with code 3: boom: could not finish');
   });
+
+  it('reads the usage any executable may write to $SPECKIT_USAGE_FILE, failed or not; ignores what is not a number', () => {
+    const file = JSON.stringify({ costUsd: 0.25, inputTokens: 1200, outputTokens: 80, turns: 3, model: 'local-7b', cachedInputTokens: -1, extra: 'x', outputTokensTypo: 1 });
+    expect(parsePlainOutput('', 0, '', file)).toEqual({ ok: true, usage: { costUsd: 0.25, inputTokens: 1200, outputTokens: 80, turns: 3, model: 'local-7b' } });
+    expect(parsePlainOutput('', 1, 'Error: quota exceeded\n', '{"inputTokens": "12"}')).toEqual({ ok: false, error: 'exited with code 1: Error: quota exceeded', usage: {} });
+    expect(parsePlainOutput('', 0, '', 'not json')).toEqual({ ok: true, usage: {} });
+    expect(parsePlainOutput('', 0, '', '[1, 2]')).toEqual({ ok: true, usage: {} });
+  });
 });
 
 describe('lastJsonObject', () => {

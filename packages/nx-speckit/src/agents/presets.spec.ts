@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { assertAgentAvailable, findExecutable, resolveAgent } from './index';
+import { assertAgentAvailable, findExecutable, resolveAgent, resolveAgents } from './index';
 import { USAGE_FILE } from './presets';
 
 const noEnv = {} as NodeJS.ProcessEnv;
@@ -74,6 +74,23 @@ describe('resolveAgent', () => {
     // Same preset: the configuration stays.
     expect(resolveAgent(configured, { SPECKIT_AGENT: 'claude' })).toMatchObject({ name: 'claude', timeoutSeconds: 99 });
     expect(() => resolveAgent(configured, { SPECKIT_AGENT: 'clod' })).toThrow(/Unknown agent preset 'clod' \(from SPECKIT_AGENT\)/);
+  });
+});
+
+describe('resolveAgents (fallback lists)', () => {
+  it('one agent, or each listed one in order, with its own name for records and reports', () => {
+    expect(resolveAgents('codex', noEnv).map((a) => a.name)).toEqual(['codex']);
+    const list = resolveAgents([{ preset: 'claude', model: 'opus', name: 'claude-opus' }, { preset: 'claude', model: 'sonnet' }, 'codex'], noEnv);
+    expect(list.map((a) => [a.name, a.label])).toEqual([['claude', 'claude-opus'], ['claude', undefined], ['codex', undefined]]);
+    expect(list[1].command).toContain('sonnet');
+    expect(() => resolveAgents([], noEnv)).toThrow(/empty list/);
+    expect(() => resolveAgents([{ name: '' }], noEnv)).toThrow(/agent.name/);
+  });
+
+  it('SPECKIT_AGENT picks one agent for the run: the listed entry of that preset, else the bare preset', () => {
+    const list = [{ preset: 'claude' as const }, { preset: 'codex' as const, timeoutSeconds: 42 }];
+    expect(resolveAgents(list, { SPECKIT_AGENT: 'codex' })).toEqual([expect.objectContaining({ name: 'codex', timeoutSeconds: 42 })]);
+    expect(resolveAgents(list, { SPECKIT_AGENT: 'replay' })).toEqual([expect.objectContaining({ name: 'replay' })]);
   });
 });
 

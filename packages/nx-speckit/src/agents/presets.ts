@@ -10,7 +10,7 @@ import {
   parsePlainOutput,
   type OutputParser,
 } from './output';
-import type { AgentConfig, AgentOption, PresetName, ResolvedAgent } from './types';
+import type { AgentChoice, AgentConfig, AgentOption, PresetName, ResolvedAgent } from './types';
 import { findExecutable } from './which';
 
 /** Stands for the attempt's usage file in a command; run.ts puts the real path there. */
@@ -156,6 +156,7 @@ function validate(c: AgentConfig): void {
     throw new Error('agent.retries must be a non-negative integer');
   }
   if (c.model !== undefined && typeof c.model !== 'string') throw new Error('agent.model must be a string');
+  if (c.name !== undefined && !(typeof c.name === 'string' && c.name.trim())) throw new Error('agent.name must be a non-empty string');
 }
 
 /**
@@ -191,5 +192,20 @@ export function resolveAgent(option: AgentOption | undefined, env: NodeJS.Proces
     timeoutSeconds: config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     retries: config.retries ?? preset.retries,
     ...(preset.install && !config.command ? { install: preset.install } : {}),
+    ...(config.name ? { label: config.name } : {}),
   };
+}
+
+/**
+ * Normalises an `agent` option that may list fallback agents. `SPECKIT_AGENT` still means one agent
+ * for the run: the listed entry of that preset (keeping its settings), else the bare preset.
+ * @returns at least one agent, in the order they take over
+ */
+export function resolveAgents(choice: AgentChoice | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedAgent[] {
+  if (!Array.isArray(choice)) return [resolveAgent(choice, env)];
+  if (!choice.length) throw new Error('agent must not be an empty list');
+  const override = env.SPECKIT_AGENT?.trim();
+  if (!override) return choice.map((option) => resolveAgent(option, env));
+  const listed = choice.find((option) => resolveAgent(option, {}).name === override);
+  return [resolveAgent(listed ?? presetByName(override, 'SPECKIT_AGENT'), env)];
 }

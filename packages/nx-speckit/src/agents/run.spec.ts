@@ -83,6 +83,7 @@ describe('runAgent command protocol', () => {
       SPECKIT_WORKSPACE_ROOT: ws,
       SPECKIT_ATTEMPT: '1',
       SPECKIT_PROMPT_FILE: ctx.promptFile,
+      SPECKIT_USAGE_FILE: path.join(path.dirname(ctx.promptFile), 'T012.usage-1.json'),
       PROBE_EXTRA: 'from-config',
       SPECKIT_RETRY_BASE_MS: '10', // inherited from this process's env
       PWD: ws, // not this process's: opencode takes its project directory from $PWD

@@ -60,9 +60,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function sumUsage(attempts: AgentAttempt[]): AgentUsage {
+/** Cost and tokens summed; session id and model of the last usage that reported one. */
+export function sumUsages(usages: AgentUsage[]): AgentUsage {
   const u: AgentUsage = {};
-  for (const { usage: a } of attempts) {
+  for (const a of usages) {
     u.costUsd = add(u.costUsd, a.costUsd);
     u.inputTokens = add(u.inputTokens, a.inputTokens);
     u.outputTokens = add(u.outputTokens, a.outputTokens);
@@ -81,6 +82,9 @@ interface AttemptOutcome extends AgentAttempt {
 }
 
 function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number, log: fs.WriteStream): Promise<AttemptOutcome> {
+  const usageFile = path.join(path.dirname(ctx.promptFile), `${ctx.taskId}.usage-${attempt}.json`);
+  // A file left by an earlier run (or the agent before a fallback) must not count as this attempt's usage.
+  fs.rmSync(usageFile, { force: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...agent.env,
@@ -91,10 +95,10 @@ function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number,
     SPECKIT_WORKSPACE_ROOT: ctx.workspaceRoot,
     SPECKIT_ATTEMPT: String(attempt),
     SPECKIT_PROMPT_FILE: ctx.promptFile,
+    SPECKIT_USAGE_FILE: usageFile,
     // CLIs that take their project directory from $PWD (opencode) must see the cwd we give them.
     PWD: ctx.workspaceRoot,
   };
-  const usageFile = path.join(path.dirname(ctx.promptFile), `${ctx.taskId}.usage-${attempt}.json`);
   const [program, ...args] = agent.command.map((a) => (a === USAGE_FILE ? usageFile : a));
   const exe = findExecutable(program, ctx.workspaceRoot, env) ?? program;
   const argv = agent.promptVia === 'arg' ? [...args, ctx.prompt] : args;
@@ -221,5 +225,5 @@ export async function runAgent(agent: ResolvedAgent, ctx: AgentRunContext): Prom
   const ok = !aborted && !!last?.ok;
   const error = ok ? undefined : aborted ? 'aborted' : attempts.length > 1 ? `${last.error} (after ${attempts.length} attempts)` : last?.error;
   const failureKind = ok ? undefined : aborted ? 'other' : last?.failureKind;
-  return { ok, attempts, usage: sumUsage(attempts), ...(error ? { error } : {}), ...(failureKind ? { failureKind } : {}), aborted };
+  return { ok, attempts, usage: sumUsages(attempts.map((a) => a.usage)), ...(error ? { error } : {}), ...(failureKind ? { failureKind } : {}), aborted };
 }

@@ -13,9 +13,14 @@ export interface AgentConfig {
   timeoutSeconds?: number;
   retries?: number;
   model?: string;
+  /** What the task record and reports call this agent (default: the preset name); tells fallbacks of one preset apart. */
+  name?: string;
 }
 
 export type AgentOption = PresetName | AgentConfig;
+
+/** One agent, or fallbacks in order: the next takes the task when one fails for quota, rate limit, overload or auth. */
+export type AgentChoice = AgentOption | AgentOption[];
 
 /** Normalised, ready to spawn. */
 export interface ResolvedAgent {
@@ -28,6 +33,8 @@ export interface ResolvedAgent {
   timeoutSeconds: number;
   retries: number;
   install?: string;
+  /** AgentConfig.name, when given: the name records and reports use instead of `name`. */
+  label?: string;
 }
 
 export interface AgentRunContext {

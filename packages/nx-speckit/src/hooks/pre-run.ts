@@ -8,8 +8,8 @@
  * Reads only: the post-run hook records the plans.
  */
 import type { ProjectGraph, ProjectGraphProjectNode, TargetConfiguration } from '@nx/devkit';
-import { assertAgentAvailable, resolveAgent } from '../agents';
-import type { AgentOption } from '../agents/types';
+import { assertAgentAvailable, resolveAgents } from '../agents';
+import type { AgentChoice } from '../agents/types';
 import { reachedTargets, requestedRun } from './requested-run';
 import { formatStaleWarning, readPlanRecord, staleChanges } from './stale-plan';
 
@@ -38,7 +38,7 @@ export function preRun(workspaceRoot: string, argv: string[], targetName: string
   }
 
   const warnings: PreRunResult['warnings'] = [];
-  const agents = new Map<string, { option: AgentOption | undefined; users: string[] }>();
+  const agents = new Map<string, { option: AgentChoice | undefined; users: string[] }>();
   for (const name of selected.sort()) {
     const node = features[name];
     const targets = node.data.targets ?? {};
@@ -54,7 +54,7 @@ export function preRun(workspaceRoot: string, argv: string[], targetName: string
       const config = targets[target];
       const id = taskId(config);
       if (!id || (config.metadata as { speckit?: { done?: boolean } }).speckit?.done) continue;
-      const option = (config.options as { agent?: AgentOption }).agent;
+      const option = (config.options as { agent?: AgentChoice }).agent;
       const key = JSON.stringify(option ?? null);
       const entry = agents.get(key) ?? { option, users: [] };
       entry.users.push(`${name}:${id}`);
@@ -65,7 +65,7 @@ export function preRun(workspaceRoot: string, argv: string[], targetName: string
   const missing: string[] = [];
   for (const { option, users } of agents.values()) {
     try {
-      assertAgentAvailable(resolveAgent(option, env), workspaceRoot);
+      for (const agent of resolveAgents(option, env)) assertAgentAvailable(agent, workspaceRoot);
     } catch (error) {
       const some = users.slice(0, 3).join(', ') + (users.length > 3 ? `, … (${users.length} tasks)` : '');
       missing.push(`${error instanceof Error ? error.message : String(error)} (needed by ${some})`);

@@ -18,16 +18,29 @@ export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async 
   process.env[BATCH_PARALLEL_ENV] = String(parallel);
   await checkRun(options, context);
   await prepareIsolation(options, context, parallel);
+  startRunLedger(options, context);
 };
+
+/** Whether the command runs this plugin's targets (`implement`, `implement--T001`, …). */
+function runsOurTargets(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext): boolean {
+  const { targetName } = normalizeOptions(options);
+  return requestedRun(context.argv).targets.some((t) => t === targetName || t.startsWith(`${targetName}--`));
+}
+
+/** Each run has its own budget: its spend ledger starts at zero (so a re-run after "budget reached" resumes). */
+function startRunLedger(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext): void {
+  if (!runsOurTargets(options, context)) return;
+  const { startLedger } = require('../task-runner/spend') as typeof import('../task-runner/spend');
+  startLedger(context.workspaceRoot);
+}
 
 /**
  * Says once per run which isolation the tasks use, and removes the task worktrees an earlier run
  * left (a failed task's, kept for inspection, or what a kill -9 left behind).
  */
 async function prepareIsolation(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext, parallel: number): Promise<void> {
-  const { targetName, isolation } = normalizeOptions(options);
-  const ours = requestedRun(context.argv).targets.some((t) => t === targetName || t.startsWith(`${targetName}--`));
-  if (!ours) return;
+  const { isolation } = normalizeOptions(options);
+  if (!runsOurTargets(options, context)) return;
   const { resolveIsolation } = require('../isolation/mode') as typeof import('../isolation/mode');
   const { removeStaleWorktrees } = require('../isolation/worktree') as typeof import('../isolation/worktree');
   const { gitTopLevel } = require('../isolation/git') as typeof import('../isolation/git');

@@ -243,7 +243,14 @@ describe('targets', () => {
   it('rejects a misspelt option instead of ignoring it', async () => {
     const files = feature('specs/001-x', '- [ ] T001 A in a.ts\n');
     await expect(run(workspace(files), ['specs/001-x/tasks.md'], { agnet: 'codex' } as never)).rejects.toThrow(
-      'nx-speckit: unknown plugin option "agnet" in nx.json (known: targetName, agent, agentRules, lanes, cache, verify, allowIncompleteChecklists, record, gates, isolation, onConflict, isolationLinks)');
+      'nx-speckit: unknown plugin option "agnet" in nx.json (known: targetName, agent, agentRules, lanes, cache, verify, allowIncompleteChecklists, record, gates, isolation, onConflict, isolationLinks, budgetUsd, budgetTokens)');
+  });
+
+  it('rejects a budget that is not a positive number, and passes a valid one to every task', async () => {
+    const files = feature('specs/001-x', '- [ ] T001 A in a.ts\n');
+    await expect(run(workspace(files), ['specs/001-x/tasks.md'], { budgetUsd: 0 })).rejects.toThrow('nx-speckit: budgetUsd must be a positive number, not 0');
+    await expect(run(workspace(files), ['specs/001-x/tasks.md'], { budgetTokens: '5' as never })).rejects.toThrow('nx-speckit: budgetTokens must be a positive number, not "5"');
+    expect(JSON.stringify(await run(workspace(files), ['specs/001-x/tasks.md'], { budgetUsd: 4, budgetTokens: 9000 }))).toContain('"budgetUsd":4,"budgetTokens":9000');
   });
 
   it('checks the isolation options when the graph is built, and passes only non-default ones to the task targets', async () => {

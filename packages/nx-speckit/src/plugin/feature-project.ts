@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { formatDiagnostic, isUnsafePath, phaseLabel, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
-import type { AgentOption } from '../agents/types';
+import type { AgentChoice } from '../agents/types';
 import type { NormalizedGate, NormalizedOptions } from './options';
 import { projectName } from './names';
 import { changesetFile } from '../isolation/paths';
@@ -172,10 +172,12 @@ function taskOptions(task: Task, root: string, options: NormalizedOptions) {
     ...(options.isolation ? { isolation: options.isolation } : {}),
     ...(options.onConflict !== 'retry' ? { onConflict: options.onConflict } : {}),
     ...(options.isolationLinks.join('\0') !== 'node_modules' ? { isolationLinks: options.isolationLinks } : {}),
+    ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
+    ...(options.budgetTokens !== undefined ? { budgetTokens: options.budgetTokens } : {}),
   };
 }
 
-export function agentFor(task: Task, root: string, options: NormalizedOptions): AgentOption {
+export function agentFor(task: Task, root: string, options: NormalizedOptions): AgentChoice {
   const feature = posix.basename(root);
   const rule = options.agentRules.find((r) =>
     (!r.feature || (r.feature.endsWith('*') ? feature.startsWith(r.feature.slice(0, -1)) : feature === r.feature))

@@ -1,5 +1,5 @@
 import type { GateCommandSpec } from '../gates/run-gates';
-import type { AgentOption } from '../agents/types';
+import type { AgentChoice } from '../agents/types';
 
 /** Picks a different agent for some tasks: first matching rule wins, else `agent`. */
 export interface AgentRule {
@@ -9,15 +9,15 @@ export interface AgentRule {
   text?: string;
   /** Story label (`US1`). */
   story?: string;
-  agent: AgentOption;
+  agent: AgentChoice;
 }
 
 /** Options of the `nx-speckit` entry in nx.json `plugins` (`include`/`exclude` are Nx's own). */
 export interface SpeckitPluginOptions {
   /** Base target name: `implement`, `implement--T001`, `implement--US1`, … */
   targetName?: string;
-  /** Agent preset name or `{ preset?, command?, args?, env?, timeoutSeconds?, retries?, model? }`. */
-  agent?: AgentOption;
+  /** Agent preset name or `{ preset?, command?, args?, env?, timeoutSeconds?, retries?, model? }`, or a list of them: fallbacks in order. */
+  agent?: AgentChoice;
   /** Per-feature or per-task-type agents. */
   agentRules?: AgentRule[];
   /** `story`: tasks inside a phase wait only for their own `[USn]` lane (contract rule 7). */
@@ -64,6 +64,10 @@ export interface SpeckitPluginOptions {
   onConflict?: 'retry' | 'fail';
   /** Ignored workspace folders linked (never copied) into each worktree; default `["node_modules"]`. */
   isolationLinks?: string[];
+  /** Once the run's reported cost reaches this many dollars, no new task starts (`SPECKIT_BUDGET_USD` overrides). */
+  budgetUsd?: number;
+  /** The same in input + output tokens, for agents that report no cost (`SPECKIT_BUDGET_TOKENS` overrides). */
+  budgetTokens?: number;
 }
 
 /** A quality-gate command: argv, or the object form (see `SpeckitPluginOptions.gates`). */
@@ -77,12 +81,13 @@ export interface GateConfig extends GateCommandSpec {
 /** A gate after normalisation: named (the command line by default). */
 export type NormalizedGate = GateConfig & { name: string };
 
-export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates' | 'isolation'>> & { verify?: string[]; gates: NormalizedGate[]; isolation?: 'worktree' | 'none' };
+export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates' | 'isolation' | 'budgetUsd' | 'budgetTokens'>>
+  & { verify?: string[]; gates: NormalizedGate[]; isolation?: 'worktree' | 'none'; budgetUsd?: number; budgetTokens?: number };
 
 // Typed over the interface's keys: an option added there and not here fails to compile.
 const KNOWN_OPTIONS = Object.keys({
   targetName: true, agent: true, agentRules: true, lanes: true, cache: true, verify: true, allowIncompleteChecklists: true, record: true, gates: true,
-  isolation: true, onConflict: true, isolationLinks: true,
+  isolation: true, onConflict: true, isolationLinks: true, budgetUsd: true, budgetTokens: true,
 } satisfies Record<keyof SpeckitPluginOptions, true>);
 
 export function normalizeOptions(options: SpeckitPluginOptions | undefined): NormalizedOptions {
@@ -105,6 +110,10 @@ export function normalizeOptions(options: SpeckitPluginOptions | undefined): Nor
   if (!Array.isArray(isolationLinks) || isolationLinks.some((l) => typeof l !== 'string' || !l || l.startsWith('/') || l.split(/[\\/]/).includes('..'))) {
     throw new Error(`nx-speckit: isolationLinks must be a list of workspace-relative folders, got ${JSON.stringify(isolationLinks)}`);
   }
+  for (const key of ['budgetUsd', 'budgetTokens'] as const) {
+    const value = options?.[key];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new Error(`nx-speckit: ${key} must be a positive number, not ${JSON.stringify(value)}`);
+  }
   for (const rule of options?.agentRules ?? []) {
     if (rule.text) new RegExp(rule.text, 'i'); // fail at graph time, naming the bad pattern, not mid-run
   }
@@ -121,6 +130,8 @@ export function normalizeOptions(options: SpeckitPluginOptions | undefined): Nor
     isolation,
     onConflict,
     isolationLinks,
+    ...(options?.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
+    ...(options?.budgetTokens !== undefined ? { budgetTokens: options.budgetTokens } : {}),
   };
 }
 

@@ -103,6 +103,8 @@ export function collectReport(input: CollectInput): RunReport {
           if (record.usage) task.usage = pickUsage(record.usage);
         }
         if (record?.failureKind && task.status === 'failed') task.failureKind = record.failureKind;
+        if (record?.notStarted && task.status === 'failed') task.notStarted = record.notStarted;
+        if (record?.skippedAgents?.length && (task.status === 'done' || task.status === 'failed')) task.skippedAgents = record.skippedAgents;
         if (record?.log) task.log = record.log;
         if (record?.warnings?.length) task.warnings = record.warnings;
         if (record?.changes) task.changes = record.changes;
@@ -159,7 +161,9 @@ export function collectReport(input: CollectInput): RunReport {
 
   const counts = countStatuses(tasks);
   const failedTargets = input.failedTargets ?? [];
-  const { outcome, reason } = outcomeOf(counts, features, failedTargets.length, tasks.filter((t) => t.nxStatus === 'stopped').length);
+  const notStarted = tasks.filter((t) => t.notStarted);
+  const { outcome, reason } = budgetStop(counts, notStarted)
+    ?? outcomeOf(counts, features, failedTargets.length, tasks.filter((t) => t.nxStatus === 'stopped').length);
   return {
     version: 1,
     outcome,
@@ -244,6 +248,18 @@ function countStatuses(tasks: ReportTask[]): Record<ReportTaskStatus, number> {
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ReportTaskStatus, number>;
   for (const t of tasks) counts[t.status]++;
   return counts;
+}
+
+/**
+ * A run its budget stopped: `budget reached: $4.02 of $4.00, 12 tasks not started` (those refused
+ * and those Nx skipped after them), and any real failures besides.
+ */
+function budgetStop(counts: Record<ReportTaskStatus, number>, notStarted: ReportTask[]): { outcome: RunOutcome; reason: string } | undefined {
+  if (!notStarted.length) return undefined;
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+  const others = counts.failed - notStarted.length;
+  const cause = notStarted[notStarted.length - 1].notStarted;
+  return { outcome: 'halted', reason: `${cause}, ${n(notStarted.length + counts.blocked, 'task')} not started${others ? `; ${n(others, 'other task')} failed` : ''}` };
 }
 
 function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFeature[], failedTargets: number, stopped: number): { outcome: RunOutcome; reason: string } {

@@ -4,7 +4,7 @@
  * feature's task graph (columns = waves, edges = dependsOn).
  */
 import { phaseLabel } from '@nx-speckit/tasks-md';
-import { countsText, duration, nextSteps, usageText } from './summary';
+import { countsText, duration, nextSteps, skippedText, usageText } from './summary';
 import { STATUSES, type ReportTask, type ReportTaskStatus, type RunReport } from './types';
 
 export const STATUS_COLOURS: Record<ReportTaskStatus, string> = {
@@ -66,6 +66,7 @@ ${legend()}
 <div class="scroll">${timeline(report, label)}</div>
 ${problems(report)}
 ${changes(report)}
+${fallbacks(report)}
 <h2>Task graphs</h2>
 ${report.features.map((f) => featureSection(report, f.project)).join('\n')}
 <script>
@@ -134,13 +135,15 @@ function timeline(report: RunReport, label: (t: ReportTask) => string): string {
 }
 
 function problems(report: RunReport): string {
-  const failed = report.tasks.filter((t) => t.status === 'failed');
+  const failed = report.tasks.filter((t) => t.status === 'failed' && !t.notStarted);
+  const refused = report.tasks.filter((t) => t.notStarted);
   const blocked = report.tasks.filter((t) => t.status === 'blocked');
   const targets = report.failedTargets ?? [];
-  if (!failed.length && !blocked.length && !targets.length) return '';
+  if (!failed.length && !refused.length && !blocked.length && !targets.length) return '';
   const rows = [
     ...targets.map((f) => `<tr class="failed-target" data-target="${esc(`${f.project}:${f.target}`)}"><td>${esc(f.project)}</td><td>${esc(f.target)}</td><td>failed</td><td><pre>${esc(f.error)}</pre>${next(report, f)}</td></tr>`),
     ...failed.map((t) => `<tr class="failed" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>failed</td><td><details><summary>${esc(t.description)}</summary><pre>${esc(t.error ?? '')}</pre>${t.log ? `<div>log: <code>${esc(t.log)}</code></div>` : ''}${next(report, t)}</details></td></tr>`),
+    ...refused.map((t) => `<tr class="not-started" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>not started</td><td>${esc(t.notStarted ?? '')}; the next run resumes it</td></tr>`),
     ...blocked.map((t) => `<tr class="blocked" data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>blocked</td><td>blocked by ${esc(t.blockedBy?.join(', ') || 'a failed prerequisite')}</td></tr>`),
   ];
   return `<h2>Failed and blocked tasks</h2><table id="problems"><tr><th>Project</th><th>Task</th><th>Status</th><th>Details</th></tr>${rows.join('')}</table>`;
@@ -153,6 +156,14 @@ function changes(report: RunReport): string {
   const list = (paths: string[]) => paths.map((p) => `<code>${esc(p)}</code>`).join('<br>');
   const rows = changed.map((t) => `<tr data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>${list(t.changes!.declared)}</td><td>${list(t.changes!.undeclared)}</td></tr>`);
   return `<h2>Changed files</h2><table id="changes"><tr><th>Project</th><th>Task</th><th>Declared</th><th>Undeclared</th></tr>${rows.join('')}</table>`;
+}
+
+/** Tasks a fallback agent took, and why the agents before it were skipped. */
+function fallbacks(report: RunReport): string {
+  const fellBack = report.tasks.filter((t) => t.skippedAgents?.length);
+  if (!fellBack.length) return '';
+  const rows = fellBack.map((t) => `<tr data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>${esc(t.status)} by ${esc(t.agent ?? '')}</td><td>${esc(skippedText(t))}</td></tr>`);
+  return `<h2>Fallback agents</h2><table id="fallbacks"><tr><th>Project</th><th>Task</th><th>Outcome</th><th>Skipped</th></tr>${rows.join('')}</table>`;
 }
 
 /** The summary's next steps, the command in each as code. */

@@ -29,7 +29,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
     for (const w of feature.warnings) out.push(`  warning: ${w}`);
   }
 
-  const failed = report.tasks.filter((t) => t.status === 'failed');
+  // Tasks the budget kept from starting have nothing to fix: they are listed apart.
+  const failed = report.tasks.filter((t) => t.status === 'failed' && !t.notStarted);
   if (failed.length || report.failedTargets?.length) out.push('', 'Failed:');
   if (failed.length) {
     for (const t of failed) {
@@ -48,10 +49,22 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
     out.push(...indent(nextSteps(report, f).join('\n'), '    next:  ', '           '));
   }
 
+  const refused = report.tasks.filter((t) => t.notStarted);
+  if (refused.length) {
+    out.push('', `Not started (${refused[refused.length - 1].notStarted}; the next run resumes them):`);
+    for (const t of refused) out.push(`  ${t.project} ${t.id} ${t.description}`);
+  }
+
   const undeclared = report.tasks.filter((t) => t.changes?.undeclared.length);
   if (undeclared.length) {
     out.push('', 'Changed outside the files the task declares:');
     for (const t of undeclared) out.push(`  ${t.project} ${t.id}: ${t.changes!.undeclared.join(', ')}`);
+  }
+
+  const fellBack = report.tasks.filter((t) => t.skippedAgents?.length);
+  if (fellBack.length) {
+    out.push('', 'Fallback agents (an agent failed for quota, rate limit, overload or auth; the next took the task):');
+    for (const t of fellBack) out.push(`  ${t.project} ${t.id}: ${t.status} by ${t.agent}; ${skippedText(t)}`);
   }
 
   const blocked = report.tasks.filter((t) => t.status === 'blocked');
@@ -87,6 +100,11 @@ export function nextSteps(report: RunReport, failure: { project: string; target:
   const steps = [`${failure.log ? 'read the log, fix' : 'fix'} the cause, then run: npx nx run ${failure.project}:${failure.target}`];
   if (blocked.length) steps.push(`then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${failure.project}:${baseTarget(blocked[0])}`);
   return steps;
+}
+
+/** `skipped claude (quota: <its error>)`, one wording for the summary and the HTML report. */
+export function skippedText(t: ReportTask): string {
+  return `skipped ${(t.skippedAgents ?? []).map((s) => `${s.agent} (${s.failureKind}: ${s.error})`).join(', ')}`;
 }
 
 function baseTarget(t: ReportTask): string {

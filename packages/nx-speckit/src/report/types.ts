@@ -50,6 +50,10 @@ export interface ReportTask {
   error?: string;
   /** Failed by the agent: quota, rate-limit, overload, auth or other, as its CLI reported. */
   failureKind?: FailureKind;
+  /** Listed agents that failed for quota, rate limit, overload or auth before `agent` took the task. */
+  skippedAgents?: { agent: string; failureKind: FailureKind; error: string }[];
+  /** Why nx-speckit did not start the task: `budget reached: $4.02 of $4.00`. */
+  notStarted?: string;
   /** For blocked tasks: the failed tasks (ids) or gate targets (`implement--phase1-gate`) that stopped it. */
   blockedBy?: string[];
   log?: string;

@@ -9,9 +9,9 @@ import {
   analyzeFeature, formatDiagnostic, isUnsafePath, markDone, readFeature, reusingParser, undoAgentEdits,
   type FeatureAnalysis, type ParseFn, type Task,
 } from '@nx-speckit/tasks-md';
-import { assertAgentAvailable, resolveAgent, runAgent } from '../agents';
+import { assertAgentAvailable, resolveAgents, runAgent, sumUsages } from '../agents';
 import { recordingDir, writeRecording, snapshotFiles } from '../agents/replay';
-import type { AgentOption, AgentRunResult, AgentUsage, ResolvedAgent } from '../agents/types';
+import type { AgentChoice, AgentRunResult, AgentUsage, ResolvedAgent } from '../agents/types';
 import type { FailureKind } from '../agents/output/failure';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
@@ -21,6 +21,7 @@ import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, sn
 import { beginTransaction, commitTransaction, endTransaction } from '../isolation/transaction';
 import { writeCachedChangeset } from '../isolation/cache';
 import type { IsolationMode } from '../isolation/mode';
+import { addSpend, budgetReached, readSpend, type Budget } from './spend';
 
 export interface RunTaskOptions {
   workspaceRoot: string;
@@ -28,7 +29,8 @@ export interface RunTaskOptions {
   featureDir: string;
   project: string;
   taskId?: string;
-  agent?: AgentOption;
+  /** One agent or fallbacks in order (see resolveAgents). */
+  agent?: AgentChoice;
   verify?: string[];
   allowIncompleteChecklists?: boolean;
   record?: boolean;
@@ -42,6 +44,8 @@ export interface RunTaskOptions {
   onConflict?: 'retry' | 'fail';
   /** Ignored folders linked into each worktree (default: node_modules). */
   isolationLinks?: string[];
+  /** The run's limits: once its reported spend reaches one, no new task starts (see spend.ts). */
+  budget?: Budget;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -61,14 +65,24 @@ export interface TaskRecord {
   error?: string;
   /** When the agent itself failed: what kind of failure its CLI reported. */
   failureKind?: FailureKind;
+  /** Listed agents that failed in a way another could avoid, before `agent` took the task. */
+  skippedAgents?: SkippedAgent[];
   warnings?: string[];
   log?: string;
   /** Every file the task changed, split by whether the task declares it (exact with worktree isolation). */
   changes?: { declared: string[]; undeclared: string[] };
+  /** Why the task was not started at all: `budget reached: $4.02 of $4.00`. */
+  notStarted?: string;
   /** Set when the task ran in its own worktree. */
   isolation?: 'worktree';
   /** A failed task's worktree, kept for inspection until the next run. */
   worktree?: string;
+}
+
+export interface SkippedAgent {
+  agent: string;
+  failureKind: FailureKind;
+  error: string;
 }
 
 export class TaskFailure extends Error {}
@@ -99,7 +113,14 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
       log(`[${task.id}] already marked [${task.checkbox}] in tasks.md: skipped`);
       return record({ status: 'already-done' });
     }
-    return await implement(task, analysis, parse, options, log, record);
+    const reached = options.budget && budgetReached(readSpend(options.workspaceRoot), options.budget);
+    if (reached) {
+      log(`[${task.id}] ✗ not started: ${reached}`);
+      return record({ status: 'failed', error: `${task.id} not started: ${reached}`, notStarted: reached });
+    }
+    const done = await implement(task, analysis, parse, options, log, record);
+    await addSpend(options.workspaceRoot, done.usage);
+    return done;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`[${options.taskId ?? options.project}] ✗ ${message}`);
@@ -126,13 +147,14 @@ type Recorder = (fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'ende
 
 async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, options: RunTaskOptions, log: (line: string) => void, record: Recorder): Promise<TaskRecord> {
   const root = options.workspaceRoot;
-  const agent = resolveAgent(options.agent);
-  assertAgentAvailable(agent, root);
+  const agents = resolveAgents(options.agent);
+  for (const agent of agents) assertAgentAvailable(agent, root);
   const files = task.files.filter((f) => !isUnsafePath(f));
   const runDir = runDirOf(root, options.project);
   const baselineFile = join(runDir, `${task.id}.baseline.json`);
   const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
-  const attempt = (workRoot: string, conflicts: string[]) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log);
+  const attempt = (workRoot: string, conflicts: string[]) =>
+    withFallbacks(task.id, agents, (agent) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log), log);
 
   if (options.isolation !== 'worktree') {
     const gitBefore = gitChanges(root);
@@ -184,7 +206,7 @@ interface AttemptInput {
 }
 
 interface AttemptOutcome {
-  base: { agent: string; usage: AgentUsage; attempts: number; log: string };
+  base: { agent: string; usage: AgentUsage; attempts: number; log: string; failureKind?: FailureKind; skippedAgents?: SkippedAgent[] };
   result: AgentRunResult;
   /** Declared files the agent changed. */
   changed: string[];
@@ -214,7 +236,7 @@ async function runAttempt(task: Task, analysis: FeatureAnalysis, parse: ParseFn,
   const journal = isolated ? undefined : marksJournal(root, options.project);
   const tasksSnapshot = readFileSync(tasksPath);
 
-  log(`[${task.id}] ${task.description} → ${agent.name}${isolated ? ' (in its own worktree)' : ''}`);
+  log(`[${task.id}] ${task.description} → ${agentName(agent)}${isolated ? ' (in its own worktree)' : ''}`);
   const result = await runAgent(agent, {
     workspaceRoot: workRoot,
     taskId: task.id,
@@ -228,7 +250,7 @@ async function runAttempt(task: Task, analysis: FeatureAnalysis, parse: ParseFn,
     onAttempt: (n) => n > 1 && log(`[${task.id}] attempt ${n}`),
   });
   const base = {
-    agent: agent.name,
+    agent: agentName(agent),
     usage: result.usage,
     attempts: result.attempts.length,
     log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')),
@@ -247,6 +269,37 @@ async function runAttempt(task: Task, analysis: FeatureAnalysis, parse: ParseFn,
   const error = problems.length ? `${task.id} not marked done: ${problems.join('; ')} (log: ${base.log})` : undefined;
   return { base, result, changed, guardWarnings: guard.warnings, error };
 }
+
+/** Failures another agent could avoid; any other failure (a syntax error, a failed check) would repeat with the next agent. */
+const FALLBACK_KINDS: ReadonlySet<FailureKind> = new Set(['quota', 'rate-limit', 'overload', 'auth']);
+
+/**
+ * Runs the listed agents in turn until one does not fail for quota, rate limit, overload or auth
+ * (each after its own preset's retries). The outcome is the last agent's, with the spend and
+ * attempts of all of them and the agents it skipped.
+ */
+async function withFallbacks(taskId: string, agents: ResolvedAgent[], run: (agent: ResolvedAgent) => Promise<AttemptOutcome>, log: (line: string) => void): Promise<AttemptOutcome> {
+  const skipped: SkippedAgent[] = [];
+  const spent: AgentUsage[] = [];
+  let attempts = 0;
+  for (const [i, agent] of agents.entries()) {
+    const outcome = await run(agent);
+    const { result } = outcome;
+    const next = agents[i + 1];
+    if (result.ok || result.aborted || !next || !FALLBACK_KINDS.has(result.failureKind ?? 'other')) {
+      if (!skipped.length) return outcome;
+      const base = { ...outcome.base, usage: sumUsages([...spent, outcome.base.usage]), attempts: attempts + outcome.base.attempts, skippedAgents: skipped };
+      return { ...outcome, base };
+    }
+    log(`[${taskId}] ${agentName(agent)} failed (${result.failureKind}): ${agentName(next)} takes the task`);
+    skipped.push({ agent: agentName(agent), failureKind: result.failureKind!, error: result.error ?? 'unknown error' });
+    spent.push(outcome.base.usage);
+    attempts += outcome.base.attempts;
+  }
+  throw new Error('resolveAgents returns at least one agent');
+}
+
+const agentName = (agent: ResolvedAgent) => agent.label ?? agent.name;
 
 /** The re-run's prompt names what the first run collided on, so the agent builds on what landed. */
 function conflictNote(paths: string[]): string {

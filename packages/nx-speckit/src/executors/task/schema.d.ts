@@ -1,9 +1,9 @@
-import type { AgentOption } from '../../agents/types';
+import type { AgentChoice } from '../../agents/types';
 
 export interface TaskExecutorSchema {
   taskId?: string;
   definition?: string;
-  agent?: AgentOption;
+  agent?: AgentChoice;
   verify?: string[];
   allowIncompleteChecklists?: boolean;
   record?: boolean;
@@ -11,4 +11,6 @@ export interface TaskExecutorSchema {
   isolation?: 'worktree' | 'none';
   onConflict?: 'retry' | 'fail';
   isolationLinks?: string[];
+  budgetUsd?: number;
+  budgetTokens?: number;
 }

@@ -4,6 +4,7 @@ import { batchParallelism } from './batch-parallel';
 import { runTask, type RunTaskOptions, type TaskRecord } from '../../task-runner/run-task';
 import { runGraph } from '../../task-runner/run-graph';
 import { resolveIsolation } from '../../isolation/mode';
+import { resolveBudget } from '../../task-runner/spend';
 
 /** `nx-speckit:task`: one spec-kit task, run by a coding agent, verified and checkpointed. */
 export default async function taskExecutor(options: TaskExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -80,6 +81,7 @@ function runOptions(options: TaskExecutorSchema, context: ExecutorContext, proje
     isolation: resolveIsolation(options.isolation, context.root, batchParallelism()).mode,
     onConflict: options.onConflict,
     isolationLinks: options.isolationLinks,
+    budget: resolveBudget(options),
     // Planned as the graph was: the plugin's `lanes` option decides a task's prerequisites.
     lanes: (config.metadata as { speckit?: { lanes?: 'story' | 'none' } } | undefined)?.speckit?.lanes,
     signal,

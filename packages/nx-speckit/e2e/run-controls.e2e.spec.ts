@@ -1,0 +1,139 @@
+/**
+ * Run controls for agents that cost money, through the real `nx` binary on temporary workspaces:
+ * fallback agents, the usage file of any executable and run budgets. The agents are e2e/fixtures/agent.js (a command agent), one label per listed agent.
+ */
+import { join } from 'node:path';
+import { type RunResult, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
+
+jest.setTimeout(240_000);
+
+const AGENT = join(__dirname, 'fixtures', 'agent.js');
+const workspace = useTempWorkspaces();
+const STATIC = ['--outputStyle=static', '--skipNxCache'];
+
+/** A listed agent; `usage` is what it reports through $SPECKIT_USAGE_FILE on every run. */
+const listed = (name: string, modes: Record<string, string>, usage: object) => ({
+  name,
+  command: [process.execPath, AGENT, name],
+  env: { AGENT_MODES: JSON.stringify(modes), AGENT_USAGE: JSON.stringify(usage) },
+  retries: 0,
+});
+const starts = (ws: TempWorkspace) => ws.lines('.speckit/agent-timeline.log').filter((l) => l.startsWith('start ')).map((l) => `${l.split(' ')[1]} ${l.split(' ')[4]}`).sort();
+
+describe('fallback agents: a quota failure moves the task to the next agent, a plain failure does not', () => {
+  const TASKS = `# Tasks: Fallback
+
+## Phase 1: Core
+
+- [ ] T001 [P] Create the parser in src/parser.ts
+- [ ] T002 [P] Create the printer in src/printer.ts
+- [ ] T003 [P] Create the lexer in src/lexer.ts
+`;
+  let ws: TempWorkspace;
+  let run: RunResult;
+  beforeAll(async () => {
+    ws = workspace({ features: { 'specs/001-fallback': { tasks: TASKS } } });
+    // primary: out of quota on T001, a plain (syntax-like) failure on T002, fine on T003.
+    const modes = { 'primary/T001': 'quota', 'primary/T002': 'fail' };
+    ws.setPluginOptions({ agent: [listed('primary', modes, { costUsd: 0.5, inputTokens: 100, outputTokens: 10 }), listed('backup', modes, { costUsd: 0.25, inputTokens: 200, outputTokens: 20 })] });
+    run = await ws.nxAsync(['run', 'spec-001-fallback:implement', ...STATIC]);
+  });
+
+  it('the quota failure ran the backup, which did the task; the plain failure did not; the rest stayed with the first agent', () => {
+    expect(run.code).not.toBe(0);
+    expect(starts(ws)).toEqual(['001-fallback:T001 backup', '001-fallback:T001 primary', '001-fallback:T002 primary', '001-fallback:T003 primary']);
+    expect(ws.read('src/parser.ts')).toBe('backup T001 attempt 1\n');
+    expect(ws.read('src/lexer.ts')).toBe('primary T003 attempt 1\n');
+    expect(ws.read('specs/001-fallback/tasks.md')).toBe(TASKS.replace('- [ ] T001', '- [X] T001').replace('- [ ] T003', '- [X] T003'));
+  });
+
+  it('the task records say which agent did the task and why the others were skipped', () => {
+    const t1 = ws.readJson('.speckit/runs/spec-001-fallback/T001.json');
+    expect(t1).toMatchObject({ status: 'done', agent: 'backup', attempts: 2 });
+    expect(t1.skippedAgents).toEqual([{ agent: 'primary', failureKind: 'quota', error: 'exited with code 1: Error: quota exceeded for this API key (primary)' }]);
+    const t2 = ws.readJson('.speckit/runs/spec-001-fallback/T002.json');
+    expect(t2).toMatchObject({ status: 'failed', agent: 'primary', failureKind: 'other' });
+    expect(t2.skippedAgents).toBeUndefined();
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T003.json')).toMatchObject({ status: 'done', agent: 'primary' });
+  });
+
+  it('usage comes from $SPECKIT_USAGE_FILE; a task that fell back counts what every agent it tried spent', () => {
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T001.json').usage).toEqual({ costUsd: 0.75, inputTokens: 300, outputTokens: 30 });
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T002.json').usage).toEqual({ costUsd: 0.5, inputTokens: 100, outputTokens: 10 });
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T003.json').usage).toEqual({ costUsd: 0.5, inputTokens: 100, outputTokens: 10 });
+    expect(run.stdout).toContain('[T003] Create the lexer in src/lexer.ts → marked [X] ($0.5000, 100 in / 10 out tokens)');
+  });
+
+  it('the summary, the JSON report and the HTML report name the fallback and its reason', () => {
+    expect(run.stdout).toContain('[T001] primary failed (quota): backup takes the task');
+    expect(run.stdout).toContain('Fallback agents (an agent failed for quota, rate limit, overload or auth; the next took the task):\n'
+      + '  spec-001-fallback T001: done by backup; skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))\n');
+    const report = ws.readJson('.speckit/reports/latest.json');
+    expect(report.tasks.find((t: { id: string }) => t.id === 'T001')).toMatchObject({ agent: 'backup', skippedAgents: [{ agent: 'primary', failureKind: 'quota' }] });
+    expect(report.tasks.find((t: { id: string }) => t.id === 'T002').skippedAgents).toBeUndefined();
+    const html = ws.read('.speckit/reports/latest.html');
+    expect(html).toContain('<h2>Fallback agents</h2><table id="fallbacks">');
+    expect(html).toContain('<td>done by backup</td><td>skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))</td>');
+  });
+});
+
+describe('a run budget: no new task starts once the reported spend reaches it; the next run resumes', () => {
+  const TASKS = `# Tasks: Budget
+
+## Phase 1: Steps
+
+- [ ] T001 Create step one in src/one.ts
+- [ ] T002 Create step two in src/two.ts
+- [ ] T003 Create step three in src/three.ts
+- [ ] T004 Create step four in src/four.ts
+- [ ] T005 Create step five in src/five.ts
+`;
+  const tick = (ids: string[]) => ids.reduce((text, id) => text.replace(`- [ ] ${id}`, `- [X] ${id}`), TASKS);
+  const summary = (r: RunResult) => r.stdout.slice(r.stdout.indexOf('nx-speckit run: ')).split('\n')[0];
+  let ws: TempWorkspace;
+  beforeAll(() => {
+    ws = workspace({ features: { 'specs/001-budget': { tasks: TASKS } } });
+    // Every agent run reports $1.50; each task is its own process, so the sum crosses processes.
+    ws.setPluginOptions({ agent: listed('agent', {}, { costUsd: 1.5, inputTokens: 100, outputTokens: 10 }), budgetUsd: 4 });
+  });
+
+  it('$4 stops the run after the third task ($4.50): the rest are not started, not ticked, and the run is halted', async () => {
+    const r = await ws.nxAsync(['run', 'spec-001-budget:implement', ...STATIC]);
+    expect(r.code).not.toBe(0);
+    expect(starts(ws)).toEqual(['001-budget:T001 agent', '001-budget:T002 agent', '001-budget:T003 agent']);
+    expect(ws.read('specs/001-budget/tasks.md')).toBe(tick(['T001', 'T002', 'T003']));
+    expect(ws.readJson('.speckit/runs/spec-001-budget/T004.json')).toMatchObject({ status: 'failed', notStarted: 'budget reached: $4.50 of $4.00', error: 'T004 not started: budget reached: $4.50 of $4.00' });
+    expect(r.stdout).toContain('[T004] ✗ not started: budget reached: $4.50 of $4.00');
+    expect(summary(r)).toBe('nx-speckit run: HALTED (budget reached: $4.50 of $4.00, 2 tasks not started)');
+    expect(r.stdout).toContain('\nNot started (budget reached: $4.50 of $4.00; the next run resumes them):\n  spec-001-budget T004 Create step four in src/four.ts\n');
+    expect(r.stdout).not.toContain('\nFailed:\n');
+    const html = ws.read('.speckit/reports/latest.html');
+    expect(html).toContain('<tr class="not-started" data-task="spec-001-budget:T004"><td>spec-001-budget</td><td>T004</td><td>not started</td><td>budget reached: $4.50 of $4.00; the next run resumes it</td></tr>');
+    expect(html).not.toContain('<tr class="failed"');
+    expect(ws.readJson('.speckit/reports/latest.json')).toMatchObject({ outcome: 'halted', reason: 'budget reached: $4.50 of $4.00, 2 tasks not started' });
+  });
+
+  it('the next run has its own budget (SPECKIT_BUDGET_USD overrides the option) and resumes where the last stopped', async () => {
+    const r = await ws.nxAsync(['run', 'spec-001-budget:implement', ...STATIC], { SPECKIT_BUDGET_USD: '1' });
+    expect(r.code).not.toBe(0);
+    expect(starts(ws)).toEqual(['001-budget:T001 agent', '001-budget:T002 agent', '001-budget:T003 agent', '001-budget:T004 agent']);
+    expect(summary(r)).toBe('nx-speckit run: HALTED (budget reached: $1.50 of $1.00, 1 task not started)');
+
+    const last = await ws.nxAsync(['run', 'spec-001-budget:implement', ...STATIC]);
+    expect(last.code).toBe(0);
+    expect(ws.read('specs/001-budget/tasks.md')).toBe(tick(['T001', 'T002', 'T003', 'T004', 'T005']));
+    expect(summary(last)).toMatch(/^nx-speckit run: COMPLETE/);
+  });
+
+  it('with --batch (every task in one process, two at once) the same ledger counts: $1 lets only the first two tasks start', async () => {
+    const batch = workspace({ features: { 'specs/001-budget': { tasks: TASKS.replace(/- \[ \] (T00\d) /g, '- [ ] $1 [P] ') } } });
+    batch.setPluginOptions({ agent: listed('agent', Object.fromEntries(['T001', 'T002', 'T003', 'T004', 'T005'].map((id) => [id, 'barrier'])), { costUsd: 1.5 }), budgetUsd: 1 });
+    const r = await batch.nxAsync(['run-many', '-t', 'implement', '--batch', '--parallel=2', ...STATIC]);
+    expect(r.code).not.toBe(0);
+    // Five independent tasks, two slots: the first two start together ($0 spent; each waits for the other), each reports $1.50; then nothing starts.
+    expect(starts(batch).length).toBe(2);
+    // The refusals saw $1.50 or $3.00, depending on whether the second task had reported yet; both count in the end.
+    expect(summary(r)).toMatch(/^nx-speckit run: HALTED \(budget reached: \$(1\.50|3\.00) of \$1\.00, 3 tasks not started\)$/);
+    expect(batch.readJson('.speckit/runs/spend.json')).toMatchObject({ costUsd: 3 });
+  });
+});
