@@ -48,7 +48,7 @@ export function openWorktree(top: string, workspaceRoot: string, commit: string,
   for (const link of links) {
     const source = join(workspaceRoot, link);
     const target = join(root, link);
-    if (!existsSync(source) || lexists(target)) continue;
+    if (!existsSync(source) || lstatSync(target, { throwIfNoEntry: false }) !== undefined) continue;
     mkdirSync(dirname(target), { recursive: true });
     symlinkSync(source, target, 'dir');
   }
@@ -71,11 +71,3 @@ export function removeStaleWorktrees(top: string): string[] {
   return removed;
 }
 
-function lexists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -94,13 +94,13 @@ export function escapingPaths(root: string, paths: string[]): string[] {
   const found: string[] = [];
   for (const p of paths) {
     let existing = join(root, p);
-    while (existing !== root && !lexists(existing)) existing = dirname(existing);
+    while (existing !== root && lstatSync(existing, { throwIfNoEntry: false }) === undefined) existing = dirname(existing);
     const problem = outside(existing);
     if (problem) {
       found.push(`${p}: ${problem}`);
       continue;
     }
-    if (lexists(join(root, p)) && lstatSync(join(root, p)).isDirectory()) {
+    if (lstatSync(join(root, p), { throwIfNoEntry: false })?.isDirectory()) {
       for (const link of linksUnder(join(root, p))) {
         const bad = outside(link);
         if (bad) found.push(`${p}: ${bad}`);
@@ -110,14 +110,6 @@ export function escapingPaths(root: string, paths: string[]): string[] {
   return found;
 }
 
-function lexists(abs: string): boolean {
-  try {
-    lstatSync(abs);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function linksUnder(dir: string): string[] {
   const out: string[] = [];
