@@ -1,11 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { remarkParse, unified } from './markdown-stack';
-import type { Nodes } from 'mdast';
 import { parseTasks } from './parse';
 import { openNonTasks } from './model';
-import { planTasks } from './plan';
-import { fixture, FIXTURES, md } from '../test/helpers';
+import { fixture, md } from '../test/helpers';
 
 const summary = (source: string) => parseTasks(source).phases.map((p) => ({
   number: p.number, title: p.title, line: p.line, kind: p.kind, story: p.story, priority: p.priority, taskIds: p.taskIds,
@@ -341,51 +336,6 @@ describe('fixtures taken from the seeds', () => {
     expect([t7.id, t7.done, t7.story, t7.description]).toEqual(['T007', false, 'US2', 'Database migration Error: Connection refused (ECONNREFUSED)']);
   });
 });
-
-// The seed documents themselves live outside the repository (/work/shared/seeds); when they are
-// there, parse each whole file: all their task lists are inside code fences, so nothing is a task.
-const SEEDS = process.env.SPECKIT_SEEDS ?? '/work/shared/seeds';
-const seedFiles = existsSync(SEEDS) ? readdirSync(SEEDS).filter((f) => f.endsWith('.txt')) : [];
-(seedFiles.length ? describe : describe.skip)('whole seed documents', () => {
-  test.each(seedFiles.length ? seedFiles : ['none'])('%s: every task line sits in a code fence, none is parsed as a task', (name) => {
-    const text = readFileSync(join(SEEDS, name), 'utf8');
-    const parsed = parseTasks(text);
-    expect(parsed.tasks).toEqual([]);
-    expect(parsed.diagnostics).toEqual([]);
-  });
-
-  test('every task list inside the seeds\' code blocks parses on its own: one task per task line, and plans', () => {
-    let examples = 0;
-    for (const name of seedFiles) {
-      const tree = unified().use(remarkParse).parse(readFileSync(join(SEEDS, name), 'utf8'));
-      visitCode(tree, (code) => {
-        const taskLines = code.split('\n').filter((l) => /^\s*[-*] \[[ xX]\] T\d+/.test(l));
-        if (!taskLines.length) return;
-        examples++;
-        const parsed = parseTasks(code);
-        expect(parsed.tasks.map((t) => t.id)).toEqual(taskLines.map((l) => /T\d+/.exec(l)![0]));
-        expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-        expect(planTasks(parsed).ok).toBe(true);
-      });
-    }
-    expect(examples).toBeGreaterThanOrEqual(5);
-  });
-
-  test('the extracted fixtures appear verbatim in the seeds, and parse as tasks once out of their fences', () => {
-    const all = seedFiles.map((f) => readFileSync(join(SEEDS, f), 'utf8')).join('\n');
-    expect(all).toMatch(/- \[ \] T\d{3}/); // the seeds do contain task lines…
-    for (const name of readdirSync(FIXTURES).filter((f) => f.startsWith('seed-'))) {
-      for (const line of fixture(name).split('\n').filter((l) => /^- \[[ xX]\] T\d+/.test(l))) {
-        expect(all).toContain(line);
-      }
-    }
-  });
-});
-
-function visitCode(node: Nodes, found: (code: string) => void) {
-  if (node.type === 'code') found(node.value);
-  if ('children' in node) for (const child of node.children as Nodes[]) visitCode(child, found);
-}
 
 describe('tasks as people write them (issue 14)', () => {
   test('letter and dotted suffixes are ids of their own, kept in listed order', () => {
