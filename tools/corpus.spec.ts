@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // `./corpus` would resolve to the launcher corpus.js: load the module itself.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { checkFile, scanCheckboxIds } = require('./corpus.ts') as typeof import('./corpus');
 
 const CORPUS = join(__dirname, 'corpus.js');

@@ -8,9 +8,7 @@ import { join } from 'node:path';
 import { buildPackages } from '../packages/nx-speckit/testing/workspace';
 
 // tools/demo.js and tools/example.js are plain CommonJS scripts.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const demo = require('./demo.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const example = require('./example.js');
 
 const REPO_ROOT = join(__dirname, '..');

@@ -4,7 +4,7 @@
  * invalidates. Clones are real `git clone`s of one origin workspace; the agent is a node script
  * that counts its calls in a file outside every clone.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, TempWorkspace, useTempDirs, useTempWorkspaces } from '../testing/workspace';
 import { startRemoteCacheServer, type RemoteCache } from '../testing/remote-cache';

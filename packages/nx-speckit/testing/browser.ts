@@ -22,12 +22,12 @@ export async function launchChromium(options: { executablePath?: string } = {}):
   try {
     executablePath = options.executablePath ?? await chromium.executablePath();
   } catch (error) {
-    throw new Error(`could not unpack Chromium from @sparticuz/chromium (is the package installed? run \`npm ci\`): ${(error as Error).message}`);
+    throw new Error(`could not unpack Chromium from @sparticuz/chromium (is the package installed? run \`npm ci\`): ${(error as Error).message}`, { cause: error });
   }
   try {
     return await puppeteer.launch({ executablePath, args: chromium.args, headless: 'shell', timeout: 60_000 });
   } catch (error) {
-    throw new Error(`Chromium (${executablePath}, from @sparticuz/chromium) did not start: ${(error as Error).message}${missingLibraries(executablePath)}`);
+    throw new Error(`Chromium (${executablePath}, from @sparticuz/chromium) did not start: ${(error as Error).message}${missingLibraries(executablePath)}`, { cause: error });
   }
 }
 

@@ -7,9 +7,10 @@
  *   with the install command, instead of a failure per task.
  * Reads only: the post-run hook records the plans.
  */
-import type { ProjectGraph, ProjectGraphProjectNode, TargetConfiguration } from '@nx/devkit';
+import type { ProjectGraph, TargetConfiguration } from '@nx/devkit';
 import { assertAgentAvailable, resolveAgents } from '../agents';
 import type { AgentChoice } from '../agents/types';
+import { findMatchingProjects } from '../nx-internals';
 import { reachedTargets, requestedRun } from './requested-run';
 import { formatStaleWarning, readPlanRecord, staleChanges } from './stale-plan';
 
@@ -31,9 +32,9 @@ export function preRun(workspaceRoot: string, argv: string[], targetName: string
   // checked for a stale plan (one whose tasks.md changed is affected anyway), but no feature's
   // agent is required: each task still checks its own agent when it starts.
   const known = run.projects !== 'unknown';
-  let selected = Array.isArray(run.projects) ? match(run.projects, features) : Object.keys(features);
+  let selected = Array.isArray(run.projects) ? findMatchingProjects(run.projects, features) : Object.keys(features);
   if (run.exclude.length) {
-    const excluded = new Set(match(run.exclude, features));
+    const excluded = new Set(findMatchingProjects(run.exclude, features));
     selected = selected.filter((p) => !excluded.has(p));
   }
 
@@ -92,11 +93,3 @@ function taskId(config: { metadata?: unknown }): string | undefined {
   return (config.metadata as { speckit?: { taskId?: string } } | undefined)?.speckit?.taskId;
 }
 
-function match(patterns: string[], nodes: Record<string, ProjectGraphProjectNode>): string[] {
-  try {
-    const { findMatchingProjects } = require('nx/src/devkit-internals') as { findMatchingProjects(p: string[], n: Record<string, ProjectGraphProjectNode>): string[] };
-    return findMatchingProjects(patterns, nodes);
-  } catch {
-    return patterns.filter((p) => nodes[p]);
-  }
-}

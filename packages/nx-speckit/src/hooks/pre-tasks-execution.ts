@@ -11,6 +11,9 @@ import { onNxDaemon, print } from './print';
 import { requestedRun, runParallelism } from './requested-run';
 
 export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async (options, context) => {
+  // A run of other targets (`nx build web`) is none of this plugin's business: nothing to check,
+  // and nothing here may fail it.
+  if (!runsOurTargets(options, context)) return;
   // The batch implementation runs many tasks in one process, and Nx does not tell it `--parallel`.
   // What this hook sets in process.env, Nx sets in the orchestrating process (from a plugin worker
   // or the daemon too) before it starts any task.
@@ -18,7 +21,7 @@ export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async 
   process.env[BATCH_PARALLEL_ENV] = String(parallel);
   await checkRun(options, context);
   await prepareIsolation(options, context, parallel);
-  startRunLedger(options, context);
+  startRunLedger(context);
 };
 
 /** Whether the command runs this plugin's targets (`implement`, `implement--T001`, …). */
@@ -28,8 +31,7 @@ function runsOurTargets(options: SpeckitPluginOptions | undefined, context: PreT
 }
 
 /** Each run has its own budget: its spend ledger starts at zero (so a re-run after "budget reached" resumes). */
-function startRunLedger(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext): void {
-  if (!runsOurTargets(options, context)) return;
+function startRunLedger(context: PreTasksExecutionContext): void {
   const { startLedger } = require('../task-runner/spend') as typeof import('../task-runner/spend');
   startLedger(context.workspaceRoot);
 }
@@ -40,7 +42,6 @@ function startRunLedger(options: SpeckitPluginOptions | undefined, context: PreT
  */
 async function prepareIsolation(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext, parallel: number): Promise<void> {
   const { isolation } = normalizeOptions(options);
-  if (!runsOurTargets(options, context)) return;
   const { resolveIsolation } = require('../isolation/mode') as typeof import('../isolation/mode');
   const { removeStaleWorktrees } = require('../isolation/worktree') as typeof import('../isolation/worktree');
   const { gitTopLevel } = require('../isolation/git') as typeof import('../isolation/git');

@@ -64,9 +64,7 @@ export function requestedRun(argv: string[]): RequestedRun {
  * batch implementation needs it: Nx hands a batch to one process without saying.
  */
 export function runParallelism(run: RequestedRun, nxJson: NxJsonConfiguration): number {
-  const { readParallelFromArgsAndEnv } = require('nx/src/command-line/yargs-utils/shared-options') as {
-    readParallelFromArgsAndEnv(args: Record<string, unknown>): number | undefined;
-  };
+  const { readParallelFromArgsAndEnv } = require('../nx-internals') as typeof import('../nx-internals');
   return readParallelFromArgsAndEnv({ parallel: run.parallel, maxParallel: run.maxParallel }) ?? (nxJson.parallel ? Math.max(1, Math.floor(nxJson.parallel)) : 3);
 }
 

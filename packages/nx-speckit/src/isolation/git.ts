@@ -27,7 +27,7 @@ export function git(cwd: string, args: string[], options: GitOptions = {}): stri
     });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
-    throw new Error(`git ${args[0]} failed in ${cwd}: ${(e.stderr || e.message).trim()}`);
+    throw new Error(`git ${args[0]} failed in ${cwd}: ${(e.stderr || e.message).trim()}`, { cause: error });
   }
 }
 

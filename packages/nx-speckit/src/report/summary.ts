@@ -34,7 +34,6 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
   if (failed.length || report.failedTargets?.length) out.push('', 'Failed:');
   if (failed.length) {
     for (const t of failed) {
-      const blocked = report.tasks.filter((b) => b.project === t.project && b.blockedBy?.includes(t.id));
       out.push(`  ${t.project} ${t.id} ${t.description}`);
       out.push(...indent(`cause: ${t.error ?? 'unknown'}`, '    ', '           '));
       if (t.log) out.push(`    log:   ${t.log}`);
