@@ -68,11 +68,17 @@ export default defineConfig(
     },
   },
   {
+    // Specs may test across layers (a transaction through the task runner); the code may not.
+    files: [`${src}/**/*.ts`],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
+  },
+  {
     files: [`${src}/nx-internals.ts`],
     rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['packages/tasks-md/src/**/*.ts', `${src}/process/**/*.ts`, `${src}/names.ts`, `${src}/agents/**/*.ts`, `${src}/isolation/**/*.ts`, `${src}/gates/**/*.ts`, `${src}/task-runner/**/*.ts`],
+    files: ['packages/tasks-md/src/**/*.ts', `${src}/process/**/*.ts`, `${src}/names.ts`, `${src}/agents/**/*.ts`, `${src}/isolation/**/*.ts`, `${src}/gates/**/*.ts`, `${src}/task-runner/**/*.ts`, `${src}/report/**/*.ts`],
     ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [anyNx, { group: ['nx-speckit', 'nx-speckit/*'], message: 'The engine does not depend on the plugin.' }] }],

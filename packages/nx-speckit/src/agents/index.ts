@@ -12,8 +12,10 @@ export type {
   AgentRunResult,
 } from './types';
 export { resolveAgent, resolveAgents, PRESET_NAMES, DEFAULT_TIMEOUT_SECONDS } from './presets';
-export { findExecutable, assertAgentAvailable } from './which';
-export { runAgent, sumUsages } from './run';
+export { findExecutable } from '../process/which';
+export { assertAgentAvailable } from './available';
+export { runAgent } from './run';
+export { sumUsages, usageText } from './usage';
 export {
   writeRecording,
   snapshotFiles,

@@ -11,7 +11,7 @@ import {
   type OutputParser,
 } from './output';
 import type { AgentChoice, AgentConfig, AgentOption, PresetName, ResolvedAgent } from './types';
-import { findExecutable } from './which';
+import { findExecutable } from '../process/which';
 
 /** Stands for the attempt's usage file in a command; run.ts puts the real path there. */
 export const USAGE_FILE = '{usageFile}';

@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyFailure, type FailureKind } from './output/failure';
-import { add, exitError } from './output/json';
+import { exitError } from './output/json';
 import { parserFor, USAGE_FILE } from './presets';
-import type { AgentAttempt, AgentRunContext, AgentRunResult, AgentUsage, ResolvedAgent } from './types';
-import { findExecutable } from './which';
-import { KILL_GRACE_MS, killTree, trackGroup } from './process-group';
+import type { AgentAttempt, AgentRunContext, AgentRunResult, ResolvedAgent } from './types';
+import { sumUsages } from './usage';
+import { findExecutable } from '../process/which';
+import { KILL_GRACE_MS, killTree, trackGroup } from '../process/process-group';
 
 /** Output kept in memory for parsing (the log file has everything). */
 const STDOUT_LIMIT = 8 * 1024 * 1024;
@@ -58,21 +59,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
-}
-
-/** Cost and tokens summed; session id and model of the last usage that reported one. */
-export function sumUsages(usages: AgentUsage[]): AgentUsage {
-  const u: AgentUsage = {};
-  for (const a of usages) {
-    u.costUsd = add(u.costUsd, a.costUsd);
-    u.inputTokens = add(u.inputTokens, a.inputTokens);
-    u.outputTokens = add(u.outputTokens, a.outputTokens);
-    u.cachedInputTokens = add(u.cachedInputTokens, a.cachedInputTokens);
-    u.turns = add(u.turns, a.turns);
-    u.sessionId = a.sessionId ?? u.sessionId;
-    u.model = a.model ?? u.model;
-  }
-  return Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
 }
 
 interface AttemptOutcome extends AgentAttempt {

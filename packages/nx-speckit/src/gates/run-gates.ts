@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { isAbsolute, join, posix, relative, resolve } from 'node:path';
-import { KILL_GRACE_MS, killTree, trackGroup } from '../agents/process-group';
-import { findExecutable } from '../agents/which';
+import { KILL_GRACE_MS, killTree, trackGroup } from '../process/process-group';
+import { findExecutable } from '../process/which';
 
 /** One gate command, as the plugin option, the gate target's metadata and the executor's `commands` give it. */
 export interface GateCommandSpec {

@@ -12,7 +12,7 @@ export const postTasksExecution: PostTasksExecution<SpeckitPluginOptions> = asyn
   try {
     const normalized = normalizeOptions(options);
     // Loaded here, not at the top: loading the plugin for graph construction must not load the markdown parser.
-    const { reportRun } = require('../report/run') as typeof import('../report/run');
+    const { reportRun } = require('./post-run') as typeof import('./post-run');
     const { readCachedProjectGraph } = require('@nx/devkit') as typeof import('@nx/devkit');
     let graph;
     try {

@@ -5,7 +5,7 @@
  * task to print, since what the daemon prints goes to its log.
  */
 import type { PreTasksExecution, PreTasksExecutionContext } from '@nx/devkit';
-import { BATCH_PARALLEL_ENV } from '../executors/task/batch-parallel';
+import { BATCH_PARALLEL_ENV } from '../task-runner/batch-parallel';
 import { normalizeOptions, type SpeckitPluginOptions } from '../plugin/options';
 import { onNxDaemon, print } from './print';
 import { requestedRun, runParallelism } from './requested-run';

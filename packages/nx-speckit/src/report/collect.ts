@@ -3,6 +3,7 @@
  * No file system, no Nx: the hook gathers the inputs.
  */
 import { openNonTasks, type ParsedTasks, type Plan } from '@nx-speckit/tasks-md';
+import { sumUsages } from '../agents/usage';
 import type { TaskRecord } from '../task-runner/run-task';
 import { packSlots } from './timeline';
 import {
@@ -301,13 +302,7 @@ function pickUsage(u: ReportUsage): ReportUsage {
 }
 
 function sumUsage(usages: Array<ReportUsage | undefined>): ReportUsage {
-  const out: ReportUsage = {};
-  for (const u of usages) {
-    if (!u) continue;
-    for (const k of USAGE_KEYS) {
-      if (typeof u[k] === 'number') out[k] = (out[k] ?? 0) + u[k]!;
-    }
-  }
+  const out = pickUsage(sumUsages(usages));
   if (out.costUsd !== undefined) out.costUsd = Math.round(out.costUsd * 1e6) / 1e6;
   return out;
 }

@@ -4,7 +4,8 @@
  * feature's task graph (columns = waves, edges = dependsOn).
  */
 import { phaseLabel } from '@nx-speckit/tasks-md';
-import { countsText, duration, nextSteps, skippedText, usageText } from './summary';
+import { usageText } from '../agents/usage';
+import { countsText, duration, nextSteps, skippedText } from './summary';
 import { STATUSES, type ReportTask, type ReportTaskStatus, type RunReport } from './types';
 
 export const STATUS_COLOURS: Record<ReportTaskStatus, string> = {

@@ -1,6 +1,7 @@
 import { parseTasks, planTasks } from '@nx-speckit/tasks-md';
 import { collectReport, type NxTaskOutcome } from './collect';
-import { duration, formatSummary, usageText } from './summary';
+import { usageText } from '../agents/usage';
+import { duration, formatSummary } from './summary';
 
 const TASKS = `# Tasks
 

@@ -1,6 +1,7 @@
 /** The human summary printed at the end of a run: plain text, no colours, no cursor movement. */
 import { phaseLabel } from '@nx-speckit/tasks-md';
-import { STATUSES, type ReportTask, type ReportTaskStatus, type ReportUsage, type RunReport } from './types';
+import { usageText } from '../agents/usage';
+import { STATUSES, type ReportTask, type ReportTaskStatus, type RunReport } from './types';
 
 const LABELS: Record<ReportTaskStatus, string> = {
   done: 'done',
@@ -119,13 +120,4 @@ export function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-export function usageText(u: ReportUsage): string {
-  const parts: string[] = [];
-  if (u.costUsd !== undefined) parts.push(`$${u.costUsd.toFixed(4)}`);
-  if (u.inputTokens !== undefined || u.outputTokens !== undefined) {
-    parts.push(`${(u.inputTokens ?? 0).toLocaleString('en-US')} in / ${(u.outputTokens ?? 0).toLocaleString('en-US')} out tokens`);
-  }
-  return parts.join(', ');
 }

@@ -9,13 +9,13 @@ import {
   analyzeFeature, formatDiagnostic, isUnsafePath, markDone, readFeature, reusingParser, undoAgentEdits,
   type FeatureAnalysis, type ParseFn, type Task,
 } from '@nx-speckit/tasks-md';
-import { assertAgentAvailable, resolveAgents, runAgent, sumUsages } from '../agents';
+import { assertAgentAvailable, resolveAgents, runAgent } from '../agents';
+import { sumUsages, usageText } from '../agents/usage';
 import { recordingDir, writeRecording, snapshotFiles } from '../agents/replay';
 import type { AgentChoice, AgentRunResult, AgentUsage, ResolvedAgent } from '../agents/types';
 import type { FailureKind } from '../agents/output/failure';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
-import { usageText } from '../report/summary';
 import { marksJournal, runDirOf, takeNotice } from './run-dir';
 import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths, type Snapshot } from './verify';
 import { beginTransaction, commitTransaction, endTransaction } from '../isolation/transaction';

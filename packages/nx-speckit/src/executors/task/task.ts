@@ -1,6 +1,6 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import type { TaskExecutorSchema } from './schema';
-import { batchParallelism } from './batch-parallel';
+import { batchParallelism } from '../../task-runner/batch-parallel';
 import { runTask, type RunTaskOptions, type TaskRecord } from '../../task-runner/run-task';
 import { runGraph } from '../../task-runner/run-graph';
 import { resolveIsolation } from '../../isolation/mode';

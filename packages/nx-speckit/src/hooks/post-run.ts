@@ -9,16 +9,16 @@ import { join, posix } from 'node:path';
 import type { ProjectGraph } from '@nx/devkit';
 import { restoreCachedChangeset } from '../isolation/cache';
 import { analyzeFeature, markDone, readFeature, reusingParser, type ParseFn } from '@nx-speckit/tasks-md';
-import { reachedTargets, requestedRun } from '../hooks/requested-run';
+import { reachedTargets, requestedRun } from './requested-run';
 import { TASK_EXECUTOR } from '../plugin/feature-project';
-import { readPlanRecord, staleChanges, staleLine, writePlanRecord } from '../hooks/stale-plan';
+import { readPlanRecord, staleChanges, staleLine, writePlanRecord } from './stale-plan';
 import { marksJournal, runDirOf, takeNotice } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
-import { CACHE_STATUSES, collectReport, errorFromOutput, taskKey, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from './collect';
-import { renderHtml } from './html';
-import { formatSummary } from './summary';
-import type { FailedTarget, RunReport } from './types';
-import { writeReport } from './write';
+import { CACHE_STATUSES, collectReport, errorFromOutput, taskKey, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from '../report/collect';
+import { renderHtml } from '../report/html';
+import { formatSummary } from '../report/summary';
+import type { FailedTarget, RunReport } from '../report/types';
+import { writeReport } from '../report/write';
 
 /** The parts of Nx's PostTasksExecutionContext used here (nx 24: TaskResults from nx/src/tasks-runner/life-cycle). */
 export interface RunContext {

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ResolvedAgent } from './types';
 
 function isExecutableFile(p: string): boolean {
   try {
@@ -27,12 +26,4 @@ export function findExecutable(exe: string, cwd: string, env: NodeJS.ProcessEnv 
     if (hit) return hit;
   }
   return undefined;
-}
-
-/** Throws one clear, actionable error when the agent's program is not installed. */
-export function assertAgentAvailable(agent: ResolvedAgent, cwd: string): void {
-  const exe = agent.command[0];
-  if (exe && findExecutable(exe, cwd)) return;
-  const how = agent.install ? ` Install it with: ${agent.install}` : '';
-  throw new Error(`Agent '${agent.name}' needs the \`${exe ?? '(no command)'}\` CLI, which is not installed.${how}`);
 }

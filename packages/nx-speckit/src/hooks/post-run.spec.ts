@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { reportRun, type RunContext } from './run';
+import { reportRun, type RunContext } from './post-run';
 
 const START = Date.parse('2026-03-01T12:00:00.000Z');
 let root: string;
