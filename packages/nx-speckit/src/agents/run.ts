@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyFailure, type FailureKind } from './output/failure';
@@ -7,29 +6,11 @@ import { parserFor, USAGE_FILE } from './presets';
 import type { AgentAttempt, AgentRunContext, AgentRunResult, ResolvedAgent } from './types';
 import { sumUsages } from './usage';
 import { findExecutable } from '../process/which';
-import { KILL_GRACE_MS, killTree, trackGroup } from '../process/process-group';
+import { runCommand } from '../process/run-command';
 
 /** Output kept in memory for parsing (the log file has everything). */
 const STDOUT_LIMIT = 8 * 1024 * 1024;
 const STDERR_LIMIT = 256 * 1024;
-/** setTimeout fires at once for delays past 2^31-1 ms; longer timeouts mean "practically never". */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Keeps the last `limit` bytes of a stream. */
-class Tail {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  constructor(private readonly limit: number) {}
-  push(b: Buffer): void {
-    this.chunks.push(b);
-    this.size += b.length;
-    while (this.chunks.length > 1 && this.size - this.chunks[0].length >= this.limit) this.size -= this.chunks.shift()!.length;
-  }
-  toString(): string {
-    const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
-  }
-}
 
 /** Shell-like display of argv for the log header (display only, never executed). */
 function display(argv: string[]): string {
@@ -67,7 +48,7 @@ interface AttemptOutcome extends AgentAttempt {
   startFailed: boolean;
 }
 
-function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number, log: fs.WriteStream): Promise<AttemptOutcome> {
+async function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number, log: fs.WriteStream): Promise<AttemptOutcome> {
   const usageFile = path.join(path.dirname(ctx.promptFile), `${ctx.taskId}.usage-${attempt}.json`);
   // A file left by an earlier run (or the agent before a fallback) must not count as this attempt's usage.
   fs.rmSync(usageFile, { force: true });
@@ -91,92 +72,34 @@ function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number,
   const shown = display([program, ...args]) + (agent.promptVia === 'arg' ? ' <prompt>' : ' < prompt');
   log.write(`\n=== ${new Date().toISOString()} task ${ctx.taskId} attempt ${attempt}/${agent.retries + 1}: ${shown} (prompt file ${ctx.promptFile}) ===\n`);
 
-  const started = Date.now();
-  const stdout = new Tail(STDOUT_LIMIT);
-  const stderr = new Tail(STDERR_LIMIT);
-  let timedOut = false;
-  let aborted = false;
-  let startError: Error | undefined;
-  const timers: NodeJS.Timeout[] = [];
-
-  return new Promise<AttemptOutcome>((resolve) => {
-    let child: ChildProcess;
-    let settled = false;
-    const finish = (exitCode: number | null, signal: string | null) => {
-      if (settled) return;
-      settled = true;
-      timers.forEach(clearTimeout);
-      ctx.signal?.removeEventListener('abort', onAbort);
-      const parsed = parserFor(agent)(stdout.toString(), exitCode, stderr.toString(), readIfThere(usageFile));
-      let error: string | undefined;
-      // Our own verdicts (abort, start, timeout, signal) are 'other': only the CLI's words can say quota, auth, ….
-      let failureKind: FailureKind = 'other';
-      if (aborted) error = 'aborted';
-      else if (startError) error = `could not start \`${program}\`: ${startError.message}`;
-      else if (timedOut) error = `timed out after ${agent.timeoutSeconds}s`;
-      else if (exitCode === null && signal) error = `killed by ${signal}`;
-      else if (!parsed.ok) [error, failureKind] = [parsed.error, parsed.failureKind ?? classifyFailure(parsed.error ?? '')];
-      else if (exitCode !== 0) {
-        error = exitError(exitCode, stderr.toString());
-        failureKind = classifyFailure(error);
-      }
-      const ok = error === undefined;
-      const durationMs = Date.now() - started;
-      log.write(`\n=== attempt ${attempt} ${ok ? 'succeeded' : `failed: ${error}`} (exit ${exitCode ?? signal}, ${durationMs} ms) ===\n`);
-      resolve({ attempt, exitCode, signal, timedOut, durationMs, ok, ...(error ? { error, failureKind } : {}), usage: parsed.usage, aborted, startFailed: !!startError });
-    };
-    const onAbort = () => {
-      aborted = true;
-      if (child?.pid) killTree(child.pid);
-    };
-
-    try {
-      // detached: the agent leads its own process group, so one kill reaches everything it started.
-      child = spawn(exe, argv, { cwd: ctx.workspaceRoot, env, shell: false, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (e) {
-      startError = e as Error;
-      finish(null, null);
-      return;
-    }
-    child.on('error', (e) => {
-      // Only a failed start ends the attempt here; kill errors after start are irrelevant.
-      if (!child.pid) {
-        startError = e;
-        finish(null, null);
-      }
-    });
-    if (!child.pid) return; // 'error' follows
-    trackGroup(child.pid);
-
-    child.stdout!.on('data', (b: Buffer) => {
-      stdout.push(b);
-      log.write(b);
-    });
-    child.stderr!.on('data', (b: Buffer) => {
-      stderr.push(b);
-      log.write(b);
-    });
-    child.stdin!.on('error', () => {}); // agents that never read stdin close it early (EPIPE)
-    child.stdin!.end(agent.promptVia === 'stdin' ? ctx.prompt : undefined);
-
-    let exit: [number | null, string | null] = [null, null];
-    child.on('exit', (code, signal) => {
-      exit = [code, signal];
-      // Whatever the agent left running in its group must not outlive the attempt (it would also hold our pipes).
-      killTree(child.pid!);
-      timers.push(setTimeout(() => finish(...exit), KILL_GRACE_MS + 1000));
-    });
-    child.on('close', () => finish(...exit));
-
-    timers.push(
-      setTimeout(() => {
-        timedOut = true;
-        killTree(child.pid!);
-      }, Math.min(agent.timeoutSeconds * 1000, MAX_TIMER_MS)),
-    );
-    if (ctx.signal?.aborted) onAbort();
-    else ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const result = await runCommand(exe, argv, {
+    cwd: ctx.workspaceRoot,
+    env,
+    input: agent.promptVia === 'stdin' ? ctx.prompt : '',
+    timeoutMs: agent.timeoutSeconds * 1000,
+    signal: ctx.signal,
+    stdoutLimit: STDOUT_LIMIT,
+    stderrLimit: STDERR_LIMIT,
+    onStdout: (b) => log.write(b),
+    onStderr: (b) => log.write(b),
   });
+  const { exitCode, signal, timedOut, aborted, startError, durationMs } = result;
+  const parsed = parserFor(agent)(result.stdout, exitCode, result.stderr, readIfThere(usageFile));
+  let error: string | undefined;
+  // Our own verdicts (abort, start, timeout, signal) are 'other': only the CLI's words can say quota, auth, ….
+  let failureKind: FailureKind = 'other';
+  if (aborted) error = 'aborted';
+  else if (startError) error = `could not start \`${program}\`: ${startError.message}`;
+  else if (timedOut) error = `timed out after ${agent.timeoutSeconds}s`;
+  else if (exitCode === null && signal) error = `killed by ${signal}`;
+  else if (!parsed.ok) [error, failureKind] = [parsed.error, parsed.failureKind ?? classifyFailure(parsed.error ?? '')];
+  else if (exitCode !== 0) {
+    error = exitError(exitCode, result.stderr);
+    failureKind = classifyFailure(error);
+  }
+  const ok = error === undefined;
+  log.write(`\n=== attempt ${attempt} ${ok ? 'succeeded' : `failed: ${error}`} (exit ${exitCode ?? signal}, ${durationMs} ms) ===\n`);
+  return { attempt, exitCode, signal, timedOut, durationMs, ok, ...(error ? { error, failureKind } : {}), usage: parsed.usage, aborted, startFailed: !!startError };
 }
 
 /**

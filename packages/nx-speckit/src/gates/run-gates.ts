@@ -2,10 +2,9 @@
  * Quality gates: commands run after a feature's tasks (or after a phase). No Nx here: the
  * `nx-speckit:gate` executor adapts Nx's context to `runGates`.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { isAbsolute, join, posix, relative, resolve } from 'node:path';
-import { KILL_GRACE_MS, killTree, trackGroup } from '../process/process-group';
+import { OutputTail, runCommand } from '../process/run-command';
 import { findExecutable } from '../process/which';
 
 /** One gate command, as the plugin option, the gate target's metadata and the executor's `commands` give it. */
@@ -49,6 +48,8 @@ export interface RunGatesResult {
 
 /** How many trailing output lines a failure repeats in its summary. */
 const TAIL_LINES = 30;
+/** Bytes of output kept in memory to find those lines in (the log has everything). */
+const OUTPUT_TAIL_BYTES = 64_000;
 
 /** Runs the commands one after another; the first failure stops the rest. */
 export async function runGates(options: RunGatesOptions): Promise<RunGatesResult> {
@@ -92,64 +93,45 @@ function describe(r: GateResult): string {
   return `exited ${r.exitCode}`;
 }
 
-function runOne(spec: GateCommandSpec, name: string, options: RunGatesOptions, out: (text: string) => void): Promise<{ result: GateResult; output: string }> {
+async function runOne(spec: GateCommandSpec, name: string, options: RunGatesOptions, out: (text: string) => void): Promise<{ result: GateResult; output: string }> {
   const root = options.workspaceRoot;
   const started = Date.now();
   const base = { name, command: spec.command };
   const fail = (error: string) => ({ result: { ...base, exitCode: null, signal: null, durationMs: Date.now() - started, ok: false, error }, output: '' });
   const cwd = resolve(root, spec.cwd ?? '.');
   const rel = relative(root, cwd);
-  if (rel.startsWith('..') || isAbsolute(rel)) return Promise.resolve(fail(`cwd ${spec.cwd} is outside the workspace`));
+  if (rel.startsWith('..') || isAbsolute(rel)) return fail(`cwd ${spec.cwd} is outside the workspace`);
   const env = options.env ?? process.env;
   const exe = findExecutable(spec.command[0], cwd, env);
-  if (!exe) return Promise.resolve(fail(`could not start: \`${spec.command[0]}\` is not installed (not on PATH or in node_modules/.bin)`));
-  if (options.signal?.aborted) return Promise.resolve(fail('interrupted before it started'));
+  if (!exe) return fail(`could not start: \`${spec.command[0]}\` is not installed (not on PATH or in node_modules/.bin)`);
+  if (options.signal?.aborted) return fail('interrupted before it started');
 
-  return new Promise((done) => {
-    let output = '';
-    const child = spawn(exe, spec.command.slice(1), {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, so an interrupt stops the whole tree
-      env: {
-        ...env,
-        SPECKIT_GATE: name,
-        SPECKIT_PROJECT: options.project,
-        SPECKIT_FEATURE_DIR: options.featureDir,
-        SPECKIT_PHASE: options.phase === undefined ? '' : String(options.phase),
-        SPECKIT_WORKSPACE_ROOT: root,
-      },
-    });
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      output = (output + text).slice(-64_000);
-      out(text);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    if (child.pid) trackGroup(child.pid);
-    // SIGTERM to the whole group, SIGKILL after a grace period: a test runner's workers go too.
-    const abort = () => child.pid && killTree(child.pid);
-    options.signal?.addEventListener('abort', abort, { once: true });
-    let settled = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      settled = true;
-      options.signal?.removeEventListener('abort', abort);
-      const ok = code === 0 && !options.signal?.aborted;
-      done({ result: { ...base, exitCode: code, signal, durationMs: Date.now() - started, ok, ...(options.signal?.aborted ? { error: 'interrupted' } : {}) }, output });
-    };
-    child.on('error', (error) => {
-      if (child.pid) return; // a kill error after start: irrelevant
-      settled = true;
-      options.signal?.removeEventListener('abort', abort);
-      done({ ...fail(`could not start: ${error.message}`), output });
-    });
-    child.on('exit', (code, signal) => {
-      // What the command left running in its group must not outlive the gate (it would also hold our pipes).
-      killTree(child.pid!);
-      setTimeout(() => finish(code, signal), KILL_GRACE_MS + 1000).unref();
-      child.on('close', () => finish(code, signal));
-    });
+  // Failures repeat the end of the output: stdout and stderr interleaved as they came.
+  const output = new OutputTail(OUTPUT_TAIL_BYTES);
+  const onOutput = (chunk: Buffer) => {
+    output.push(chunk);
+    out(chunk.toString('utf8'));
+  };
+  const result = await runCommand(exe, spec.command.slice(1), {
+    cwd,
+    env: {
+      ...env,
+      SPECKIT_GATE: name,
+      SPECKIT_PROJECT: options.project,
+      SPECKIT_FEATURE_DIR: options.featureDir,
+      SPECKIT_PHASE: options.phase === undefined ? '' : String(options.phase),
+      SPECKIT_WORKSPACE_ROOT: root,
+    },
+    signal: options.signal,
+    stdoutLimit: 0,
+    stderrLimit: 0,
+    onStdout: onOutput,
+    onStderr: onOutput,
   });
+  if (result.startError) return { ...fail(`could not start: ${result.startError.message}`), output: output.toString() };
+  const ok = result.exitCode === 0 && !result.aborted;
+  return {
+    result: { ...base, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs, ok, ...(result.aborted ? { error: 'interrupted' } : {}) },
+    output: output.toString(),
+  };
 }

@@ -157,12 +157,13 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
     withFallbacks(task.id, agents, (agent) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log), log);
 
   if (options.isolation !== 'worktree') {
-    const gitBefore = gitChanges(root);
+    const gitBefore = await gitChanges(root);
     const outcome = await attempt(root, []);
     if (outcome.error) return fail(task.id, outcome, outcome.error, log, record);
     // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
     const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
-    const outside = outsidePaths(gitBefore, gitChanges(root), featureFiles, posix.join(options.featureDir, 'tasks.md'));
+    const gitAfter = gitBefore && await gitChanges(root);
+    const outside = gitBefore && gitAfter ? outsidePaths(gitBefore, gitAfter, featureFiles, posix.join(options.featureDir, 'tasks.md')) : [];
     const warnings = outside.length ? [`changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${listText(outside)}`] : [];
     return checkpoint(task, parse, options, outcome, { declared: outcome.changed, undeclared: outside }, warnings, baselineFile, log, record);
   }

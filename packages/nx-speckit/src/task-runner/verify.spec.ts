@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkDeclaredPaths, clearBaseline, escapingPaths, firstAttemptBaseline, snapshotPaths } from './verify';
+import { isAlive } from '../../testing/processes';
+import { checkDeclaredPaths, clearBaseline, DEFAULT_VERIFY_TIMEOUT_SECONDS, escapingPaths, firstAttemptBaseline, gitChanges, snapshotPaths, verifyTimeoutMs } from './verify';
 
 let root: string;
 let outside: string;
@@ -63,5 +65,37 @@ describe('the first attempt\'s baseline', () => {
     writeFileSync(join(root, 'src/a.ts'), 'changed since');
     expect(checkDeclaredPaths(root, ['src/a.ts', 'src/new.ts'], firstAttemptBaseline(file, ['src/a.ts', 'src/new.ts'], snapshotPaths(root, ['src/a.ts', 'src/new.ts']))).problems)
       .toEqual(['src/a.ts did not change', 'src/new.ts does not exist']);
+  });
+});
+
+describe('what git reports as changed, within the verify timeout', () => {
+  test('a repository\'s new and modified files; outside a repository git cannot tell', async () => {
+    expect(await gitChanges(root)).toBeUndefined();
+    execFileSync('git', ['init', '-q'], { cwd: root });
+    expect(await gitChanges(root)).toEqual(new Set(['src/a.ts', 'src/inner/alias.ts']));
+  });
+
+  test('a git that hangs is stopped at the timeout, with everything it started, and git cannot tell', async () => {
+    const bin = join(outside, 'bin');
+    const pidFile = join(outside, 'grandchild.pid');
+    mkdirSync(bin);
+    // A fake git that leaves a grandchild ignoring SIGTERM, then hangs.
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nsh -c 'trap "" TERM; echo $$ > ${pidFile}; while :; do sleep 1; done' &\nwhile :; do sleep 1; done\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      expect(await gitChanges(root, 300)).toBeUndefined();
+    } finally {
+      process.env.PATH = path;
+    }
+    // The run ends after the grace period that follows SIGTERM with SIGKILL to the whole group.
+    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  }, 15_000);
+
+  test('SPECKIT_VERIFY_TIMEOUT_SECONDS sets the timeout; without a valid one it is the default', () => {
+    expect(verifyTimeoutMs({ SPECKIT_VERIFY_TIMEOUT_SECONDS: '5' })).toBe(5000);
+    expect(verifyTimeoutMs({ SPECKIT_VERIFY_TIMEOUT_SECONDS: 'soon' })).toBe(DEFAULT_VERIFY_TIMEOUT_SECONDS * 1000);
+    expect(verifyTimeoutMs({})).toBe(DEFAULT_VERIFY_TIMEOUT_SECONDS * 1000);
   });
 });

@@ -4,14 +4,16 @@
  * something inside changed).
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { runCommand } from '../process/run-command';
 
 /** Content hash per file under each declared path, taken before the agent runs. */
 export type Snapshot = Map<string, string>;
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.nx']);
+/** A status listing larger than this is not read (what changed outside the declared files goes unchecked). */
+const GIT_STATUS_LIMIT = 256 * 1024 * 1024;
 
 /** Taken before the agent runs; refuses (throws) declared paths that lead outside the workspace through a symlink. */
 export function snapshotPaths(root: string, paths: string[]): Snapshot {
@@ -122,14 +124,22 @@ function linksUnder(dir: string): string[] {
   return out;
 }
 
-/** Paths git reports as modified or new (empty outside a git repository). */
-export function gitChanges(root: string): Set<string> {
-  try {
-    const out = execFileSync('git', ['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return new Set(out.split('\0').filter(Boolean).map((entry) => entry.slice(3)));
-  } catch {
-    return new Set();
-  }
+/** How long `git status` may take before verification goes without it (SPECKIT_VERIFY_TIMEOUT_SECONDS). */
+export const DEFAULT_VERIFY_TIMEOUT_SECONDS = 60;
+
+export function verifyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.SPECKIT_VERIFY_TIMEOUT_SECONDS);
+  return (env.SPECKIT_VERIFY_TIMEOUT_SECONDS && Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_VERIFY_TIMEOUT_SECONDS) * 1000;
+}
+
+/**
+ * Paths git reports as modified or new; undefined when git cannot tell in time (not a
+ * repository, git missing, a status slower than the verify timeout).
+ */
+export async function gitChanges(root: string, timeoutMs = verifyTimeoutMs()): Promise<Set<string> | undefined> {
+  const result = await runCommand('git', ['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: root, timeoutMs, stdoutLimit: GIT_STATUS_LIMIT, stderrLimit: 0 });
+  if (result.exitCode !== 0 || result.truncated) return undefined;
+  return new Set(result.stdout.split('\0').filter(Boolean).map((entry) => entry.slice(3)));
 }
 
 function filesUnder(root: string, p: string): string[] {
