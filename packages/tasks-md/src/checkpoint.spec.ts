@@ -16,6 +16,9 @@ function write(content: string | Buffer, name = 'tasks.md'): string {
   return file;
 }
 
+/** A file's bytes as text, so a failed comparison prints a diff (every file here but one is UTF-8). */
+const text = (buffer: Buffer) => buffer.toString('utf8');
+
 /**
  * The expected file, computed without the parser: `buffer` with the checkbox of each `- [ ] ID`
  * line set to `X`. Each id must occur exactly once as an open task line.
@@ -38,30 +41,30 @@ function leftovers(...expected: string[]): string[] {
 
 describe('markDone', () => {
   test('flips exactly that task\'s checkbox to X and no other byte', async () => {
-    const original = Buffer.from(fixture('template-current.md'));
+    const original = Buffer.from(fixture('shapes-template.md'));
     const file = write(original);
     await expect(markDone(file, 'T012')).resolves.toEqual({ changed: true, line: 53, total: 20, done: 2 }); // T001 was [X] already
-    expect(readFileSync(file).equals(flipped(original, 'T012'))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(flipped(original, 'T012')));
     expect(leftovers('tasks.md')).toEqual([]);
   });
 
   test('with a shared parser, each mark lands on the right byte across other marks and a person\'s edits', async () => {
     const parse = reusingParser(join(dir, 'parses'));
-    const original = Buffer.from(fixture('template-current.md'));
+    const original = Buffer.from(fixture('shapes-template.md'));
     const file = write(original);
     await markDone(file, 'T012', { parse });
     await markDone(file, 'T013', { parse }); // only marks changed: the stored parse is reused
-    expect(readFileSync(file).equals(flipped(original, 'T012', 'T013'))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(flipped(original, 'T012', 'T013')));
     // A person inserts a line above: every offset moves, so the stored parse must not be used.
     const edited = Buffer.concat([Buffer.from('> note added during the run\n\n'), readFileSync(file)]);
     writeFileSync(file, edited);
     await expect(markDone(file, 'T014', { parse })).resolves.toMatchObject({ changed: true, line: 64, done: 4 }) // line 62 before the two new lines;
-    expect(readFileSync(file).equals(flipped(edited, 'T014'))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(flipped(edited, 'T014')));
     expect(leftovers('tasks.md', 'parses')).toEqual([]);
   });
 
   test('the example in a code fence is not a task: T008 is marked in the list, the fence is untouched', async () => {
-    const original = fixture('template-current.md');
+    const original = fixture('shapes-template.md');
     const file = write(original);
     await markDone(file, 'T008');
     const after = readFileSync(file, 'utf8');
@@ -75,7 +78,7 @@ describe('markDone', () => {
     const file = write(original);
     await markDone(file, 'T002');
     await markDone(file, 'T001');
-    expect(readFileSync(file).equals(flipped(original, 'T002', 'T001'))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(flipped(original, 'T002', 'T001')));
   });
 
   test('idempotent: a task already [X] or [x] is left as it is', async () => {
@@ -85,7 +88,7 @@ describe('markDone', () => {
     const once = readFileSync(file);
     await expect(markDone(file, 'T001')).resolves.toEqual({ changed: false, line: 1, total: 2, done: 2 });
     await expect(markDone(file, 'T002')).resolves.toEqual({ changed: false, line: 2, total: 2, done: 2 });
-    expect(readFileSync(file).equals(once)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(once));
     expect(once.toString()).toBe('- [X] T001 a\n- [x] T002 lean\n');
   });
 
@@ -99,12 +102,12 @@ describe('markDone', () => {
   });
 
   test('refuses an unknown id with a clear error and leaves the file untouched', async () => {
-    const original = Buffer.from(fixture('template-current.md'));
+    const original = Buffer.from(fixture('shapes-template.md'));
     const file = write(original);
     const error = await markDone(file, 'T099').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointError);
     expect((error as Error).message).toBe(`${file}: task T099 not found; it may have been renamed or removed since the run started`);
-    expect(readFileSync(file).equals(original)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(original));
     expect(leftovers('tasks.md')).toEqual([]);
   });
 
@@ -114,33 +117,33 @@ describe('markDone', () => {
     const error = await markDone(file, 'T001').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointError);
     expect((error as Error).message).toBe(`${file}:3: T001 appears more than once; refusing to guess which to mark`);
-    expect(readFileSync(file).equals(original)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(original));
     // The other tasks can still be marked.
     await markDone(file, 'T002');
-    expect(readFileSync(file).equals(flipped(original, 'T002'))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(flipped(original, 'T002')));
   });
 
   test('refuses a file that is not UTF-8', async () => {
     const original = Buffer.concat([Buffer.from('- [ ] T001 a '), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]);
     const file = write(original);
     await expect(markDone(file, 'T001')).rejects.toThrow(CheckpointError);
-    expect(readFileSync(file).equals(original)).toBe(true);
+    expect(readFileSync(file)).toEqual(original);
   });
 
   test('finds the task by id at write time: edits made by another writer between marks survive', async () => {
-    const original = Buffer.from(fixture('seed-003-chat.md'));
+    const original = Buffer.from(fixture('shapes-colon-ids.md'));
     const file = write(original);
     await markDone(file, 'T002');
     // Someone edits the file: a new line above every task, a reworded task, an appended task.
     const edited = Buffer.from(readFileSync(file, 'utf8')
-      .replace('# Tasks: Real-Time Chat\n', '# Tasks: Real-Time Chat\n\n> Reviewed by Ana ✅\n')
-      .replace('Configure linting (ruff, mypy)', 'Configure linting (ruff only)')
+      .replace('# Tasks: Garden Planner\n', '# Tasks: Garden Planner\n\n> Reviewed by Ana ✅\n')
+      .replace('Turn on type checks (mypy, pyright)', 'Turn on type checks (mypy only)')
       .concat('- [ ] T021: Write release notes\n'));
     writeFileSync(file, edited);
     await markDone(file, 'T015');
     await markDone(file, 'T021');
-    expect(readFileSync(file).equals(flipped(edited, 'T015', 'T021'))).toBe(true);
-    expect(readFileSync(file, 'utf8')).toContain('- [X] T002: Configure PostgreSQL connection');
+    expect(readFileSync(file, 'utf8')).toBe(text(flipped(edited, 'T015', 'T021')));
+    expect(readFileSync(file, 'utf8')).toContain('- [X] T002: Connect to SQLite');
   });
 
   test('concurrent marks within one process all land', async () => {
@@ -148,7 +151,7 @@ describe('markDone', () => {
     const original = Buffer.from(ids.map((id) => `- [ ] ${id} task ${id}\n`).join(''));
     const file = write(original);
     await Promise.all(ids.map((id) => markDone(file, id)));
-    expect(readFileSync(file).equals(flipped(original, ...ids))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(flipped(original, ...ids)));
   });
 
   test('50 processes marking 50 different tasks of one file at once lose nothing, byte for byte', async () => {
@@ -180,7 +183,7 @@ describe('markDone', () => {
 
     expect(results.filter((r) => r.code !== 0)).toEqual([]);
     expect(results.map((r) => JSON.parse(r.out.split('\n')[1]).changed)).toEqual(Array(50).fill(true));
-    expect(readFileSync(file).equals(flipped(original, ...marked))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(text(flipped(original, ...marked)));
     expect(leftovers('tasks.md')).toEqual([]);
   }, 120_000);
 });

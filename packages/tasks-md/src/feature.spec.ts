@@ -5,18 +5,18 @@ import { analyzeFeature, formatDiagnostic, readFeature, type FeatureDocuments } 
 import { fixture, md } from '../test/helpers';
 
 const feature = (tasks: string | undefined, extra: Partial<FeatureDocuments['documents']> = {}): FeatureDocuments => ({
-  dir: 'specs/001-albums',
+  dir: 'specs/001-recipe-box',
   documents: { ...(tasks === undefined ? {} : { 'tasks.md': tasks }), 'plan.md': '# Plan\n', 'spec.md': '# Spec\n', ...extra },
 });
 const printed = (f: FeatureDocuments) => analyzeFeature(f).diagnostics.map(formatDiagnostic);
 
 describe('analyzeFeature', () => {
-  test('template-current.md: runnable, two warnings in `file:line: severity: T###: message` form', () => {
-    const analysis = analyzeFeature(feature(fixture('template-current.md')));
+  test('shapes-template.md: runnable, two warnings in `file:line: severity: T###: message` form', () => {
+    const analysis = analyzeFeature(feature(fixture('shapes-template.md')));
     expect(analysis.ok).toBe(true);
     expect(analysis.diagnostics.map(formatDiagnostic)).toEqual([
-      'specs/001-albums/tasks.md:63: warning: T015: T015 and T012 both touch src/services/album-service.ts: T015 waits for T012',
-      'specs/001-albums/tasks.md:64: warning: T016: T016 and T013 both touch src/api/albums.ts: T016 waits for T013',
+      'specs/001-recipe-box/tasks.md:63: warning: T015: T015 and T012 both touch src/services/recipe-book.ts: T015 waits for T012',
+      'specs/001-recipe-box/tasks.md:64: warning: T016: T016 and T013 both touch src/api/recipes.ts: T016 waits for T013',
     ]);
     expect(analysis.parsed.tasks).toHaveLength(20);
     expect(analysis.plan.waves).toHaveLength(12);
@@ -39,18 +39,18 @@ describe('analyzeFeature', () => {
       'spec.md': '# Spec\n- FR-001 [needs clarification]\n',
     });
     expect(printed(f)).toEqual([
-      'specs/001-albums/plan.md:3: error: unresolved [NEEDS CLARIFICATION: S3 or disk]: run /clarify first',
-      'specs/001-albums/spec.md:2: error: unresolved [needs clarification]: run /clarify first',
-      'specs/001-albums/tasks.md:2: error: unresolved [NEEDS CLARIFICATION: which database?]: run /clarify first',
+      'specs/001-recipe-box/plan.md:3: error: unresolved [NEEDS CLARIFICATION: S3 or disk]: run /clarify first',
+      'specs/001-recipe-box/spec.md:2: error: unresolved [needs clarification]: run /clarify first',
+      'specs/001-recipe-box/tasks.md:2: error: unresolved [NEEDS CLARIFICATION: which database?]: run /clarify first',
     ]);
   });
 
   test('declared paths that are absolute or climb out of the workspace are errors with line and task id', () => {
     const f = feature(md('- [ ] T001 Write `/etc/app.conf`', '- [ ] T002 Copy to ../shared/config.json', '- [ ] T003 Fine in src/ok.ts', '  - Files: C:\\temp\\x.log'));
     expect(printed(f)).toEqual([
-      'specs/001-albums/tasks.md:1: error: T001: declared path /etc/app.conf is absolute; use a workspace-relative path',
-      'specs/001-albums/tasks.md:2: error: T002: declared path ../shared/config.json is outside the workspace; use a workspace-relative path',
-      'specs/001-albums/tasks.md:3: error: T003: declared path C:/temp/x.log is absolute; use a workspace-relative path',
+      'specs/001-recipe-box/tasks.md:1: error: T001: declared path /etc/app.conf is absolute; use a workspace-relative path',
+      'specs/001-recipe-box/tasks.md:2: error: T002: declared path ../shared/config.json is outside the workspace; use a workspace-relative path',
+      'specs/001-recipe-box/tasks.md:3: error: T003: declared path C:/temp/x.log is absolute; use a workspace-relative path',
     ]);
   });
 
@@ -70,12 +70,12 @@ describe('analyzeFeature', () => {
       ['warning', 'file-conflict', 2, 'T002'],
       ['warning', 'checkbox-without-id', 3, undefined],
     ]);
-    expect(analysis.diagnostics.map(formatDiagnostic)[0]).toBe('specs/001-albums/tasks.md:4: error: T003: T003 depends on T404, which is not a task in this file');
+    expect(analysis.diagnostics.map(formatDiagnostic)[0]).toBe('specs/001-recipe-box/tasks.md:4: error: T003: T003 depends on T404, which is not a task in this file');
   });
 
   test('a cycle is reported with the file and the ids in order', () => {
     expect(printed(feature(md('## Core', '- [ ] T003 a (depends on T008)', '- [ ] T008 b')))).toEqual([
-      'specs/001-albums/tasks.md:2: error: T003: dependency cycle: T003 → T008 → T003',
+      'specs/001-recipe-box/tasks.md:2: error: T003: dependency cycle: T003 → T008 → T003',
     ]);
   });
 
@@ -85,7 +85,7 @@ describe('analyzeFeature', () => {
   });
 
   test('lanes are passed to the planner', () => {
-    const analysis = analyzeFeature(feature(fixture('seed-002-parallel.md')), { lanes: 'story' });
+    const analysis = analyzeFeature(feature(fixture('shapes-lanes.md')), { lanes: 'story' });
     expect(analysis.plan.dependsOn.T003).toEqual([]);
   });
 });

@@ -8,23 +8,23 @@ const summary = (source: string) => parseTasks(source).phases.map((p) => ({
 const ids = (source: string) => parseTasks(source).tasks.map((t) => t.id);
 
 describe('phases (contract rule 1)', () => {
-  test('template-current.md: numbered ## phases, story phases by heading, priorities, the # title and legend skipped', () => {
-    expect(summary(fixture('template-current.md'))).toEqual([
-      { number: 1, title: 'Phase 1: Setup (Shared Infrastructure)', line: 17, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T001', 'T002', 'T003', 'T004'] },
-      { number: 2, title: 'Phase 2: Foundational (Blocking Prerequisites)', line: 28, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T005', 'T006', 'T007'] },
-      { number: 3, title: 'Phase 3: User Story 1 - Create albums (Priority: P1) 🎯 MVP', line: 40, kind: 'story', story: 'US1', priority: 'P1', taskIds: ['T008', 'T009', 'T010', 'T011', 'T012', 'T013'] },
-      { number: 4, title: 'Phase 4: User Story 2 - Organise photos (Priority: P2)', line: 60, kind: 'story', story: 'US2', priority: 'P2', taskIds: ['T014', 'T015', 'T016'] },
+  test('shapes-template.md: numbered ## phases, story phases by heading, priorities, the # title and legend skipped', () => {
+    expect(summary(fixture('shapes-template.md'))).toEqual([
+      { number: 1, title: 'Phase 1: Setup (Project Skeleton)', line: 17, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T001', 'T002', 'T003', 'T004'] },
+      { number: 2, title: 'Phase 2: Foundational (Needed by Every Story)', line: 28, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T005', 'T006', 'T007'] },
+      { number: 3, title: 'Phase 3: User Story 1 - Save a recipe (Priority: P1) 🎯 MVP', line: 40, kind: 'story', story: 'US1', priority: 'P1', taskIds: ['T008', 'T009', 'T010', 'T011', 'T012', 'T013'] },
+      { number: 4, title: 'Phase 4: User Story 2 - Order the steps (Priority: P2)', line: 60, kind: 'story', story: 'US2', priority: 'P2', taskIds: ['T014', 'T015', 'T016'] },
       // Spanish heading without "User Story": a story phase because all its tasks carry [US3].
-      { number: 5, title: 'Phase 5: Álbumes compartidos — Historia 3 (Priority: P3)', line: 68, kind: 'story', story: 'US3', priority: 'P3', taskIds: ['T017', 'T018'] },
-      { number: 6, title: 'Phase 6: Polish & Cross-Cutting Concerns', line: 75, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T019', 'T020'] },
+      { number: 5, title: 'Phase 5: Recetas compartidas — Historia 3 (Priority: P3)', line: 68, kind: 'story', story: 'US3', priority: 'P3', taskIds: ['T017', 'T018'] },
+      { number: 6, title: 'Phase 6: Polish & Finishing Touches', line: 75, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T019', 'T020'] },
     ]);
   });
 
-  test('seed-002-priorities.md: `(P1)` in a heading is the phase priority; mixed [USn] labels make a barrier phase', () => {
-    expect(summary(fixture('seed-002-priorities.md'))).toEqual([
-      { number: 1, title: 'Phase 1: Core Features (P1)', line: 1, kind: 'barrier', story: undefined, priority: 'P1', taskIds: ['T001', 'T002', 'T003'] },
-      { number: 2, title: 'Phase 2: Enhanced Features (P2)', line: 6, kind: 'barrier', story: undefined, priority: 'P2', taskIds: ['T004', 'T005', 'T006'] },
-      { number: 3, title: 'Phase 3: Optional (P3)', line: 11, kind: 'story', story: 'US5', priority: 'P3', taskIds: ['T007', 'T008'] },
+  test('shapes-priorities.md: `(P1)` in a heading is the phase priority; mixed [USn] labels make a barrier phase', () => {
+    expect(summary(fixture('shapes-priorities.md'))).toEqual([
+      { number: 1, title: 'Phase 1: Must Have (P1)', line: 1, kind: 'barrier', story: undefined, priority: 'P1', taskIds: ['T001', 'T002', 'T003'] },
+      { number: 2, title: 'Phase 2: Should Have (P2)', line: 6, kind: 'barrier', story: undefined, priority: 'P2', taskIds: ['T004', 'T005', 'T006'] },
+      { number: 3, title: 'Phase 3: Nice to Have (P3)', line: 11, kind: 'story', story: 'US5', priority: 'P3', taskIds: ['T007', 'T008'] },
     ]);
   });
 
@@ -80,14 +80,14 @@ describe('phases (contract rule 1)', () => {
       { number: 1, title: '(tasks before the first phase heading)', line: 0, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T001'] },
       { number: 2, title: 'Phase 1: Core', line: 3, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T002'] },
     ]);
-    expect(summary(fixture('seed-002-serial.md'))).toEqual([
+    expect(summary(fixture('shapes-serial.md'))).toEqual([
       { number: 1, title: '(tasks before the first phase heading)', line: 0, kind: 'barrier', story: undefined, priority: undefined, taskIds: ['T001', 'T002', 'T003', 'T004', 'T005', 'T006', 'T007', 'T008'] },
     ]);
   });
 
   test('a lone `# Title` over `##` phases is not a phase; a lone `#` without deeper headings is', () => {
     expect(summary(md('# Tasks: Chat', '## Setup', '- [ ] T001 a', '## Core', '- [ ] T002 b')).map((p) => p.title)).toEqual(['Setup', 'Core']);
-    expect(summary(fixture('seed-002-resume.md')).map((p) => [p.title, p.taskIds.length])).toEqual([['Session state', 7]]);
+    expect(summary(fixture('shapes-resume.md')).map((p) => [p.title, p.taskIds.length])).toEqual([['Where the run stopped', 7]]);
   });
 
   test('a lone `##` phase with `###` sub-headings stays one phase: the sub-headings are sections (regression)', () => {
@@ -103,7 +103,7 @@ describe('phases (contract rule 1)', () => {
   });
 
   test('sub-headings set the task section; each sub-heading is a distinct section index', () => {
-    const tasks = parseTasks(fixture('template-current.md')).tasks;
+    const tasks = parseTasks(fixture('shapes-template.md')).tasks;
     const byId = Object.fromEntries(tasks.map((t) => [t.id, t]));
     expect(byId.T008.section).toBe('Tests for User Story 1 ⚠️');
     expect(byId.T010.section).toBe('Implementation for User Story 1');
@@ -116,8 +116,8 @@ describe('phases (contract rule 1)', () => {
 });
 
 describe('tasks', () => {
-  test('template-current.md: every field of a task with [US1] and an inline (depends on …) clause', () => {
-    const source = fixture('template-current.md');
+  test('shapes-template.md: every field of a task with [US1] and an inline (depends on …) clause', () => {
+    const source = fixture('shapes-template.md');
     const t12 = parseTasks(source).tasks.find((t) => t.id === 'T012')!;
     const checkboxByte = Buffer.from(source).indexOf('- [ ] T012') + 3;
     expect(t12).toEqual({
@@ -126,9 +126,9 @@ describe('tasks', () => {
       // The whole list item: its line, up to the next task's.
       itemRange: [source.indexOf('- [ ] T012'), source.indexOf('\n', source.indexOf('- [ ] T012'))],
       parallel: false, story: 'US1', priority: 'P1', labels: [],
-      description: 'Implement AlbumService in src/services/album-service.ts',
-      text: 'T012 [US1] Implement AlbumService in src/services/album-service.ts (depends on T010, T011)',
-      files: ['src/services/album-service.ts'], dependsOn: ['T010', 'T011'],
+      description: 'Implement RecipeBook in src/services/recipe-book.ts',
+      text: 'T012 [US1] Implement RecipeBook in src/services/recipe-book.ts (depends on T010, T011)',
+      files: ['src/services/recipe-book.ts'], dependsOn: ['T010', 'T011'],
       phase: 2, section: 'Implementation for User Story 1', sectionIndex: expect.any(Number),
     });
   });
@@ -138,12 +138,12 @@ describe('tasks', () => {
     expect(tasks.map((t) => [t.id, t.checkbox, t.done])).toEqual([['T001', ' ', false], ['T002', 'x', true], ['T003', 'X', true]]);
   });
 
-  test('`ID:` with a colon, [P] at the end of the line (seed-003-chat.md)', () => {
-    const tasks = parseTasks(fixture('seed-003-chat.md')).tasks;
+  test('`ID:` with a colon, [P] at the end of the line (shapes-colon-ids.md)', () => {
+    const tasks = parseTasks(fixture('shapes-colon-ids.md')).tasks;
     expect(tasks.map((t) => t.id)).toEqual(Array.from({ length: 20 }, (_, i) => `T${String(i + 1).padStart(3, '0')}`));
     const t5 = tasks[4];
-    expect([t5.parallel, t5.description, t5.files]).toEqual([true, 'Write contract test for messages endpoint', ['tests/contract/test_messages.py']]);
-    expect(tasks[0].description).toBe('Initialize FastAPI project structure');
+    expect([t5.parallel, t5.description, t5.files]).toEqual([true, 'Contract test for the beds endpoint', ['tests/contract/test_beds.py']]);
+    expect(tasks[0].description).toBe('Lay out the Flask project');
     expect(tasks.filter((t) => t.parallel).map((t) => t.id)).toEqual(['T005', 'T006', 'T007', 'T013', 'T014', 'T015', 'T016', 'T017']);
     expect(tasks.find((t) => t.id === 'T010')!.dependsOn).toEqual(['T008', 'T005']);
   });
@@ -152,7 +152,7 @@ describe('tasks', () => {
     const tasks = parseTasks(md(
       '- [ ] T001 [P] [US1] a',
       '- [ ] [P] T002 b',
-      '- [ ] T003 [ALL] Update API index in docs/api.md',
+      '- [ ] T003 [ALL] Refresh the route index in docs/routes.md',
       '- [ ] T004 [P2] [US3] [DB] c [P]',
       '- [ ] T005 see [the guide](docs/x.md) and [P]',
     )).tasks;
@@ -164,7 +164,7 @@ describe('tasks', () => {
       ['T005', true, undefined, undefined, []],
     ]);
     expect(tasks[3].description).toBe('c');
-    expect(tasks[2].description).toBe('Update API index in docs/api.md');
+    expect(tasks[2].description).toBe('Refresh the route index in docs/routes.md');
   });
 
   test('bold ids (`**T001**`, `**T002**:`) are tasks too (regression: the checkbox leaked into the text)', () => {
@@ -244,8 +244,8 @@ describe('tolerance', () => {
     expect(parsed.tasks[0].files).toEqual(['src/ñandú.ts']);
   });
 
-  test('template-current.md with CRLF and a BOM parses to the same tasks and phases, offsets shifted exactly', () => {
-    const lf = fixture('template-current.md');
+  test('shapes-template.md with CRLF and a BOM parses to the same tasks and phases, offsets shifted exactly', () => {
+    const lf = fixture('shapes-template.md');
     const crlf = `\uFEFF${lf.replace(/\n/g, '\r\n')}`;
     const a = parseTasks(lf);
     const b = parseTasks(crlf);
@@ -262,8 +262,8 @@ describe('tolerance', () => {
     }
   });
 
-  test('template-current.md: front matter, legend, `---`, checkpoint paragraphs and the prose dependency section add nothing', () => {
-    const parsed = parseTasks(fixture('template-current.md'));
+  test('shapes-template.md: front matter, legend, `---`, checkpoint paragraphs and the prose dependency section add nothing', () => {
+    const parsed = parseTasks(fixture('shapes-template.md'));
     expect(parsed.tasks).toHaveLength(20);
     expect(parsed.diagnostics).toEqual([]);
     // The prose "T012 depends on T010-T011" is not a task and adds no dependency.
@@ -275,7 +275,7 @@ describe('tolerance', () => {
       '# Guide',
       '',
       '```bash',
-      '- [ ] T001 [US1] Create user model in src/models/user.js',
+      '- [ ] T001 [US1] Add the member record in src/models/member.js',
       '```',
       '',
       '~~~',
@@ -284,7 +284,7 @@ describe('tolerance', () => {
       '',
       '````markdown',
       '## Setup Phase',
-      '- [ ] T003: Initialize project',
+      '- [ ] T003: Lay out the project',
       '```python',
       '- [ ] T004 nested fence',
       '```',
@@ -303,7 +303,7 @@ describe('tolerance', () => {
   });
 
   test('the same id in a code example and in the list: only the list item counts (no duplicate)', () => {
-    const parsed = parseTasks(fixture('template-current.md'));
+    const parsed = parseTasks(fixture('shapes-template.md'));
     expect(parsed.tasks.filter((t) => t.id === 'T008').map((t) => t.line)).toEqual([46]);
     expect(parsed.diagnostics.filter((d) => d.code === 'duplicate-id')).toEqual([]);
   });
@@ -315,15 +315,15 @@ describe('tolerance', () => {
   });
 });
 
-describe('fixtures taken from the seeds', () => {
+describe('the shapes fixtures', () => {
   test.each([
-    ['seed-000-core.md', 3, ['T016', 'T017']],
-    ['seed-002-serial.md', 8, []],
-    ['seed-002-parallel.md', 12, []],
-    ['seed-002-priorities.md', 8, []],
-    ['seed-002-resume.md', 7, ['T001', 'T002', 'T003', 'T004', 'T005', 'T006']],
-    ['seed-003-chat.md', 20, []],
-    ['template-current.md', 20, ['T001']],
+    ['shapes-core.md', 3, ['T016', 'T017']],
+    ['shapes-serial.md', 8, []],
+    ['shapes-lanes.md', 12, []],
+    ['shapes-priorities.md', 8, []],
+    ['shapes-resume.md', 7, ['T001', 'T002', 'T003', 'T004', 'T005', 'T006']],
+    ['shapes-colon-ids.md', 20, []],
+    ['shapes-template.md', 20, ['T001']],
   ])('%s parses: %i tasks, done %j, no diagnostics', (name, count, done) => {
     const parsed = parseTasks(fixture(name));
     expect(parsed.tasks).toHaveLength(count);
@@ -331,9 +331,9 @@ describe('fixtures taken from the seeds', () => {
     expect(parsed.diagnostics).toEqual([]);
   });
 
-  test('seed-002-resume.md: the continuation line belongs to the failed task\'s text', () => {
-    const t7 = parseTasks(fixture('seed-002-resume.md')).tasks[6];
-    expect([t7.id, t7.done, t7.story, t7.description]).toEqual(['T007', false, 'US2', 'Database migration Error: Connection refused (ECONNREFUSED)']);
+  test('shapes-resume.md: the continuation line belongs to the failed task\'s text', () => {
+    const t7 = parseTasks(fixture('shapes-resume.md')).tasks[6];
+    expect([t7.id, t7.done, t7.story, t7.description]).toEqual(['T007', false, 'US2', 'Coupon table migration Error: connect ETIMEDOUT on port 5432']);
   });
 });
 

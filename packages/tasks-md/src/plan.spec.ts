@@ -5,21 +5,21 @@ import { edges, fixture, md, plan, rules } from '../test/helpers';
 const diagnostics = (source: string, options = {}) =>
   planTasks(parseTasks(source), options).diagnostics.map((d) => `${d.severity} ${d.code} ${d.line} ${d.taskId}: ${d.message}`);
 
-describe('seed fixtures: exact dependsOn', () => {
-  test('seed-000-core.md: T018 waits for the [P] models T016 and T017', () => {
-    const p = plan(fixture('seed-000-core.md'));
+describe('shapes fixtures: exact dependsOn', () => {
+  test('shapes-core.md: T018 waits for the [P] models T016 and T017', () => {
+    const p = plan(fixture('shapes-core.md'));
     expect(edges(p)).toEqual({ T016: [], T017: [], T018: ['T016', 'T017'] });
     expect(rules(p)).toEqual({ 'T018<-T016': ['parallel-run'], 'T018<-T017': ['parallel-run'] });
   });
 
-  test('seed-002-serial.md: no [P], no phases: listed order', () => {
-    expect(edges(plan(fixture('seed-002-serial.md')))).toEqual({
+  test('shapes-serial.md: no [P], no phases: listed order', () => {
+    expect(edges(plan(fixture('shapes-serial.md')))).toEqual({
       T001: [], T002: ['T001'], T003: ['T002'], T004: ['T003'], T005: ['T004'], T006: ['T005'], T007: ['T006'], T008: ['T007'],
     });
   });
 
-  test('seed-002-parallel.md without lanes: the [P] run T005-T008 between T004 and T009', () => {
-    const p = plan(fixture('seed-002-parallel.md'));
+  test('shapes-lanes.md without lanes: the [P] run T005-T008 between T004 and T009', () => {
+    const p = plan(fixture('shapes-lanes.md'));
     expect(edges(p)).toEqual({
       T001: [], T002: ['T001'], T003: ['T002'], T004: ['T003'],
       T005: ['T004'], T006: ['T004'], T007: ['T004'], T008: ['T004'],
@@ -28,8 +28,8 @@ describe('seed fixtures: exact dependsOn', () => {
     expect(p.waves).toEqual([['T001'], ['T002'], ['T003'], ['T004'], ['T005', 'T006', 'T007', 'T008'], ['T009'], ['T010'], ['T011'], ['T012']]);
   });
 
-  test('seed-002-parallel.md with lanes "story" is the seed\'s own graph (T001→T005→T009, T003→T006→T010, T004→T007→T011, all→T012)', () => {
-    const p = plan(fixture('seed-002-parallel.md'), { lanes: 'story' });
+  test('shapes-lanes.md with lanes "story" is the graph its markers describe (T001→T005→T009, T003→T006→T010, T004→T007→T011, all→T012)', () => {
+    const p = plan(fixture('shapes-lanes.md'), { lanes: 'story' });
     expect(edges(p)).toEqual({
       T001: [], T002: ['T001'], T003: [], T004: [],
       T005: ['T002'], T006: ['T003'], T007: ['T004'], T008: ['T002'],
@@ -41,14 +41,14 @@ describe('seed fixtures: exact dependsOn', () => {
     expect(p.waves).toEqual([['T001', 'T003', 'T004'], ['T002', 'T006', 'T007'], ['T005', 'T008', 'T010', 'T011'], ['T009'], ['T012']]);
   });
 
-  test('seed-002-serial.md with lanes "story": one chain per story', () => {
-    expect(edges(plan(fixture('seed-002-serial.md'), { lanes: 'story' }))).toEqual({
+  test('shapes-serial.md with lanes "story": one chain per story', () => {
+    expect(edges(plan(fixture('shapes-serial.md'), { lanes: 'story' }))).toEqual({
       T001: [], T002: ['T001'], T003: ['T002'], T004: [], T005: ['T004'], T006: ['T005'], T007: [], T008: ['T007'],
     });
   });
 
-  test('seed-002-priorities.md: barrier, barrier, story phase; tasks in one folder also conflict', () => {
-    const p = plan(fixture('seed-002-priorities.md'));
+  test('shapes-priorities.md: barrier, barrier, story phase; tasks in one folder also conflict', () => {
+    const p = plan(fixture('shapes-priorities.md'));
     expect(edges(p)).toEqual({
       T001: [], T002: ['T001'], T003: ['T002'], T004: ['T003'], T005: ['T004'], T006: ['T005'], T007: ['T006'], T008: ['T007'],
     });
@@ -59,14 +59,14 @@ describe('seed fixtures: exact dependsOn', () => {
     expect(p.diagnostics).toEqual([]);
   });
 
-  test('seed-002-resume.md: done tasks are still in the graph (resume skips them, the plan does not)', () => {
-    expect(edges(plan(fixture('seed-002-resume.md')))).toEqual({
+  test('shapes-resume.md: done tasks are still in the graph (resume skips them, the plan does not)', () => {
+    expect(edges(plan(fixture('shapes-resume.md')))).toEqual({
       T001: [], T002: ['T001'], T003: ['T002'], T004: ['T003'], T005: ['T004'], T006: ['T005'], T007: ['T006'],
     });
   });
 
-  test('seed-003-chat.md: Setup → Core → Polish barriers, Depends on: sub-bullets, same-file tasks in order', () => {
-    const p = plan(fixture('seed-003-chat.md'));
+  test('shapes-colon-ids.md: Setup → Core → Polish barriers, Depends on: sub-bullets, same-file tasks in order', () => {
+    const p = plan(fixture('shapes-colon-ids.md'));
     expect(edges(p)).toEqual({
       T001: [], T002: ['T001'], T003: ['T002'], T004: ['T003'], T005: ['T004'],
       T006: ['T005'], T007: ['T005'],
@@ -83,8 +83,8 @@ describe('seed fixtures: exact dependsOn', () => {
   });
 });
 
-describe('template-current.md', () => {
-  const p = plan(fixture('template-current.md'));
+describe('shapes-template.md', () => {
+  const p = plan(fixture('shapes-template.md'));
 
   test('exact dependsOn: stories concurrent after Foundational, Polish after all stories, [P] runs split by sub-headings', () => {
     expect(edges(p)).toEqual({
@@ -103,16 +103,16 @@ describe('template-current.md', () => {
   });
 
   test('every kept edge carries its rule and cause', () => {
-    expect(p.dependsOn.T005[0]).toEqual({ id: 'T003', reasons: [{ rule: 'barrier-phase', cause: 'phase "Phase 2: Foundational (Blocking Prerequisites)" starts after everything before it' }] });
+    expect(p.dependsOn.T005[0]).toEqual({ id: 'T003', reasons: [{ rule: 'barrier-phase', cause: 'phase "Phase 2: Foundational (Needed by Every Story)" starts after everything before it' }] });
     expect(p.dependsOn.T006[0]).toEqual({ id: 'T005', reasons: [{ rule: 'sequence', cause: 'listed after T005' }] });
-    expect(p.dependsOn.T008[0]).toEqual({ id: 'T006', reasons: [{ rule: 'story-phase', cause: 'story phase "Phase 3: User Story 1 - Create albums (Priority: P1) 🎯 MVP" starts after phase "Phase 2: Foundational (Blocking Prerequisites)"' }] });
+    expect(p.dependsOn.T008[0]).toEqual({ id: 'T006', reasons: [{ rule: 'story-phase', cause: 'story phase "Phase 3: User Story 1 - Save a recipe (Priority: P1) 🎯 MVP" starts after phase "Phase 2: Foundational (Needed by Every Story)"' }] });
     expect(p.dependsOn.T010[1]).toEqual({ id: 'T009', reasons: [{ rule: 'parallel-run', cause: 'waits for the [P] run T008, T009' }] });
     expect(p.dependsOn.T012[0]).toEqual({ id: 'T010', reasons: [
       { rule: 'parallel-run', cause: 'waits for the [P] run T010, T011' },
       { rule: 'explicit', cause: 'T012 depends on T010 (line 53)' },
     ] });
-    expect(p.dependsOn.T015[0]).toEqual({ id: 'T012', reasons: [{ rule: 'file-conflict', cause: 'both touch src/services/album-service.ts' }] });
-    expect(p.dependsOn.T019[0]).toEqual({ id: 'T016', reasons: [{ rule: 'barrier-phase', cause: 'phase "Phase 6: Polish & Cross-Cutting Concerns" starts after everything before it' }] });
+    expect(p.dependsOn.T015[0]).toEqual({ id: 'T012', reasons: [{ rule: 'file-conflict', cause: 'both touch src/services/recipe-book.ts' }] });
+    expect(p.dependsOn.T019[0]).toEqual({ id: 'T016', reasons: [{ rule: 'barrier-phase', cause: 'phase "Phase 6: Polish & Finishing Touches" starts after everything before it' }] });
     expect(rules(p)).toEqual({
       'T002<-T001': ['sequence'], 'T003<-T002': ['sequence'], 'T004<-T002': ['sequence'],
       'T005<-T003': ['barrier-phase'], 'T005<-T004': ['barrier-phase'], 'T006<-T005': ['sequence'], 'T007<-T005': ['sequence'],
@@ -128,8 +128,8 @@ describe('template-current.md', () => {
 
   test('cross-story file overlaps are warnings that name both tasks and the file', () => {
     expect(p.diagnostics).toEqual([
-      { severity: 'warning', code: 'file-conflict', file: 'tasks.md', line: 63, taskId: 'T015', message: 'T015 and T012 both touch src/services/album-service.ts: T015 waits for T012' },
-      { severity: 'warning', code: 'file-conflict', file: 'tasks.md', line: 64, taskId: 'T016', message: 'T016 and T013 both touch src/api/albums.ts: T016 waits for T013' },
+      { severity: 'warning', code: 'file-conflict', file: 'tasks.md', line: 63, taskId: 'T015', message: 'T015 and T012 both touch src/services/recipe-book.ts: T015 waits for T012' },
+      { severity: 'warning', code: 'file-conflict', file: 'tasks.md', line: 64, taskId: 'T016', message: 'T016 and T013 both touch src/api/recipes.ts: T016 waits for T013' },
     ]);
   });
 
@@ -145,7 +145,7 @@ describe('template-current.md', () => {
   });
 
   test('lanes "story" changes nothing here: every story phase has a single label', () => {
-    expect(edges(plan(fixture('template-current.md'), { lanes: 'story' }))).toEqual(edges(p));
+    expect(edges(plan(fixture('shapes-template.md'), { lanes: 'story' }))).toEqual(edges(p));
   });
 });
 
@@ -394,14 +394,14 @@ describe('rule 8: transitive reduction', () => {
 describe('waves and critical paths', () => {
   const durations = { T001: 14, T002: 12, T003: 11, T004: 13, T005: 15, T006: 12, T007: 40, T008: 5, T009: 9, T010: 8, T011: 10, T012: 4 };
 
-  test('by count and by durations they can differ (seed-002-parallel.md, lanes "story", the seed\'s timings with T007 slower)', () => {
-    const p = plan(fixture('seed-002-parallel.md'), { lanes: 'story', durations });
+  test('by count and by durations they can differ (shapes-lanes.md, lanes "story", example timings with T007 slower)', () => {
+    const p = plan(fixture('shapes-lanes.md'), { lanes: 'story', durations });
     expect(p.criticalPath).toEqual({ ids: ['T001', 'T002', 'T005', 'T009', 'T012'], length: 5 });
     expect(p.weightedCriticalPath).toEqual({ ids: ['T004', 'T007', 'T011', 'T012'], seconds: 13 + 40 + 10 + 4 });
   });
 
-  test('with the seed\'s own timings the weighted path follows story 1', () => {
-    const p = plan(fixture('seed-002-parallel.md'), { lanes: 'story', durations: { ...durations, T007: 18 } });
+  test('with the example timings the weighted path follows story 1', () => {
+    const p = plan(fixture('shapes-lanes.md'), { lanes: 'story', durations: { ...durations, T007: 18 } });
     expect(p.weightedCriticalPath).toEqual({ ids: ['T001', 'T002', 'T005', 'T009', 'T012'], seconds: 14 + 12 + 15 + 9 + 4 });
   });
 

@@ -22,12 +22,12 @@ describe('remainingDependsOn', () => {
     ]);
   });
 
-  test('seed-002-resume.md: six done, the failed T007 is ready to run', () => {
-    expect(remaining(fixture('seed-002-resume.md'))).toEqual({ T001: [], T002: [], T003: [], T004: [], T005: [], T006: [], T007: [] });
+  test('shapes-resume.md: six done, the failed T007 is ready to run', () => {
+    expect(remaining(fixture('shapes-resume.md'))).toEqual({ T001: [], T002: [], T003: [], T004: [], T005: [], T006: [], T007: [] });
   });
 
-  test('template-current.md with T001 done: the rest of the plan is unchanged, T002 is ready', () => {
-    const parsed = parseTasks(fixture('template-current.md'));
+  test('shapes-template.md with T001 done: the rest of the plan is unchanged, T002 is ready', () => {
+    const parsed = parseTasks(fixture('shapes-template.md'));
     const full = planTasks(parsed);
     const left = remainingDependsOn(parsed.tasks, full);
     expect(left.T002).toEqual([]);
