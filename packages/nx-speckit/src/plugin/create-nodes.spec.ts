@@ -577,7 +577,7 @@ describe('agents', () => {
     const unscoped = await infer(files, { exclusive: [{ name: 'has space', text: 'x' }, { name: 'everything' } as never] });
     for (const dir of ['specs/001-a', 'specs/002-b']) {
       expect((targets(unscoped[dir])['implement'].options as any).optionError).toBe([
-        'nx.json: error: nx-speckit option exclusive[0] {"name":"has space","text":"x"}: name must be letters, digits, "_", "-" or "." (it names a lock file)',
+        'nx.json: error: nx-speckit option exclusive[0] {"name":"has space","text":"x"}: name must be letters, digits, "_" or "-" (it names a lock folder)',
         'nx.json: error: nx-speckit option exclusive[1] {"name":"everything"}: needs feature, story or text to say which tasks hold it',
       ].join('\n'));
     }

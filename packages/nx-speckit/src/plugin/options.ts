@@ -174,7 +174,7 @@ function exclusiveProblem(entry: unknown): string | undefined {
   const unknown = Object.keys(fields).filter((k) => !EXCLUSIVE_FIELDS.includes(k));
   if (unknown.length) return `unknown field(s) ${unknown.join(', ')} (allowed: ${EXCLUSIVE_FIELDS.join(', ')})`;
   // The name becomes a lock folder under .speckit/locks.
-  if (typeof fields.name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(fields.name)) return 'name must be letters, digits, "_", "-" or "." (it names a lock file)';
+  if (typeof fields.name !== 'string' || !/^[A-Za-z0-9][\w-]*$/.test(fields.name)) return 'name must be letters, digits, "_" or "-" (it names a lock folder)';
   for (const key of ['feature', 'story', 'text']) {
     if (fields[key] !== undefined && (typeof fields[key] !== 'string' || !fields[key])) return `${key} must be a non-empty string`;
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireResources, locksDir, readHolder } from './resources';
@@ -21,8 +21,10 @@ describe('exclusive resources', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(secondHeld).toBe(false);
     expect(waits).toEqual(['simulator spec-001-a T001']);
+    expect(readdirSync(join(locksDir(root), 'simulator.waiting'))).toEqual(['spec-002-b--T005']);
     await first.release();
     const held = await second;
+    expect(readdirSync(join(locksDir(root), 'simulator.waiting'))).toEqual([]);
     expect(held.uses).toEqual([{ name: 'simulator', waitedMs: expect.any(Number), heldBy: ['spec-001-a T001'] }]);
     expect(held.uses[0].waitedMs).toBeGreaterThan(0);
     await held.release();

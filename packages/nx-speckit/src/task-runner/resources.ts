@@ -8,10 +8,13 @@
  * so proper-lockfile's age-based stale check can never remove a live holder's lock, even when a
  * synchronous step (a long verify command) kept it from refreshing the lock's time. A lock whose
  * holder process is gone (killed with its `nx` run) is taken over at once instead.
+ *
+ * While a task waits, `.speckit/locks/<name>.waiting/` holds a file named after it: a run that
+ * seems stuck shows on disk who waits for what.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { withFileLock } from '@nx-speckit/tasks-md';
 
@@ -74,21 +77,30 @@ async function acquireOne(root: string, name: string, self: Holder, options: Acq
   mkdirSync(locksDir(root), { recursive: true });
   const started = Date.now();
   const heldBy: string[] = [];
-  for (;;) {
-    if (options.signal?.aborted) throw new Error(`interrupted while waiting for resource ${name}`);
-    const free = await tryLock(dir, self);
-    if (free) return { free, use: { name, waitedMs: Date.now() - started, ...(heldBy.length ? { heldBy } : {}) } };
-    const holder = readHolder(dir);
-    if (holder && isGone(holder)) {
-      await takeOver(dir, holder);
-      continue;
+  const waiting = join(`${dir}.waiting`, `${self.project}--${self.taskId}`);
+  try {
+    for (;;) {
+      if (options.signal?.aborted) throw new Error(`interrupted while waiting for resource ${name}`);
+      const free = await tryLock(dir, self);
+      if (free) return { free, use: { name, waitedMs: Date.now() - started, ...(heldBy.length ? { heldBy } : {}) } };
+      if (!heldBy.length) {
+        mkdirSync(dirname(waiting), { recursive: true });
+        writeFileSync(waiting, '');
+      }
+      const holder = readHolder(dir);
+      if (holder && isGone(holder)) {
+        await takeOver(dir, holder);
+        continue;
+      }
+      const label = holder ? holderLabel(holder, self.project) : undefined;
+      if (label && heldBy[heldBy.length - 1] !== label) {
+        heldBy.push(label);
+        options.onWait?.(name, label);
+      }
+      await sleep(options.pollMs ?? 200, options.signal);
     }
-    const label = holder ? holderLabel(holder, self.project) : undefined;
-    if (label && heldBy[heldBy.length - 1] !== label) {
-      heldBy.push(label);
-      options.onWait?.(name, label);
-    }
-    await sleep(options.pollMs ?? 200, options.signal);
+  } finally {
+    rmSync(waiting, { force: true });
   }
 }
 
