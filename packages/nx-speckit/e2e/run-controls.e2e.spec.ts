@@ -1,6 +1,6 @@
 /**
  * Run controls for agents that cost money, through the real `nx` binary on temporary workspaces:
- * fallback agents, the usage file of any executable and run budgets. The agents are e2e/fixtures/agent.js (a command agent), one label per listed agent.
+ * fallback agents, the usage file of any executable, run budgets and exclusive resources. The agents are e2e/fixtures/agent.js (a command agent), one label per listed agent.
  */
 import { join } from 'node:path';
 import { type RunResult, TempWorkspace, useTempWorkspaces } from '../testing/workspace';
@@ -135,5 +135,88 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
     // The refusals saw $1.50 or $3.00, depending on whether the second task had reported yet; both count in the end.
     expect(summary(r)).toMatch(/^nx-speckit run: HALTED \(budget reached: \$(1\.50|3\.00) of \$1\.00, 3 tasks not started\)$/);
     expect(batch.readJson('.speckit/runs/spend.json')).toMatchObject({ costUsd: 3 });
+  });
+});
+
+describe('exclusive resources: tasks on one resource never overlap, across features and processes, while the others still do', () => {
+  const A = `# Tasks: A
+
+## Phase 1: Work
+
+- [ ] T001 [P] Run the simulator tests in tests/a.test.ts
+- [ ] T002 [P] Run the simulator screenshots in tests/b.test.ts
+- [ ] T003 [P] Create the parser in src/parser.ts
+- [ ] T004 [P] Create the printer in src/printer.ts
+`;
+  const B = `# Tasks: B
+
+## Phase 1: Work
+
+- [ ] T001 [P] Record the simulator walkthrough in tests/c.test.ts
+`;
+  const SIMULATOR = ['001-a:T001', '001-a:T002', '002-b:T001'];
+  const PLAIN = ['001-a:T003', '001-a:T004'];
+  // A simulator task holds on until another task waits for the lock (or all three started: without the lock they would overlap);
+  // the others wait until three agents run at once.
+  const modes = Object.fromEntries([...SIMULATOR.map((k) => [k, 'hold']), ...PLAIN.map((k) => [k, 'barrier'])]);
+  const agent = { name: 'agent', command: [process.execPath, AGENT, 'agent'], env: { AGENT_MODES: JSON.stringify(modes), BARRIER_CONCURRENCY: '3', AGENT_USAGE: JSON.stringify({ costUsd: 0.1 }) }, retries: 0 };
+
+  /** Each agent's [start, end] from the timeline, by `<feature>:<task>`. */
+  const intervals = (ws: TempWorkspace) => {
+    const spans: Record<string, number[]> = {};
+    for (const line of ws.lines('.speckit/agent-timeline.log')) {
+      const [event, key, at] = line.split(' ');
+      spans[key] = spans[key] ?? [];
+      spans[key][event === 'start' ? 0 : 1] = Number(at);
+    }
+    return spans;
+  };
+  const overlap = (a: number[], b: number[]) => a[0] < b[1] && b[0] < a[1];
+  const pairs = (keys: string[]) => keys.flatMap((a, i) => keys.slice(i + 1).map((b) => [a, b]));
+
+  async function runBoth(extra: string[]) {
+    const ws = workspace({ features: { 'specs/001-a': { tasks: A }, 'specs/002-b': { tasks: B } } });
+    ws.setPluginOptions({ agent, exclusive: [{ name: 'simulator', text: '\\bsimulator\\b' }] });
+    const run = await ws.nxAsync(['run-many', '-t', 'implement', '--parallel=3', ...extra, ...STATIC]);
+    return { ws, run };
+  }
+
+  function expectExclusive(ws: TempWorkspace, run: RunResult) {
+    expect(run.code).toBe(0);
+    const spans = intervals(ws);
+    expect(Object.keys(spans).sort()).toEqual([...SIMULATOR, ...PLAIN].sort());
+    for (const [a, b] of pairs(SIMULATOR)) expect(`${a} ${b} ${overlap(spans[a], spans[b])}`).toBe(`${a} ${b} false`);
+    expect(overlap(spans['001-a:T003'], spans['001-a:T004'])).toBe(true);
+    // Three at once with at most one simulator task: both others ran beside one of them.
+    expect(SIMULATOR.filter((k) => overlap(spans[k], spans['001-a:T003']) && overlap(spans[k], spans['001-a:T004'])).length).toBeGreaterThan(0);
+  }
+
+  function expectWaitsRecorded(ws: TempWorkspace, run: RunResult) {
+    const record = (key: string) => ws.readJson(`.speckit/runs/spec-${key.split(':')[0]}/${key.split(':')[1]}.json`);
+    for (const key of SIMULATOR) {
+      expect(record(key)).toMatchObject({ status: 'done', resources: [{ name: 'simulator', waitedMs: expect.any(Number) }] });
+    }
+    for (const key of PLAIN) expect(record(key).resources).toBeUndefined();
+    // Each holder but the last held on until another waited: two waited, and say whom for.
+    const waited = SIMULATOR.map(record).filter((r) => r.resources[0].heldBy);
+    expect(waited.length).toBe(2);
+    const names = ['T001', 'T002', 'spec-001-a T001', 'spec-001-a T002', 'spec-002-b T001'];
+    for (const r of waited) {
+      expect(r.resources[0].waitedMs).toBeGreaterThan(0);
+      for (const holder of r.resources[0].heldBy) expect(names).toContain(holder);
+      expect(run.stdout).toContain(`[${r.id}] waiting for resource simulator held by ${r.resources[0].heldBy[0]}`);
+    }
+  }
+
+  it('one process per task (--parallel=3): the simulator tasks run one at a time, in both features; the parser and printer overlap', async () => {
+    const { ws, run } = await runBoth([]);
+    expectExclusive(ws, run);
+    expectWaitsRecorded(ws, run);
+  });
+
+  it('the same in one --batch process', async () => {
+    const { ws, run } = await runBoth(['--batch']);
+    expectExclusive(ws, run);
+    expectWaitsRecorded(ws, run);
   });
 });

@@ -33,6 +33,8 @@ describe('executor schemas', () => {
   it('hides the options the plugin sets for itself from people and help', () => {
     expect(schema.properties.definition['x-priority']).toBe('internal');
     expect(schema.properties.validateOnly['x-priority']).toBe('internal');
+    expect(schema.properties.resources['x-priority']).toBe('internal');
+    expect(schema.properties.optionError['x-priority']).toBe('internal');
     expect(schema.properties.agent['x-priority']).toBe('important');
   });
 });

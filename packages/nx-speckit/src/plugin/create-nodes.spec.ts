@@ -243,7 +243,7 @@ describe('targets', () => {
   it('rejects a misspelt option instead of ignoring it', async () => {
     const files = feature('specs/001-x', '- [ ] T001 A in a.ts\n');
     await expect(run(workspace(files), ['specs/001-x/tasks.md'], { agnet: 'codex' } as never)).rejects.toThrow(
-      'nx-speckit: unknown plugin option "agnet" in nx.json (known: targetName, agent, agentRules, lanes, cache, verify, allowIncompleteChecklists, record, gates, isolation, onConflict, isolationLinks, budgetUsd, budgetTokens)');
+      'nx-speckit: unknown plugin option "agnet" in nx.json (known: targetName, agent, agentRules, lanes, cache, verify, allowIncompleteChecklists, record, gates, isolation, onConflict, isolationLinks, budgetUsd, budgetTokens, exclusive)');
   });
 
   it('rejects a budget that is not a positive number, and passes a valid one to every task', async () => {
@@ -548,6 +548,40 @@ describe('agents', () => {
   it('an agentRules text that is not a regular expression fails at graph time, naming it', async () => {
     const files = feature('specs/001-x', '- [ ] T001 A in a.ts\n');
     await expect(run(workspace(files), ['specs/001-x/tasks.md'], { agentRules: [{ text: '(', agent: 'codex' }] })).rejects.toThrow(/\(/);
+  });
+
+  it('exclusive gives each matching task its resources (sorted, matched like agentRules); other tasks get none', async () => {
+    const tasks = '- [ ] T001 [US1] Run the simulator tests in tests/a.test.ts\n- [ ] T002 [US1] Model in src/a.ts\n- [ ] T003 [US2] Seed the database in src/db.ts\n';
+    const options: SpeckitPluginOptions = {
+      exclusive: [
+        { name: 'simulator', text: '\\bsimulator\\b' },
+        { name: 'db', story: 'US2', feature: '001-*' },
+        { name: 'a-sim', text: 'simulator', feature: '002-b' },
+      ],
+    };
+    const projects = await infer({ ...feature('specs/001-a', tasks), ...feature('specs/002-b', tasks) }, options);
+    const resources = (dir: string) => Object.fromEntries(['T001', 'T002', 'T003'].map((id) => [id, (targets(projects[dir])[`implement--${id}`].options as any).resources]));
+    expect(resources('specs/001-a')).toEqual({ T001: ['simulator'], T002: undefined, T003: ['db'] });
+    expect(resources('specs/002-b')).toEqual({ T001: ['a-sim', 'simulator'], T002: undefined, T003: undefined });
+  });
+
+  it('a broken exclusive entry fails only the features it could match, naming nx.json and the entry; the rest of the graph loads', async () => {
+    const tasks = '- [ ] T001 Run the simulator in src/a.ts\n';
+    const files = { ...feature('specs/001-a', tasks), ...feature('specs/002-b', tasks) };
+    const scoped = await infer(files, { exclusive: [{ name: 'simulator', text: 'simulator' }, { name: 'db', feature: '002-b', text: '(' }] });
+    expect((targets(scoped['specs/001-a'])['implement--T001'].options as any)).toMatchObject({ resources: ['simulator'] });
+    const broken = targets(scoped['specs/002-b'])['implement--T001'];
+    expect(broken.options).toEqual({ taskId: 'T001', validateOnly: true, optionError: expect.stringMatching(/^nx\.json: error: nx-speckit option exclusive\[1\] \{"name":"db","feature":"002-b","text":"\("\}: text is not a regular expression: /) });
+    expect(broken.metadata!.description).toMatch(/^Cannot run: nx\.json: error: nx-speckit option exclusive\[1\]/);
+
+    const unscoped = await infer(files, { exclusive: [{ name: 'has space', text: 'x' }, { name: 'everything' } as never] });
+    for (const dir of ['specs/001-a', 'specs/002-b']) {
+      expect((targets(unscoped[dir])['implement'].options as any).optionError).toBe([
+        'nx.json: error: nx-speckit option exclusive[0] {"name":"has space","text":"x"}: name must be letters, digits, "_" or "-" (it names a lock folder)',
+        'nx.json: error: nx-speckit option exclusive[1] {"name":"everything"}: needs feature, story or text to say which tasks hold it',
+      ].join('\n'));
+    }
+    await expect(run(workspace(files), ['specs/001-a/tasks.md'], { exclusive: { name: 'x' } as never })).rejects.toThrow('nx-speckit: exclusive in nx.json must be a list');
   });
 
   it('verify, allowIncompleteChecklists and record reach the task options only when set', async () => {

@@ -13,7 +13,8 @@ import { posix } from 'node:path';
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { formatDiagnostic, isUnsafePath, phaseLabel, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
 import type { AgentChoice } from '../agents/types';
-import type { NormalizedGate, NormalizedOptions } from './options';
+import { exclusiveErrors, type NormalizedGate, type NormalizedOptions } from './options';
+import { matchesTask } from './task-matcher';
 import { projectName } from './names';
 import { changesetFile } from '../isolation/paths';
 import { gatedGraph, gatePlan, type GateAwareEdges, type GatePlan } from './phase-gates';
@@ -56,7 +57,8 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
   const target = (suffix: string) => `${base}--${suffix}`;
   const targets: Record<string, TargetConfiguration> = {};
 
-  if (!analysis.ok) return brokenFeatureProject(root, name, analysis, options);
+  const optionErrors = exclusiveErrors(options.exclusive, posix.basename(root));
+  if (!analysis.ok || optionErrors.length) return brokenFeatureProject(root, name, analysis, options, optionErrors);
 
   const writes = (task: Task) => declaredOutputs(task, root);
   const upstream = prerequisiteFiles(parsed.tasks, plan, writes);
@@ -166,6 +168,7 @@ function taskOptions(task: Task, root: string, options: NormalizedOptions) {
     taskId: task.id,
     definition,
     agent: agentFor(task, root, options),
+    ...resourcesOption(task, root, options),
     ...(options.verify ? { verify: options.verify } : {}),
     ...(options.allowIncompleteChecklists ? { allowIncompleteChecklists: true } : {}),
     ...(options.record ? { record: true } : {}),
@@ -179,22 +182,28 @@ function taskOptions(task: Task, root: string, options: NormalizedOptions) {
 
 export function agentFor(task: Task, root: string, options: NormalizedOptions): AgentChoice {
   const feature = posix.basename(root);
-  const rule = options.agentRules.find((r) =>
-    (!r.feature || (r.feature.endsWith('*') ? feature.startsWith(r.feature.slice(0, -1)) : feature === r.feature))
-    && (!r.story || r.story === task.story)
-    && (!r.text || new RegExp(r.text, 'i').test(task.text)));
+  const rule = options.agentRules.find((r) => matchesTask(r, task, feature));
   return rule?.agent ?? options.agent;
+}
+
+/** `{ resources: [...] }`: the `exclusive` names the task holds while it runs, sorted (the order locks are taken in); nothing when none. */
+export function resourcesOption(task: Task, root: string, options: NormalizedOptions): { resources?: string[] } {
+  const feature = posix.basename(root);
+  const names = [...new Set(options.exclusive.filter((e) => matchesTask(e, task, feature)).map((e) => e.name))].sort();
+  return names.length ? { resources: names } : {};
 }
 
 /**
  * A feature whose tasks.md cannot be planned still shows up (so the rest of the workspace loads),
  * and every target fails fast with the engine's diagnostics.
  */
-function brokenFeatureProject(root: string, name: string, analysis: FeatureAnalysis, options: NormalizedOptions): ProjectConfiguration {
-  const diagnostics = analysis.diagnostics.map(formatDiagnostic);
+function brokenFeatureProject(root: string, name: string, analysis: FeatureAnalysis, options: NormalizedOptions, optionErrors: string[]): ProjectConfiguration {
+  const diagnostics = [...optionErrors, ...analysis.diagnostics.map(formatDiagnostic)];
+  // The executor re-reads tasks.md but not nx.json: an option's error travels in the target.
+  const optionError = optionErrors.length ? { optionError: optionErrors.join('\n') } : {};
   const failing = (taskId?: string): TargetConfiguration => ({
     executor: TASK_EXECUTOR,
-    options: { taskId, validateOnly: true },
+    options: { taskId, validateOnly: true, ...optionError },
     cache: false,
     metadata: { description: `Cannot run: ${diagnostics.find((d) => d.includes('error:'))}`, technologies: ['speckit'], help: helpFor(name) },
   });

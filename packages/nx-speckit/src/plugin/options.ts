@@ -1,16 +1,19 @@
 import type { GateCommandSpec } from '../gates/run-gates';
 import type { AgentChoice } from '../agents/types';
+import { matchesFeature, type TaskMatcher } from './task-matcher';
 
 /** Picks a different agent for some tasks: first matching rule wins, else `agent`. */
-export interface AgentRule {
-  /** Feature folder name (`001-albums`) or a prefix ending in `*` (`00*`). */
-  feature?: string;
-  /** Case-insensitive regular expression on the task text (`\\btests?\\b`). */
-  text?: string;
-  /** Story label (`US1`). */
-  story?: string;
+export interface AgentRule extends TaskMatcher {
   agent: AgentChoice;
 }
+
+/** A named resource (a simulator, a test database) that the matching tasks never use at the same time. */
+export interface ExclusiveResource extends TaskMatcher {
+  name: string;
+}
+
+/** An `exclusive` entry after validation: `error` says why it is broken (the features it could match cannot run). */
+export type NormalizedExclusive = ExclusiveResource & { error?: string };
 
 /** Options of the `nx-speckit` entry in nx.json `plugins` (`include`/`exclude` are Nx's own). */
 export interface SpeckitPluginOptions {
@@ -68,6 +71,12 @@ export interface SpeckitPluginOptions {
   budgetUsd?: number;
   /** The same in input + output tokens, for agents that report no cost (`SPECKIT_BUDGET_TOKENS` overrides). */
   budgetTokens?: number;
+  /**
+   * Named resources: tasks that match the same entry's `feature`/`story`/`text` (as in
+   * `agentRules`) never run at the same time, in any process of the run; other tasks keep their
+   * parallelism. A broken entry makes the features it could match fail at once, naming it.
+   */
+  exclusive?: ExclusiveResource[];
 }
 
 /** A quality-gate command: argv, or the object form (see `SpeckitPluginOptions.gates`). */
@@ -81,13 +90,13 @@ export interface GateConfig extends GateCommandSpec {
 /** A gate after normalisation: named (the command line by default). */
 export type NormalizedGate = GateConfig & { name: string };
 
-export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates' | 'isolation' | 'budgetUsd' | 'budgetTokens'>>
-  & { verify?: string[]; gates: NormalizedGate[]; isolation?: 'worktree' | 'none'; budgetUsd?: number; budgetTokens?: number };
+export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates' | 'isolation' | 'budgetUsd' | 'budgetTokens' | 'exclusive'>>
+  & { verify?: string[]; gates: NormalizedGate[]; isolation?: 'worktree' | 'none'; budgetUsd?: number; budgetTokens?: number; exclusive: NormalizedExclusive[] };
 
 // Typed over the interface's keys: an option added there and not here fails to compile.
 const KNOWN_OPTIONS = Object.keys({
   targetName: true, agent: true, agentRules: true, lanes: true, cache: true, verify: true, allowIncompleteChecklists: true, record: true, gates: true,
-  isolation: true, onConflict: true, isolationLinks: true, budgetUsd: true, budgetTokens: true,
+  isolation: true, onConflict: true, isolationLinks: true, budgetUsd: true, budgetTokens: true, exclusive: true,
 } satisfies Record<keyof SpeckitPluginOptions, true>);
 
 export function normalizeOptions(options: SpeckitPluginOptions | undefined): NormalizedOptions {
@@ -132,7 +141,56 @@ export function normalizeOptions(options: SpeckitPluginOptions | undefined): Nor
     isolationLinks,
     ...(options?.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
     ...(options?.budgetTokens !== undefined ? { budgetTokens: options.budgetTokens } : {}),
+    exclusive: normalizeExclusive(options?.exclusive),
   };
+}
+
+const EXCLUSIVE_FIELDS = ['name', 'feature', 'story', 'text'];
+
+/**
+ * Checks `exclusive` entry by entry. A broken entry does not throw: it carries its error, and only
+ * the features it could match fail (see `exclusiveErrors`), so the rest of the graph still loads.
+ * @throws only when `exclusive` is not a list at all
+ */
+export function normalizeExclusive(entries: unknown): NormalizedExclusive[] {
+  if (entries === undefined || entries === null) return [];
+  if (!Array.isArray(entries)) throw new Error(`nx-speckit: exclusive in nx.json must be a list of { name, feature?, story?, text? }, got ${JSON.stringify(entries)}`);
+  return entries.map((entry, i) => {
+    const problem = exclusiveProblem(entry);
+    if (!problem) return { ...(entry as ExclusiveResource) };
+    const fields = entry && typeof entry === 'object' ? entry as Record<string, unknown> : {};
+    return {
+      name: String(fields.name ?? ''),
+      ...(typeof fields.feature === 'string' ? { feature: fields.feature } : {}),
+      error: `nx.json: error: nx-speckit option exclusive[${i}] ${JSON.stringify(entry)}: ${problem}`,
+    };
+  });
+}
+
+/** What is wrong with one `exclusive` entry, or undefined. */
+function exclusiveProblem(entry: unknown): string | undefined {
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return 'must be an object { name, feature?, story?, text? }';
+  const fields = entry as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((k) => !EXCLUSIVE_FIELDS.includes(k));
+  if (unknown.length) return `unknown field(s) ${unknown.join(', ')} (allowed: ${EXCLUSIVE_FIELDS.join(', ')})`;
+  // The name becomes a lock folder under .speckit/locks.
+  if (typeof fields.name !== 'string' || !/^[A-Za-z0-9][\w-]*$/.test(fields.name)) return 'name must be letters, digits, "_" or "-" (it names a lock folder)';
+  for (const key of ['feature', 'story', 'text']) {
+    if (fields[key] !== undefined && (typeof fields[key] !== 'string' || !fields[key])) return `${key} must be a non-empty string`;
+  }
+  // Without one, every task would hold it: that is --parallel=1.
+  if (fields.feature === undefined && fields.story === undefined && fields.text === undefined) return 'needs feature, story or text to say which tasks hold it';
+  try {
+    new RegExp(fields.text as string ?? '', 'i');
+  } catch (error) {
+    return `text is not a regular expression: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+/** The errors of broken `exclusive` entries that could apply to `feature` (all of them, unless scoped to another feature). */
+export function exclusiveErrors(entries: NormalizedExclusive[], feature: string): string[] {
+  return entries.filter((e) => e.error && matchesFeature(e, feature)).map((e) => e.error!);
 }
 
 /** Validates `gates` at graph time, so a typo fails `nx show project`, not the end of a long run. */

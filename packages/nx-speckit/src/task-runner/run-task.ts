@@ -22,6 +22,7 @@ import { beginTransaction, commitTransaction, endTransaction } from '../isolatio
 import { writeCachedChangeset } from '../isolation/cache';
 import type { IsolationMode } from '../isolation/mode';
 import { addSpend, budgetReached, readSpend, type Budget } from './spend';
+import { acquireResources, type ResourceUse } from './resources';
 
 export interface RunTaskOptions {
   workspaceRoot: string;
@@ -46,6 +47,10 @@ export interface RunTaskOptions {
   isolationLinks?: string[];
   /** The run's limits: once its reported spend reaches one, no new task starts (see spend.ts). */
   budget?: Budget;
+  /** Named resources (the `exclusive` option) the task holds while it runs; no other task holding one runs meanwhile. */
+  resources?: string[];
+  /** A plugin option that makes this feature unable to run (a broken `exclusive` entry): the task fails with it. */
+  optionError?: string;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -71,6 +76,8 @@ export interface TaskRecord {
   log?: string;
   /** Every file the task changed, split by whether the task declares it (exact with worktree isolation). */
   changes?: { declared: string[]; undeclared: string[] };
+  /** The named resources the task held, and how long it waited for each. */
+  resources?: ResourceUse[];
   /** Why the task was not started at all: `budget reached: $4.02 of $4.00`. */
   notStarted?: string;
   /** Set when the task ran in its own worktree. */
@@ -90,8 +97,9 @@ export class TaskFailure extends Error {}
 export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
   const log = options.log ?? ((line: string) => console.log(line));
   const startedAt = new Date().toISOString();
+  let resources: ResourceUse[] | undefined;
   const record = (fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'endedAt' | 'attempts'> & { attempts?: number }): TaskRecord => {
-    const result: TaskRecord = { project: options.project, id: options.taskId ?? '', startedAt, endedAt: new Date().toISOString(), attempts: 0, ...fields };
+    const result: TaskRecord = { project: options.project, id: options.taskId ?? '', startedAt, endedAt: new Date().toISOString(), attempts: 0, ...fields, ...(resources ? { resources } : {}) };
     if (options.taskId) writeRunRecord(options.workspaceRoot, result);
     return result;
   };
@@ -100,7 +108,9 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
   const notice = takeNotice(options.workspaceRoot, options.project);
   if (notice) log(notice.trimEnd());
 
+  let release = async () => {};
   try {
+    if (options.optionError) throw new TaskFailure(options.optionError);
     // Parses shared with the feature's other tasks, each in its own process (see reusingParser).
     const parse = reusingParser(runDirOf(options.workspaceRoot, options.project));
     const analysis = analyzeFeature(readFeature(options.workspaceRoot, options.featureDir), { lanes: options.lanes, parse });
@@ -112,6 +122,15 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
     if (task.done) {
       log(`[${task.id}] already marked [${task.checkbox}] in tasks.md: skipped`);
       return record({ status: 'already-done' });
+    }
+    if (options.resources?.length) {
+      // Before the budget check: what others spent while this task waited counts.
+      const held = await acquireResources(options.workspaceRoot, options.resources, { project: options.project, taskId: task.id }, {
+        signal: options.signal,
+        onWait: (name, heldBy) => log(`[${task.id}] waiting for resource ${name} held by ${heldBy}`),
+      });
+      release = held.release;
+      resources = held.uses;
     }
     const reached = options.budget && budgetReached(readSpend(options.workspaceRoot), options.budget);
     if (reached) {
@@ -125,6 +144,8 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
     const message = error instanceof Error ? error.message : String(error);
     log(`[${options.taskId ?? options.project}] ✗ ${message}`);
     return record({ status: 'failed', error: message });
+  } finally {
+    await release();
   }
 }
 

@@ -13,4 +13,6 @@ export interface TaskExecutorSchema {
   isolationLinks?: string[];
   budgetUsd?: number;
   budgetTokens?: number;
+  resources?: string[];
+  optionError?: string;
 }

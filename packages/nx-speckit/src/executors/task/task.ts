@@ -82,6 +82,8 @@ function runOptions(options: TaskExecutorSchema, context: ExecutorContext, proje
     onConflict: options.onConflict,
     isolationLinks: options.isolationLinks,
     budget: resolveBudget(options),
+    resources: options.resources,
+    optionError: options.optionError,
     // Planned as the graph was: the plugin's `lanes` option decides a task's prerequisites.
     lanes: (config.metadata as { speckit?: { lanes?: 'story' | 'none' } } | undefined)?.speckit?.lanes,
     signal,
