@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * The per-task cost of worktree isolation (snapshot, checkout, changeset, three-way apply, removal),
- * next to isolation "none" (which costs nothing of this: the agent works in the workspace), on
+ * The per-task cost of worktree isolation (snapshot, checkout, changeset, three-way apply, giving
+ * the checkout back to the pool), for a cold task (the pool empty: every file written) and a warm
+ * one (a pooled checkout brought to the new snapshot), next to isolation "none" (which costs
+ * nothing of this: the agent works in the workspace), on
  *   - a git workspace of 20,000 tracked files (200 folders of 100 small files), and
  *   - the bundled example (this repository's spec-kit feature and its recordings, about 40 files).
  * Each simulated task edits one declared file and package.json, like an agent adding a dependency.
- * Needs the build (`npm run build`). Usage: node tools/bench-isolation.js [tasks per workspace, default 7]
+ * Needs the build (`npm run build`). Usage: node tools/bench-isolation.js [warm tasks per workspace, default 7] [cold tasks, default 3]
  */
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -15,11 +17,13 @@ const path = require('node:path');
 const REPO_ROOT = path.resolve(__dirname, '..');
 const dist = (m) => require(path.join(REPO_ROOT, 'packages/nx-speckit/dist/isolation', m));
 const { snapshotCommit } = dist('snapshot');
-const { openWorktree, closeWorktree } = dist('worktree');
+const { openPooledWorktree, releasePooledWorktree } = dist('pool');
+const { worktreesHome } = dist('worktree');
 const { computeChangeset, excludedPathspecs } = dist('changeset');
 const { applyChangeset } = dist('apply');
 
-const TASKS = Number(process.argv[2] || 7);
+const WARM = Number(process.argv[2] || 7);
+const COLD = Number(process.argv[3] || 3);
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function makeRepo(name, fill) {
@@ -53,46 +57,72 @@ function example(root) {
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(root) {
-  const phases = { snapshot: [], checkout: [], changeset: [], apply: [], remove: [], total: [] };
-  const files = Number(git(root, 'ls-files', '-z').split('\0').filter(Boolean).length);
-  for (let i = 0; i < TASKS; i++) {
-    const t0 = process.hrtime.bigint();
-    let t = t0;
-    const lap = (name) => { phases[name].push(ms(t)); t = process.hrtime.bigint(); };
-    const { commit, tree } = snapshotCommit(root); lap('snapshot');
-    const wt = openWorktree(root, root, commit, tree, `bench-T${i}`, ['node_modules']); lap('checkout');
-    // The "agent": one declared file and a dependency in package.json.
-    fs.mkdirSync(path.join(wt.root, 'src/bench'), { recursive: true });
-    fs.writeFileSync(path.join(wt.root, `src/bench/task${i}.ts`), `export const task = ${i};\n`);
-    const pkgFile = path.join(wt.root, 'package.json');
-    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
-    pkg.dependencies[`dep-${i}`] = '1.0.0';
-    fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
-    t = process.hrtime.bigint();
-    const changeset = computeChangeset(wt, excludedPathspecs('', ['node_modules'])); lap('changeset');
-    const result = await applyChangeset(root, path.join(root, '.speckit'), changeset.patch, changeset.files); lap('apply');
-    if (result.conflicts.length) throw new Error(`unexpected conflict: ${result.conflicts}`);
-    closeWorktree(wt); lap('remove');
-    phases.total.push(ms(t0) - 0);
-  }
-  return { files, phases };
+const PHASES = ['snapshot', 'checkout', 'changeset', 'apply', 'release', 'total'];
+
+/** One simulated task, timed phase by phase (ms); `warm` tells whether it got a pooled checkout. */
+async function task(root, i) {
+  const laps = {};
+  const t0 = process.hrtime.bigint();
+  let t = t0;
+  const lap = (name) => { laps[name] = ms(t); t = process.hrtime.bigint(); };
+  const { commit, tree } = snapshotCommit(root); lap('snapshot');
+  const wt = await openPooledWorktree(root, root, commit, tree, `bench-T${i}`, ['node_modules']); lap('checkout');
+  // The "agent": one declared file and a dependency in package.json (not timed).
+  fs.mkdirSync(path.join(wt.root, 'src/bench'), { recursive: true });
+  fs.writeFileSync(path.join(wt.root, `src/bench/task${i}.ts`), `export const task = ${i};\n`);
+  const pkgFile = path.join(wt.root, 'package.json');
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+  pkg.dependencies[`dep-${i}`] = '1.0.0';
+  fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
+  const agent = ms(t);
+  t = process.hrtime.bigint();
+  const changeset = computeChangeset(wt, excludedPathspecs('', ['node_modules'])); lap('changeset');
+  const result = await applyChangeset(root, path.join(root, '.speckit'), changeset.patch, changeset.files); lap('apply');
+  if (result.conflicts.length) throw new Error(`unexpected conflict: ${result.conflicts}`);
+  releasePooledWorktree(root, wt); lap('release');
+  laps.total = ms(t0) - agent;
+  return { laps, warm: wt.reused };
 }
+
+/** Medians per phase of `cold` tasks on an empty pool each and `warm` tasks on a pooled checkout. */
+async function measure(root) {
+  const files = Number(git(root, 'ls-files', '-z').split('\0').filter(Boolean).length);
+  const runs = { cold: [], warm: [] };
+  const home = worktreesHome(root);
+  let i = 0;
+  for (let n = 0; n < COLD; n++) {
+    fs.rmSync(home, { recursive: true, force: true });
+    const { laps, warm } = await task(root, i++);
+    if (warm) throw new Error('a cold task found a pooled checkout');
+    runs.cold.push(laps);
+  }
+  for (let n = 0; n < WARM; n++) {
+    const { laps, warm } = await task(root, i++);
+    if (!warm) throw new Error('a warm task found no pooled checkout');
+    runs.warm.push(laps);
+  }
+  fs.rmSync(home, { recursive: true, force: true });
+  const medians = (list) => Object.fromEntries(PHASES.map((p) => [p, median(list.map((l) => l[p]))]));
+  return { files, cold: medians(runs.cold), warm: medians(runs.warm) };
+}
+
+const cell = (x) => Math.round(x).toLocaleString('en-US');
 
 (async () => {
   const rows = [];
   for (const [name, fill] of [['20,000 tracked files', twentyThousand], ['the example (001-unit-converter)', example]]) {
     const root = makeRepo(name.startsWith('20') ? 'large' : 'example', fill);
     try {
-      const { files, phases } = await measure(root);
-      const m = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)]));
-      rows.push(`| ${name} (${files} files) | ${m.snapshot.toFixed(0)} | ${m.checkout.toFixed(0)} | ${m.changeset.toFixed(0)} | ${m.apply.toFixed(0)} | ${m.remove.toFixed(0)} | **${m.total.toFixed(0)}** | 0 |`);
+      const { files, cold, warm } = await measure(root);
+      for (const [kind, m] of [['cold (first task)', cold], ['warm (pooled)', warm]]) {
+        rows.push(`| ${name} (${files} files) | ${kind} | ${PHASES.slice(0, -1).map((p) => cell(m[p])).join(' | ')} | **${cell(m.total)}** | 0 |`);
+      }
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
   }
-  console.log(`Per-task isolation cost, median of ${TASKS} tasks, ms (Node ${process.version}, ${os.cpus().length} cores, git ${git(REPO_ROOT, '--version').trim().split(' ').pop()}):\n`);
-  console.log('| workspace | snapshot | checkout | changeset | apply (lock + 3-way) | remove | worktree total | none |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(`Per-task isolation cost, ms: medians of ${COLD} cold and ${WARM} warm tasks (Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, git ${git(REPO_ROOT, '--version').trim().split(' ').pop()}):\n`);
+  console.log('| workspace | task | snapshot | checkout | changeset | apply (lock + 3-way) | release | worktree total | none |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
 })().catch((error) => { console.error(error); process.exit(1); });

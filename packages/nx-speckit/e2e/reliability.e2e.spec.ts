@@ -64,7 +64,11 @@ function workspace(tasks: Record<string, string | Buffer>, agent: Record<string,
 
 /** Where the task worktrees of `ws` live (see src/isolation/worktree.ts). */
 const worktrees = (ws: TempWorkspace) => worktreesHome(ws.root);
-const leftovers = (ws: TempWorkspace) => (existsSync(worktrees(ws)) ? readdirSync(worktrees(ws)) : []);
+const entries = (ws: TempWorkspace) => (existsSync(worktrees(ws)) ? readdirSync(worktrees(ws)) : []);
+/** Free pooled worktrees (a folder and its record, no claim) are kept for the next task; nothing else may be. */
+const POOLED = /^pool-[0-9a-f]+(\.json)?$/;
+const leftovers = (ws: TempWorkspace) => entries(ws).filter((e) => !POOLED.test(e));
+const pooled = (ws: TempWorkspace) => entries(ws).filter((e) => POOLED.test(e) && !e.endsWith('.json')).length;
 
 const calls = (ws: TempWorkspace) => ws.lines('.speckit/calls.log');
 const count = (lines: string[], kind: string, id: string) => lines.filter((l) => l.startsWith(`${kind} ${id} `)).length;
@@ -107,6 +111,7 @@ describe.each<Mode>(['none', 'worktree'])('64 [P] tasks checkpointing into one t
       for (let n = 1; n <= 64; n++) expect([id(n), count(log, 'start', id(n)), count(log, 'end', id(n))]).toEqual([id(n), 1, 1]);
       for (let n = 1; n <= 64; n++) expect(ws.read(`src/part${n}.ts`)).toBe(`// written by ${id(n)}\n`);
       expect(leftovers(ws)).toEqual([]);
+      expect(pooled(ws)).toBeLessThanOrEqual(16);
     });
   }
 });
@@ -217,8 +222,9 @@ describe.each<Mode>(['none', 'worktree'])('kill -9 of the whole nx process tree 
       // An agent runs on the resume exactly for the tasks whose box was still open after the crash.
       const runs = (lines: string[]) => Object.fromEntries(ALL.map((t) => [t, `${count(lines, 'start', t)} start, ${count(lines, 'end', t)} end`]));
       expect(runs(calls(ws).slice(callsBefore))).toEqual(Object.fromEntries(ALL.map((t) => [t, done.includes(t) ? '0 start, 0 end' : '1 start, 1 end'])));
-      // Nothing of the crash is left: no worktree, no lock, no new ref or worktree entry.
+      // Nothing of the crash is left: no claim, no worktree but free pooled ones, no lock, no new ref or worktree entry.
       expect(leftovers(ws)).toEqual([]);
+      expect(pooled(ws)).toBeLessThanOrEqual(4);
       expect(existsSync(join(ws.root, '.speckit/apply.lock'))).toBe(false);
       if (mode === 'worktree') {
         expect(ws.git('for-each-ref').stdout).toBe(refs);

@@ -37,17 +37,18 @@ function startRunLedger(context: PreTasksExecutionContext): void {
 }
 
 /**
- * Says once per run which isolation the tasks use, and removes the task worktrees an earlier run
- * left (a failed task's, kept for inspection, or what a kill -9 left behind).
+ * Says once per run which isolation the tasks use, and tidies the pool of task worktrees: removes
+ * the failed tasks' worktrees an earlier run kept for inspection and the claims a kill -9 left,
+ * and keeps at most as many free worktrees as tasks can run at once.
  */
 async function prepareIsolation(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext, parallel: number): Promise<void> {
   const { isolation } = normalizeOptions(options);
   const { resolveIsolation } = require('../isolation/mode') as typeof import('../isolation/mode');
-  const { removeStaleWorktrees } = require('../isolation/worktree') as typeof import('../isolation/worktree');
+  const { tidyPool } = require('../isolation/pool') as typeof import('../isolation/pool');
   const { gitTopLevel } = require('../isolation/git') as typeof import('../isolation/git');
   const { mode, reason } = resolveIsolation(isolation, context.workspaceRoot, parallel);
   const top = gitTopLevel(context.workspaceRoot);
-  const removed = top ? removeStaleWorktrees(top) : [];
+  const removed = top ? await tidyPool(top, parallel) : [];
   const cleaned = removed.length ? `; removed ${removed.length} task worktree${removed.length > 1 ? 's' : ''} left by an earlier run` : '';
   if (!onNxDaemon()) await print(`nx-speckit: isolation "${mode}" (${reason})${cleaned}\n`);
 }

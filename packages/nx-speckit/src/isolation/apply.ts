@@ -19,7 +19,7 @@ export interface ApplyResult {
 }
 
 // Tasks queue here for the few milliseconds a merge takes (as checkpoints do for tasks.md).
-const LOCK_OPTIONS = { stale: 30_000, update: 5_000, retries: { retries: 1000, factor: 1.2, minTimeout: 5, maxTimeout: 200 }, realpath: false };
+export const LOCK_OPTIONS = { stale: 30_000, update: 5_000, retries: { retries: 1000, factor: 1.2, minTimeout: 5, maxTimeout: 200 }, realpath: false };
 
 /** Applies `patch` (touching exactly `files`) to the working tree at `top`; `lockDir` holds the lock. */
 export async function applyChangeset(top: string, lockDir: string, patch: string, files: ChangedFile[]): Promise<ApplyResult> {

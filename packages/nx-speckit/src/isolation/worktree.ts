@@ -1,9 +1,10 @@
 /**
  * Task worktrees: a checkout of a snapshot per task attempt, detached, in the OS temp folder:
  * outside the workspace, so neither Nx's project discovery nor the user's `git status` sees them.
+ * The pool (pool.ts) decides which folder a task gets; this file makes it hold the snapshot.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { git } from './git';
@@ -15,6 +16,8 @@ export interface TaskWorktree {
   root: string;
   /** The tree the task started from. */
   baseTree: string;
+  /** The snapshot commit checked out (detached HEAD). */
+  commit: string;
 }
 
 /** Where this repository's task worktrees live: one folder per repository, so clean-up touches only ours. */
@@ -24,25 +27,22 @@ export function worktreesHome(top: string): string {
 }
 
 /**
- * Checks out `commit` in a new private repository named after the task, and links each of `links`
- * (workspace-relative ignored folders such as node_modules) to the workspace's own: shared, never
- * copied. Not `git worktree add`: worktrees share branches and the stash with the user's
- * repository, so an agent's `git checkout -b` or `git stash` there would change the user's. The
- * private repository borrows the objects instead (git alternates): nothing is copied, and whatever
- * the agent does with git stays in it.
+ * Brings the private repository at `dir` (new, or a pooled one a finished task left) to exactly
+ * `commit`: its git state made afresh, the snapshot's files where they differ, every other file
+ * removed, and each of `links` (workspace-relative ignored folders such as node_modules) linked to
+ * the workspace's own: shared, never copied. A reused checkout has most files right already, so
+ * this writes about what differs between the two snapshots, not the whole repository.
+ *
+ * Not `git worktree add`: worktrees share branches and the stash with the user's repository, so
+ * an agent's `git checkout -b` or `git stash` there would change the user's. The private
+ * repository borrows the objects instead (git alternates): nothing is copied, and whatever the
+ * agent does with git stays in it.
  */
-export function openWorktree(top: string, workspaceRoot: string, commit: string, baseTree: string, name: string, links: string[]): TaskWorktree {
-  const home = worktreesHome(top);
-  mkdirSync(home, { recursive: true });
-  const dir = join(home, `${name.replace(/[^\w.-]+/g, '_')}-${randomBytes(3).toString('hex')}`);
-  git(home, ['init', '--quiet', dir]);
-  const common = git(top, ['rev-parse', '--path-format=absolute', '--git-common-dir']).trim();
-  writeFileSync(join(dir, '.git', 'objects', 'info', 'alternates'), `${join(common, 'objects')}\n`);
-  // The user's own ignore rules, so the task's `add -A` ignores what the workspace's ignores.
-  const exclude = join(common, 'info', 'exclude');
-  if (existsSync(exclude)) copyFileSync(exclude, join(dir, '.git', 'info', 'exclude'));
-  git(dir, ['read-tree', '--reset', '-u', baseTree]);
-  git(dir, ['update-ref', '--no-deref', 'HEAD', commit]);
+export function checkOut(top: string, workspaceRoot: string, dir: string, commit: string, baseTree: string, links: string[]): TaskWorktree {
+  resetRepository(top, dir, commit);
+  inCheckout(dir, ['read-tree', '--reset', '-u', baseTree]);
+  // Also removes the links (git never follows them): they are made again below.
+  inCheckout(dir, ['clean', '-ffdxq']);
   const prefix = relative(top, workspaceRoot);
   const root = prefix ? join(dir, prefix) : dir;
   for (const link of links) {
@@ -52,22 +52,39 @@ export function openWorktree(top: string, workspaceRoot: string, commit: string,
     mkdirSync(dirname(target), { recursive: true });
     symlinkSync(source, target, 'dir');
   }
-  return { top: dir, root, baseTree };
-}
-
-/** Removes the task's worktree (the links go with it; what they point at stays). */
-export function closeWorktree(worktree: TaskWorktree) {
-  rmSync(worktree.top, { recursive: true, force: true });
+  return { top: dir, root, baseTree, commit };
 }
 
 /**
- * Removes every task worktree of this repository left by an earlier run (a failed task's, kept for
- * inspection, or one a `kill -9` left behind). Returns the removed paths.
+ * Everything in `.git` but the objects and the index (kept: git's stat cache spares rehashing)
+ * is made anew, HEAD detached at `commit`: an agent's commits, branches, stash, reflogs, config
+ * and in-progress merges of an earlier task are gone.
  */
-export function removeStaleWorktrees(top: string): string[] {
-  const home = worktreesHome(top);
-  const removed = existsSync(home) ? readdirSync(home).map((entry) => join(home, entry)) : [];
-  for (const path of removed) rmSync(path, { recursive: true, force: true });
-  return removed;
+export function resetRepository(top: string, dir: string, commit: string) {
+  const gitDir = join(dir, '.git');
+  mkdirSync(gitDir, { recursive: true });
+  for (const entry of readdirSync(gitDir)) if (entry !== 'objects' && entry !== 'index') rmSync(join(gitDir, entry), { recursive: true, force: true });
+  // Not through inCheckout: with GIT_WORK_TREE set, init would record the folder's path in the config.
+  git(dir, ['init', '--quiet', dir]);
+  const common = git(top, ['rev-parse', '--path-format=absolute', '--git-common-dir']).trim();
+  writeFileSync(join(gitDir, 'objects', 'info', 'alternates'), `${join(common, 'objects')}\n`);
+  // The user's own ignore rules, so the task's `add -A` ignores what the workspace's ignores.
+  const exclude = join(common, 'info', 'exclude');
+  if (existsSync(exclude)) copyFileSync(exclude, join(gitDir, 'info', 'exclude'));
+  inCheckout(dir, ['update-ref', '--no-deref', 'HEAD', commit]);
 }
 
+/**
+ * git on the checkout at `dir` and nothing else: should its `.git` be damaged, git must fail
+ * rather than find a repository further up (a `clean -ffdx` there would be a disaster).
+ */
+export function inCheckout(dir: string, args: string[]): string {
+  return git(dir, args, { env: { GIT_DIR: join(dir, '.git'), GIT_WORK_TREE: dir } });
+}
+
+/** What identifies a checkout's git state: its HEAD and the checksum git keeps at the end of its index. */
+export function checkoutState(dir: string): { head: string; index: string } {
+  const head = inCheckout(dir, ['rev-parse', '--verify', '-q', 'HEAD']).trim();
+  const index = readFileSync(join(dir, '.git', 'index'));
+  return { head, index: index.subarray(index.length - 20).toString('hex') };
+}

@@ -18,7 +18,7 @@ import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
 import { marksJournal, runDirOf, takeNotice } from './run-dir';
 import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths, type Snapshot } from './verify';
-import { beginTransaction, commitTransaction, endTransaction } from '../isolation/transaction';
+import { beginTransaction, commitTransaction, endTransaction, keepWorktree } from '../isolation/transaction';
 import { writeCachedChangeset } from '../isolation/cache';
 import type { IsolationMode } from '../isolation/mode';
 import { addSpend, budgetReached, readSpend, type Budget } from './spend';
@@ -193,11 +193,13 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   const links = options.isolationLinks ?? ['node_modules'];
   let conflicts: string[] = [];
   for (let round = 1; ; round++) {
-    const tx = beginTransaction(root, `${options.project}-${task.id}`, { links });
+    const name = `${options.project}-${task.id}`;
+    const tx = await beginTransaction(root, name, { links });
     const outcome = await attempt(tx.worktree.root, conflicts);
     if (outcome.error) {
-      log(`[${task.id}] its worktree is kept for inspection until the next run: ${tx.worktree.root}`);
-      return fail(task.id, { ...outcome, worktree: tx.worktree.root }, outcome.error, log, record);
+      const kept = keepWorktree(tx, name);
+      log(`[${task.id}] its worktree is kept for inspection until the next run: ${kept}`);
+      return fail(task.id, { ...outcome, worktree: kept }, outcome.error, log, record);
     }
     const landed = await commitTransaction(tx);
     const changes = splitDeclared(landed.changed, files);
