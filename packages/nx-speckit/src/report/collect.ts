@@ -4,6 +4,7 @@
  */
 import { openNonTasks, type ParsedTasks, type Plan } from '@nx-speckit/tasks-md';
 import { sumUsages } from '../agents/usage';
+import { gatePhase, subTarget } from '../names';
 import type { TaskRecord } from '../task-runner/run-task';
 import { packSlots } from './timeline';
 import {
@@ -84,7 +85,7 @@ export function collectReport(input: CollectInput): RunReport {
         phase: feature.parsed.phases[t.phase]?.number ?? t.phase + 1,
         wave: waveOf.get(t.id) ?? 0,
         dependsOn: (feature.plan.dependsOn[t.id] ?? []).map((d) => d.id),
-        target: `${feature.targetName}--${t.id}`,
+        target: subTarget(feature.targetName, t.id),
       };
       if (result) {
         task.nxStatus = result.status;
@@ -122,8 +123,8 @@ export function collectReport(input: CollectInput): RunReport {
     // A failed phase gate (`implement--phase2-gate`) stops every task that waits for a task of that phase.
     const failedGates = new Map<number, string>();
     for (const f of input.failedTargets ?? []) {
-      const m = f.project === feature.project && f.target.match(/--phase(\d+)-gate$/);
-      if (m && f.target === `${feature.targetName}--phase${m[1]}-gate`) failedGates.set(Number(m[1]), f.target);
+      const phase = f.project === feature.project ? gatePhase(feature.targetName, f.target) : undefined;
+      if (phase !== undefined) failedGates.set(phase, f.target);
     }
     for (const task of own) {
       if (task.status !== 'blocked' && task.status !== 'not-run') continue;
