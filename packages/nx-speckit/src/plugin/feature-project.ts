@@ -16,6 +16,7 @@ import type { AgentChoice } from '../agents/types';
 import type { NormalizedGate, NormalizedOptions } from './options';
 import { GATE_EXECUTOR, gateTargetName, phaseTargetName, projectName, subTarget, TASK_EXECUTOR } from '../names';
 import { changesetFile } from '../isolation/paths';
+import { memoisedFold } from '../graph-walk';
 import { gatedGraph, gatePlan, type GateAwareEdges, type GatePlan } from './phase-gates';
 
 
@@ -254,19 +255,10 @@ function declaredOutputs(task: Task, root: string): string[] {
 /** Declared paths of every task each task transitively waits for in the full plan. */
 function prerequisiteFiles(tasks: Task[], plan: FeatureAnalysis['plan'], writes: (t: Task) => string[]): Record<string, string[]> {
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  const memo = new Map<string, Set<string>>();
-  const files = (id: string): Set<string> => {
-    let found = memo.get(id);
-    if (found) return found;
-    found = new Set();
-    memo.set(id, found);
-    for (const dep of plan.dependsOn[id] ?? []) {
-      for (const f of writes(byId.get(dep.id)!)) found.add(f);
-      for (const f of files(dep.id)) found.add(f);
-    }
-    return found;
-  };
-  return Object.fromEntries(tasks.map((t) => [t.id, [...files(t.id)].sort()]));
+  const deps = (id: string) => (plan.dependsOn[id] ?? []).map((d) => d.id);
+  // What a task and everything before it writes.
+  const writtenUpTo = memoisedFold<string, Set<string>>(deps, (id, before) => new Set([...writes(byId.get(id)!), ...before.flatMap((s) => [...s])]), new Set());
+  return Object.fromEntries(tasks.map((t) => [t.id, [...new Set(deps(t.id).flatMap((d) => [...writtenUpTo(d)]))].sort()]));
 }
 
 function groupBy(tasks: Task[], key: (t: Task) => string | undefined): Map<string, string[]> {
