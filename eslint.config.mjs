@@ -11,7 +11,7 @@ const src = 'packages/nx-speckit/src';
 // Bottom to top: a layer imports only from the layers before it (and the engine, tasks-md).
 // Folders in one layer do not import each other either.
 const layers = [
-  [`${src}/process`, `${src}/names.ts`],
+  [`${src}/process`, `${src}/names.ts`, `${src}/write-file-atomic.ts`, `${src}/graph-walk.ts`],
   [`${src}/agents`],
   [`${src}/isolation`, `${src}/gates`],
   [`${src}/task-runner`],
@@ -78,7 +78,7 @@ export default defineConfig(
     rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['packages/tasks-md/src/**/*.ts', `${src}/process/**/*.ts`, `${src}/names.ts`, `${src}/agents/**/*.ts`, `${src}/isolation/**/*.ts`, `${src}/gates/**/*.ts`, `${src}/task-runner/**/*.ts`, `${src}/report/**/*.ts`],
+    files: ['packages/tasks-md/src/**/*.ts', `${src}/process/**/*.ts`, `${src}/names.ts`, `${src}/write-file-atomic.ts`, `${src}/graph-walk.ts`, `${src}/agents/**/*.ts`, `${src}/isolation/**/*.ts`, `${src}/gates/**/*.ts`, `${src}/task-runner/**/*.ts`, `${src}/report/**/*.ts`],
     ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [anyNx, { group: ['nx-speckit', 'nx-speckit/*'], message: 'The engine does not depend on the plugin.' }] }],

@@ -10,7 +10,7 @@ import type { ProjectGraph } from '@nx/devkit';
 import { restoreCachedChangeset } from '../isolation/cache';
 import { analyzeFeature, markDone, readFeature, reusingParser, type ParseFn } from '@nx-speckit/tasks-md';
 import { reachedTargets, requestedRun } from './requested-run';
-import { TASK_EXECUTOR } from '../plugin/feature-project';
+import { isPluginTarget, subTargetSuffix, TASK_EXECUTOR } from '../names';
 import { readPlanRecord, staleChanges, staleLine, writePlanRecord } from './stale-plan';
 import { marksJournal, runDirOf, takeNotice } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
@@ -50,7 +50,7 @@ export interface ReportRunResult {
 /** Undefined when the run held no task of a spec-kit feature (e.g. `nx build web`) and no failed target of one. */
 export async function reportRun(context: RunContext, options: ReportRunOptions): Promise<ReportRunResult | undefined> {
   const root = context.workspaceRoot;
-  const prefix = `${options.targetName}--`;
+  const base = options.targetName;
   // The parses the feature's tasks stored (a finished feature's report then never loads remark).
   const features = new Map<string, { dir: string; ids: Set<string>; warnings: string[]; parse: ParseFn }>();
   const candidates: Array<NxTaskOutcome & { target: string }> = [];
@@ -59,7 +59,7 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
   for (const result of Object.values(context.taskResults)) {
     const { project, target } = result.task.target;
     const dir = result.task.projectRoot;
-    if (dir === undefined || (target !== options.targetName && !target.startsWith(prefix))) continue;
+    if (dir === undefined || !isPluginTarget(base, target)) continue;
     // With the graph, a feature is a project the plugin made (a task target of ours), not any
     // project with a tasks.md and a target of the same name.
     if (options.graph && !madeByPlugin(options.graph, project)) continue;
@@ -74,8 +74,8 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
       const ids = new Set(parse(readFileSync(tasksFile, 'utf8'), posix.join(dir, 'tasks.md')).tasks.map((t) => t.id));
       features.set(project, { dir: dir.split('\\').join('/'), ids, warnings: [], parse });
     }
-    const taskId = target.slice(prefix.length);
-    if (!target.startsWith(prefix) || !features.get(project)!.ids.has(taskId)) {
+    const taskId = subTargetSuffix(base, target);
+    if (taskId === undefined || !features.get(project)!.ids.has(taskId)) {
       // Aggregates (nx:noop) never fail; gates and a broken feature's checks can.
       if (result.status === 'failure') failedTargets.push({ project, target, error: errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}` });
       continue;
@@ -111,13 +111,13 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     }
   }
 
-  const asked = requestedRun(context.argv).targets.filter((t) => t === options.targetName || t.startsWith(prefix));
+  const asked = requestedRun(context.argv).targets.filter((t) => isPluginTarget(base, t));
   const inputs: FeatureInput[] = [...features].sort(([a], [b]) => a.localeCompare(b)).map(([project, f]) => {
     const analysis = analyzeFeature(readFeature(root, f.dir), { lanes: options.lanes, parse: f.parse });
     const warnings = [...recordPlan(root, project, f.dir, analysis.parsed.tasks), ...f.warnings];
     const targets = options.graph?.nodes[project]?.data.targets;
     const requested = targets && asked.length
-      ? new Set([...reachedTargets(targets, asked)].filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length)))
+      ? new Set([...reachedTargets(targets, asked)].map((t) => subTargetSuffix(base, t)).filter((suffix) => suffix !== undefined))
       : undefined;
     return { project, dir: f.dir, targetName: options.targetName, parsed: analysis.parsed, plan: analysis.plan, warnings, requested };
   });

@@ -10,6 +10,7 @@
 import type { ProjectGraph, TargetConfiguration } from '@nx/devkit';
 import { assertAgentAvailable, resolveAgents } from '../agents';
 import type { AgentChoice } from '../agents/types';
+import { isPluginTarget, subTargetSuffix } from '../names';
 import { findMatchingProjects } from '../nx-internals';
 import { reachedTargets, requestedRun } from './requested-run';
 import { formatStaleWarning, readPlanRecord, staleChanges } from './stale-plan';
@@ -23,8 +24,7 @@ export interface PreRunResult {
 
 export function preRun(workspaceRoot: string, argv: string[], targetName: string, graph: ProjectGraph, env: NodeJS.ProcessEnv = process.env): PreRunResult {
   const run = requestedRun(argv);
-  const ours = (t: string) => t === targetName || t.startsWith(`${targetName}--`);
-  const requested = run.targets.filter(ours);
+  const requested = run.targets.filter((t) => isPluginTarget(targetName, t));
   if (!requested.length) return { warnings: [] };
 
   const features = Object.fromEntries(Object.entries(graph.nodes).filter(([, node]) => Object.values(node.data.targets ?? {}).some((t) => taskId(t))));
@@ -84,7 +84,7 @@ function taskTexts(targets: Record<string, TargetConfiguration>, targetName: str
   const tasks: Record<string, string> = {};
   for (const [target, config] of Object.entries(targets)) {
     const id = taskId(config);
-    if (id && target.startsWith(`${targetName}--`)) tasks[id] = ((config.metadata as { description?: string }).description ?? '').replace(/^[^:]+:\s*/, '');
+    if (id && subTargetSuffix(targetName, target) !== undefined) tasks[id] = ((config.metadata as { description?: string }).description ?? '').replace(/^[^:]+:\s*/, '');
   }
   return tasks;
 }

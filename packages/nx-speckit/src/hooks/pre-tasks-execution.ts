@@ -7,6 +7,7 @@
 import type { PreTasksExecution, PreTasksExecutionContext } from '@nx/devkit';
 import { BATCH_PARALLEL_ENV } from '../task-runner/batch-parallel';
 import { normalizeOptions, type SpeckitPluginOptions } from '../plugin/options';
+import { isPluginTarget } from '../names';
 import { onNxDaemon, print } from './print';
 import { requestedRun, runParallelism } from './requested-run';
 
@@ -27,7 +28,7 @@ export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async 
 /** Whether the command runs this plugin's targets (`implement`, `implement--T001`, …). */
 function runsOurTargets(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext): boolean {
   const { targetName } = normalizeOptions(options);
-  return requestedRun(context.argv).targets.some((t) => t === targetName || t.startsWith(`${targetName}--`));
+  return requestedRun(context.argv).targets.some((t) => isPluginTarget(targetName, t));
 }
 
 /** Each run has its own budget: its spend ledger starts at zero (so a re-run after "budget reached" resumes). */

@@ -4,6 +4,7 @@
  * each project, as Nx will.
  */
 import type { NxJsonConfiguration, TargetConfiguration } from '@nx/devkit';
+import { reachable } from '../graph-walk';
 
 /** What the command line asks Nx to run. */
 export interface RequestedRun {
@@ -78,16 +79,8 @@ function isValueFlag(flag: string): boolean {
  * followed; nx-speckit's own edges stay inside the feature.
  */
 export function reachedTargets(targets: Record<string, TargetConfiguration>, requested: string[]): Set<string> {
-  const reached = new Set<string>();
-  const stack = requested.filter((t) => targets[t]);
-  while (stack.length) {
-    const name = stack.pop()!;
-    if (reached.has(name)) continue;
-    reached.add(name);
-    for (const dep of targets[name]?.dependsOn ?? []) {
-      const target = typeof dep === 'string' ? (dep.includes(':') || dep.startsWith('^') ? undefined : dep) : !dep.projects && !dep.dependencies ? dep.target : undefined;
-      if (target && targets[target]) stack.push(target);
-    }
-  }
-  return reached;
+  const sameProjectDeps = (name: string) => (targets[name]?.dependsOn ?? [])
+    .map((dep) => typeof dep === 'string' ? (dep.includes(':') || dep.startsWith('^') ? undefined : dep) : !dep.projects && !dep.dependencies ? dep.target : undefined)
+    .filter((target): target is string => !!target && !!targets[target]);
+  return reachable(requested.filter((t) => targets[t]), sameProjectDeps);
 }

@@ -5,8 +5,9 @@
  * The post-run hook records each feature's task list in `.speckit/plans/<project>.json`; the
  * pre-run hook compares against it and warns.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../write-file-atomic';
 
 export interface PlanRecord {
   project: string;
@@ -97,8 +98,6 @@ export function readPlanRecord(workspaceRoot: string, project: string): PlanReco
 
 export function writePlanRecord(workspaceRoot: string, record: PlanRecord) {
   const file = planFile(workspaceRoot, record.project);
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`; // two runs may finish together: never half a record
-  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  renameSync(tmp, file);
+  // Two runs may finish together: never half a record.
+  writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -4,12 +4,13 @@
  * meanwhile (another task landed first) is merged three-way by git (`git apply --3way` on a
  * temporary index holding the workspace as it is now). Any conflict: nothing is written.
  */
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { git, splitZ, withTempIndex } from './git';
 import { addAll, seedIndex } from './snapshot';
 import type { ChangedFile } from './changeset';
+import { writeFileAtomic } from '../write-file-atomic';
 
 export interface ApplyResult {
   /** Repository-relative paths that could not be merged; empty when the changeset landed. */
@@ -105,7 +106,5 @@ function refusedPaths(detail: string, files: ChangedFile[]): string[] {
 
 /** For callers that keep the patch next to the run (the cache restores it): written whole or not at all. */
 export function writePatchFile(file: string, patch: string) {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, patch);
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, patch);
 }

@@ -3,7 +3,7 @@ import { createNodesFromFiles, type CreateNodesV2, type ProjectConfiguration } f
 import { calculateHashesForCreateNodes, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
 import { normalizeOptions, type SpeckitPluginOptions } from './options';
 import { inferProjects } from './infer';
-import { projectName } from './names';
+import { projectName } from '../names';
 
 /** Every spec-kit feature: `specs/<feature>/tasks.md`, anywhere in the workspace. */
 export const TASKS_GLOB = '**/specs/*/tasks.md';

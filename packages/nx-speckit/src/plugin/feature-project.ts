@@ -15,12 +15,11 @@ import { formatDiagnostic, isUnsafePath, phaseLabel, type FeatureAnalysis, type 
 import type { AgentChoice } from '../agents/types';
 import { exclusiveErrors, type NormalizedGate, type NormalizedOptions } from './options';
 import { matchesTask } from './task-matcher';
-import { projectName } from './names';
+import { GATE_EXECUTOR, gateTargetName, phaseTargetName, projectName, subTarget, TASK_EXECUTOR } from '../names';
 import { changesetFile } from '../isolation/paths';
+import { memoisedFold } from '../graph-walk';
 import { gatedGraph, gatePlan, type GateAwareEdges, type GatePlan } from './phase-gates';
 
-export const TASK_EXECUTOR = 'nx-speckit:task';
-export const GATE_EXECUTOR = 'nx-speckit:gate';
 
 /** Documents the prompt reads: a change to any of them changes every task's cache key. */
 export const PROMPT_INPUTS = [
@@ -54,7 +53,7 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
   const name = projectName(root);
   const base = options.targetName;
   const { parsed, plan } = analysis;
-  const target = (suffix: string) => `${base}--${suffix}`;
+  const target = (suffix: string) => subTarget(base, suffix);
   const targets: Record<string, TargetConfiguration> = {};
 
   const optionErrors = exclusiveErrors(options.exclusive, posix.basename(root));
@@ -68,7 +67,7 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
 
   const gates = gatePlan(parsed.phases, options.gates);
   const graph = gatedGraph(analysis, gates);
-  const phaseGate = (n: number) => target(`phase${n}-gate`);
+  const phaseGate = (n: number) => gateTargetName(base, n);
   const dependsOn = (edges: GateAwareEdges) => [...edges.tasks.map(target), ...[...edges.gates.keys()].sort((a, b) => a - b).map(phaseGate)];
 
   for (const task of parsed.tasks) {
@@ -122,19 +121,19 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
   const all = parsed.tasks.map((t) => t.id);
   targets[base] = aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(parsed.tasks, all)})`);
   for (const phase of parsed.phases) {
-    targets[target(`phase${phase.number}`)] = aggregate(phase.taskIds, `Phase ${phase.number}: ${phase.title} (${countOpen(parsed.tasks, phase.taskIds)})`);
+    targets[phaseTargetName(base, phase.number)] = aggregate(phase.taskIds, `Phase ${phase.number}: ${phase.title} (${countOpen(parsed.tasks, phase.taskIds)})`);
     const commands = gates.byPhase.get(phase.number);
     if (commands) {
       targets[phaseGate(phase.number)] = gateTarget(name, commands, dependsOn(graph.gate.get(phase.number)!), `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`, phase.number);
-      if (graph.openGates.includes(phase.number)) targets[target(`phase${phase.number}`)].dependsOn!.push(phaseGate(phase.number));
+      if (graph.openGates.includes(phase.number)) targets[phaseTargetName(base, phase.number)].dependsOn!.push(phaseGate(phase.number));
     }
   }
   if (gates.any) {
     const after = [...open(all), ...graph.openGates.map(phaseGate)];
-    targets[target('gate')] = gates.feature.length
+    targets[gateTargetName(base)] = gates.feature.length
       ? gateTarget(name, gates.feature, after, `Quality gate after every task of ${posix.basename(root)}: ${gates.feature.map((g) => g.name).join(', ')}`)
       : { executor: 'nx:noop', dependsOn: after, metadata: { description: `Every phase gate of ${posix.basename(root)}`, technologies: ['speckit'], help: helpFor(name) } };
-    targets[base].dependsOn!.push(target('gate'));
+    targets[base].dependsOn!.push(gateTargetName(base));
   }
   for (const [story, ids] of groupBy(parsed.tasks, (t) => t.story)) {
     targets[target(story)] = aggregate(ids, `User story ${story.slice(2)}: its tasks and their prerequisites (${countOpen(parsed.tasks, ids)})`);
@@ -208,7 +207,7 @@ function brokenFeatureProject(root: string, name: string, analysis: FeatureAnaly
     metadata: { description: `Cannot run: ${diagnostics.find((d) => d.includes('error:'))}`, technologies: ['speckit'], help: helpFor(name) },
   });
   const targets: Record<string, TargetConfiguration> = { [options.targetName]: failing() };
-  for (const task of analysis.parsed.tasks) targets[`${options.targetName}--${task.id}`] = failing(task.id);
+  for (const task of analysis.parsed.tasks) targets[subTarget(options.targetName, task.id)] = failing(task.id);
   return {
     name, root, tags: ['speckit'], targets,
     metadata: { technologies: ['speckit'], speckit: { diagnostics } } as ProjectConfiguration['metadata'],
@@ -218,12 +217,12 @@ function brokenFeatureProject(root: string, name: string, analysis: FeatureAnaly
 function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => string, base: string, gates: GatePlan): Record<string, string[]> {
   const groups: Record<string, string[]> = {};
   for (const phase of phases) {
-    const gate = gates.byPhase.has(phase.number) ? [target(`phase${phase.number}-gate`)] : [];
-    groups[phaseLabel(phase)] = [target(`phase${phase.number}`), ...phase.taskIds.map(target), ...gate];
+    const gate = gates.byPhase.has(phase.number) ? [gateTargetName(base, phase.number)] : [];
+    groups[phaseLabel(phase)] = [phaseTargetName(base, phase.number), ...phase.taskIds.map(target), ...gate];
   }
   const stories = [...new Set(tasks.map((t) => t.story).filter(Boolean))] as string[];
   const priorities = [...new Set(tasks.map((t) => t.priority).filter(Boolean))] as string[];
-  groups['Feature'] = [base, ...(gates.any ? [target('gate')] : []), ...stories.map(target), ...priorities.sort().map(target)];
+  groups['Feature'] = [base, ...(gates.any ? [gateTargetName(base)] : []), ...stories.map(target), ...priorities.sort().map(target)];
   return groups;
 }
 
@@ -265,19 +264,10 @@ function declaredOutputs(task: Task, root: string): string[] {
 /** Declared paths of every task each task transitively waits for in the full plan. */
 function prerequisiteFiles(tasks: Task[], plan: FeatureAnalysis['plan'], writes: (t: Task) => string[]): Record<string, string[]> {
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  const memo = new Map<string, Set<string>>();
-  const files = (id: string): Set<string> => {
-    let found = memo.get(id);
-    if (found) return found;
-    found = new Set();
-    memo.set(id, found);
-    for (const dep of plan.dependsOn[id] ?? []) {
-      for (const f of writes(byId.get(dep.id)!)) found.add(f);
-      for (const f of files(dep.id)) found.add(f);
-    }
-    return found;
-  };
-  return Object.fromEntries(tasks.map((t) => [t.id, [...files(t.id)].sort()]));
+  const deps = (id: string) => (plan.dependsOn[id] ?? []).map((d) => d.id);
+  // What a task and everything before it writes.
+  const writtenUpTo = memoisedFold<string, Set<string>>(deps, (id, before) => new Set([...writes(byId.get(id)!), ...before.flatMap((s) => [...s])]), new Set());
+  return Object.fromEntries(tasks.map((t) => [t.id, [...new Set(deps(t.id).flatMap((d) => [...writtenUpTo(d)]))].sort()]));
 }
 
 function groupBy(tasks: Task[], key: (t: Task) => string | undefined): Map<string, string[]> {

@@ -10,6 +10,7 @@
  * a finished feature runs no phase gate.
  */
 import { openPrerequisites, remainingDependsOn, type FeatureAnalysis, type Task } from '@nx-speckit/tasks-md';
+import { reachable } from '../graph-walk';
 import type { NormalizedGate } from './options';
 
 export interface GatePlan {
@@ -95,17 +96,6 @@ function phaseReachability(tasks: Task[], plan: FeatureAnalysis['plan'], phaseOf
       if (from !== to) direct.set(from, (direct.get(from) ?? new Set()).add(to));
     }
   }
-  return (a, b) => {
-    const seen = new Set<number>();
-    const stack = [a];
-    while (stack.length) {
-      for (const next of direct.get(stack.pop()!) ?? []) {
-        if (next === b) return true;
-        if (seen.has(next)) continue;
-        seen.add(next);
-        stack.push(next);
-      }
-    }
-    return false;
-  };
+  const next = (phase: number) => direct.get(phase) ?? [];
+  return (a, b) => reachable(next(a), next).has(b);
 }

@@ -4,6 +4,8 @@
  */
 import { openNonTasks, type ParsedTasks, type Plan } from '@nx-speckit/tasks-md';
 import { sumUsages } from '../agents/usage';
+import { reachable } from '../graph-walk';
+import { gatePhase, subTarget } from '../names';
 import type { TaskRecord } from '../task-runner/run-task';
 import { packSlots } from './timeline';
 import {
@@ -84,7 +86,7 @@ export function collectReport(input: CollectInput): RunReport {
         phase: feature.parsed.phases[t.phase]?.number ?? t.phase + 1,
         wave: waveOf.get(t.id) ?? 0,
         dependsOn: (feature.plan.dependsOn[t.id] ?? []).map((d) => d.id),
-        target: `${feature.targetName}--${t.id}`,
+        target: subTarget(feature.targetName, t.id),
       };
       if (result) {
         task.nxStatus = result.status;
@@ -122,8 +124,8 @@ export function collectReport(input: CollectInput): RunReport {
     // A failed phase gate (`implement--phase2-gate`) stops every task that waits for a task of that phase.
     const failedGates = new Map<number, string>();
     for (const f of input.failedTargets ?? []) {
-      const m = f.project === feature.project && f.target.match(/--phase(\d+)-gate$/);
-      if (m && f.target === `${feature.targetName}--phase${m[1]}-gate`) failedGates.set(Number(m[1]), f.target);
+      const phase = f.project === feature.project ? gatePhase(feature.targetName, f.target) : undefined;
+      if (phase !== undefined) failedGates.set(phase, f.target);
     }
     for (const task of own) {
       if (task.status !== 'blocked' && task.status !== 'not-run') continue;
@@ -204,21 +206,11 @@ function statusOf(result: NxTaskOutcome, record: TaskRecord | undefined): Partia
  * gates of earlier phases it waits for, in file order.
  */
 function failedAncestors(task: ReportTask, byId: Map<string, ReportTask>, failedGates: Map<number, string>): string[] {
-  const found = new Set<string>();
-  const gates = new Set<string>();
-  const seen = new Set<string>([task.id]);
-  const stack = [...task.dependsOn];
-  while (stack.length) {
-    const dep = stack.pop()!;
-    if (seen.has(dep)) continue;
-    seen.add(dep);
-    const upstream = byId.get(dep);
-    if (!upstream) continue;
-    const gate = upstream.phase !== task.phase ? failedGates.get(upstream.phase) : undefined;
-    if (gate) gates.add(gate);
-    if (upstream.status === 'failed') found.add(dep);
-    else stack.push(...upstream.dependsOn);
-  }
+  const failed = (id: string) => byId.get(id)?.status === 'failed';
+  const upstream = [...reachable(task.dependsOn, (id) => byId.get(id)?.dependsOn ?? [], (id) => id !== task.id && !failed(id))]
+    .map((id) => byId.get(id)).filter((t): t is ReportTask => !!t && t.id !== task.id);
+  const found = upstream.filter((t) => t.status === 'failed').map((t) => t.id);
+  const gates = new Set(upstream.filter((t) => t.phase !== task.phase).map((t) => failedGates.get(t.phase)).filter((g): g is string => !!g));
   const order = [...byId.keys()];
   return [...[...found].sort((a, b) => order.indexOf(a) - order.indexOf(b)), ...[...gates].sort()];
 }

@@ -1,7 +1,8 @@
 /** Writes the report files: latest + a timestamped copy of the JSON and the HTML, and the summary text. */
-import { mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { RunReport } from './types';
+import { writeFileAtomic } from '../write-file-atomic';
 
 export const REPORTS_DIR = '.speckit/reports';
 /** Timestamped copies kept per kind (json, html); older ones are removed. */
@@ -25,12 +26,8 @@ export function writeReport(workspaceRoot: string, report: RunReport, html: stri
     [`${stamp}.html`, html],
     ['latest.txt', summary],
   ];
-  for (const [name, content] of files) {
-    // Temp file + rename: a reader never sees half a report.
-    const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-    writeFileSync(tmp, content);
-    renameSync(tmp, join(dir, name));
-  }
+  // A reader never sees half a report.
+  for (const [name, content] of files) writeFileAtomic(join(dir, name), content);
   prune(dir);
   return files.map(([name]) => posix.join(REPORTS_DIR, name));
 }

@@ -3,6 +3,7 @@
  * settles. Used by the executor's batch implementation: Nx hands a whole batch to one process, so
  * the ordering and the parallelism Nx's scheduler gives forked tasks are kept here. Pure of Nx.
  */
+import { memoisedFold } from '../graph-walk';
 
 export interface TaskGraphShape {
   /** Task ids, in the order to prefer among equally urgent ready tasks. */
@@ -69,16 +70,7 @@ export async function* runGraph<R>(
 function chainLengths(graph: TaskGraphShape): Map<string, number> {
   const dependents = new Map<string, string[]>(graph.ids.map((id) => [id, []]));
   for (const id of graph.ids) for (const d of graph.dependencies[id] ?? []) dependents.get(d)?.push(id);
-  const memo = new Map<string, number>();
-  const length = (id: string, seen: Set<string>): number => {
-    if (memo.has(id)) return memo.get(id)!;
-    if (seen.has(id)) return 0; // a cycle: runGraph reports it when nothing can start
-    seen.add(id);
-    const n = 1 + Math.max(0, ...dependents.get(id)!.map((d) => length(d, seen)));
-    seen.delete(id);
-    memo.set(id, n);
-    return n;
-  };
-  for (const id of graph.ids) length(id, new Set());
-  return memo;
+  // A cycle counts 0: runGraph reports it when nothing can start.
+  const length = memoisedFold<string, number>((id) => dependents.get(id)!, (_id, after) => 1 + Math.max(0, ...after), 0);
+  return new Map(graph.ids.map((id) => [id, length(id)]));
 }

@@ -3,10 +3,11 @@
  * summed across forked task processes and `--batch` under the checkpoints' lock discipline. The
  * pre-run hook starts it at zero, so each run has its own budget and a re-run resumes.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { withFileLock } from '@nx-speckit/tasks-md';
 import type { AgentUsage } from '../agents/types';
+import { writeFileAtomic } from '../write-file-atomic';
 
 export interface Spend {
   costUsd: number;
@@ -37,10 +38,8 @@ export function readSpend(root: string): Spend {
 
 function writeSpend(root: string, spend: Spend) {
   const file = ledgerFile(root);
-  mkdirSync(dirname(file), { recursive: true });
-  // Readers never take the lock: a rename means they see the old sum or the new one, never half.
-  writeFileSync(`${file}.${process.pid}`, `${JSON.stringify(spend)}\n`);
-  renameSync(`${file}.${process.pid}`, file);
+  // Readers never take the lock: they see the old sum or the new one, never half.
+  writeFileAtomic(file, `${JSON.stringify(spend)}\n`);
 }
 
 /** A new run starts at zero. */

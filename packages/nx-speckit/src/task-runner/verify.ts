@@ -4,9 +4,10 @@
  * something inside changed).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { runCommand } from '../process/run-command';
+import { writeFileAtomic } from '../write-file-atomic';
 
 /** Content hash per file under each declared path, taken before the agent runs. */
 export type Snapshot = Map<string, string>;
@@ -37,9 +38,7 @@ export function firstAttemptBaseline(file: string, paths: string[], current: Sna
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { paths: string[]; hashes: Record<string, string> };
     if (JSON.stringify(saved.paths) === JSON.stringify(paths)) return new Map(Object.entries(saved.hashes));
   } catch { /* none yet, or torn by a crash: start from now */ }
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, JSON.stringify({ paths, hashes: Object.fromEntries(current) }));
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ paths, hashes: Object.fromEntries(current) }));
   return current;
 }
 
