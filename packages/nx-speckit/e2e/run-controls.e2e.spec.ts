@@ -111,6 +111,24 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
     expect(html).toContain('<tr class="not-started" data-task="spec-001-budget:T004"><td>spec-001-budget</td><td>T004</td><td>not started</td><td>budget reached: $4.50 of $4.00; the next run resumes it</td></tr>');
     expect(html).not.toContain('<tr class="failed"');
     expect(ws.readJson('.speckit/reports/latest.json')).toMatchObject({ outcome: 'halted', reason: 'budget reached: $4.50 of $4.00, 2 tasks not started' });
+    // The budget's own section: limit, spend, what it refused; this agent reports a cost, so nothing is unenforced.
+    expect(r.stdout).toContain('\nBudget: $4.50 of $4.00 spent; reached, 1 task refused\n');
+    expect(r.stdout).not.toContain('budget not enforced');
+    expect(ws.readJson('.speckit/reports/latest.json').budget).toEqual({
+      usd: 4, spent: { costUsd: 4.5, tokens: 330, unpriced: 0 }, reached: 'budget reached: $4.50 of $4.00', refused: ['spec-001-budget T004'], notEnforced: [],
+    });
+    expect(html).toContain('<h2>Budget</h2><p id="budget">$4.50 of $4.00 spent; reached, 1 task refused</p>');
+  });
+
+  it('a dollar budget cannot see an agent that reports only tokens: the summary and reports say so', async () => {
+    const tokensOnly = workspace({ features: { 'specs/001-budget': { tasks: TASKS } } });
+    tokensOnly.setPluginOptions({ agent: listed('codexish', {}, { inputTokens: 1000, outputTokens: 100 }), budgetUsd: 1 });
+    const r = await tokensOnly.nxAsync(['run', 'spec-001-budget:implement', ...STATIC]);
+    expect(r.code).toBe(0);
+    expect(starts(tokensOnly).length).toBe(5);
+    expect(r.stdout).toContain('\nBudget: $0.00 of $1.00 spent\n  budget not enforced for codexish: it reports no cost\n');
+    expect(tokensOnly.readJson('.speckit/reports/latest.json').budget).toMatchObject({ spent: { costUsd: 0, tokens: 5500, unpriced: 5 }, notEnforced: [{ agent: 'codexish', reason: 'it reports no cost' }] });
+    expect(tokensOnly.read('.speckit/reports/latest.html')).toContain('<ul id="budget-not-enforced"><li>budget not enforced for codexish: it reports no cost</li></ul>');
   });
 
   it('the next run has its own budget (SPECKIT_BUDGET_USD overrides the option) and resumes where the last stopped', async () => {
@@ -212,6 +230,15 @@ describe('exclusive resources: tasks on one resource never overlap, across featu
     const { ws, run } = await runBoth([]);
     expectExclusive(ws, run);
     expectWaitsRecorded(ws, run);
+    // The summary, the JSON report and the HTML report list the resource, its tasks in turn, and the waits.
+    const report = ws.readJson('.speckit/reports/latest.json');
+    expect(report.resources.map((r: { name: string }) => r.name)).toEqual(['simulator']);
+    const turns = report.resources[0].tasks as { project: string; id: string; waitedMs: number; heldBy?: string[] }[];
+    expect(turns.map((t) => `${t.project.slice(5)}:${t.id}`).sort()).toEqual(SIMULATOR);
+    expect(turns.filter((t) => t.heldBy).length).toBe(2);
+    expect(run.stdout).toContain('\nExclusive resources (the tasks on each ran one at a time):\n  simulator: 3 tasks, waited ');
+    for (const t of turns.filter((w) => w.heldBy)) expect(run.stdout).toContain(`    ${t.project} ${t.id} waited `);
+    expect(ws.read('.speckit/reports/latest.html')).toMatch(/<table id="resources">(<tr.*?<\/tr>){4}<\/table>/);
   });
 
   it('the same in one --batch process', async () => {
