@@ -247,3 +247,54 @@ describe('exclusive resources: tasks on one resource never overlap, across featu
     expectWaitsRecorded(ws, run);
   });
 });
+
+describe('model routing: agentRules send the test tasks to a cheaper model of the same preset', () => {
+  const TASKS = `# Tasks: Routing
+
+## Phase 1: Parser
+
+- [ ] T001 [P] Write tests for the parser in tests/parser.test.ts
+- [ ] T002 [P] Create the parser in src/parser.ts
+- [ ] T003 [P] Write tests for the printer in tests/printer.test.ts
+- [ ] T004 [P] Create the printer in src/printer.ts
+`;
+  // The claude preset with its program replaced by a stand-in: the preset's flags, --model included, reach it.
+  const claude = (name: string, model: string, extra: object = {}) => ({ preset: 'claude', command: [process.execPath, join(__dirname, 'fixtures', 'claude-like.js')], name, model, retries: 0, ...extra });
+  let ws: TempWorkspace;
+  let run: RunResult;
+  beforeAll(async () => {
+    ws = workspace({ features: { 'specs/001-routing': { tasks: TASKS } } });
+    ws.setPluginOptions({
+      agent: claude('claude-main', 'claude-opus-4'),
+      agentRules: [{ text: '\\btests?\\b', agent: claude('claude-cheap', 'claude-haiku-4', { maxBudgetUsd: 0.05 }) }],
+    });
+    run = await ws.nxAsync(['run', 'spec-001-routing:implement', '--parallel=2', ...STATIC]);
+  });
+
+  it('each task record names the model it ran with: haiku for the tests, opus for the code', () => {
+    expect(run.code).toBe(0);
+    const ran = (id: string) => {
+      const record = ws.readJson(`.speckit/runs/spec-001-routing/${id}.json`);
+      return `${record.status} ${record.agent} ${record.usage.model} $${record.usage.costUsd}`;
+    };
+    expect(['T001', 'T002', 'T003', 'T004'].map(ran)).toEqual([
+      'done claude-cheap claude-haiku-4 $0.01', 'done claude-main claude-opus-4 $0.1', 'done claude-cheap claude-haiku-4 $0.01', 'done claude-main claude-opus-4 $0.1',
+    ]);
+    expect(ws.read('tests/parser.test.ts')).toBe('claude-haiku-4 T001\n');
+  });
+
+  it('the cheap agent\'s per-run dollar limit reached its command line as claude\'s --max-budget-usd; the other has none', () => {
+    const argv = (id: string) => ws.readJson(`.speckit/argv/001-routing-${id}.json`) as string[];
+    expect(argv('T001').slice(-4)).toEqual(['--model', 'claude-haiku-4', '--max-budget-usd', '0.05']);
+    expect(argv('T002').slice(-2)).toEqual(['--model', 'claude-opus-4']);
+    expect(argv('T002')).not.toContain('--max-budget-usd');
+  });
+
+  it('the summary and the JSON report count each agent (so each model) apart', () => {
+    expect(run.stdout).toContain('  claude-cheap: 2 tasks, $0.0200, 2,000 in / 200 out tokens\n  claude-main: 2 tasks, $0.2000, 2,000 in / 200 out tokens\n');
+    expect(ws.readJson('.speckit/reports/latest.json').agents).toEqual([
+      { agent: 'claude-cheap', tasks: 2, costUsd: 0.02, inputTokens: 2000, outputTokens: 200 },
+      { agent: 'claude-main', tasks: 2, costUsd: 0.2, inputTokens: 2000, outputTokens: 200 },
+    ]);
+  });
+});
