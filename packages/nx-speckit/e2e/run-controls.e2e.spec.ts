@@ -111,6 +111,24 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
     expect(html).toContain('<tr class="not-started" data-task="spec-001-budget:T004"><td>spec-001-budget</td><td>T004</td><td>not started</td><td>budget reached: $4.50 of $4.00; the next run resumes it</td></tr>');
     expect(html).not.toContain('<tr class="failed"');
     expect(ws.readJson('.speckit/reports/latest.json')).toMatchObject({ outcome: 'halted', reason: 'budget reached: $4.50 of $4.00, 2 tasks not started' });
+    // The budget's own section: limit, spend, what it refused; this agent reports a cost, so nothing is unenforced.
+    expect(r.stdout).toContain('\nBudget: $4.50 of $4.00 spent; reached, 1 task refused\n');
+    expect(r.stdout).not.toContain('budget not enforced');
+    expect(ws.readJson('.speckit/reports/latest.json').budget).toEqual({
+      usd: 4, spent: { costUsd: 4.5, tokens: 330, unpriced: 0 }, reached: 'budget reached: $4.50 of $4.00', refused: ['spec-001-budget T004'], notEnforced: [],
+    });
+    expect(html).toContain('<h2>Budget</h2><p id="budget">$4.50 of $4.00 spent; reached, 1 task refused</p>');
+  });
+
+  it('a dollar budget cannot see an agent that reports only tokens: the summary and reports say so', async () => {
+    const tokensOnly = workspace({ features: { 'specs/001-budget': { tasks: TASKS } } });
+    tokensOnly.setPluginOptions({ agent: listed('codexish', {}, { inputTokens: 1000, outputTokens: 100 }), budgetUsd: 1 });
+    const r = await tokensOnly.nxAsync(['run', 'spec-001-budget:implement', ...STATIC]);
+    expect(r.code).toBe(0);
+    expect(starts(tokensOnly).length).toBe(5);
+    expect(r.stdout).toContain('\nBudget: $0.00 of $1.00 spent\n  budget not enforced for codexish: it reports no cost\n');
+    expect(tokensOnly.readJson('.speckit/reports/latest.json').budget).toMatchObject({ spent: { costUsd: 0, tokens: 5500, unpriced: 5 }, notEnforced: [{ agent: 'codexish', reason: 'it reports no cost' }] });
+    expect(tokensOnly.read('.speckit/reports/latest.html')).toContain('<ul id="budget-not-enforced"><li>budget not enforced for codexish: it reports no cost</li></ul>');
   });
 
   it('the next run has its own budget (SPECKIT_BUDGET_USD overrides the option) and resumes where the last stopped', async () => {
@@ -212,11 +230,71 @@ describe('exclusive resources: tasks on one resource never overlap, across featu
     const { ws, run } = await runBoth([]);
     expectExclusive(ws, run);
     expectWaitsRecorded(ws, run);
+    // The summary, the JSON report and the HTML report list the resource, its tasks in turn, and the waits.
+    const report = ws.readJson('.speckit/reports/latest.json');
+    expect(report.resources.map((r: { name: string }) => r.name)).toEqual(['simulator']);
+    const turns = report.resources[0].tasks as { project: string; id: string; waitedMs: number; heldBy?: string[] }[];
+    expect(turns.map((t) => `${t.project.slice(5)}:${t.id}`).sort()).toEqual(SIMULATOR);
+    expect(turns.filter((t) => t.heldBy).length).toBe(2);
+    expect(run.stdout).toContain('\nExclusive resources (the tasks on each ran one at a time):\n  simulator: 3 tasks, waited ');
+    for (const t of turns.filter((w) => w.heldBy)) expect(run.stdout).toContain(`    ${t.project} ${t.id} waited `);
+    expect(ws.read('.speckit/reports/latest.html')).toMatch(/<table id="resources">(<tr.*?<\/tr>){4}<\/table>/);
   });
 
   it('the same in one --batch process', async () => {
     const { ws, run } = await runBoth(['--batch']);
     expectExclusive(ws, run);
     expectWaitsRecorded(ws, run);
+  });
+});
+
+describe('model routing: agentRules send the test tasks to a cheaper model of the same preset', () => {
+  const TASKS = `# Tasks: Routing
+
+## Phase 1: Parser
+
+- [ ] T001 [P] Write tests for the parser in tests/parser.test.ts
+- [ ] T002 [P] Create the parser in src/parser.ts
+- [ ] T003 [P] Write tests for the printer in tests/printer.test.ts
+- [ ] T004 [P] Create the printer in src/printer.ts
+`;
+  // The claude preset with its program replaced by a stand-in: the preset's flags, --model included, reach it.
+  const claude = (name: string, model: string, extra: object = {}) => ({ preset: 'claude', command: [process.execPath, join(__dirname, 'fixtures', 'claude-like.js')], name, model, retries: 0, ...extra });
+  let ws: TempWorkspace;
+  let run: RunResult;
+  beforeAll(async () => {
+    ws = workspace({ features: { 'specs/001-routing': { tasks: TASKS } } });
+    ws.setPluginOptions({
+      agent: claude('claude-main', 'claude-opus-4'),
+      agentRules: [{ text: '\\btests?\\b', agent: claude('claude-cheap', 'claude-haiku-4', { maxBudgetUsd: 0.05 }) }],
+    });
+    run = await ws.nxAsync(['run', 'spec-001-routing:implement', '--parallel=2', ...STATIC]);
+  });
+
+  it('each task record names the model it ran with: haiku for the tests, opus for the code', () => {
+    expect(run.code).toBe(0);
+    const ran = (id: string) => {
+      const record = ws.readJson(`.speckit/runs/spec-001-routing/${id}.json`);
+      return `${record.status} ${record.agent} ${record.usage.model} $${record.usage.costUsd}`;
+    };
+    expect(['T001', 'T002', 'T003', 'T004'].map(ran)).toEqual([
+      'done claude-cheap claude-haiku-4 $0.01', 'done claude-main claude-opus-4 $0.1', 'done claude-cheap claude-haiku-4 $0.01', 'done claude-main claude-opus-4 $0.1',
+    ]);
+    expect(ws.read('tests/parser.test.ts')).toBe('claude-haiku-4 T001\n');
+  });
+
+  it('the cheap agent\'s per-run dollar limit reached its command line as claude\'s --max-budget-usd; the other has none', () => {
+    const argv = (id: string) => ws.readJson(`.speckit/argv/001-routing-${id}.json`) as string[];
+    expect(argv('T001').slice(-4)).toEqual(['--model', 'claude-haiku-4', '--max-budget-usd', '0.05']);
+    expect(argv('T002').slice(-2)).toEqual(['--model', 'claude-opus-4']);
+    expect(argv('T002')).not.toContain('--max-budget-usd');
+  });
+
+  it('the summary and the JSON report count each agent (so each model) apart', () => {
+    expect(run.stdout).toContain('  claude-cheap: 2 tasks, $0.0200, 2,000 in / 200 out tokens\n  claude-main: 2 tasks, $0.2000, 2,000 in / 200 out tokens\n');
+    expect(ws.readJson('.speckit/reports/latest.json').agents).toEqual([
+      { agent: 'claude-cheap', tasks: 2, costUsd: 0.02, inputTokens: 2000, outputTokens: 200 },
+      { agent: 'claude-main', tasks: 2, costUsd: 0.2, inputTokens: 2000, outputTokens: 200 },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveAgent } from './index';
 import type { PresetName } from './types';
+import { BUDGET_FLAGS } from './limits';
 
 jest.setTimeout(60_000);
 
@@ -54,5 +55,10 @@ describe('preset flags against the pinned CLIs', () => {
     const text = help(name, subcommand);
     expect(flags.length).toBeGreaterThan(0);
     expect(flags.filter((f) => !helpLists(text, f))).toEqual([]);
+  });
+
+  it.each(Object.entries(BUDGET_FLAGS))('%s: the per-run dollar limit flag (%s) is in its --help', (name, flag) => {
+    expect(resolveAgent({ preset: name as PresetName, maxBudgetUsd: 1 }, {}).command).toContain(flag);
+    expect(helpLists(help(name as PresetName, presetUsage(name as PresetName).subcommand), flag)).toBe(true);
   });
 });

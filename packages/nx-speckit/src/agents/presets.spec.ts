@@ -67,6 +67,25 @@ describe('resolveAgent', () => {
     expect(() => resolveAgent({ env: { A: 1 as never } }, noEnv)).toThrow(/env/);
   });
 
+  it('maxBudgetUsd: claude caps each run with its own --max-budget-usd, after the model and before extra args', () => {
+    expect(resolveAgent({ preset: 'claude', model: 'haiku', maxBudgetUsd: 0.5, args: ['--verbose'] }, noEnv).command).toEqual([
+      'claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,Glob,Grep,Bash',
+      '--model', 'haiku', '--max-budget-usd', '0.5', '--verbose',
+    ]);
+    expect(resolveAgent({ maxBudgetUsd: 2 }, noEnv).command.slice(-2)).toEqual(['--max-budget-usd', '2']);
+  });
+
+  it('maxBudgetUsd: presets whose CLI has no dollar limit refuse it, saying what to use instead; a bad amount is refused', () => {
+    for (const preset of ['codex', 'gemini', 'cursor', 'copilot', 'opencode', 'replay'] as const) {
+      expect(() => resolveAgent({ preset, maxBudgetUsd: 1 }, noEnv)).toThrow(
+        `agent.maxBudgetUsd: the ${preset} preset's CLI has no per-run dollar limit (only claude's --max-budget-usd); remove it, or set the plugin's budgetUsd for the whole run`,
+      );
+    }
+    expect(() => resolveAgent({ command: ['./agent.sh'], maxBudgetUsd: 1 }, noEnv)).toThrow(/the command preset's CLI has no per-run dollar limit/);
+    expect(() => resolveAgent({ maxBudgetUsd: 0 }, noEnv)).toThrow('agent.maxBudgetUsd must be a positive number');
+    expect(() => resolveAgent({ maxBudgetUsd: '1' as never }, noEnv)).toThrow('agent.maxBudgetUsd must be a positive number');
+  });
+
   it('SPECKIT_AGENT overrides the configured agent for one run', () => {
     const configured = { preset: 'claude' as const, timeoutSeconds: 99, args: ['--max-turns', '3'] };
     expect(resolveAgent(configured, { SPECKIT_AGENT: 'replay' })).toMatchObject({ name: 'replay', timeoutSeconds: 1800, retries: 0 });

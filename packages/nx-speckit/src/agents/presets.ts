@@ -12,6 +12,7 @@ import {
 } from './output';
 import type { AgentChoice, AgentConfig, AgentOption, PresetName, ResolvedAgent } from './types';
 import { findExecutable } from '../process/which';
+import { BUDGET_FLAGS, checkBudgetLimit } from './limits';
 
 /** Stands for the attempt's usage file in a command; run.ts puts the real path there. */
 export const USAGE_FILE = '{usageFile}';
@@ -157,6 +158,7 @@ function validate(c: AgentConfig): void {
   }
   if (c.model !== undefined && typeof c.model !== 'string') throw new Error('agent.model must be a string');
   if (c.name !== undefined && !(typeof c.name === 'string' && c.name.trim())) throw new Error('agent.name must be a non-empty string');
+  checkBudgetLimit(c);
 }
 
 /**
@@ -184,9 +186,10 @@ export function resolveAgent(option: AgentOption | undefined, env: NodeJS.Proces
   if (name === 'command' && !config.command) throw new Error("agent preset 'command' needs agent.command ([exe, ...args])");
   const program = config.command ?? preset.program();
   const model = config.model && preset.modelFlag ? [preset.modelFlag, config.model] : [];
+  const budget = config.maxBudgetUsd !== undefined && BUDGET_FLAGS[name] ? [BUDGET_FLAGS[name]!, String(config.maxBudgetUsd)] : [];
   return {
     name,
-    command: [...program, ...preset.flags, ...model, ...(config.args ?? []), ...(preset.tail ?? [])],
+    command: [...program, ...preset.flags, ...model, ...budget, ...(config.args ?? []), ...(preset.tail ?? [])],
     promptVia: preset.promptVia,
     env: { ...(config.env ?? {}) },
     timeoutSeconds: config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,

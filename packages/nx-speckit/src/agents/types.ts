@@ -13,6 +13,8 @@ export interface AgentConfig {
   timeoutSeconds?: number;
   retries?: number;
   model?: string;
+  /** The most one run of the agent may spend, in dollars, enforced by the CLI itself (claude's `--max-budget-usd`); presets whose CLI has no such limit refuse it. */
+  maxBudgetUsd?: number;
   /** What the task record and reports call this agent (default: the preset name); tells fallbacks of one preset apart. */
   name?: string;
 }

@@ -14,6 +14,7 @@ import { isPluginTarget, subTargetSuffix, TASK_EXECUTOR } from '../names';
 import { readPlanRecord, staleChanges, staleLine, writePlanRecord } from './stale-plan';
 import { marksJournal, runDirOf, takeNotice } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
+import { readSpend, type Budget } from '../task-runner/spend';
 import { CACHE_STATUSES, collectReport, errorFromOutput, taskKey, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from '../report/collect';
 import { renderHtml } from '../report/html';
 import { formatSummary } from '../report/summary';
@@ -39,6 +40,8 @@ export interface ReportRunOptions {
   lanes?: 'story' | 'none';
   /** The graph the run used: which tasks the command asked for (else every task is taken as asked for). */
   graph?: ProjectGraph;
+  /** The run's budget, if any: the report shows it beside the spend ledger. */
+  budget?: Budget;
 }
 
 export interface ReportRunResult {
@@ -130,6 +133,8 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     records,
     failedTargets: failedTargets.sort((a, b) => a.project.localeCompare(b.project) || a.target.localeCompare(b.target)),
     unmarked,
+    budget: options.budget,
+    spend: readSpend(root),
   });
   const html = renderHtml(report);
   const paths = ['.speckit/reports/latest.json', '.speckit/reports/latest.html'];

@@ -7,6 +7,7 @@
 import type { PostTasksExecution } from '@nx/devkit';
 import { normalizeOptions, type SpeckitPluginOptions } from '../plugin/options';
 import { print } from './print';
+import { resolveBudget } from '../task-runner/spend';
 
 export const postTasksExecution: PostTasksExecution<SpeckitPluginOptions> = async (options, context) => {
   try {
@@ -18,7 +19,11 @@ export const postTasksExecution: PostTasksExecution<SpeckitPluginOptions> = asyn
     try {
       graph = readCachedProjectGraph();
     } catch { /* without it, every task downstream of a failure counts as blocked */ }
-    const result = await reportRun(context, { targetName: normalized.targetName, lanes: normalized.lanes, graph });
+    let budget;
+    try {
+      budget = resolveBudget(normalized);
+    } catch { /* a bad SPECKIT_BUDGET_* failed every task already, naming it */ }
+    const result = await reportRun(context, { targetName: normalized.targetName, lanes: normalized.lanes, graph, budget });
     if (result) await print(`\n${result.summary}`);
   } catch (error) {
     // A report problem must not turn a good run into a failed one.

@@ -584,6 +584,16 @@ describe('agents', () => {
     await expect(run(workspace(files), ['specs/001-a/tasks.md'], { exclusive: { name: 'x' } as never })).rejects.toThrow('nx-speckit: exclusive in nx.json must be a list');
   });
 
+  it('an agent\'s maxBudgetUsd on a CLI without a dollar limit fails at graph time, naming where; on claude it reaches the task', async () => {
+    const files = feature('specs/001-x', '- [ ] T001 Write tests in tests/a.test.ts\n');
+    await expect(run(workspace(files), ['specs/001-x/tasks.md'], { agent: [{ preset: 'claude' }, { preset: 'codex', maxBudgetUsd: 1 }] })).rejects.toThrow(
+      "nx-speckit: agent in nx.json: agent.maxBudgetUsd: the codex preset's CLI has no per-run dollar limit (only claude's --max-budget-usd)");
+    await expect(run(workspace(files), ['specs/001-x/tasks.md'], { agentRules: [{ text: 'tests', agent: { preset: 'gemini', maxBudgetUsd: 1 } }] })).rejects.toThrow(
+      /^nx-speckit: agentRules\[0\]\.agent in nx\.json: agent\.maxBudgetUsd: the gemini preset's CLI/);
+    const agent = { preset: 'claude' as const, maxBudgetUsd: 0.5 };
+    expect((targets((await infer(files, { agent }))['specs/001-x'])['implement--T001'].options as any).agent).toEqual(agent);
+  });
+
   it('verify, allowIncompleteChecklists and record reach the task options only when set', async () => {
     const plain = targets(await project('- [ ] T001 A in a.ts\n'))['implement--T001'].options;
     expect(Object.keys(plain).sort()).toEqual(['agent', 'definition', 'taskId']);

@@ -1,6 +1,7 @@
 import type { GateCommandSpec } from '../gates/run-gates';
 import type { AgentChoice } from '../agents/types';
 import { matchesFeature, type TaskMatcher } from './task-matcher';
+import { checkAgentChoice } from '../agents/limits';
 
 /** Picks a different agent for some tasks: first matching rule wins, else `agent`. */
 export interface AgentRule extends TaskMatcher {
@@ -125,6 +126,14 @@ export function normalizeOptions(options: SpeckitPluginOptions | undefined): Nor
   }
   for (const rule of options?.agentRules ?? []) {
     if (rule.text) new RegExp(rule.text, 'i'); // fail at graph time, naming the bad pattern, not mid-run
+  }
+  // A per-run dollar limit on a CLI that cannot keep it fails now, not when the task starts.
+  for (const [where, choice] of [['agent', options?.agent], ...(options?.agentRules ?? []).map((r, i) => [`agentRules[${i}].agent`, r.agent])] as const) {
+    try {
+      checkAgentChoice(choice as AgentChoice | undefined);
+    } catch (error) {
+      throw new Error(`nx-speckit: ${where} in nx.json: ${(error as Error).message}`);
+    }
   }
   return {
     targetName,

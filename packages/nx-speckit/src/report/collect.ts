@@ -7,9 +7,11 @@ import { sumUsages } from '../agents/usage';
 import { reachable } from '../graph-walk';
 import { gatePhase, subTarget } from '../names';
 import type { TaskRecord } from '../task-runner/run-task';
+import type { Budget, Spend } from '../task-runner/spend';
 import { packSlots } from './timeline';
 import {
-  STATUSES, type AgentTotals, type FailedTarget, type ReportFeature, type ReportTask, type ReportTaskStatus, type ReportUsage, type RunOutcome, type RunReport,
+  STATUSES, type AgentTotals, type FailedTarget, type ReportBudget, type ReportFeature, type ReportResource, type ReportTask, type ReportTaskStatus, type ReportUsage,
+  type RunOutcome, type RunReport,
 } from './types';
 
 /** Nx's TaskStatus (nx/src/tasks-runner/tasks-runner.d.ts in Nx 24). */
@@ -58,6 +60,9 @@ export interface CollectInput {
   failedTargets?: FailedTarget[];
   /** Tasks whose work Nx restored or ran elsewhere but whose box could not be ticked (`project\0id` → why). */
   unmarked?: Map<string, string>;
+  /** The run's limits (none: no budget section), and the spend ledger at the end of the run. */
+  budget?: Budget;
+  spend?: Spend;
 }
 
 export const taskKey = (project: string, id: string) => `${project}\0${id}`;
@@ -112,6 +117,7 @@ export function collectReport(input: CollectInput): RunReport {
         if (record?.warnings?.length) task.warnings = record.warnings;
         if (record?.changes) task.changes = record.changes;
         if (record?.worktree && task.status === 'failed') task.worktree = record.worktree;
+        if (record?.resources?.length) task.resources = record.resources;
       } else {
         task.status = t.done ? 'already-done' : 'not-run';
       }
@@ -181,7 +187,52 @@ export function collectReport(input: CollectInput): RunReport {
     features,
     tasks,
     failedTargets,
+    ...budgetSection(input.budget, input.spend, tasks),
+    resources: resourceSection(tasks),
   };
+}
+
+/** The budget's limits and spend, the tasks it refused, and the agents it could not count. */
+function budgetSection(budget: Budget | undefined, spend: Spend | undefined, tasks: ReportTask[]): { budget?: ReportBudget } {
+  if (!budget || (budget.usd === undefined && budget.tokens === undefined)) return {};
+  const refused = tasks.filter((t) => t.notStarted);
+  return {
+    budget: {
+      ...budget,
+      spent: { costUsd: spend?.costUsd ?? 0, tokens: spend?.tokens ?? 0, unpriced: spend?.unpriced ?? 0 },
+      ...(refused.length ? { reached: refused[refused.length - 1].notStarted } : {}),
+      refused: refused.map((t) => `${t.project} ${t.id}`),
+      notEnforced: unenforcedAgents(budget, tasks),
+    },
+  };
+}
+
+/**
+ * Agents that ran a task without reporting what the budget counts: no cost under a dollar budget
+ * (unless a token budget counts their tokens), no tokens under a token budget alone.
+ */
+export function unenforcedAgents(budget: Budget, tasks: ReportTask[]): { agent: string; reason: string }[] {
+  const counted = (u: ReportUsage | undefined) => (budget.usd !== undefined && u?.costUsd !== undefined)
+    || (budget.tokens !== undefined && (u?.inputTokens !== undefined || u?.outputTokens !== undefined));
+  const reason = budget.usd !== undefined && budget.tokens !== undefined ? 'it reports neither cost nor tokens'
+    : budget.usd !== undefined ? 'it reports no cost' : 'it reports no tokens';
+  const agents = new Set(tasks.filter((t) => t.agent && !counted(t.usage)).map((t) => t.agent!));
+  return [...agents].sort().map((agent) => ({ agent, reason }));
+}
+
+/** Each resource with the tasks that held it, in the order they got it. */
+function resourceSection(tasks: ReportTask[]): ReportResource[] {
+  const byName = new Map<string, ReportResource>();
+  for (const t of tasks) {
+    for (const use of t.resources ?? []) {
+      const entry = byName.get(use.name) ?? { name: use.name, tasks: [], waitedMs: 0 };
+      entry.tasks.push({ project: t.project, id: t.id, waitedMs: use.waitedMs, ...(use.heldBy ? { heldBy: use.heldBy } : {}) });
+      entry.waitedMs += use.waitedMs;
+      byName.set(use.name, entry);
+    }
+  }
+  const acquired = (r: ReportResource['tasks'][number]) => Date.parse(tasks.find((t) => t.project === r.project && t.id === r.id)?.startedAt ?? '') + r.waitedMs || 0;
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({ ...r, tasks: [...r.tasks].sort((a, b) => acquired(a) - acquired(b)) }));
 }
 
 function statusOf(result: NxTaskOutcome, record: TaskRecord | undefined): Partial<ReportTask> {

@@ -113,3 +113,33 @@ describe('renderHtml: changed files', () => {
     expect(table).not.toContain('T004');
   });
 });
+
+describe('renderHtml: run controls', () => {
+  const controlled = collectReport({
+    startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement',
+    features: [{ project: 'spec-001-x', dir: 'specs/001-x', targetName: 'implement', parsed, plan: planTasks(parsed) }],
+    results: [r('T001', 'success', 0, 2000), r('T002', 'success', 2000, 4000)],
+    records: [
+      { project: 'spec-001-x', id: 'T001', status: 'done', attempts: 1, startedAt: new Date(T0).toISOString(), endedAt: new Date(T0 + 2000).toISOString(), agent: '<codex>', usage: { inputTokens: 5 }, resources: [{ name: 'simulator', waitedMs: 0 }] },
+      { project: 'spec-001-x', id: 'T002', status: 'done', attempts: 1, startedAt: new Date(T0 + 1000).toISOString(), endedAt: new Date(T0 + 4000).toISOString(), agent: 'claude', usage: { costUsd: 0.25 }, resources: [{ name: 'simulator', waitedMs: 1000, heldBy: ['T001'] }] },
+    ],
+    budget: { usd: 1 },
+    spend: { costUsd: 0.25, tokens: 5, unpriced: 1 },
+  });
+  const page = renderHtml(controlled);
+
+  it('the budget: limit and spend, and each agent it could not count, escaped', () => {
+    expect(page).toContain('<h2>Budget</h2><p id="budget">$0.25 of $1.00 spent</p><ul id="budget-not-enforced"><li>budget not enforced for &lt;codex&gt;: it reports no cost</li></ul>');
+  });
+
+  it('exclusive resources: the tasks that held each, in turn, and who waited how long for whom', () => {
+    expect(/<table id="resources">.*?<\/table>/s.exec(page)![0]).toBe('<table id="resources"><tr><th>Resource</th><th>Project</th><th>Task</th><th>Waited</th></tr>'
+      + '<tr data-task="spec-001-x:T001"><td>simulator</td><td>spec-001-x</td><td>T001</td><td>no wait</td></tr>'
+      + '<tr data-task="spec-001-x:T002"><td>simulator</td><td>spec-001-x</td><td>T002</td><td>1.0s for T001</td></tr></table>');
+  });
+
+  it('neither section without a budget or resources', () => {
+    expect(html).not.toContain('<h2>Budget</h2>');
+    expect(html).not.toContain('<h2>Exclusive resources</h2>');
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { phaseLabel } from '@nx-speckit/tasks-md';
 import { usageText } from '../agents/usage';
-import { countsText, duration, nextSteps, skippedText } from './summary';
+import { budgetLines, countsText, duration, nextSteps, skippedText } from './summary';
 import { STATUSES, type ReportTask, type ReportTaskStatus, type RunReport } from './types';
 
 export const STATUS_COLOURS: Record<ReportTaskStatus, string> = {
@@ -68,6 +68,8 @@ ${legend()}
 ${problems(report)}
 ${changes(report)}
 ${fallbacks(report)}
+${budget(report)}
+${resources(report)}
 <h2>Task graphs</h2>
 ${report.features.map((f) => featureSection(report, f.project)).join('\n')}
 <script>
@@ -165,6 +167,20 @@ function fallbacks(report: RunReport): string {
   if (!fellBack.length) return '';
   const rows = fellBack.map((t) => `<tr data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>${esc(t.status)} by ${esc(t.agent ?? '')}</td><td>${esc(skippedText(t))}</td></tr>`);
   return `<h2>Fallback agents</h2><table id="fallbacks"><tr><th>Project</th><th>Task</th><th>Outcome</th><th>Skipped</th></tr>${rows.join('')}</table>`;
+}
+
+/** The budget's limits and spend, and the agents it could not count (the tasks it refused are with the problems). */
+function budget(report: RunReport): string {
+  if (!report.budget) return '';
+  const [spent, ...unenforced] = budgetLines(report.budget);
+  return `<h2>Budget</h2><p id="budget">${esc(spent.replace(/^Budget: /, ''))}</p>${unenforced.length ? `<ul id="budget-not-enforced">${unenforced.map((l) => `<li>${esc(l.trim())}</li>`).join('')}</ul>` : ''}`;
+}
+
+/** Each exclusive resource: the tasks that held it, in turn, and how long each waited and for whom. */
+function resources(report: RunReport): string {
+  if (!report.resources?.length) return '';
+  const rows = report.resources.flatMap((r) => r.tasks.map((t) => `<tr data-task="${esc(`${t.project}:${t.id}`)}"><td>${esc(r.name)}</td><td>${esc(t.project)}</td><td>${esc(t.id)}</td><td>${t.heldBy?.length ? `${esc(duration(t.waitedMs))} for ${esc(t.heldBy.join(', '))}` : 'no wait'}</td></tr>`));
+  return `<h2>Exclusive resources</h2><table id="resources"><tr><th>Resource</th><th>Project</th><th>Task</th><th>Waited</th></tr>${rows.join('')}</table>`;
 }
 
 /** The summary's next steps, the command in each as code. */

@@ -143,3 +143,60 @@ describe('formatSummary with worktree isolation', () => {
     expect(report.tasks.find((t) => t.id === 'T002')!.changes).toEqual({ declared: ['src/lint.json'], undeclared: ['package.json', 'src/index.ts'] });
   });
 });
+
+describe('formatSummary: run controls', () => {
+  const budgetRun = (budget: { usd?: number; tokens?: number }) => collectReport({
+    startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement', features,
+    results: [r('T002', 'success', 0, 5_000), r('T003', 'success', 0, 6_000), r('T004', 'failure', 6_000, 6_001)],
+    records: [
+      rec('T002', 'done', { usage: { costUsd: 4.5, inputTokens: 100, outputTokens: 10 } }),
+      rec('T003', 'done', { agent: 'codex', usage: { inputTokens: 2000, outputTokens: 300 } }),
+      rec('T004', 'failed', { agent: undefined, error: 'T004 not started: budget reached: $4.50 of $4.00', notStarted: 'budget reached: $4.50 of $4.00' }),
+    ],
+    budget,
+    spend: { costUsd: 4.5, tokens: 2410, unpriced: 1 },
+  });
+
+  it('a dollar budget: its limit and spend, the refused tasks, and the agent that reports no cost', () => {
+    const report = budgetRun({ usd: 4 });
+    expect(report.budget).toEqual({
+      usd: 4, spent: { costUsd: 4.5, tokens: 2410, unpriced: 1 }, reached: 'budget reached: $4.50 of $4.00',
+      refused: ['spec-001-x T004'], notEnforced: [{ agent: 'codex', reason: 'it reports no cost' }],
+    });
+    expect(formatSummary(report)).toContain('\nBudget: $4.50 of $4.00 spent; reached, 1 task refused\n  budget not enforced for codex: it reports no cost\n');
+  });
+
+  it('a token budget beside it counts the agent without a cost: nothing is left unenforced', () => {
+    const report = budgetRun({ usd: 4, tokens: 10_000 });
+    expect(report.budget!.notEnforced).toEqual([]);
+    expect(formatSummary(report)).toContain('\nBudget: $4.50 of $4.00, 2,410 of 10,000 tokens spent; reached, 1 task refused\n\n');
+  });
+
+  it('no budget, no section', () => {
+    const report = budgetRun({});
+    expect(report.budget).toBeUndefined();
+    expect(formatSummary(report)).not.toContain('Budget:');
+  });
+
+  it('exclusive resources: each with its tasks in the order they held it, and whom each waited for', () => {
+    const report = collectReport({
+      startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement', features,
+      results: [r('T002', 'success', 0, 5_000), r('T003', 'success', 0, 9_000)],
+      records: [
+        rec('T002', 'done', { resources: [{ name: 'simulator', waitedMs: 0 }] }),
+        rec('T003', 'done', { resources: [{ name: 'db', waitedMs: 0 }, { name: 'simulator', waitedMs: 4_200, heldBy: ['T002'] }] }),
+      ],
+    });
+    expect(report.resources).toEqual([
+      { name: 'db', waitedMs: 0, tasks: [{ project: 'spec-001-x', id: 'T003', waitedMs: 0 }] },
+      { name: 'simulator', waitedMs: 4_200, tasks: [{ project: 'spec-001-x', id: 'T002', waitedMs: 0 }, { project: 'spec-001-x', id: 'T003', waitedMs: 4_200, heldBy: ['T002'] }] },
+    ]);
+    expect(report.tasks.find((t) => t.id === 'T003')!.resources).toEqual([{ name: 'db', waitedMs: 0 }, { name: 'simulator', waitedMs: 4_200, heldBy: ['T002'] }]);
+    expect(formatSummary(report)).toContain(`
+Exclusive resources (the tasks on each ran one at a time):
+  db: 1 task, waited 0.0s in all
+  simulator: 2 tasks, waited 4.2s in all
+    spec-001-x T003 waited 4.2s for T002
+`);
+  });
+});

@@ -67,6 +67,16 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
     for (const t of fellBack) out.push(`  ${t.project} ${t.id}: ${t.status} by ${t.agent}; ${skippedText(t)}`);
   }
 
+  if (report.budget) out.push('', ...budgetLines(report.budget));
+
+  if (report.resources?.length) {
+    out.push('', 'Exclusive resources (the tasks on each ran one at a time):');
+    for (const r of report.resources) {
+      out.push(`  ${r.name}: ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'}, waited ${duration(r.waitedMs)} in all`);
+      for (const t of r.tasks.filter((w) => w.heldBy?.length)) out.push(`    ${t.project} ${t.id} waited ${duration(t.waitedMs)} for ${t.heldBy!.join(', ')}`);
+    }
+  }
+
   const blocked = report.tasks.filter((t) => t.status === 'blocked');
   if (blocked.length) {
     out.push('', 'Blocked (not run because a prerequisite failed):');
@@ -83,6 +93,21 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
   }
   if (options.files?.length) out.push(`Report: ${options.files.join(', ')}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * `Budget: $4.50 of $4.00 spent; reached, 1 task refused` and a line for each agent the
+ * budget could not count. One wording for the summary and the HTML report.
+ */
+export function budgetLines(budget: NonNullable<RunReport['budget']>): string[] {
+  const spent = [
+    ...(budget.usd !== undefined ? [`$${budget.spent.costUsd.toFixed(2)} of $${budget.usd.toFixed(2)}`] : []),
+    ...(budget.tokens !== undefined ? [`${budget.spent.tokens.toLocaleString('en-US')} of ${budget.tokens.toLocaleString('en-US')} tokens`] : []),
+  ].join(', ');
+  const n = budget.refused.length;
+  const lines = [`Budget: ${spent} spent${budget.reached ? `; reached, ${n} task${n === 1 ? '' : 's'} refused` : ''}`];
+  for (const a of budget.notEnforced) lines.push(`  budget not enforced for ${a.agent}: ${a.reason}`);
+  return lines;
 }
 
 export function countsText(counts: Record<ReportTaskStatus, number>): string {

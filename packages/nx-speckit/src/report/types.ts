@@ -1,5 +1,6 @@
 /** The run report: what `.speckit/reports/latest.json` holds (contract "Run report", plus more). */
 import type { FailureKind } from '../agents/output/failure';
+import type { ResourceUse } from '../task-runner/resources';
 
 export type RunOutcome = 'complete' | 'partial' | 'halted';
 
@@ -54,6 +55,8 @@ export interface ReportTask {
   skippedAgents?: { agent: string; failureKind: FailureKind; error: string }[];
   /** Why nx-speckit did not start the task: `budget reached: $4.02 of $4.00`. */
   notStarted?: string;
+  /** Exclusive resources the task held: how long it waited for each, and for which tasks. */
+  resources?: ResourceUse[];
   /** For blocked tasks: the failed tasks (ids) or gate targets (`implement--phase1-gate`) that stopped it. */
   blockedBy?: string[];
   log?: string;
@@ -98,6 +101,30 @@ export interface AgentTotals extends ReportUsage {
   tasks: number;
 }
 
+/** The run's budget, when one was set: its limits, what the agents reported, and what it stopped. */
+export interface ReportBudget {
+  /** Dollar limit of the run (budgetUsd, or SPECKIT_BUDGET_USD). */
+  usd?: number;
+  /** Token limit of the run, input plus output (budgetTokens, or SPECKIT_BUDGET_TOKENS). */
+  tokens?: number;
+  /** The run's spend ledger: dollars and tokens reported, and agent runs that reported tokens but no cost. */
+  spent: { costUsd: number; tokens: number; unpriced: number };
+  /** `budget reached: $4.50 of $4.00`, when the budget kept a task from starting. */
+  reached?: string;
+  /** Tasks the budget kept from starting, `<project> <id>` (Nx skips what waits for them). */
+  refused: string[];
+  /** Agents whose runs the budget could not count: `{ agent: "codex", reason: "it reports no cost" }`. */
+  notEnforced: { agent: string; reason: string }[];
+}
+
+/** One exclusive resource of the run: every task that held it, and how long each waited for it. */
+export interface ReportResource {
+  name: string;
+  tasks: { project: string; id: string; waitedMs: number; heldBy?: string[] }[];
+  /** Sum of the tasks' waits. */
+  waitedMs: number;
+}
+
 export interface RunReport {
   version: 1;
   outcome: RunOutcome;
@@ -123,4 +150,8 @@ export interface RunReport {
   tasks: ReportTask[];
   /** Failed targets of the features that are not tasks (gates, checks). */
   failedTargets: FailedTarget[];
+  /** Present when the run had a budget. */
+  budget?: ReportBudget;
+  /** Exclusive resources tasks of the run held (empty without the `exclusive` option). */
+  resources: ReportResource[];
 }
