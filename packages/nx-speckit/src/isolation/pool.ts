@@ -5,9 +5,9 @@
  * next run. So a warm task costs about the size of what changed, not the size of the repository.
  *
  * Beside each checkout `pool-<id>/`: `pool-<id>.claim` (the pid of the process using it) and
- * `pool-<id>.json` (the HEAD and index checksum it was left with). A checkout whose git state no
- * longer matches that record (damaged, or changed while nobody held it) is made again from
- * scratch, never trusted.
+ * `pool-<id>.json` (the HEAD and index checksum it was left with, written when a task gives it
+ * back). A checkout without that record (its holder died), or whose git state no longer matches
+ * it (damaged, or changed while nobody held it), is made again from scratch, never trusted.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,18 +45,20 @@ export async function openPooledWorktree(top: string, workspaceRoot: string, com
   const slot = await claimSlot(home, task);
   const dir = join(home, slot);
   let reused = trustworthy(home, slot);
+  // While a task holds it the state is the task's: with no record, a checkout whose holder died
+  // (kill -9) is never trusted, whatever its agent did to it.
+  rmSync(recordFile(home, slot), { force: true });
   if (!reused) rmSync(dir, { recursive: true, force: true });
   let worktree: TaskWorktree;
   try {
-    worktree = checkOut(top, workspaceRoot, dir, commit, baseTree, links);
+    worktree = checkOut(top, workspaceRoot, dir, commit, baseTree, links, reused);
   } catch (error) {
     if (!reused) throw error;
     // Whatever went wrong in the reused checkout, a fresh one does not inherit it.
     rmSync(dir, { recursive: true, force: true });
     reused = false;
-    worktree = checkOut(top, workspaceRoot, dir, commit, baseTree, links);
+    worktree = checkOut(top, workspaceRoot, dir, commit, baseTree, links, false);
   }
-  record(home, slot);
   return { ...worktree, home, slot, reused };
 }
 

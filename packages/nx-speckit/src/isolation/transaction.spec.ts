@@ -198,6 +198,8 @@ describe('the pool of worktrees', () => {
     writeFileSync(claim(a), JSON.stringify({ pid: dead, task: 'T001' }));
     const d = await beginTransaction(root, 'T004', settings);
     expect(d.worktree.slot).toBe(a.worktree.slot);
+    // What a's agent may have done there is unknown: made again from scratch.
+    expect(d.worktree.reused).toBe(false);
     expect(JSON.parse(readFileSync(claim(a), 'utf8')).pid).toBe(process.pid);
     writeFileSync(claim(a), JSON.stringify({ pid: dead, task: 'T004' }));
     mkdirSync(join(home, 'failed-T009-abcdef'));

@@ -38,11 +38,13 @@ export function worktreesHome(top: string): string {
  * repository borrows the objects instead (git alternates): nothing is copied, and whatever the
  * agent does with git stays in it.
  */
-export function checkOut(top: string, workspaceRoot: string, dir: string, commit: string, baseTree: string, links: string[]): TaskWorktree {
-  resetRepository(top, dir, commit);
+export function checkOut(top: string, workspaceRoot: string, dir: string, commit: string, baseTree: string, links: string[], reuse: boolean): TaskWorktree {
+  if (reuse) borrowObjects(top, dir);
+  else resetRepository(top, dir, commit);
   inCheckout(dir, ['read-tree', '--reset', '-u', baseTree]);
   // Also removes the links (git never follows them): they are made again below.
   inCheckout(dir, ['clean', '-ffdxq']);
+  inCheckout(dir, ['update-ref', '--no-deref', 'HEAD', commit]);
   const prefix = relative(top, workspaceRoot);
   const root = prefix ? join(dir, prefix) : dir;
   for (const link of links) {
@@ -66,12 +68,24 @@ export function resetRepository(top: string, dir: string, commit: string) {
   for (const entry of readdirSync(gitDir)) if (entry !== 'objects' && entry !== 'index') rmSync(join(gitDir, entry), { recursive: true, force: true });
   // Not through inCheckout: with GIT_WORK_TREE set, init would record the folder's path in the config.
   git(dir, ['init', '--quiet', dir]);
-  const common = git(top, ['rev-parse', '--path-format=absolute', '--git-common-dir']).trim();
-  writeFileSync(join(gitDir, 'objects', 'info', 'alternates'), `${join(common, 'objects')}\n`);
-  // The user's own ignore rules, so the task's `add -A` ignores what the workspace's ignores.
-  const exclude = join(common, 'info', 'exclude');
-  if (existsSync(exclude)) copyFileSync(exclude, join(gitDir, 'info', 'exclude'));
+  borrowObjects(top, dir);
   inCheckout(dir, ['update-ref', '--no-deref', 'HEAD', commit]);
+}
+
+/** The checkout reads the repository's objects (alternates) and ignores what the user's `info/exclude` ignores, as they are now. */
+function borrowObjects(top: string, dir: string) {
+  const common = commonDir(top);
+  writeFileSync(join(dir, '.git', 'objects', 'info', 'alternates'), `${join(common, 'objects')}\n`);
+  const exclude = join(common, 'info', 'exclude');
+  if (existsSync(exclude)) copyFileSync(exclude, join(dir, '.git', 'info', 'exclude'));
+  else rmSync(join(dir, '.git', 'info', 'exclude'), { force: true });
+}
+
+// A repository's git folder does not move while a process runs: asked once.
+const commonDirs = new Map<string, string>();
+function commonDir(top: string): string {
+  if (!commonDirs.has(top)) commonDirs.set(top, git(top, ['rev-parse', '--path-format=absolute', '--git-common-dir']).trim());
+  return commonDirs.get(top)!;
 }
 
 /**
@@ -82,9 +96,13 @@ export function inCheckout(dir: string, args: string[]): string {
   return git(dir, args, { env: { GIT_DIR: join(dir, '.git'), GIT_WORK_TREE: dir } });
 }
 
-/** What identifies a checkout's git state: its HEAD and the checksum git keeps at the end of its index. */
+/**
+ * What identifies a checkout's git state: its HEAD (the file: a detached HEAD holds the commit id
+ * itself) and the checksum git keeps at the end of its index. Read, not asked of git: it is
+ * checked before and after every task.
+ */
 export function checkoutState(dir: string): { head: string; index: string } {
-  const head = inCheckout(dir, ['rev-parse', '--verify', '-q', 'HEAD']).trim();
+  const head = readFileSync(join(dir, '.git', 'HEAD'), 'utf8').trim();
   const index = readFileSync(join(dir, '.git', 'index'));
   return { head, index: index.subarray(index.length - 20).toString('hex') };
 }
