@@ -132,7 +132,7 @@ export function normalizeOptions(options: SpeckitPluginOptions | undefined): Nor
     try {
       checkAgentChoice(choice as AgentChoice | undefined);
     } catch (error) {
-      throw new Error(`nx-speckit: ${where} in nx.json: ${(error as Error).message}`);
+      throw new Error(`nx-speckit: ${where} in nx.json: ${(error as Error).message}`, { cause: error });
     }
   }
   return {
