@@ -226,6 +226,21 @@ describe('exclusive resources: tasks on one resource never overlap, across featu
     }
   }
 
+  it('a broken entry fails only the feature it names, saying which entry of nx.json; the other feature loads and runs', async () => {
+    const ws = workspace({ features: { 'specs/001-a': { tasks: A }, 'specs/002-b': { tasks: B } } });
+    ws.setPluginOptions({ agent: { ...agent, env: {} }, exclusive: [{ name: 'simulator', feature: '002-b', text: '(simulator' }] });
+    const projects = ws.nx(['show', 'projects']);
+    expect(projects.code).toBe(0);
+    expect(projects.stdout.trim().split('\n').sort()).toEqual(['spec-001-a', 'spec-002-b']);
+    const broken = await ws.nxAsync(['run', 'spec-002-b:implement--T001', ...STATIC]);
+    expect(broken.code).not.toBe(0);
+    expect(broken.stdout).toContain('nx.json: error: nx-speckit option exclusive[0] {"name":"simulator","feature":"002-b","text":"(simulator"}: text is not a regular expression: ');
+    const fine = await ws.nxAsync(['run', 'spec-001-a:implement', ...STATIC]);
+    expect(fine.code).toBe(0);
+    expect(ws.read('specs/001-a/tasks.md')).toBe(A.replace(/- \[ \]/g, '- [X]'));
+    expect(ws.lines('.speckit/agent-timeline.log').filter((l) => l.startsWith('start ')).map((l) => l.split(' ')[1]).sort()).toEqual(['001-a:T001', '001-a:T002', '001-a:T003', '001-a:T004']);
+  });
+
   it('one process per task (--parallel=3): the simulator tasks run one at a time, in both features; the parser and printer overlap', async () => {
     const { ws, run } = await runBoth([]);
     expectExclusive(ws, run);
