@@ -175,6 +175,8 @@ describe('the pool of worktrees', () => {
     ['its index was lost', (dir: string) => rmSync(join(dir, '.git/index'))],
     ['its HEAD moved while nobody held it', (dir: string) => git(dir, '-c', 'user.email=a@example.com', '-c', 'user.name=x', 'commit', '-q', '--allow-empty', '-m', 'meanwhile')],
     ['its index changed while nobody held it', (dir: string) => { writeFileSync(join(dir, 'sneaked.txt'), 'x\n'); git(dir, 'add', 'sneaked.txt'); }],
+    // HEAD and index as recorded, yet its .git cannot take the user's ignore rules.
+    ['bringing it to the snapshot fails', (dir: string) => { rmSync(join(dir, '.git/info'), { recursive: true }); writeFileSync(join(dir, '.git/info'), 'not a folder\n'); }],
   ])('a pooled worktree is made again from scratch when %s', async (_, damage) => {
     const root = repo();
     const a = await beginTransaction(root, 'T001', settings);
