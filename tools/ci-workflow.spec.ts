@@ -87,7 +87,8 @@ it('names the remote-cache variables nx reads', () => {
   const cacheJs = readFileSync(join(REPO_ROOT, 'node_modules/nx/dist/src/tasks-runner/cache.js'), 'utf8');
   const native = readFileSync(join(REPO_ROOT, 'node_modules/@nx', readNativePackage(), readNativeFile()));
   expect(cacheJs).toContain('NX_SELF_HOSTED_REMOTE_CACHE_SERVER');
-  expect(native.includes('NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN')).toBe(true);
+  // A binary: its position, not the whole file, is what a failure should print.
+  expect(native.indexOf('NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN')).toBeGreaterThanOrEqual(0);
 });
 
 it('the nx command line is accepted by the real nx binary and selects the changed feature\'s implement tasks', () => {
