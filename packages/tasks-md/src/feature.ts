@@ -1,9 +1,8 @@
 /** A whole feature folder (`specs/NNN-name/`): its documents, checked together. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { Diagnostic, ParsedTasks } from './model';
+import type { Diagnostic, ParsedTasks, ParseFn } from './model';
 import { parseTasks } from './parse';
-import type { ParseFn } from './reuse';
 import { planTasks, type Plan, type PlanOptions } from './plan';
 import { isUnsafePath } from './task-text';
 

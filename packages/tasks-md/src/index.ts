@@ -1,13 +1,15 @@
 export * from './model';
 export { parseTasks } from './parse';
-export { reusingParser, type ParseFn } from './reuse';
+export { reusingParser } from './reuse';
 export { planTasks } from './plan';
 export type { Plan, PlanOptions, Dependency, EdgeReason, EdgeRule } from './plan';
 export { extractDeclaredPaths, extractDependencyRefs, isUnsafePath, normalizeDeclaredPath } from './task-text';
 export { analyzeFeature, formatDiagnostic, readFeature, REQUIRED_DOCUMENTS } from './feature';
 export type { FeatureAnalysis, FeatureDocuments } from './feature';
-export { markDone, CheckpointError, withFileLock } from './checkpoint';
+export { markDone, CheckpointError } from './checkpoint';
+export { withFileLock } from './tasks-file';
 export type { MarkOptions, MarkResult } from './checkpoint';
 export { openPrerequisites, remainingDependsOn } from './remaining';
-export { undoAgentEdits, withoutMarks } from './guard';
+export { undoAgentEdits } from './guard';
+export { withoutMarks } from './marks';
 export type { GuardOptions, GuardResult } from './guard';

@@ -80,7 +80,7 @@ export interface ParsedTasks {
   tasks: Task[];
   /** Problems found while reading the file (duplicate ids, checkboxes without ids, …). */
   diagnostics: Diagnostic[];
-  /** Dependencies between stories or phases stated in prose or tables (contract rule 3). */
+  /** Dependencies between stories or phases stated in prose or tables. */
   statements: StatedDependency[];
   /**
    * Checkbox items that are not tasks (no `T###` id, or a box that is neither open nor done). The
@@ -89,6 +89,9 @@ export interface ParsedTasks {
   nonTasks: NonTaskItem[];
   bom: boolean;
 }
+
+/** How tasks.md is parsed: `parseTasks`, or a `reusingParser` that shares parses between processes. */
+export type ParseFn = (source: string, file?: string) => ParsedTasks;
 
 export interface NonTaskItem {
   line: number;
