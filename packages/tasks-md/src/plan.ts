@@ -1,6 +1,7 @@
 /**
- * The contract's dependency rules (1-8) turned into a transitively reduced DAG whose edges
- * remember why they exist.
+ * The dependency rules (phases, listed order, `[P]` runs, stated and explicit dependencies,
+ * shared files, story lanes) turned into a transitively reduced DAG whose edges remember why
+ * they exist.
  */
 import type { Diagnostic, ParsedTasks, Phase, Task } from './model';
 import { criticalPath, findCycle, topologicalOrder, transitiveReduction, waves as wavesOf, type Adjacency } from './graph';
@@ -18,7 +19,7 @@ export interface Dependency {
 }
 
 export interface PlanOptions {
-  /** `story`: inside a phase, tasks wait only for their own `[USn]` lane (contract rule 7). */
+  /** `story`: inside a phase, tasks wait only for their own `[USn]` lane. */
   lanes?: 'story' | 'none';
   /** Seconds per task id, for the weighted critical path (missing ids count 1). */
   durations?: Record<string, number>;
@@ -82,7 +83,7 @@ export function planTasks(parsed: ParsedTasks, options: PlanOptions = {}, file =
   };
 }
 
-/** Rules 1-4 and 7: phases, listed order, `[P]` runs, sub-headings, optional story lanes. */
+/** Phases, listed order, `[P]` runs, sub-headings and, optionally, story lanes. */
 function addPhaseEdges(tasks: Task[], phases: Phase[], index: Map<string, number>, edges: EdgeSet, lanes: 'story' | 'none') {
   let barrier: { exits: number[]; title: string } | undefined; // the last barrier phase
   let cluster: number[] = []; // exits of the story phases since that barrier
@@ -106,7 +107,7 @@ function addPhaseEdges(tasks: Task[], phases: Phase[], index: Map<string, number
 }
 
 /**
- * Rule 4 over one view of a phase: all its tasks, or with lanes one `[USn]` label plus the
+ * Listed order and `[P]` runs over one view of a phase: all its tasks, or with lanes one `[USn]` label plus the
  * unlabelled tasks. `frontier` covers the view so far: every task of the view seen yet is in it
  * or an ancestor of one of its tasks, so the next task in listed order waits for the frontier.
  */
@@ -118,7 +119,7 @@ interface Lane {
   runEntry: Reasoned;
 }
 
-/** Orders one phase's tasks (rule 4, per lane with rule 7) and returns the phase's exits (its sinks). */
+/** Orders one phase's tasks (listed order and `[P]` runs, per lane with lanes) and returns the phase's exits (its sinks). */
 function orderWithinPhase(tasks: Task[], members: number[], entry: Reasoned, edges: EdgeSet, lanes: 'story' | 'none'): number[] {
   const views = new Map<string, Lane>([['', { frontier: [], lastIsRun: false, section: -1, runEntry: entry }]]);
   const hasSuccessorInPhase = new Set<number>();
@@ -189,7 +190,7 @@ function advance(lane: Lane, task: Task, t: number, deps: Reasoned, names: (list
 }
 
 /**
- * Rule 3's exception: a phase that tasks.md says waits for another waits for all of its tasks
+ * The exception to concurrent story phases: a phase that tasks.md says waits for another waits for all of its tasks
  * (the reduction keeps only the last ones), with the stating line as the reason.
  */
 function addStatedEdges({ statements, phases }: ParsedTasks, index: Map<string, number>, edges: EdgeSet, file: string) {
@@ -204,7 +205,7 @@ function addStatedEdges({ statements, phases }: ParsedTasks, index: Map<string, 
   }
 }
 
-/** Rule 5: `(depends on …)`, `Depends on:` and ranges; unknown ids are errors. */
+/** Explicit dependencies: `(depends on …)`, `Depends on:` and ranges; unknown ids are errors. */
 function addExplicitEdges(tasks: Task[], index: Map<string, number>, edges: EdgeSet, diagnostics: Diagnostic[], file: string) {
   tasks.forEach((task, t) => {
     for (const dep of task.dependsOn) {
@@ -221,7 +222,7 @@ function addExplicitEdges(tasks: Task[], index: Map<string, number>, edges: Edge
 }
 
 /**
- * Rule 6: tasks naming the same file, or a folder and a file inside it, never overlap: the later
+ * Tasks naming the same file, or a folder and a file inside it, never overlap: the later
  * waits for the earlier. A warning when nothing else already orders them.
  */
 function addFileConflictEdges(tasks: Task[], edges: EdgeSet, diagnostics: Diagnostic[], file: string) {
