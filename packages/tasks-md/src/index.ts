@@ -12,4 +12,6 @@ export type { MarkOptions, MarkResult } from './checkpoint';
 export { openPrerequisites, remainingDependsOn } from './remaining';
 export { undoAgentEdits } from './guard';
 export { withoutMarks } from './marks';
+export { checkboxItems, codeLines } from './outline';
+export type { CheckboxItem } from './outline';
 export type { GuardOptions, GuardResult } from './guard';

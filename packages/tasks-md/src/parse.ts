@@ -41,6 +41,15 @@ function markdown(): Processor {
   return processor;
 }
 
+/**
+ * The markdown tree of any document of a feature (BOM and CRLF allowed; a BOM does not shift
+ * lines), or undefined when it nests too deeply to parse safely.
+ */
+export function markdownTree(source: string): Root | undefined {
+  const body = source.startsWith(BOM) ? source.slice(1) : source;
+  return tooDeep(body) ? undefined : markdown().parse(body) as Root;
+}
+
 /** Parses a tasks.md text (as read from disk, BOM and CRLF allowed) into phases and tasks. */
 export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const bom = source.startsWith(BOM);
