@@ -9,6 +9,7 @@ import type { ParseFn } from './model';
 import { parseTasks } from './parse';
 import { withFileLock, writeAtomically } from './tasks-file';
 
+/** What `markDone` did, and the file's progress afterwards. */
 export interface MarkResult {
   /** False when the task was already `[x]`/`[X]` (marking is idempotent). */
   changed: boolean;
@@ -18,8 +19,10 @@ export interface MarkResult {
   done: number;
 }
 
+/** `markDone` refused to write: the task is missing or duplicated, or the file is not UTF-8. The file is untouched. */
 export class CheckpointError extends Error {}
 
+/** How `markDone` parses the file, and where it journals its marks. */
 export interface MarkOptions {
   /** How to parse tasks.md (a `reusingParser` shares parses between a feature's tasks). */
   parse?: ParseFn;

@@ -26,6 +26,7 @@ import { withFileLock, writeAtomically } from './tasks-file';
 
 const SPACE = 0x20;
 
+/** Where `undoAgentEdits` keeps a damaged file, how it parses, and the checkpoint journal it reads. */
 export interface GuardOptions {
   /** Where the damaged file is saved before the snapshot is restored. */
   replacedCopy?: string;
@@ -37,6 +38,7 @@ export interface GuardOptions {
   journal?: string;
 }
 
+/** What the guard decided about the task, and what it put back that concerns other tasks. */
 export interface GuardResult {
   /** Why the task must not be marked done; undefined when nothing stands in the way. */
   refusal?: string;

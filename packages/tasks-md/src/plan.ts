@@ -6,18 +6,22 @@
 import type { Diagnostic, ParsedTasks, Phase, Task } from './model';
 import { criticalPath, findCycle, topologicalOrder, transitiveReduction, waves as wavesOf, type Adjacency } from './graph';
 
+/** Why an edge exists: the phase order, a stated or explicit dependency, listed order, a `[P]` run, a story lane or a shared file. */
 export type EdgeRule = 'barrier-phase' | 'story-phase' | 'stated' | 'sequence' | 'parallel-run' | 'lane' | 'explicit' | 'file-conflict';
 
+/** One reason for an edge: its rule and a sentence naming the phase, line, run or file behind it. */
 export interface EdgeReason {
   rule: EdgeRule;
   cause: string;
 }
 
+/** A direct prerequisite of a task, with every reason it is one. */
 export interface Dependency {
   id: string;
   reasons: EdgeReason[];
 }
 
+/** How to plan: story lanes inside phases, and task durations for the weighted critical path. */
 export interface PlanOptions {
   /** `story`: inside a phase, tasks wait only for their own `[USn]` lane. */
   lanes?: 'story' | 'none';
@@ -25,6 +29,7 @@ export interface PlanOptions {
   durations?: Record<string, number>;
 }
 
+/** A feature's task graph: transitively reduced, with waves, critical paths and diagnostics. */
 export interface Plan {
   /** False when the graph could not be built (unknown ids, cycles). */
   ok: boolean;
@@ -41,6 +46,16 @@ export interface Plan {
 
 type Reasoned = { deps: number[]; reason: EdgeReason };
 
+/**
+ * Turns parsed tasks into a dependency graph: each task's direct prerequisites with the reason for
+ * each edge, the waves of tasks that can run together, and the critical paths. Unknown ids and
+ * cycles are error diagnostics (`ok: false`, no waves); shared files across stories are warnings.
+ *
+ * @example
+ * const plan = planTasks(parseTasks(readFileSync('specs/001-x/tasks.md', 'utf8')));
+ * plan.dependsOn.T005; // [{ id: 'T004', reasons: [{ rule: 'sequence', cause: 'listed after T004' }] }]
+ * plan.waves;          // [['T001'], ['T002', 'T003'], …]
+ */
 export function planTasks(parsed: ParsedTasks, options: PlanOptions = {}, file = 'tasks.md'): Plan {
   const { tasks, phases } = parsed;
   const index = new Map(tasks.map((t, i) => [t.id, i]));
