@@ -93,8 +93,8 @@ export function workspace(kind: Kind, features: Feature[], durations: Record<str
     git(root, 'clean', '-fdq');
     // A finished workspace keeps nx-speckit's state (.speckit/, stored parses) as it keeps Nx's
     // (.nx/, the cached graph): a developer's workspace has both. Without it, the post-run report
-    // loads remark to parse every tasks.md again (about 0.3 s more; a fresh clone has a cold graph,
-    // whose plugin worker has loaded remark anyway).
+    // loads remark to parse every tasks.md again (a fresh clone has a cold graph, whose plugin
+    // worker has loaded remark anyway).
     if (!finished) rmSync(join(root, '.speckit'), { recursive: true, force: true });
     rmSync(join(root, 'bench-spans.jsonl'), { force: true });
   };

@@ -5,7 +5,7 @@
  */
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { claudeTestEnv, claudeWrites, codexAddsFile, codexProviderArgs, codexTestEnv } from '../testing/agent-clis';
 import { startScriptedServer, type ScriptedServer } from '../testing/scripted-server';
 import { anthropicMessages } from '../testing/shapes/anthropic';
@@ -171,7 +171,7 @@ describe('agents that misbehave', () => {
     expect(lstatSync(join(ws.root, 'src/escape.ts')).isSymbolicLink()).toBe(true);
     const outside = ws.read('.speckit/escape-001-adversarial-T003');
     cleanups.push(() => rmSync(outside, { recursive: true, force: true }));
-    expect(realpathSync(join(ws.root, 'src/escape.ts')).startsWith(realpathSync(ws.root))).toBe(false);
+    expect(relative(realpathSync(ws.root), realpathSync(join(ws.root, 'src/escape.ts')))).toMatch(/^\.\.\//);
   });
 });
 
@@ -232,8 +232,8 @@ describe('hostile task text', () => {
 
   it('reaches the agent byte-exact, only as data (stdin = prompt file), and nothing ran it through a shell', () => {
     const prompt = readFileSync(join(ws.root, '.speckit/capture/001-inject-T001.prompt'));
-    expect(readFileSync(join(ws.root, '.speckit/capture/001-inject-T001.stdin')).equals(prompt)).toBe(true);
-    expect(prompt.equals(readFileSync(join(ws.root, '.speckit/runs/spec-001-inject/T001.prompt.md')))).toBe(true);
+    expect(readFileSync(join(ws.root, '.speckit/capture/001-inject-T001.stdin'), 'utf8')).toBe(prompt.toString());
+    expect(readFileSync(join(ws.root, '.speckit/runs/spec-001-inject/T001.prompt.md'), 'utf8')).toBe(prompt.toString());
     expect(prompt.toString('utf8').split('\n')).toContain(`- Task: ${TEXT}`);
     const { env, argv } = ws.readJson('.speckit/capture/001-inject-T001.env.json');
     expect(argv).toEqual([]); // no prompt on the command line

@@ -17,18 +17,16 @@ export const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 
 export const NX_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
 
 /**
- * Builds tasks-md and nx-speckit (the workspaces load the plugin from dist/). When the build fails
- * but an earlier one exists (a shared working tree with someone's edit half done), the tests go on
- * with that build and say so; CI builds a consistent tree, so there a failure is real.
+ * Builds tasks-md and nx-speckit (the workspaces load the plugin from dist/). A failed build fails
+ * the spec that asked for it: an older dist/ would make the tests pass or fail for the wrong code.
  */
 export function buildPackages() {
   try {
     // `npm run build`'s own script: tsc alone would leave the markdown stack unbundled.
     execFileSync(process.execPath, [join(REPO_ROOT, 'tools/build.js')], { cwd: REPO_ROOT, stdio: 'pipe' });
   } catch (error) {
-    if (process.env.CI || !existsSync(join(REPO_ROOT, 'packages/nx-speckit/dist/index.js'))) throw error;
-    const out = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
-    console.warn(`the build failed; testing the previous build in dist/:\n${out.slice(0, 2000)}`);
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`the build failed, so dist/ is not the code under test:\n${`${stdout ?? ''}${stderr ?? ''}`.slice(0, 4000)}`, { cause: error });
   }
 }
 

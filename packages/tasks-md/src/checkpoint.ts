@@ -1,13 +1,15 @@
 /**
- * The one writer of tasks.md: flips exactly one checkbox byte, under a cross-process lock,
- * locating the task afresh at write time because people edit the file during runs.
+ * Marks a task done in tasks.md: flips exactly one checkbox byte, locating the task afresh at write
+ * time because people edit the file during runs. The only other writer of tasks.md is the guard;
+ * both write under the same lock, atomically (tasks-file.ts).
  */
-import { appendFileSync, closeSync, fchmodSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { lock } from 'proper-lockfile';
+import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ParseFn } from './model';
 import { parseTasks } from './parse';
-import type { ParseFn } from './reuse';
+import { withFileLock, writeAtomically } from './tasks-file';
 
+/** What `markDone` did, and the file's progress afterwards. */
 export interface MarkResult {
   /** False when the task was already `[x]`/`[X]` (marking is idempotent). */
   changed: boolean;
@@ -17,28 +19,10 @@ export interface MarkResult {
   done: number;
 }
 
+/** `markDone` refused to write: the task is missing or duplicated, or the file is not UTF-8. The file is untouched. */
 export class CheckpointError extends Error {}
 
-export const LOCK_OPTIONS = {
-  // 50+ processes may queue for one tasks.md; each holds the lock for a few milliseconds.
-  retries: { retries: 400, minTimeout: 5, maxTimeout: 100, factor: 1.3, randomize: true },
-  stale: 15_000,
-  realpath: false,
-};
-
-/**
- * Runs `fn` holding the lock checkpoints hold (`<file>.lock`, waited for, stale after 15 s), for
- * other files that parallel task processes update (e.g. the run's spend ledger).
- */
-export async function withFileLock<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
-  const release = await lock(file, { ...LOCK_OPTIONS, lockfilePath: `${file}.lock` });
-  try {
-    return await fn();
-  } finally {
-    await release();
-  }
-}
-
+/** How `markDone` parses the file, and where it journals its marks. */
 export interface MarkOptions {
   /** How to parse tasks.md (a `reusingParser` shares parses between a feature's tasks). */
   parse?: ParseFn;
@@ -52,17 +36,14 @@ export interface MarkOptions {
 
 /** Marks `taskId` done (`[X]`) in `file`. Throws `CheckpointError`, leaving the file untouched, when the id is missing or ambiguous. */
 export async function markDone(file: string, taskId: string, options: MarkOptions = {}): Promise<MarkResult> {
-  const release = await lock(file, { ...LOCK_OPTIONS, lockfilePath: `${file}.lock` });
-  try {
+  return withFileLock(file, () => {
     const result = markDoneUnlocked(file, taskId, options.parse ?? parseTasks);
     if (result.changed && options.journal) {
       mkdirSync(dirname(options.journal), { recursive: true });
       appendFileSync(options.journal, `${taskId}\n`);
     }
     return result;
-  } finally {
-    await release();
-  }
+  });
 }
 
 function markDoneUnlocked(file: string, taskId: string, parse: ParseFn): MarkResult {
@@ -98,29 +79,4 @@ function markOnce(file: string, taskId: string, parse: ParseFn, changedMeanwhile
   const updated = Buffer.from(bytes);
   updated[task.checkboxByte] = 0x58; // 'X'
   return writeAtomically(file, updated, changedMeanwhile) ? { changed: true, line: task.line, total, done: done + 1 } : undefined;
-}
-
-/** Temp file in the same folder, fsync, rename: readers see the old or the new file, never half of one. */
-export function writeAtomically(file: string, data: Buffer, changedMeanwhile: () => boolean): boolean {
-  const mode = statSync(file).mode & 0o7777;
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const fd = openSync(temp, 'w', mode);
-  try {
-    writeSync(fd, data);
-    fchmodSync(fd, mode); // `open` applies the umask; keep the user's mode exactly
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    if (changedMeanwhile()) {
-      unlinkSync(temp);
-      return false;
-    }
-    renameSync(temp, file);
-    return true;
-  } catch (error) {
-    try { unlinkSync(temp); } catch { /* already gone */ }
-    throw error;
-  }
 }

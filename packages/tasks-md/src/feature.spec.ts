@@ -45,6 +45,13 @@ describe('analyzeFeature', () => {
     ]);
   });
 
+  test('[NEEDS CLARIFICATION] quoted in a code block is an example, not an open question', () => {
+    const f = feature(md('- [ ] T001 a'), {
+      'spec.md': md('# Spec', '', 'Mark open points like this:', '', '```markdown', '- FR-002 [NEEDS CLARIFICATION: the question]', '```', '', '    [NEEDS CLARIFICATION: indented code]', '', '- FR-003 [NEEDS CLARIFICATION: a real one]'),
+    });
+    expect(printed(f)).toEqual(['specs/001-recipe-box/spec.md:11: error: unresolved [NEEDS CLARIFICATION: a real one]: run /clarify first']);
+  });
+
   test('declared paths that are absolute or climb out of the workspace are errors with line and task id', () => {
     const f = feature(md('- [ ] T001 Write `/etc/app.conf`', '- [ ] T002 Copy to ../shared/config.json', '- [ ] T003 Fine in src/ok.ts', '  - Files: C:\\temp\\x.log'));
     expect(printed(f)).toEqual([

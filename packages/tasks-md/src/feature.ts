@@ -1,15 +1,16 @@
 /** A whole feature folder (`specs/NNN-name/`): its documents, checked together. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { Diagnostic, ParsedTasks } from './model';
+import type { Diagnostic, ParsedTasks, ParseFn } from './model';
+import { codeLines } from './outline';
 import { parseTasks } from './parse';
-import type { ParseFn } from './reuse';
 import { planTasks, type Plan, type PlanOptions } from './plan';
 import { isUnsafePath } from './task-text';
 
-/** Documents `/implement` refuses to start without (spec-kit's check-prerequisites plus the seeds). */
+/** Documents `/implement` refuses to start without. */
 export const REQUIRED_DOCUMENTS = ['tasks.md', 'plan.md', 'spec.md'] as const;
 
+/** A feature folder's required documents, as read by `readFeature` (or given directly). */
 export interface FeatureDocuments {
   /** Workspace-relative folder, posix (`specs/001-albums`). Diagnostics name files under it. */
   dir: string;
@@ -19,6 +20,7 @@ export interface FeatureDocuments {
   unreadable?: Partial<Record<(typeof REQUIRED_DOCUMENTS)[number], string>>;
 }
 
+/** Everything known about a feature before it runs: its tasks, its plan and what stands in the way. */
 export interface FeatureAnalysis {
   parsed: ParsedTasks;
   plan: Plan;
@@ -28,6 +30,11 @@ export interface FeatureAnalysis {
   ok: boolean;
 }
 
+/**
+ * Reads a feature folder's required documents (`tasks.md`, `plan.md`, `spec.md`) relative to the
+ * workspace root. A missing or unreadable document is recorded, never thrown, so one broken feature
+ * cannot take down a whole workspace's graph.
+ */
 export function readFeature(workspaceRoot: string, dir: string): FeatureDocuments {
   const documents: FeatureDocuments['documents'] = {};
   const unreadable: NonNullable<FeatureDocuments['unreadable']> = {};
@@ -44,6 +51,15 @@ export function readFeature(workspaceRoot: string, dir: string): FeatureDocument
   return { dir, documents, ...(Object.keys(unreadable).length ? { unreadable } : {}) };
 }
 
+/**
+ * Parses, plans and validates a feature: missing documents, unresolved `[NEEDS CLARIFICATION]`
+ * markers, unsafe declared paths and every parse and plan diagnostic, errors first. `ok` is true
+ * when the feature can run.
+ *
+ * @example
+ * const analysis = analyzeFeature(readFeature(process.cwd(), 'specs/001-x'));
+ * if (!analysis.ok) console.error(analysis.diagnostics.map(formatDiagnostic).join('\n'));
+ */
 export function analyzeFeature(feature: FeatureDocuments, options: PlanOptions & { parse?: ParseFn } = {}): FeatureAnalysis {
   const tasksFile = posix.join(feature.dir, 'tasks.md');
   const parsed = (options.parse ?? parseTasks)(feature.documents['tasks.md'] ?? '', tasksFile);
@@ -84,8 +100,9 @@ function unsafePaths(parsed: ParsedTasks, file: string): Diagnostic[] {
 function clarifications(text: string | undefined, file: string): Diagnostic[] {
   if (!text) return [];
   const found: Diagnostic[] = [];
+  const code = codeLines(text); // a marker quoted in a code example is not a question
   text.split(/\r?\n/).forEach((line, i) => {
-    const m = /\[NEEDS CLARIFICATION[^\]]*\]?/i.exec(line);
+    const m = code.has(i + 1) ? null : /\[NEEDS CLARIFICATION[^\]]*\]?/i.exec(line);
     if (m) found.push({ severity: 'error', code: 'needs-clarification', file, line: i + 1, message: `unresolved ${m[0].slice(0, 120)}: run /clarify first` });
   });
   return found;

@@ -93,7 +93,10 @@ export function criticalPath(n: number, succ: Adjacency, order: number[], weight
   let length = 0;
   for (const v of order) {
     const total = best[v] + weight(v);
-    if (total > length) { length = total; end = v; }
+    if (total > length) {
+      length = total;
+      end = v;
+    }
   }
   const nodes: number[] = [];
   for (let v = end; v >= 0; v = prev[v]) nodes.unshift(v);

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markDone } from './checkpoint';
-import { undoAgentEdits, withoutMarks } from './guard';
+import { undoAgentEdits } from './guard';
+import { withoutMarks } from './marks';
+import { withFileLock } from './tasks-file';
 
 let dir: string;
 let file: string;
@@ -28,7 +30,7 @@ describe('undoAgentEdits: what is kept', () => {
     await markDone(file, 'T002');
     const marked = readFileSync(file);
     await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ warnings: [] });
-    expect(readFileSync(file).equals(marked)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(marked.toString());
   });
 
   test('a person\'s concurrent edits (note, rewording another task, a new task) and other tasks\' marks are all kept, byte for byte (regression: the snapshot used to be restored)', async () => {
@@ -136,6 +138,24 @@ describe('undoAgentEdits: destructive changes restore the snapshot', () => {
     await expect(undoAgentEdits(file, snapshot, 'T001')).resolves.toEqual({ refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran', warnings: [] });
     expect(existsSync(file) && read()).toBe(ORIGINAL);
   });
+});
+
+test('a deleted tasks.md is restored only once the lock a checkpoint holds is free, in one piece', async () => {
+  const snapshot = start();
+  unlinkSync(file);
+  const order: string[] = [];
+  let release!: () => void;
+  const checkpoint = withFileLock(file, () => new Promise<void>((resolve) => { release = resolve; }));
+  const guard = undoAgentEdits(file, snapshot, 'T001').then(() => order.push('guard'));
+  // Long enough for an unlocked restore to finish many times over.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  order.push('checkpoint released');
+  expect(existsSync(file)).toBe(false);
+  release();
+  await Promise.all([checkpoint, guard]);
+  expect(order).toEqual(['checkpoint released', 'guard']);
+  expect(read()).toBe(ORIGINAL);
+  expect(readdirSync(dir)).toEqual(['tasks.md']); // no temp file, no lock left behind
 });
 
 test('withoutMarks blanks checkboxes only', () => {

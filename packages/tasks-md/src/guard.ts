@@ -16,26 +16,17 @@
  * Only a destructive change (tasks.md deleted, no longer UTF-8, or tasks that were done gone from
  * it) restores the pre-agent snapshot, still keeping the marks other tasks wrote meanwhile; the
  * file as it was is kept in `replacedCopy` first, so a person's concurrent edits are not lost.
+ * Its writes take the checkpoint's lock and replace the file atomically (tasks-file.ts).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { lock } from 'proper-lockfile';
-import { LOCK_OPTIONS, writeAtomically } from './checkpoint';
-import type { ParsedTasks, Task } from './model';
+import type { ParsedTasks, ParseFn, Task } from './model';
 import { parseTasks } from './parse';
-import type { ParseFn } from './reuse';
-
-/**
- * tasks.md with every checkbox blanked: equal for two versions that differ only in marks.
- * A BOM may precede the first line: without `\uFEFF?` a task there kept its mark, and another
- * task's legitimate mark on it looked like an agent's edit.
- */
-export function withoutMarks(text: string): string {
-  return text.replace(/^(\uFEFF?[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[)[xX](\])/gm, '$1 $2');
-}
+import { withFileLock, writeAtomically } from './tasks-file';
 
 const SPACE = 0x20;
 
+/** Where `undoAgentEdits` keeps a damaged file, how it parses, and the checkpoint journal it reads. */
 export interface GuardOptions {
   /** Where the damaged file is saved before the snapshot is restored. */
   replacedCopy?: string;
@@ -47,6 +38,7 @@ export interface GuardOptions {
   journal?: string;
 }
 
+/** What the guard decided about the task, and what it put back that concerns other tasks. */
 export interface GuardResult {
   /** Why the task must not be marked done; undefined when nothing stands in the way. */
   refusal?: string;
@@ -59,77 +51,76 @@ export interface GuardResult {
  * agent must not do (see the file comment).
  */
 export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string, options: GuardOptions = {}): Promise<GuardResult> {
+  return withFileLock(file, () => undoAgentEditsLocked(file, snapshot, taskId, options));
+}
+
+function undoAgentEditsLocked(file: string, snapshot: Buffer, taskId: string, options: GuardOptions): GuardResult {
   const { replacedCopy, parse = parseTasks } = options;
   if (!existsSync(file)) {
-    writeFileSync(file, snapshot);
+    writeAtomically(file, snapshot);
     return { refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran', warnings: [] };
   }
-  const release = await lock(file, { ...LOCK_OPTIONS, lockfilePath: `${file}.lock` });
-  try {
-    const current = readFileSync(file);
-    if (current.equals(snapshot)) return { warnings: [] };
-    const before = parse(snapshot.toString('utf8'));
-    const text = current.toString('utf8');
-    const after = parse(text);
-    const afterById = new Map(after.tasks.map((t) => [t.id, t]));
+  const current = readFileSync(file);
+  if (current.equals(snapshot)) return { warnings: [] };
+  const before = parse(snapshot.toString('utf8'));
+  const text = current.toString('utf8');
+  const after = parse(text);
+  const afterById = new Map(after.tasks.map((t) => [t.id, t]));
 
-    const lostDone = before.tasks.filter((t) => t.done && !afterById.has(t.id)).map((t) => t.id);
-    if (!Buffer.from(text, 'utf8').equals(current) || lostDone.length) {
-      if (replacedCopy) {
-        mkdirSync(dirname(replacedCopy), { recursive: true });
-        writeFileSync(replacedCopy, current);
-      }
-      restoreSnapshot(file, snapshot, before, after, taskId);
-      const why = lostDone.length ? `completed task${lostDone.length > 1 ? 's' : ''} ${list(lostDone)} disappeared from it` : 'it is no longer valid UTF-8';
-      const kept = replacedCopy ? `; the file as it was is saved in ${replacedCopy}` : '';
-      return { refusal: `tasks.md was damaged during the run (${why}); it was restored from before the agent ran, keeping other tasks' new marks${kept}`, warnings: [] };
+  const lostDone = before.tasks.filter((t) => t.done && !afterById.has(t.id)).map((t) => t.id);
+  if (!Buffer.from(text, 'utf8').equals(current) || lostDone.length) {
+    if (replacedCopy) {
+      mkdirSync(dirname(replacedCopy), { recursive: true });
+      writeFileSync(replacedCopy, current);
     }
-
-    const flips = new Map<number, number>(); // byte offset in `current` → checkbox byte to put back
-    let refusal: string | undefined;
-    const warnings: string[] = [];
-
-    const ownBefore = before.tasks.find((t) => t.id === taskId);
-    const ownAfter = afterById.get(taskId);
-    const selfTicked = !!(ownBefore && ownAfter && !ownBefore.done && ownAfter.done);
-    if (selfTicked) flips.set(ownAfter!.checkboxByte, SPACE);
-    const ownChange = ownLineChange(ownBefore, ownAfter, after, taskId);
-    if (ownChange) refusal = `tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`;
-    else if (flips.size) refusal = `the agent marked ${taskId} itself; the mark was removed until verification passes`;
-
-    const unmarked: string[] = [];
-    for (const t of before.tasks) {
-      const now = afterById.get(t.id);
-      if (t.id !== taskId && t.done && now && !now.done && current[now.checkboxByte] === SPACE) {
-        flips.set(now.checkboxByte, t.checkbox.charCodeAt(0));
-        unmarked.push(t.id);
-      }
-    }
-    const refused = options.journal ? refusedMarks(options.journal) : new Set<string>();
-    const putBack: string[] = [];
-    for (const t of before.tasks) {
-      const now = afterById.get(t.id);
-      if (t.id !== taskId && !t.done && now?.done && refused.has(t.id)) {
-        flips.set(now.checkboxByte, SPACE);
-        putBack.push(t.id);
-      }
-    }
-    if (putBack.length) warnings.push(`${list(putBack)} ${putBack.length > 1 ? 'were' : 'was'} ticked again in tasks.md while ${taskId} ran, after a guard had removed the agent's own tick (a stale write of the file); the mark was removed until a verified run makes it`);
-    if (unmarked.length) warnings.push(`${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked in tasks.md while ${taskId} ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run`);
-
-    if (selfTicked && options.journal) {
-      mkdirSync(dirname(options.journal), { recursive: true });
-      appendFileSync(options.journal, `!${taskId}\n`); // under the lock, like markDone's entries
-    }
-    if (flips.size) {
-      const fixed = Buffer.from(current);
-      for (const [offset, byte] of flips) fixed[offset] = byte;
-      writeAtomically(file, fixed, () => false);
-    }
-    return { refusal, warnings };
-  } finally {
-    await release();
+    restoreSnapshot(file, snapshot, before, after, taskId);
+    const why = lostDone.length ? `completed task${lostDone.length > 1 ? 's' : ''} ${list(lostDone)} disappeared from it` : 'it is no longer valid UTF-8';
+    const kept = replacedCopy ? `; the file as it was is saved in ${replacedCopy}` : '';
+    return { refusal: `tasks.md was damaged during the run (${why}); it was restored from before the agent ran, keeping other tasks' new marks${kept}`, warnings: [] };
   }
+
+  const flips = new Map<number, number>(); // byte offset in `current` → checkbox byte to put back
+  let refusal: string | undefined;
+  const warnings: string[] = [];
+
+  const ownBefore = before.tasks.find((t) => t.id === taskId);
+  const ownAfter = afterById.get(taskId);
+  const selfTicked = !!(ownBefore && ownAfter && !ownBefore.done && ownAfter.done);
+  if (selfTicked) flips.set(ownAfter!.checkboxByte, SPACE);
+  const ownChange = ownLineChange(ownBefore, ownAfter, after, taskId);
+  if (ownChange) refusal = `tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`;
+  else if (flips.size) refusal = `the agent marked ${taskId} itself; the mark was removed until verification passes`;
+
+  const unmarked: string[] = [];
+  for (const t of before.tasks) {
+    const now = afterById.get(t.id);
+    if (t.id !== taskId && t.done && now && !now.done && current[now.checkboxByte] === SPACE) {
+      flips.set(now.checkboxByte, t.checkbox.charCodeAt(0));
+      unmarked.push(t.id);
+    }
+  }
+  const refused = options.journal ? refusedMarks(options.journal) : new Set<string>();
+  const putBack: string[] = [];
+  for (const t of before.tasks) {
+    const now = afterById.get(t.id);
+    if (t.id !== taskId && !t.done && now?.done && refused.has(t.id)) {
+      flips.set(now.checkboxByte, SPACE);
+      putBack.push(t.id);
+    }
+  }
+  if (putBack.length) warnings.push(`${list(putBack)} ${putBack.length > 1 ? 'were' : 'was'} ticked again in tasks.md while ${taskId} ran, after a guard had removed the agent's own tick (a stale write of the file); the mark was removed until a verified run makes it`);
+  if (unmarked.length) warnings.push(`${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked in tasks.md while ${taskId} ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run`);
+
+  if (selfTicked && options.journal) {
+    mkdirSync(dirname(options.journal), { recursive: true });
+    appendFileSync(options.journal, `!${taskId}\n`); // under the lock, like markDone's entries
+  }
+  if (flips.size) {
+    const fixed = Buffer.from(current);
+    for (const [offset, byte] of flips) fixed[offset] = byte;
+    writeAtomically(file, fixed);
+  }
+  return { refusal, warnings };
 }
 
 /** What changed in the task's own entry (text, declared files, dependencies), or undefined. */
@@ -150,7 +141,7 @@ function restoreSnapshot(file: string, snapshot: Buffer, before: ParsedTasks, af
   for (const task of before.tasks) {
     if (!task.done && doneNow.has(task.id) && restored[task.checkboxByte] === SPACE) restored[task.checkboxByte] = 0x58;
   }
-  writeAtomically(file, restored, () => false);
+  writeAtomically(file, restored);
 }
 
 function list(ids: string[]): string {

@@ -2,9 +2,9 @@
  * Every markdown package the parser uses, in one module so the build can bundle it
  * (tools/build.js). Nx 24 starts plugin workers and the daemon with
  * `--conditions development`, and unified's packages answer that condition with their debug
- * builds, which parse about 70% slower. The bundle is resolved without that condition, so graph
- * construction parses with the same code as every other process; and one file loads in about
- * 10 ms, where the ~80 modules it holds took 70-150 ms. From source (the tests) this is a plain
+ * builds, which parse markedly slower. The bundle is resolved without that condition, so graph
+ * construction parses with the same code as every other process; and one file loads faster than
+ * the many modules it holds (README, Measured). From source (the tests) this is a plain
  * re-export.
  *
  * remark's parser without its serialiser: tasks.md is edited by position, never re-serialised.

@@ -1,7 +1,9 @@
 /** The engine's model of a spec-kit feature's tasks.md. Pure data: no Nx, no file system. */
 
+/** An error stops the feature from running; a warning is reported and the run goes on. */
 export type Severity = 'error' | 'warning';
 
+/** A finding about a feature, printed as `file:line: severity: T###: message` by `formatDiagnostic`. */
 export interface Diagnostic {
   severity: Severity;
   /** Stable machine-readable code, e.g. `duplicate-id`, `unknown-dependency`, `cycle`. */
@@ -13,8 +15,10 @@ export interface Diagnostic {
   taskId?: string;
 }
 
+/** A barrier phase waits for everything before it; consecutive story phases run side by side. */
 export type PhaseKind = 'barrier' | 'story';
 
+/** A heading that holds tasks, numbered from 1 by position. */
 export interface Phase {
   /** 1-based position among the phases that hold tasks (`implement--phase1`, …). */
   number: number;
@@ -35,8 +39,10 @@ export function phaseLabel(phase: Pick<Phase, 'number' | 'title'>): string {
   return /^phase\b/i.test(phase.title) ? phase.title : `Phase ${phase.number}: ${phase.title}`;
 }
 
+/** The character between a task's brackets: open, or done in either case. */
 export type CheckboxState = ' ' | 'x' | 'X';
 
+/** One task of tasks.md: its id, box, exact position, tags, text, declared files and dependencies. */
 export interface Task {
   id: string;
   checkbox: CheckboxState;
@@ -75,12 +81,13 @@ export interface Task {
   sectionIndex: number;
 }
 
+/** The result of `parseTasks`: phases, tasks, checkbox items that are not tasks, stated dependencies and diagnostics. */
 export interface ParsedTasks {
   phases: Phase[];
   tasks: Task[];
   /** Problems found while reading the file (duplicate ids, checkboxes without ids, …). */
   diagnostics: Diagnostic[];
-  /** Dependencies between stories or phases stated in prose or tables (contract rule 3). */
+  /** Dependencies between stories or phases stated in prose or tables. */
   statements: StatedDependency[];
   /**
    * Checkbox items that are not tasks (no `T###` id, or a box that is neither open nor done). The
@@ -90,6 +97,10 @@ export interface ParsedTasks {
   bom: boolean;
 }
 
+/** How tasks.md is parsed: `parseTasks`, or a `reusingParser` that shares parses between processes. */
+export type ParseFn = (source: string, file?: string) => ParsedTasks;
+
+/** A checkbox item without a task id (`- [ ] R001 …`): never run, but an open one makes a run partial. */
 export interface NonTaskItem {
   line: number;
   /** Index of the box's mark in the decoded text, -1 when the mark is not a checkbox state (`[~]`). */

@@ -12,9 +12,9 @@ const TAG = /\[([A-Z][A-Z0-9_-]*)\](?!\()/g;
 
 // CommonMark settles block structure (headings, lists, code) before inline syntax, and we read a
 // task's text from the source by position. So inline constructs are switched off: same tree
-// shape, about a third less parsing time on a cold graph (tools/bench).
+// shape, less parsing work.
 // GFM's inline constructs too: `gfmPotentialFootnoteCall` walks back over every earlier event at
-// each `]`, so one line of 30,000 `[P]` tags took 36 s (found by src/fuzz.spec.ts).
+// each `]`, quadratic in the `[P]` tags of one line (found by src/fuzz.spec.ts).
 const INLINE_CONSTRUCTS = [
   'attention', 'autolink', 'characterEscape', 'characterReference', 'codeText', 'hardBreakEscape', 'htmlText', 'labelEnd', 'labelStartImage', 'labelStartLink',
   'gfmFootnoteCall', 'gfmPotentialFootnoteCall', 'wwwAutolink', 'protocolAutolink', 'emailAutolink', 'strikethrough',
@@ -39,6 +39,15 @@ function markdown(): Processor {
     processor = stack.unified().use(stack.remarkParse).use(gfmBlocks, stack) as unknown as Processor;
   }
   return processor;
+}
+
+/**
+ * The markdown tree of any document of a feature (BOM and CRLF allowed; a BOM does not shift
+ * lines), or undefined when it nests too deeply to parse safely.
+ */
+export function markdownTree(source: string): Root | undefined {
+  const body = source.startsWith(BOM) ? source.slice(1) : source;
+  return tooDeep(body) ? undefined : markdown().parse(body) as Root;
 }
 
 /** Parses a tasks.md text (as read from disk, BOM and CRLF allowed) into phases and tasks. */
@@ -147,8 +156,8 @@ function restatedSections(items: ItemInfo[]): Set<ItemInfo> {
 
 /**
  * Nesting past this is refused before parsing: the markdown parser's work grows with depth × size
- * (mdast's list preparation rescans every enclosing list), so 800 nested list levels took 20 s
- * (found by src/fuzz.spec.ts). Real task lists nest a handful of levels.
+ * (mdast's list preparation rescans every enclosing list), so hundreds of nested list levels
+ * hang a parse (found by src/fuzz.spec.ts). Real task lists nest a handful of levels.
  */
 export const MAX_NESTING = 32;
 
@@ -160,26 +169,11 @@ export const MAX_NESTING = 32;
 function tooDeep(body: string): { line: number; depth: number } | undefined {
   let line = 1;
   for (let i = 0; i < body.length; ) {
-    let columns = 0;
-    let markers = 0;
-    let j = i;
-    for (;;) {
-      const c = body.charCodeAt(j);
-      if (c === 0x20) { columns++; j++; continue; }
-      if (c === 0x09) { columns += 4; j++; continue; }
-      if (c === 0x3e) { markers++; j++; continue; } // >
-      const next = body.charCodeAt(j + 1);
-      if ((c === 0x2d || c === 0x2a || c === 0x2b) && (next === 0x20 || next === 0x09)) { markers++; j++; continue; } // - * +
-      let k = j;
-      while (k - j < 9 && body.charCodeAt(k) >= 0x30 && body.charCodeAt(k) <= 0x39) k++;
-      const after = body.charCodeAt(k + 1);
-      if (k > j && (body.charCodeAt(k) === 0x2e || body.charCodeAt(k) === 0x29) && (after === 0x20 || after === 0x09)) { markers++; j = k + 1; continue; }
-      break;
-    }
+    const { columns, markers, end: prefixEnd } = containerPrefix(body, i);
     const depth = markers + Math.floor(columns / 2);
     if (markers && depth > MAX_NESTING) return { line, depth };
     // Next line: micromark ends lines at \n, \r\n and a lone \r.
-    let end = j;
+    let end = prefixEnd;
     while (end < body.length && body.charCodeAt(end) !== 0x0a && body.charCodeAt(end) !== 0x0d) end++;
     i = end + (body.charCodeAt(end) === 0x0d && body.charCodeAt(end + 1) === 0x0a ? 2 : 1);
     line++;
@@ -187,7 +181,43 @@ function tooDeep(body: string): { line: number; depth: number } | undefined {
   return undefined;
 }
 
-interface HeadingInfo { depth: number; title: string; line: number; order: number }
+/** The blanks (`columns`, a tab counting 4), `>` and list markers (`markers`) a line starts with, and where they end. */
+function containerPrefix(body: string, start: number): { columns: number; markers: number; end: number } {
+  let columns = 0;
+  let markers = 0;
+  let j = start;
+  for (;;) {
+    const c = body.charCodeAt(j);
+    if (c === 0x20 || c === 0x09) {
+      columns += c === 0x09 ? 4 : 1;
+      j++;
+      continue;
+    }
+    const markerEnd = c === 0x3e ? j + 1 : listMarkerEnd(body, j); // 0x3e: `>`
+    if (markerEnd === undefined) return { columns, markers, end: j };
+    markers++;
+    j = markerEnd;
+  }
+}
+
+/** Where a list marker at `j` ends (`-`, `*`, `+`, or up to 9 digits and `.` or `)`, then a blank), or undefined. */
+function listMarkerEnd(body: string, j: number): number | undefined {
+  const isBlank = (code: number) => code === 0x20 || code === 0x09;
+  const c = body.charCodeAt(j);
+  if ((c === 0x2d || c === 0x2a || c === 0x2b) && isBlank(body.charCodeAt(j + 1))) return j + 1;
+  let k = j;
+  while (k - j < 9 && body.charCodeAt(k) >= 0x30 && body.charCodeAt(k) <= 0x39) k++;
+  const delimiter = body.charCodeAt(k);
+  if (k > j && (delimiter === 0x2e || delimiter === 0x29) && isBlank(body.charCodeAt(k + 1))) return k + 1;
+  return undefined;
+}
+
+interface HeadingInfo {
+  depth: number;
+  title: string;
+  line: number;
+  order: number;
+}
 interface ItemInfo {
   /** 1-based line where the task starts. */
   line: number;
@@ -268,7 +298,10 @@ const HEADING_BOX_FIRST = /^#{1,6}[ \t]+\[([ xX])\][ \t]+/;
 const HEADING_ID_FIRST = new RegExp(String.raw`^#{1,6}[ \t]+((?:\*\*|__)?${TASK_ID}(?:\*\*|__)?)[ \t]*[:.\-–—]?[ \t]*\[([ xX])\][ \t]*`);
 
 /** An id in the place a task's id goes: a heading or table row that looks like a task but has no checkbox. */
-interface UnreadTask { line: number; shape: string }
+interface UnreadTask {
+  line: number;
+  shape: string;
+}
 
 function startsWithId(text: string): boolean {
   return STARTS_WITH_ID.test(text);
@@ -398,7 +431,7 @@ function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: Head
     ...extractDeclaredPaths(withoutClauses),
     ...item.subBullets.flatMap((b) => extractFilesBullet(b)),
   ]);
-  // The nearest sub-heading inside the phase; each distinct one ends a [P] run (rule 4).
+  // The nearest sub-heading inside the phase; each distinct one ends a [P] run.
   const subs = item.ancestry.filter((h) => h.depth > (owner?.depth ?? 0));
   const section = subs[subs.length - 1];
   return {
@@ -428,7 +461,7 @@ function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: Head
  * The heading level that forms phases: the shallowest level holding tasks, skipping a lone
  * `#` title (`# Tasks: Chat`) that merely wraps deeper phase headings. Only `#` is a title: a lone
  * `## Phase 3: User Story 1` over `### Tests for…` / `### Implementation for…` is one phase whose
- * sub-headings split [P] runs (rule 4); making them phases would let tests and code run together.
+ * sub-headings split [P] runs; making them phases would let tests and code run together.
  */
 function choosePhaseDepth(items: ItemInfo[]): number | undefined {
   const withTasks = new Map<HeadingInfo, number>();
@@ -473,7 +506,7 @@ function phaseLabels(title: string): Pick<Phase, 'story' | 'priority'> {
   return { story: story ? `US${story[1]}` : undefined, priority: priority?.[1] };
 }
 
-/** Numbers the phases that hold tasks and decides story vs barrier (contract rule 1). */
+/** Numbers the phases that hold tasks and decides story vs barrier. */
 function finishPhases(phases: Phase[], tasks: Task[]) {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   phases.forEach((phase, i) => {
@@ -491,7 +524,10 @@ class ByteOffsets {
   private byte = 0;
   constructor(readonly source: string) {}
   at(offset: number): number {
-    if (offset < this.index) { this.index = 0; this.byte = 0; }
+    if (offset < this.index) {
+      this.index = 0;
+      this.byte = 0;
+    }
     this.byte += Buffer.byteLength(this.source.slice(this.index, offset), 'utf8');
     this.index = offset;
     return this.byte;

@@ -1,29 +1,35 @@
 /**
- * The contract's dependency rules (1-8) turned into a transitively reduced DAG whose edges
- * remember why they exist.
+ * The dependency rules (phases, listed order, `[P]` runs, stated and explicit dependencies,
+ * shared files, story lanes) turned into a transitively reduced DAG whose edges remember why
+ * they exist.
  */
 import type { Diagnostic, ParsedTasks, Phase, Task } from './model';
 import { criticalPath, findCycle, topologicalOrder, transitiveReduction, waves as wavesOf, type Adjacency } from './graph';
 
+/** Why an edge exists: the phase order, a stated or explicit dependency, listed order, a `[P]` run, a story lane or a shared file. */
 export type EdgeRule = 'barrier-phase' | 'story-phase' | 'stated' | 'sequence' | 'parallel-run' | 'lane' | 'explicit' | 'file-conflict';
 
+/** One reason for an edge: its rule and a sentence naming the phase, line, run or file behind it. */
 export interface EdgeReason {
   rule: EdgeRule;
   cause: string;
 }
 
+/** A direct prerequisite of a task, with every reason it is one. */
 export interface Dependency {
   id: string;
   reasons: EdgeReason[];
 }
 
+/** How to plan: story lanes inside phases, and task durations for the weighted critical path. */
 export interface PlanOptions {
-  /** `story`: inside a phase, tasks wait only for their own `[USn]` lane (contract rule 7). */
+  /** `story`: inside a phase, tasks wait only for their own `[USn]` lane. */
   lanes?: 'story' | 'none';
   /** Seconds per task id, for the weighted critical path (missing ids count 1). */
   durations?: Record<string, number>;
 }
 
+/** A feature's task graph: transitively reduced, with waves, critical paths and diagnostics. */
 export interface Plan {
   /** False when the graph could not be built (unknown ids, cycles). */
   ok: boolean;
@@ -40,6 +46,16 @@ export interface Plan {
 
 type Reasoned = { deps: number[]; reason: EdgeReason };
 
+/**
+ * Turns parsed tasks into a dependency graph: each task's direct prerequisites with the reason for
+ * each edge, the waves of tasks that can run together, and the critical paths. Unknown ids and
+ * cycles are error diagnostics (`ok: false`, no waves); shared files across stories are warnings.
+ *
+ * @example
+ * const plan = planTasks(parseTasks(readFileSync('specs/001-x/tasks.md', 'utf8')));
+ * plan.dependsOn.T005; // [{ id: 'T004', reasons: [{ rule: 'sequence', cause: 'listed after T004' }] }]
+ * plan.waves;          // [['T001'], ['T002', 'T003'], …]
+ */
 export function planTasks(parsed: ParsedTasks, options: PlanOptions = {}, file = 'tasks.md'): Plan {
   const { tasks, phases } = parsed;
   const index = new Map(tasks.map((t, i) => [t.id, i]));
@@ -82,7 +98,7 @@ export function planTasks(parsed: ParsedTasks, options: PlanOptions = {}, file =
   };
 }
 
-/** Rules 1-4 and 7: phases, listed order, `[P]` runs, sub-headings, optional story lanes. */
+/** Phases, listed order, `[P]` runs, sub-headings and, optionally, story lanes. */
 function addPhaseEdges(tasks: Task[], phases: Phase[], index: Map<string, number>, edges: EdgeSet, lanes: 'story' | 'none') {
   let barrier: { exits: number[]; title: string } | undefined; // the last barrier phase
   let cluster: number[] = []; // exits of the story phases since that barrier
@@ -106,7 +122,7 @@ function addPhaseEdges(tasks: Task[], phases: Phase[], index: Map<string, number
 }
 
 /**
- * Rule 4 over one view of a phase: all its tasks, or with lanes one `[USn]` label plus the
+ * Listed order and `[P]` runs over one view of a phase: all its tasks, or with lanes one `[USn]` label plus the
  * unlabelled tasks. `frontier` covers the view so far: every task of the view seen yet is in it
  * or an ancestor of one of its tasks, so the next task in listed order waits for the frontier.
  */
@@ -118,7 +134,7 @@ interface Lane {
   runEntry: Reasoned;
 }
 
-/** Orders one phase's tasks (rule 4, per lane with rule 7) and returns the phase's exits (its sinks). */
+/** Orders one phase's tasks (listed order and `[P]` runs, per lane with lanes) and returns the phase's exits (its sinks). */
 function orderWithinPhase(tasks: Task[], members: number[], entry: Reasoned, edges: EdgeSet, lanes: 'story' | 'none'): number[] {
   const views = new Map<string, Lane>([['', { frontier: [], lastIsRun: false, section: -1, runEntry: entry }]]);
   const hasSuccessorInPhase = new Set<number>();
@@ -189,7 +205,7 @@ function advance(lane: Lane, task: Task, t: number, deps: Reasoned, names: (list
 }
 
 /**
- * Rule 3's exception: a phase that tasks.md says waits for another waits for all of its tasks
+ * The exception to concurrent story phases: a phase that tasks.md says waits for another waits for all of its tasks
  * (the reduction keeps only the last ones), with the stating line as the reason.
  */
 function addStatedEdges({ statements, phases }: ParsedTasks, index: Map<string, number>, edges: EdgeSet, file: string) {
@@ -204,7 +220,7 @@ function addStatedEdges({ statements, phases }: ParsedTasks, index: Map<string, 
   }
 }
 
-/** Rule 5: `(depends on …)`, `Depends on:` and ranges; unknown ids are errors. */
+/** Explicit dependencies: `(depends on …)`, `Depends on:` and ranges; unknown ids are errors. */
 function addExplicitEdges(tasks: Task[], index: Map<string, number>, edges: EdgeSet, diagnostics: Diagnostic[], file: string) {
   tasks.forEach((task, t) => {
     for (const dep of task.dependsOn) {
@@ -221,7 +237,7 @@ function addExplicitEdges(tasks: Task[], index: Map<string, number>, edges: Edge
 }
 
 /**
- * Rule 6: tasks naming the same file, or a folder and a file inside it, never overlap: the later
+ * Tasks naming the same file, or a folder and a file inside it, never overlap: the later
  * waits for the earlier. A warning when nothing else already orders them.
  */
 function addFileConflictEdges(tasks: Task[], edges: EdgeSet, diagnostics: Diagnostic[], file: string) {

@@ -32,6 +32,10 @@ export function openPrerequisites(tasks: Task[], plan: Plan): (id: string) => De
   return (id) => [...open(id).values()];
 }
 
+/**
+ * The plan's edges for the tasks still open: a done task drops out, and whoever waited for it
+ * inherits its open prerequisites, so the remaining graph keeps every ordering the full one had.
+ */
 export function remainingDependsOn(tasks: Task[], plan: Plan): Record<string, Dependency[]> {
   const done = new Set(tasks.filter((t) => t.done).map((t) => t.id));
   const open = openPrerequisites(tasks, plan);

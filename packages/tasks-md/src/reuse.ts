@@ -12,11 +12,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { CheckboxState, ParsedTasks } from './model';
+import type { CheckboxState, ParsedTasks, ParseFn } from './model';
+import { withoutMarks } from './marks';
 import { parseTasks } from './parse';
-import { withoutMarks } from './guard';
-
-export type ParseFn = (source: string, file?: string) => ParsedTasks;
 
 // A stored parse is only valid for the parser that made it. Computed on first use: importing the
 // engine (graph construction does) reads no files for it.

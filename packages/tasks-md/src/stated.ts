@@ -1,5 +1,5 @@
 /**
- * Dependencies between stories and phases stated in prose or tables (contract rule 3):
+ * Dependencies between stories and phases stated in prose or tables:
  * "User Story 2 depends on User Story 1", "**US3**: Requires US1 and US2", "Phase 3 must wait for
  * Phase 1", `| US5 | … | Depends on US1, US2 |`. Each line with a dependency word is read as
  * *subject* (the stories/phases before the word, or a table row's first cell) waits for
@@ -130,7 +130,7 @@ function resolve(found: Unit[], phases: Phase[]): { phases: number[]; unknown: s
   return { phases: unique(out), unknown };
 }
 
-/** True when rules 2-3 already make `dependent` wait for `prerequisite`: a barrier before it, or anything before a barrier. */
+/** True when the phase order already makes `dependent` wait for `prerequisite`: a barrier before it, or anything before a barrier. */
 function implied(dependent: Phase, prerequisite: Phase, phases: Phase[]): boolean {
   if (prerequisite.number >= dependent.number) return false;
   if (prerequisite.kind === 'barrier' || dependent.kind === 'barrier') return true;

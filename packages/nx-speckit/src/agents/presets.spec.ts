@@ -169,8 +169,21 @@ describe('findExecutable / assertAgentAvailable', () => {
     }
   });
 
-  it('finds the claude CLI installed in this repo', () => {
+  it('finds the pinned claude devDependency in the repo\'s node_modules/.bin, with nothing on PATH', () => {
     const root = path.resolve(__dirname, '../../../..');
-    expect(() => assertAgentAvailable(resolveAgent('claude', noEnv), root)).not.toThrow();
+    const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
+    const pkgDir = path.join(root, 'node_modules', '@anthropic-ai', 'claude-code');
+    const pkg = readJson(path.join(pkgDir, 'package.json'));
+    expect(pkg.version).toBe(readJson(path.join(root, 'package.json')).devDependencies['@anthropic-ai/claude-code']);
+    const found = findExecutable('claude', root, { PATH: '' });
+    expect(found).toBe(path.join(root, 'node_modules', '.bin', 'claude'));
+    expect(fs.realpathSync(found!)).toBe(fs.realpathSync(path.join(pkgDir, typeof pkg.bin === 'string' ? pkg.bin : pkg.bin.claude)));
+    const saved = process.env.PATH;
+    process.env.PATH = '';
+    try {
+      expect(() => assertAgentAvailable(resolveAgent('claude', noEnv), root)).not.toThrow();
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 });

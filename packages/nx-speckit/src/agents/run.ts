@@ -103,7 +103,7 @@ async function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: n
 }
 
 /**
- * Runs the agent for one task with the contract's command protocol: no shell, cwd = workspace root,
+ * Runs the agent for one task with the command protocol: no shell, cwd = workspace root,
  * prompt on stdin (or as one argv element) and in $SPECKIT_PROMPT_FILE, SPECKIT_* env, output to the log.
  * Failed attempts are retried `agent.retries` times with exponential backoff; an abort stops everything.
  */

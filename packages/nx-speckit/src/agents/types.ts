@@ -2,7 +2,7 @@ import type { FailureKind } from './output/failure';
 
 export type PresetName = 'claude' | 'codex' | 'gemini' | 'cursor' | 'copilot' | 'opencode' | 'replay' | 'command';
 
-/** The contract's `agent` option, object form. */
+/** The `agent` option, object form. */
 export interface AgentConfig {
   preset?: PresetName;
   /** Without a preset: the whole command. With a preset: replaces only the program (e.g. ["npx", "claude"]); the preset's flags still follow. */

@@ -79,7 +79,7 @@ function taskDeps(p: ProjectConfiguration, base = 'implement'): Record<string, s
   return out;
 }
 
-// Every shape the contract's dependency rules talk about: barrier phases, concurrent story
+// Every shape the dependency rules talk about: barrier phases, concurrent story
 // phases, [P] runs split by sub-headings, explicit deps (inline and sub-bullet), a file conflict
 // across two story phases, a task-level priority tag, a code block that is not a task.
 const ALBUMS = `# Tasks: Photo albums
@@ -145,7 +145,7 @@ const ALBUMS_DEPS = {
   T009: ['T008'],
   T010: ['T009'],
   T011: ['T005'], // concurrent with User Story 1, not after it
-  T012: ['T009'], // same file as T009 (rule 6), which also makes T005 redundant
+  T012: ['T009'], // same file as T009 (shared files never overlap), which also makes T005 redundant
   T013: ['T010', 'T011', 'T012'], // the [P] run, plus the explicit T010
   T014: ['T013'], // after both story phases (T010 is implied through T013)
   T015: ['T014'],

@@ -24,7 +24,7 @@ export interface SpeckitPluginOptions {
   agent?: AgentChoice;
   /** Per-feature or per-task-type agents. */
   agentRules?: AgentRule[];
-  /** `story`: tasks inside a phase wait only for their own `[USn]` lane (contract rule 7). */
+  /** `story`: tasks inside a phase wait only for their own `[USn]` lane. */
   lanes?: 'story' | 'none';
   /** Cache task results in Nx's cache (default true). */
   cache?: boolean;

@@ -1,6 +1,10 @@
-/** spec-kit's checklist gate: count items in `checklists/*.md` and stop while any are unchecked. */
+/**
+ * spec-kit's checklist gate: count the checkbox items of `checklists/*.md` (read as markdown, so an
+ * example in a code block does not count) and stop while any are unchecked.
+ */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkboxItems } from '@nx-speckit/tasks-md';
 
 export interface ChecklistRow {
   file: string;
@@ -16,10 +20,9 @@ export function readChecklists(featureDirAbs: string): ChecklistRow[] {
     .filter((f) => f.endsWith('.md'))
     .sort()
     .map((file) => {
-      const text = readFileSync(join(dir, file), 'utf8');
-      const checked = (text.match(/^\s*[-*+] \[[xX]\]/gm) ?? []).length;
-      const unchecked = (text.match(/^\s*[-*+] \[ \]/gm) ?? []).length;
-      return { file, total: checked + unchecked, checked, unchecked };
+      const items = checkboxItems(readFileSync(join(dir, file), 'utf8'));
+      const checked = items.filter((item) => item.checked).length;
+      return { file, total: items.length, checked, unchecked: items.length - checked };
     });
 }
 
