@@ -9,6 +9,7 @@
  * Exit code 1 when the feature has errors (it would not run), 2 on bad usage.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { analyzeFeature, formatDiagnostic, readFeature, type FeatureAnalysis, type PlanOptions } from '@nx-speckit/tasks-md';
 
@@ -23,7 +24,7 @@ export function main(argv: string[], cwd = process.cwd(), out: (s: string) => vo
   }
   let args: Args;
   try {
-    args = parseArgs(argv);
+    args = readArgs(argv);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -40,23 +41,19 @@ export function main(argv: string[], cwd = process.cwd(), out: (s: string) => vo
   return analysis.ok ? 0 : 1;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Partial<Args> & { json: boolean } = { json: false, lanes: 'none' };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const value = () => inline ?? argv[++i] ?? '';
-    if (flag === '--json') args.json = true;
-    else if (flag === '--lanes') {
-      const lanes = value();
-      if (lanes !== 'story' && lanes !== 'none') throw new Error(`--lanes must be "story" or "none", not "${lanes}"`);
-      args.lanes = lanes;
-    } else if (flag === '--durations') args.durations = value();
-    else if (flag.startsWith('-')) throw new Error(`unknown option ${flag}`);
-    else if (args.target) throw new Error(`one feature at a time (got ${args.target} and ${flag})`);
-    else args.target = argv[i];
+function readArgs(argv: string[]): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, lanes: { type: 'string', default: 'none' }, durations: { type: 'string' } } });
+  } catch (error) {
+    // Node's wording names the option; the code prefix (ERR_PARSE_ARGS_…) says nothing to a user.
+    throw new Error((error as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, ''), { cause: error });
   }
-  if (!args.target) throw new Error('which feature? give its folder or its tasks.md');
-  return args as Args;
+  const { values, positionals } = parsed;
+  if (values.lanes !== 'story' && values.lanes !== 'none') throw new Error(`--lanes must be "story" or "none", not "${values.lanes}"`);
+  if (positionals.length > 1) throw new Error(`one feature at a time (got ${positionals.join(' and ')})`);
+  if (!positionals.length) throw new Error('which feature? give its folder or its tasks.md');
+  return { target: positionals[0], lanes: values.lanes, json: values.json, ...(values.durations !== undefined && { durations: values.durations }) };
 }
 
 /**

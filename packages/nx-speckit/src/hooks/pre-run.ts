@@ -7,12 +7,12 @@
  *   with the install command, instead of a failure per task.
  * Reads only: the post-run hook records the plans.
  */
-import type { ProjectGraph, TargetConfiguration } from '@nx/devkit';
+import type { ProjectGraph, ProjectGraphProjectNode, TargetConfiguration } from '@nx/devkit';
 import { assertAgentAvailable, resolveAgents } from '../agents';
 import type { AgentChoice } from '../agents/types';
 import { isPluginTarget, subTargetSuffix } from '../names';
 import { findMatchingProjects } from '../nx-internals';
-import { reachedTargets, requestedRun } from './requested-run';
+import { reachedTargets, requestedRun, type RequestedRun } from './requested-run';
 import { formatStaleWarning, readPlanRecord, staleChanges } from './stale-plan';
 
 export interface PreRunResult {
@@ -28,27 +28,36 @@ export function preRun(workspaceRoot: string, argv: string[], targetName: string
   if (!requested.length) return { warnings: [] };
 
   const features = Object.fromEntries(Object.entries(graph.nodes).filter(([, node]) => Object.values(node.data.targets ?? {}).some((t) => taskId(t))));
+  const selected = selectFeatures(run, features);
+  const warnings = selected.flatMap((name) => {
+    const text = staleWarning(workspaceRoot, name, features[name], targetName);
+    return text ? [{ project: name, text }] : [];
+  });
   // `affected` or a project from the current folder: Nx picks the projects. Every feature is
   // checked for a stale plan (one whose tasks.md changed is affected anyway), but no feature's
   // agent is required: each task still checks its own agent when it starts.
-  const known = run.projects !== 'unknown';
-  let selected = Array.isArray(run.projects) ? findMatchingProjects(run.projects, features) : Object.keys(features);
-  if (run.exclude.length) {
-    const excluded = new Set(findMatchingProjects(run.exclude, features));
-    selected = selected.filter((p) => !excluded.has(p));
-  }
+  if (run.projects === 'unknown') return { warnings };
+  return { warnings, error: missingAgentsError(agentsNeeded(selected, features, requested), workspaceRoot, env) };
+}
 
-  const warnings: PreRunResult['warnings'] = [];
+/** The features the command runs, sorted: `-p` patterns (or all), less `--exclude`. */
+function selectFeatures(run: RequestedRun, features: Record<string, ProjectGraphProjectNode>): string[] {
+  const named = Array.isArray(run.projects) ? findMatchingProjects(run.projects, features) : Object.keys(features);
+  const excluded = new Set(run.exclude.length ? findMatchingProjects(run.exclude, features) : []);
+  return named.filter((p) => !excluded.has(p)).sort();
+}
+
+function staleWarning(workspaceRoot: string, name: string, node: ProjectGraphProjectNode, targetName: string): string | undefined {
+  const previous = readPlanRecord(workspaceRoot, name);
+  if (!previous) return undefined;
+  return formatStaleWarning(name, node.data.root, staleChanges(previous.tasks, taskTexts(node.data.targets ?? {}, targetName)), previous.recordedAt);
+}
+
+/** Each agent option the run's open tasks use, with those tasks (`spec-a:T001`). */
+function agentsNeeded(selected: string[], features: Record<string, ProjectGraphProjectNode>, requested: string[]): Map<string, { option: AgentChoice | undefined; users: string[] }> {
   const agents = new Map<string, { option: AgentChoice | undefined; users: string[] }>();
-  for (const name of selected.sort()) {
-    const node = features[name];
-    const targets = node.data.targets ?? {};
-    const previous = readPlanRecord(workspaceRoot, name);
-    if (previous) {
-      const warning = formatStaleWarning(name, node.data.root, staleChanges(previous.tasks, taskTexts(targets, targetName)), previous.recordedAt);
-      if (warning) warnings.push({ project: name, text: warning });
-    }
-    if (!known) continue;
+  for (const name of selected) {
+    const targets = features[name].data.targets ?? {};
     // Only the tasks this command runs: `nx run p:implement--US1` needs US1's agents, not US2's.
     const reached = reachedTargets(targets, requested);
     for (const target of Object.keys(targets).filter((t) => reached.has(t))) {
@@ -62,7 +71,11 @@ export function preRun(workspaceRoot: string, argv: string[], targetName: string
       agents.set(key, entry);
     }
   }
+  return agents;
+}
 
+/** One error naming every missing agent CLI and a few tasks that need it; undefined when all are there. */
+function missingAgentsError(agents: Map<string, { option: AgentChoice | undefined; users: string[] }>, workspaceRoot: string, env: NodeJS.ProcessEnv): string | undefined {
   const missing: string[] = [];
   for (const { option, users } of agents.values()) {
     try {
@@ -72,11 +85,9 @@ export function preRun(workspaceRoot: string, argv: string[], targetName: string
       missing.push(`${error instanceof Error ? error.message : String(error)} (needed by ${some})`);
     }
   }
-  const error = missing.length
-    ? `nx-speckit: no task was started: ${missing.length === 1 ? 'an agent CLI is' : 'agent CLIs are'} missing.\n${missing.map((m) => `  ${m}`).join('\n')}\n`
-      + '  Install it, set the plugin\'s "agent" option in nx.json to an installed agent, or pick one for this run with SPECKIT_AGENT=<preset>.'
-    : undefined;
-  return { warnings, error };
+  if (!missing.length) return undefined;
+  return `nx-speckit: no task was started: ${missing.length === 1 ? 'an agent CLI is' : 'agent CLIs are'} missing.\n${missing.map((m) => `  ${m}`).join('\n')}\n`
+    + '  Install it, set the plugin\'s "agent" option in nx.json to an installed agent, or pick one for this run with SPECKIT_AGENT=<preset>.';
 }
 
 /** Task id → description, from the task targets' metadata (`T001: Model in src/a.ts`). */

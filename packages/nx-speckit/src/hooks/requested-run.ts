@@ -27,19 +27,7 @@ const PROJECT_FLAGS = new Set(['-p', '--projects', '--project']);
 /** Reads `nx run-many -t a,b -p x`, `nx affected -t a`, `nx run p:t`, `nx p:t`, `nx t p` from process.argv. */
 export function requestedRun(argv: string[]): RequestedRun {
   const args = argv.slice(2);
-  const values = (flags: Set<string>): string[] | undefined => {
-    let found: string[] | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i];
-      const eq = arg.indexOf('=');
-      const flag = eq > 0 ? arg.slice(0, eq) : arg;
-      if (!flags.has(flag)) continue;
-      found ??= [];
-      if (eq > 0) found.push(...arg.slice(eq + 1).split(','));
-      else for (let j = i + 1; j < args.length && !args[j].startsWith('-'); j++) found.push(...args[j].split(','));
-    }
-    return found?.map((v) => v.trim()).filter(Boolean);
-  };
+  const values = (flags: Set<string>) => flagValues(args, flags);
   const positional = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1].startsWith('-') && !args[i - 1].includes('=') && isValueFlag(args[i - 1])));
   const command = positional[0] ?? '';
   const exclude = values(new Set(['--exclude'])) ?? [];
@@ -67,6 +55,24 @@ export function requestedRun(argv: string[]): RequestedRun {
 export function runParallelism(run: RequestedRun, nxJson: NxJsonConfiguration): number {
   const { readParallelFromArgsAndEnv } = require('../nx-internals') as typeof import('../nx-internals');
   return readParallelFromArgsAndEnv({ parallel: run.parallel, maxParallel: run.maxParallel }) ?? (nxJson.parallel ? Math.max(1, Math.floor(nxJson.parallel)) : 3);
+}
+
+/**
+ * The values given to any of `flags`, as Nx's yargs reads them: `--flag=a,b`, or the words after
+ * `--flag` up to the next option, each split at commas; undefined when no such flag is there.
+ */
+function flagValues(args: string[], flags: Set<string>): string[] | undefined {
+  let found: string[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!flags.has(flag)) continue;
+    found ??= [];
+    if (eq > 0) found.push(...arg.slice(eq + 1).split(','));
+    else for (let j = i + 1; j < args.length && !args[j].startsWith('-'); j++) found.push(...args[j].split(','));
+  }
+  return found?.map((v) => v.trim()).filter(Boolean);
 }
 
 function isValueFlag(flag: string): boolean {

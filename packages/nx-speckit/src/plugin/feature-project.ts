@@ -18,7 +18,7 @@ import { matchesTask } from './task-matcher';
 import { GATE_EXECUTOR, gateTargetName, phaseTargetName, projectName, subTarget, TASK_EXECUTOR } from '../names';
 import { changesetFile } from '../isolation/paths';
 import { memoisedFold } from '../graph-walk';
-import { gatedGraph, gatePlan, type GateAwareEdges, type GatePlan } from './phase-gates';
+import { gatedGraph, gatePlan, type GateAwareEdges, type GatedGraph, type GatePlan } from './phase-gates';
 
 
 /** Documents the prompt reads: a change to any of them changes every task's cache key. */
@@ -51,32 +51,56 @@ function taskNamedInputs(): NonNullable<ProjectConfiguration['namedInputs']> {
 
 export function buildFeatureProject(root: string, analysis: FeatureAnalysis, options: NormalizedOptions): ProjectConfiguration {
   const name = projectName(root);
-  const base = options.targetName;
-  const { parsed, plan } = analysis;
-  const target = (suffix: string) => subTarget(base, suffix);
-  const targets: Record<string, TargetConfiguration> = {};
-
   const optionErrors = exclusiveErrors(options.exclusive, posix.basename(root));
   if (!analysis.ok || optionErrors.length) return brokenFeatureProject(root, name, analysis, options, optionErrors);
+  const { parsed, plan } = analysis;
+  const gates = gatePlan(parsed.phases, options.gates);
+  const feature: FeatureTargets = { root, name, base: options.targetName, analysis, options, gates, graph: gatedGraph(analysis, gates) };
+  return {
+    name,
+    root,
+    tags: ['speckit'],
+    namedInputs: taskNamedInputs(),
+    targets: { ...buildTaskTargets(feature), ...buildAggregateTargets(feature) },
+    metadata: {
+      technologies: ['speckit'],
+      targetGroups: targetGroups(parsed.phases, parsed.tasks, (suffix) => subTarget(feature.base, suffix), feature.base, gates),
+      // lanes: the executor plans the feature as the graph did (a task's prompt lists its prerequisites).
+      speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids, lanes: options.lanes },
+    } as ProjectConfiguration['metadata'],
+  };
+}
 
+/** What the target builders of one (valid) feature share. */
+interface FeatureTargets {
+  root: string;
+  name: string;
+  /** The plugin's target name: `implement`. */
+  base: string;
+  analysis: FeatureAnalysis;
+  options: NormalizedOptions;
+  gates: GatePlan;
+  graph: GatedGraph;
+}
+
+/** A target's `dependsOn`: the tasks it waits for, then the phase gates standing in for others. */
+function dependsOnOf(base: string, edges: GateAwareEdges): string[] {
+  return [...edges.tasks.map((id) => subTarget(base, id)), ...[...edges.gates.keys()].sort((a, b) => a - b).map((n) => gateTargetName(base, n))];
+}
+
+/** One `nx-speckit:task` target per task, finished ones included (they cost nothing). */
+function buildTaskTargets({ root, name, base, analysis, options, graph }: FeatureTargets): Record<string, TargetConfiguration> {
+  const { parsed, plan } = analysis;
   const writes = (task: Task) => declaredOutputs(task, root);
   const upstream = prerequisiteFiles(parsed.tasks, plan, writes);
-  const done = new Set(parsed.tasks.filter((t) => t.done).map((t) => t.id));
-  // Finished tasks stay targets but drop out of aggregates: re-running a finished feature costs nothing.
-  const open = (ids: string[]) => ids.filter((id) => !done.has(id)).map(target);
-
-  const gates = gatePlan(parsed.phases, options.gates);
-  const graph = gatedGraph(analysis, gates);
-  const phaseGate = (n: number) => gateTargetName(base, n);
-  const dependsOn = (edges: GateAwareEdges) => [...edges.tasks.map(target), ...[...edges.gates.keys()].sort((a, b) => a - b).map(phaseGate)];
-
+  const targets: Record<string, TargetConfiguration> = {};
   for (const task of parsed.tasks) {
     const phase = parsed.phases[task.phase];
     const edges = graph.task[task.id];
-    targets[target(task.id)] = {
+    targets[subTarget(base, task.id)] = {
       executor: TASK_EXECUTOR,
       options: taskOptions(task, root, options),
-      dependsOn: dependsOn(edges),
+      dependsOn: dependsOnOf(base, edges),
       inputs: [
         TASK_INPUT,
         // Finished prerequisites are not in the task graph (they cost nothing), so
@@ -92,7 +116,7 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
       metadata: {
         description: `${task.id}: ${task.description}`,
         technologies: ['speckit'],
-        help: helpFor(name, target(task.id)),
+        help: helpFor(name, subTarget(base, task.id)),
         speckit: {
           taskId: task.id,
           checkbox: task.checkbox,
@@ -112,49 +136,46 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
       } as TargetConfiguration['metadata'],
     };
   }
+  return targets;
+}
 
+/** The feature's `implement`, its phases (and their gates), the feature gate, its stories and priorities. */
+function buildAggregateTargets({ root, name, base, analysis, gates, graph }: FeatureTargets): Record<string, TargetConfiguration> {
+  const { tasks, phases } = analysis.parsed;
+  const done = new Set(tasks.filter((t) => t.done).map((t) => t.id));
+  // Finished tasks stay targets but drop out of aggregates: re-running a finished feature costs nothing.
+  const open = (ids: string[]) => ids.filter((id) => !done.has(id)).map((id) => subTarget(base, id));
   const aggregate = (ids: string[], description: string): TargetConfiguration => ({
     executor: 'nx:noop',
     dependsOn: open(ids),
     metadata: { description, technologies: ['speckit'], help: helpFor(name) },
   });
-  const all = parsed.tasks.map((t) => t.id);
-  targets[base] = aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(parsed.tasks, all)})`);
-  for (const phase of parsed.phases) {
-    targets[phaseTargetName(base, phase.number)] = aggregate(phase.taskIds, `Phase ${phase.number}: ${phase.title} (${countOpen(parsed.tasks, phase.taskIds)})`);
+  const targets: Record<string, TargetConfiguration> = {};
+  const all = tasks.map((t) => t.id);
+  targets[base] = aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(tasks, all)})`);
+  for (const phase of phases) {
+    const phaseTarget = phaseTargetName(base, phase.number);
+    targets[phaseTarget] = aggregate(phase.taskIds, `Phase ${phase.number}: ${phase.title} (${countOpen(tasks, phase.taskIds)})`);
     const commands = gates.byPhase.get(phase.number);
     if (commands) {
-      targets[phaseGate(phase.number)] = gateTarget(name, commands, dependsOn(graph.gate.get(phase.number)!), `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`, phase.number);
-      if (graph.openGates.includes(phase.number)) targets[phaseTargetName(base, phase.number)].dependsOn!.push(phaseGate(phase.number));
+      targets[gateTargetName(base, phase.number)] = gateTarget(name, commands, dependsOnOf(base, graph.gate.get(phase.number)!), `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`, phase.number);
+      if (graph.openGates.includes(phase.number)) targets[phaseTarget].dependsOn!.push(gateTargetName(base, phase.number));
     }
   }
   if (gates.any) {
-    const after = [...open(all), ...graph.openGates.map(phaseGate)];
+    const after = [...open(all), ...graph.openGates.map((n) => gateTargetName(base, n))];
     targets[gateTargetName(base)] = gates.feature.length
       ? gateTarget(name, gates.feature, after, `Quality gate after every task of ${posix.basename(root)}: ${gates.feature.map((g) => g.name).join(', ')}`)
       : { executor: 'nx:noop', dependsOn: after, metadata: { description: `Every phase gate of ${posix.basename(root)}`, technologies: ['speckit'], help: helpFor(name) } };
     targets[base].dependsOn!.push(gateTargetName(base));
   }
-  for (const [story, ids] of groupBy(parsed.tasks, (t) => t.story)) {
-    targets[target(story)] = aggregate(ids, `User story ${story.slice(2)}: its tasks and their prerequisites (${countOpen(parsed.tasks, ids)})`);
+  for (const [story, ids] of groupBy(tasks, (t) => t.story)) {
+    targets[subTarget(base, story)] = aggregate(ids, `User story ${story.slice(2)}: its tasks and their prerequisites (${countOpen(tasks, ids)})`);
   }
-  for (const [priority, ids] of groupBy(parsed.tasks, (t) => t.priority)) {
-    targets[target(priority)] = aggregate(ids, `Priority ${priority} tasks and their prerequisites (${countOpen(parsed.tasks, ids)})`);
+  for (const [priority, ids] of groupBy(tasks, (t) => t.priority)) {
+    targets[subTarget(base, priority)] = aggregate(ids, `Priority ${priority} tasks and their prerequisites (${countOpen(tasks, ids)})`);
   }
-
-  return {
-    name,
-    root,
-    tags: ['speckit'],
-    namedInputs: taskNamedInputs(),
-    targets,
-    metadata: {
-      technologies: ['speckit'],
-      targetGroups: targetGroups(parsed.phases, parsed.tasks, target, base, gates),
-      // lanes: the executor plans the feature as the graph did (a task's prompt lists its prerequisites).
-      speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids, lanes: options.lanes },
-    } as ProjectConfiguration['metadata'],
-  };
+  return targets;
 }
 
 /** The task's own definition and settings: what Nx should hash for it (never its checkbox). */

@@ -206,29 +206,39 @@ export function exclusiveErrors(entries: NormalizedExclusive[], feature: string)
 export function normalizeGates(gates: unknown): NormalizedGate[] {
   if (gates === undefined || gates === null) return [];
   if (!Array.isArray(gates)) throw new Error(`nx-speckit: gates must be a list of commands, got ${JSON.stringify(gates)}`);
-  return gates.map((gate, i) => {
-    const where = `nx-speckit: gates[${i}]`;
-    const config: GateConfig = Array.isArray(gate) ? { command: gate } : gate;
-    if (!config || typeof config !== 'object') throw new Error(`${where} must be an argv array or { name?, command, phase?, cwd? }, got ${JSON.stringify(gate)}`);
-    const known = new Set(['name', 'command', 'phase', 'cwd']);
-    const unknown = Object.keys(config).filter((k) => !known.has(k));
-    if (unknown.length) throw new Error(`${where} has unknown field(s) ${unknown.join(', ')} (allowed: name, command, phase, cwd)`);
-    const { command, name, phase, cwd } = config;
-    if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string') || !command[0]) {
-      throw new Error(`${where}.command must be a non-empty argv array of strings ([exe, ...args], no shell), got ${JSON.stringify(command)}`);
-    }
-    if (name !== undefined && (typeof name !== 'string' || !name.trim())) throw new Error(`${where}.name must be a non-empty string`);
-    if (phase !== undefined && phase !== 'each' && !(Number.isInteger(phase) && (phase as number) >= 1)) {
-      throw new Error(`${where}.phase must be a phase number (1, 2, …) or "each", got ${JSON.stringify(phase)}`);
-    }
-    if (cwd !== undefined && (typeof cwd !== 'string' || cwd.startsWith('/') || /^[A-Za-z]:/.test(cwd) || cwd.split(/[\\/]/).includes('..'))) {
-      throw new Error(`${where}.cwd must be a workspace-relative folder inside the workspace, got ${JSON.stringify(cwd)}`);
-    }
-    return {
-      name: name?.trim() ?? command.join(' '),
-      command: [...command],
-      ...(phase !== undefined ? { phase } : {}),
-      ...(cwd !== undefined ? { cwd } : {}),
-    };
-  });
+  return gates.map((gate, i) => normalizeGate(gate, `nx-speckit: gates[${i}]`));
+}
+
+const GATE_FIELDS = new Set(['name', 'command', 'phase', 'cwd']);
+
+function normalizeGate(gate: unknown, where: string): NormalizedGate {
+  const config = (Array.isArray(gate) ? { command: gate } : gate) as GateConfig;
+  if (!config || typeof config !== 'object') throw new Error(`${where} must be an argv array or { name?, command, phase?, cwd? }, got ${JSON.stringify(gate)}`);
+  const problem = gateProblem(config);
+  if (problem) throw new Error(`${where}${problem}`);
+  const { command, name, phase, cwd } = config;
+  return {
+    name: name?.trim() ?? command.join(' '),
+    command: [...command],
+    ...(phase !== undefined ? { phase } : {}),
+    ...(cwd !== undefined ? { cwd } : {}),
+  };
+}
+
+/** What is wrong with one gate's object form, worded to follow `gates[i]`; undefined when nothing is. */
+function gateProblem(config: GateConfig): string | undefined {
+  const unknown = Object.keys(config).filter((k) => !GATE_FIELDS.has(k));
+  if (unknown.length) return ` has unknown field(s) ${unknown.join(', ')} (allowed: name, command, phase, cwd)`;
+  const { command, name, phase, cwd } = config;
+  if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string') || !command[0]) {
+    return `.command must be a non-empty argv array of strings ([exe, ...args], no shell), got ${JSON.stringify(command)}`;
+  }
+  if (name !== undefined && (typeof name !== 'string' || !name.trim())) return '.name must be a non-empty string';
+  if (phase !== undefined && phase !== 'each' && !(Number.isInteger(phase) && (phase as number) >= 1)) {
+    return `.phase must be a phase number (1, 2, …) or "each", got ${JSON.stringify(phase)}`;
+  }
+  if (cwd !== undefined && (typeof cwd !== 'string' || cwd.startsWith('/') || /^[A-Za-z]:/.test(cwd) || cwd.split(/[\\/]/).includes('..'))) {
+    return `.cwd must be a workspace-relative folder inside the workspace, got ${JSON.stringify(cwd)}`;
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@
  * Pure: Nx's task results + this run's task records + the features' plans → a RunReport.
  * No file system, no Nx: the hook gathers the inputs.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { openNonTasks, type ParsedTasks, type Plan } from '@nx-speckit/tasks-md';
 import { sumUsages } from '../agents/usage';
 import { reachable } from '../graph-walk';
@@ -266,8 +267,6 @@ function failedAncestors(task: ReportTask, byId: Map<string, ReportTask>, failed
   return [...[...found].sort((a, b) => order.indexOf(a) - order.indexOf(b)), ...[...gates].sort()];
 }
 
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-
 /**
  * The executors print `[T012] ✗ reason` (a gate: `✗ … failed` and indented lines with the last
  * output and the log): the last such line and the indented lines after it; else the last three
@@ -275,7 +274,7 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
  */
 export function errorFromOutput(output: string | undefined): string | undefined {
   if (!output) return undefined;
-  const lines = output.replace(ANSI, '').split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim());
+  const lines = stripVTControlCharacters(output).split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim());
   const marked = lines.map((l, i) => (/✗/.test(l) ? i : -1)).filter((i) => i >= 0).pop();
   let picked: string[];
   if (marked === undefined) picked = lines.slice(-3);

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { AgentUsage } from '../types';
 import { add, exitError, isObject, jsonLines, num, str, type Json } from './json';
 import type { ParsedOutput } from './types';
@@ -14,7 +15,7 @@ function refusal(part: Json, stderr: string): string {
   const state = isObject(part.state) ? part.state : {};
   const input = isObject(state.input) ? state.input : {};
   const target = str(input.filePath) ?? str(input.path) ?? str(input.command);
-  const asked = [...stderr.replace(/\x1b\[[0-9;]*m/g, '').matchAll(/permission requested: (.+?); auto-rejecting/g)].pop()?.[1];
+  const asked = [...stripVTControlCharacters(stderr).matchAll(/permission requested: (.+?); auto-rejecting/g)].pop()?.[1];
   const why = asked ? `permission requested: ${asked}` : (str(state.error) ?? 'permission rejected');
   return `opencode refused the ${str(part.tool) ?? 'tool'} call${target ? ` on ${target}` : ''} (${why}): headless runs reject whatever would ask`;
 }
