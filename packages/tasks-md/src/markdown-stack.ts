@@ -15,3 +15,5 @@ export { gfm } from 'micromark-extension-gfm';
 export { gfmFootnoteFromMarkdown } from 'mdast-util-gfm-footnote';
 export { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
 export { gfmTaskListItemFromMarkdown } from 'mdast-util-gfm-task-list-item';
+export { toString } from 'mdast-util-to-string';
+export { visit } from 'unist-util-visit';

@@ -2,7 +2,7 @@
  * What other feature documents hold, read with the engine's markdown parser rather than by lines,
  * so a checkbox or a marker shown inside a code block is an example, never a real one.
  */
-import type { Nodes } from 'mdast';
+import type { Nodes, Root } from 'mdast';
 import { markdownTree } from './parse';
 
 /** A checkbox list item of a markdown document. */
@@ -36,7 +36,8 @@ export function codeLines(source: string): Set<number> {
   return lines;
 }
 
-function eachNode(node: Nodes, visit: (node: Nodes) => void): void {
-  visit(node);
-  if ('children' in node) for (const child of node.children as Nodes[]) eachNode(child, visit);
+/** Every node of `tree`, with unist-util-visit from the bundled markdown stack (loaded with the parser). */
+function eachNode(tree: Root, visit: (node: Nodes) => void): void {
+  const stack = require('./markdown-stack') as typeof import('./markdown-stack');
+  stack.visit(tree, (node) => visit(node as Nodes));
 }

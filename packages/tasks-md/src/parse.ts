@@ -33,9 +33,12 @@ function gfmBlocks(this: Processor, stack: typeof import('./markdown-stack')) {
 // Loaded on the first parse, not with the package: a process whose parses are all reused
 // (./reuse.ts) never loads the markdown stack.
 let processor: Processor | undefined;
+function markdownStack(): typeof import('./markdown-stack') {
+  return require('./markdown-stack') as typeof import('./markdown-stack');
+}
 function markdown(): Processor {
   if (!processor) {
-    const stack = require('./markdown-stack') as typeof import('./markdown-stack');
+    const stack = markdownStack();
     processor = stack.unified().use(stack.remarkParse).use(gfmBlocks, stack) as unknown as Processor;
   }
   return processor;
@@ -543,10 +546,9 @@ function headingTitle(raw: string): string {
   return collapse(raw.replace(/\*\*|__|`/g, '').replace(/\\([\\`*_[\]#])/g, '$1'));
 }
 
+/** A node's text, raw HTML left out. */
 function plainText(node: Nodes): string {
-  if ('value' in node && typeof node.value === 'string' && node.type !== 'html') return node.value;
-  if ('children' in node) return (node.children as Nodes[]).map(plainText).join('');
-  return '';
+  return markdownStack().toString(node, { includeHtml: false, includeImageAlt: false });
 }
 
 function collapse(text: string): string {
