@@ -1,11 +1,12 @@
 /**
  * docs/github-actions/speckit-implement.yml runs real commands: the nx command line is accepted
  * by the real nx binary and selects the plugin's implement targets, the agent install command is
- * the preset's, and the remote-cache variables are the ones nx reads. A small line-based reader
- * (no YAML package): enough for `run:` steps and `env:` keys.
+ * the preset's, and the remote-cache variables are the ones nx reads. The workflow is read with
+ * the `yaml` package (the plugin's own dependency).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { buildPackages, REPO_ROOT, TempWorkspace } from '../packages/nx-speckit/testing/workspace';
 import { normalizeOptions } from '../packages/nx-speckit/src/plugin/options';
 import { resolveAgents } from '../packages/nx-speckit/src/agents';
@@ -14,43 +15,23 @@ jest.setTimeout(180_000);
 
 const WORKFLOW = readFileSync(join(REPO_ROOT, 'docs/github-actions/speckit-implement.yml'), 'utf8');
 
-/** Every `run:` command (single line or `run: |` block), in order. */
-function runCommands(yaml: string): string[] {
-  const lines = yaml.split('\n');
-  const commands: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^(\s*)(?:- )?run:\s*(.*)$/.exec(lines[i]);
-    if (!m) continue;
-    if (m[2] !== '|') {
-      commands.push(m[2].trim());
-      continue;
-    }
-    const block: string[] = [];
-    const indent = m[1].length;
-    for (i++; i < lines.length && (lines[i].trim() === '' || lines[i].search(/\S/) > indent); i++) block.push(lines[i].trim());
-    i--;
-    commands.push(block.filter(Boolean).join('\n'));
-  }
-  return commands;
+interface Step { run?: string; env?: Record<string, unknown> }
+interface Job { env?: Record<string, unknown>; steps?: Step[] }
+const workflow = parse(WORKFLOW) as { env?: Record<string, unknown>; jobs: Record<string, Job> };
+const jobs = Object.values(workflow.jobs);
+const steps = jobs.flatMap((job) => job.steps ?? []);
+
+/** Every `run:` command, in order, a block's lines trimmed and without blank ones. */
+function runCommands(): string[] {
+  return steps.flatMap((step) => (step.run === undefined ? [] : [step.run.split('\n').map((line) => line.trim()).filter(Boolean).join('\n')]));
 }
 
-/** Keys under every `env:` mapping. */
-function envKeys(yaml: string): string[] {
-  const keys: string[] = [];
-  const lines = yaml.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^(\s*)env:\s*$/.exec(lines[i]);
-    if (!m) continue;
-    for (i++; i < lines.length && lines[i].search(/\S/) > m[1].length; i++) {
-      const k = /^\s*([A-Z_][A-Z0-9_]*):/.exec(lines[i]);
-      if (k) keys.push(k[1]);
-    }
-    i--;
-  }
-  return keys;
+/** Keys of every `env:` mapping: the workflow's, each job's and each step's. */
+function envKeys(): string[] {
+  return [workflow, ...jobs, ...steps].flatMap((scope) => Object.keys(scope.env ?? {}));
 }
 
-const commands = runCommands(WORKFLOW);
+const commands = runCommands();
 const nxLine = commands.find((c) => /\bnx affected\b/.test(c))!;
 
 it('reads the workflow: its commands and env', () => {
@@ -61,7 +42,7 @@ it('reads the workflow: its commands and env', () => {
     expect.stringMatching(/^npx nx run-many -t implement /),
     expect.stringContaining('git diff --cached --quiet'),
   ]);
-  expect(envKeys(WORKFLOW)).toEqual(expect.arrayContaining(['NX_SELF_HOSTED_REMOTE_CACHE_SERVER', 'NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN', 'ANTHROPIC_API_KEY']));
+  expect(envKeys()).toEqual(expect.arrayContaining(['NX_SELF_HOSTED_REMOTE_CACHE_SERVER', 'NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN', 'ANTHROPIC_API_KEY']));
 });
 
 it('runs the plugin\'s default target and installs the CLI the default agent preset needs', () => {
@@ -79,7 +60,7 @@ it('only the default branch writes the shared cache (CVE-2025-36852): other bran
   expect(WORKFLOW).toMatch(/if: github\.ref_name != github\.event\.repository\.default_branch\n\s+run: npx nx affected /);
   expect(WORKFLOW).toMatch(/if: github\.ref_name == github\.event\.repository\.default_branch\n\s+run: npx nx run-many /);
   // The branch's own cache holds both folders Nx 24 needs, keyed by the branch.
-  expect(envKeys(WORKFLOW)).toEqual(expect.arrayContaining(['NX_CACHE_DIRECTORY', 'NX_WORKSPACE_DATA_DIRECTORY']));
+  expect(envKeys()).toEqual(expect.arrayContaining(['NX_CACHE_DIRECTORY', 'NX_WORKSPACE_DATA_DIRECTORY']));
   expect(WORKFLOW).toMatch(/uses: actions\/cache@v4\n\s+with:\n\s+path: \.nx-ci\n\s+key: nx-speckit-\$\{\{ github\.ref_name \}\}-/);
 });
 
