@@ -1,35 +1,43 @@
 #!/usr/bin/env node
 // `npm run build`, and the build tests run before they use the packages: compiles both packages
-// (TypeScript project references), then replaces tsc's output for
-// packages/tasks-md/src/markdown-stack.ts (a plain re-export) with one file holding unified,
-// remark-parse and the GFM packages, resolved without the `development` condition Nx 24 gives
-// plugin workers (see that module's comment), with the bundled packages' licences beside it.
+// (TypeScript project references), then replaces tsc's output for each module below (a plain
+// re-export of ESM-only packages) with one CommonJS file holding those packages, resolved without
+// the `development` condition Nx 24 gives plugin workers (see packages/tasks-md/src/markdown-stack.ts),
+// with the bundled packages' licences beside it:
+// - packages/tasks-md/src/markdown-stack.ts: unified, remark-parse and the GFM packages;
+// - packages/nx-speckit/src/report/html-stack.ts: hastscript and hast-util-to-html (the HTML report).
 const { spawnSync } = require('node:child_process');
 const { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
-const { join, relative } = require('node:path');
+const { basename, join, relative } = require('node:path');
 const { buildSync } = require('esbuild');
 
 const root = join(__dirname, '..');
-const tasksMd = join(root, 'packages/tasks-md');
+const STACKS = ['packages/tasks-md/src/markdown-stack.ts', 'packages/nx-speckit/src/report/html-stack.ts'];
 
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-const { outputFiles, metafile } = buildSync({
-  entryPoints: [join(tasksMd, 'src/markdown-stack.ts')],
-  outfile: join(tasksMd, 'dist/markdown-stack.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  conditions: [], // only esbuild's defaults for node (`node`, `require`, `default`): never `development`
-  metafile: true,
-  write: false,
-  banner: { js: '// Bundled by tools/build.js; licences in markdown-stack.licenses.txt.' },
-  logLevel: 'warning',
-});
-for (const file of outputFiles) writeIfChanged(file.path, file.text);
-writeIfChanged(join(tasksMd, 'dist/markdown-stack.licenses.txt'), licenses(Object.keys(metafile.inputs)));
+for (const stack of STACKS) bundle(stack);
+
+/** packages/<pkg>/src/<path>.ts → packages/<pkg>/dist/<path>.js, and its licences as <path>.licenses.txt. */
+function bundle(source) {
+  const out = join(root, source.replace('/src/', '/dist/').replace(/\.ts$/, ''));
+  const { outputFiles, metafile } = buildSync({
+    entryPoints: [join(root, source)],
+    outfile: `${out}.js`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    conditions: [], // only esbuild's defaults for node (`node`, `require`, `default`): never `development`
+    metafile: true,
+    write: false,
+    banner: { js: `// Bundled by tools/build.js; licences in ${basename(out)}.licenses.txt.` },
+    logLevel: 'warning',
+  });
+  for (const file of outputFiles) writeIfChanged(file.path, file.text);
+  writeIfChanged(`${out}.licenses.txt`, licenses(Object.keys(metafile.inputs)));
+}
 
 /**
  * Test files build in parallel while other tests' nx processes load the packages: an unchanged

@@ -35,13 +35,13 @@ beforeAll(() => buildPackages());
 describe('nx-speckit', () => {
   const pkg = 'packages/nx-speckit';
 
-  it('ships the compiled plugin, its schemas, the manifests Nx reads, the plan command and the spec-kit extension, nothing else', () => {
+  it('ships the compiled plugin, the licences of the HTML packages it bundles, its schemas, the manifests Nx reads, the plan command and the spec-kit extension, nothing else', () => {
     const schemas = walk(join(REPO_ROOT, pkg, 'src')).map((f) => relative(join(REPO_ROOT, pkg), f)).filter((f) => f.endsWith('/schema.json'));
     const extension = walk(join(REPO_ROOT, pkg, 'speckit-extension')).map((f) => relative(join(REPO_ROOT, pkg), f));
     expect(schemas).toHaveLength(3);
     expect(extension).toEqual(expect.arrayContaining(['speckit-extension/extension.yml', 'speckit-extension/commands/speckit.nx.implement.md']));
     expect(packedFiles(pkg)).toEqual([
-      ...compiledFrom(pkg), ...schemas, ...extension, 'bin/nx-speckit-plan.js',
+      ...compiledFrom(pkg), 'dist/report/html-stack.licenses.txt', ...schemas, ...extension, 'bin/nx-speckit-plan.js',
       'LICENSE', 'README.md', 'executors.json', 'generators.json', 'migrations.json', 'package.json',
     ].sort());
   });
@@ -64,6 +64,9 @@ describe('nx-speckit', () => {
     // Released together: the plugin needs exactly the engine of its own version.
     expect(json.dependencies['@nx-speckit/tasks-md']).toBe(manifest('packages/tasks-md').version);
     expect(json.version).toBe(manifest('packages/tasks-md').version);
+    // The HTML report's packages are bundled into dist/report/html-stack.js, not installed.
+    expect(Object.keys(json.dependencies)).not.toEqual(expect.arrayContaining(['hastscript']));
+    expect(Object.keys(json.dependencies)).not.toEqual(expect.arrayContaining(['hast-util-to-html']));
   });
 
   it('every path a manifest names is in the package', () => {

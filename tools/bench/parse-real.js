@@ -11,23 +11,20 @@ const { execFileSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { parseArgs } = require('node:util');
 const { buildSync } = require('esbuild');
 const { findTaskFiles } = requireTs('../corpus.ts');
 
 const root = join(__dirname, '../..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-const folder = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-if (!folder) {
-  console.error('usage: node tools/bench/parse-real.js <folder> [--base <git ref>] [--files 4] [--rounds 15]');
-  process.exit(2);
-}
-const base = option('--base', 'HEAD');
-const rounds = Number(option('--rounds', 15));
+const USAGE = 'usage: node tools/bench/parse-real.js <folder> [--base <git ref>] [--files 4] [--rounds 15]';
+const { values: options, positionals } = parseCommandLine();
+const [folder] = positionals;
+const base = options.base;
+const rounds = Number(options.rounds);
 const files = findTaskFiles(folder)
   .map((path) => ({ path, text: readFileSync(path, 'utf8') }))
   .sort((a, b) => b.text.length - a.text.length)
-  .slice(0, Number(option('--files', 4)));
+  .slice(0, Number(options.files));
 
 const temp = mkdtempSync(join(tmpdir(), 'parse-real-'));
 try {
@@ -71,4 +68,19 @@ function median(values) {
 function requireTs(path) {
   require('@swc-node/register');
   return require(path);
+}
+
+/** The folder and options, or the usage on stderr and exit 2 for anything else. */
+function parseCommandLine() {
+  try {
+    const parsed = parseArgs({
+      options: { base: { type: 'string', default: 'HEAD' }, files: { type: 'string', default: '4' }, rounds: { type: 'string', default: '15' } },
+      allowPositionals: true,
+    });
+    if (parsed.positionals.length !== 1) throw new Error('one folder, please');
+    return parsed;
+  } catch (error) {
+    console.error(`${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
 }

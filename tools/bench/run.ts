@@ -8,14 +8,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { benchGraph, type GraphRow } from './graph';
 import { benchFinished, benchMakespan, benchOverhead, type FinishedResult, type MakespanResult, type OverheadResult } from './makespan';
 import { REPO_ROOT } from './workspaces';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const only = args.filter((a) => !a.startsWith('--'));
-const renderOnly = args.includes('--render'); // rewrite latest.md from latest.json, run nothing
+const { values: flags, positionals: only } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, render: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
+const quick = flags.quick;
+const renderOnly = flags.render; // rewrite latest.md from latest.json, run nothing
 const wants = (name: string) => !renderOnly && (only.length === 0 || only.includes(name));
 
 const nxVersion = (require(join(REPO_ROOT, 'node_modules/nx/package.json')) as { version: string }).version;

@@ -15,7 +15,7 @@ function feature(root: string, tasks: Array<{ id: string; text: string; agent: o
   for (const t of tasks) {
     targets[`implement--${t.id}`] = {
       executor: 'nx-speckit:task', options: { agent: t.agent }, dependsOn: [],
-      metadata: { description: `${t.id}: ${t.text}`, speckit: { taskId: t.id, done: !!t.done } } as TargetConfiguration['metadata'],
+      metadata: { description: `${t.id}: ${t.text}`, speckit: { taskId: t.id, done: !!t.done, files: [], dependsOn: [] } } as TargetConfiguration['metadata'],
     };
   }
   for (const story of new Set(tasks.map((t) => t.story))) targets[`implement--${story}`] = { executor: 'nx:noop', dependsOn: tasks.filter((t) => t.story === story).map((t) => `implement--${t.id}`) };

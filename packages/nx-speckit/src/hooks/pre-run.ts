@@ -8,6 +8,7 @@
  * Reads only: the post-run hook records the plans.
  */
 import type { ProjectGraph, ProjectGraphProjectNode, TargetConfiguration } from '@nx/devkit';
+import { readDescription, readTaskMetadata } from '../plugin/target-metadata';
 import { assertAgentAvailable, resolveAgents } from '../agents';
 import type { AgentChoice } from '../agents/types';
 import { isPluginTarget, subTargetSuffix } from '../names';
@@ -63,7 +64,7 @@ function agentsNeeded(selected: string[], features: Record<string, ProjectGraphP
     for (const target of Object.keys(targets).filter((t) => reached.has(t))) {
       const config = targets[target];
       const id = taskId(config);
-      if (!id || (config.metadata as { speckit?: { done?: boolean } }).speckit?.done) continue;
+      if (!id || readTaskMetadata(config.metadata)?.done) continue;
       const option = (config.options as { agent?: AgentChoice }).agent;
       const key = JSON.stringify(option ?? null);
       const entry = agents.get(key) ?? { option, users: [] };
@@ -95,12 +96,12 @@ function taskTexts(targets: Record<string, TargetConfiguration>, targetName: str
   const tasks: Record<string, string> = {};
   for (const [target, config] of Object.entries(targets)) {
     const id = taskId(config);
-    if (id && subTargetSuffix(targetName, target) !== undefined) tasks[id] = ((config.metadata as { description?: string }).description ?? '').replace(/^[^:]+:\s*/, '');
+    if (id && subTargetSuffix(targetName, target) !== undefined) tasks[id] = (readDescription(config.metadata) ?? '').replace(/^[^:]+:\s*/, '');
   }
   return tasks;
 }
 
 function taskId(config: { metadata?: unknown }): string | undefined {
-  return (config.metadata as { speckit?: { taskId?: string } } | undefined)?.speckit?.taskId;
+  return readTaskMetadata(config.metadata)?.taskId;
 }
 

@@ -1,5 +1,6 @@
 import { DependencyType, type CreateDependencies, type RawProjectGraphDependency } from '@nx/devkit';
 import type { SpeckitPluginOptions } from './options';
+import { readTaskMetadata } from './target-metadata';
 
 /**
  * A feature depends on the projects whose folders hold the files its tasks declare, so
@@ -13,7 +14,7 @@ export const createDependencies: CreateDependencies<SpeckitPluginOptions> = (_op
     if (!project.tags?.includes('speckit')) continue;
     const targets = new Set<string>();
     for (const target of Object.values(project.targets ?? {})) {
-      const files: string[] = (target.metadata as { speckit?: { files?: string[] } } | undefined)?.speckit?.files ?? [];
+      const files = readTaskMetadata(target.metadata)?.files ?? [];
       for (const file of files) {
         const owner = ownerOf(file);
         if (owner !== undefined && owner !== source) targets.add(owner);

@@ -15,6 +15,7 @@ import { formatDiagnostic, isUnsafePath, phaseLabel, type FeatureAnalysis, type 
 import type { AgentChoice } from '../agents/types';
 import { exclusiveErrors, type NormalizedGate, type NormalizedOptions } from './options';
 import { matchesTask } from './task-matcher';
+import type { SpeckitProjectMetadata, SpeckitTargetMetadata } from './target-metadata';
 import { GATE_EXECUTOR, gateTargetName, phaseTargetName, projectName, subTarget, TASK_EXECUTOR } from '../names';
 import { changesetFile } from '../isolation/paths';
 import { memoisedFold } from '../graph-walk';
@@ -66,8 +67,8 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
       technologies: ['speckit'],
       targetGroups: targetGroups(parsed.phases, parsed.tasks, (suffix) => subTarget(feature.base, suffix), feature.base, gates),
       // lanes: the executor plans the feature as the graph did (a task's prompt lists its prerequisites).
-      speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids, lanes: options.lanes },
-    } as ProjectConfiguration['metadata'],
+      speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids, lanes: options.lanes } satisfies SpeckitProjectMetadata,
+    },
   };
 }
 
@@ -133,7 +134,7 @@ function buildTaskTargets({ root, name, base, analysis, options, graph }: Featur
           // Why a phase gate stands in for tasks of its phase: phase number → those tasks.
           ...(edges.gates.size ? { gates: Object.fromEntries(edges.gates) } : {}),
         },
-      } as TargetConfiguration['metadata'],
+      } satisfies SpeckitTargetMetadata,
     };
   }
   return targets;
@@ -231,7 +232,7 @@ function brokenFeatureProject(root: string, name: string, analysis: FeatureAnaly
   for (const task of analysis.parsed.tasks) targets[subTarget(options.targetName, task.id)] = failing(task.id);
   return {
     name, root, tags: ['speckit'], targets,
-    metadata: { technologies: ['speckit'], speckit: { diagnostics } } as ProjectConfiguration['metadata'],
+    metadata: { technologies: ['speckit'], speckit: { diagnostics } satisfies SpeckitProjectMetadata },
   };
 }
 
@@ -265,7 +266,7 @@ function gateTarget(project: string, gates: NormalizedGate[], dependsOn: string[
       technologies: ['speckit'],
       help: helpFor(project),
       speckit: { gates: gates.map(({ phase: _phase, ...g }) => g), ...(phase === undefined ? {} : { phase }) },
-    } as TargetConfiguration['metadata'],
+    } satisfies SpeckitTargetMetadata,
   };
 }
 

@@ -68,12 +68,12 @@ describe('renderHtml', () => {
     expect(html).toContain('<dd data-key="sequential">10.1s (sum of task durations)</dd>');
     expect(html).toContain('<dd data-key="saved">0.1s</dd>');
     expect(html).toContain('<dd data-key="cost">not reported by the agents</dd>');
-    expect(html).toContain('<pre>bad &amp; &lt;worse&gt;</pre>');
+    expect(html).toContain('<pre>bad &amp; &lt;worse></pre>');
     expect(html).toMatch(/<tr class="blocked" data-task="spec-001-x:T005">.*<td>blocked by T004<\/td><\/tr>/);
-    expect(html).toContain('T001 Create &lt;script&gt;alert(1)&lt;/script&gt; in src/a.ts');
+    expect(html).toContain('T001 Create &lt;script>alert(1)&lt;/script> in src/a.ts');
     expect(html).not.toContain('<script>alert');
     expect(html).not.toMatch(/https?:|\bsrc=|\bhref=|@import|url\((?!#)/i);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">`);
+    expect(html).toContain('<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;; style-src &#x27;unsafe-inline&#x27;; script-src &#x27;unsafe-inline&#x27;">');
   });
 
   it('several features: bars say which feature, graph markers do not collide', () => {
@@ -90,7 +90,7 @@ describe('renderHtml', () => {
 
   it('failed gates get a row with their cause and the command to re-run them', () => {
     const page = renderHtml({ ...report, failedTargets: [{ project: 'spec-001-x', target: 'implement--phase1-gate', error: 'npm test <exit 1>' }] });
-    expect(page).toContain('<tr class="failed-target" data-target="spec-001-x:implement--phase1-gate"><td>spec-001-x</td><td>implement--phase1-gate</td><td>failed</td><td><pre>npm test &lt;exit 1&gt;</pre><div>next: fix the cause, then run: <code>npx nx run spec-001-x:implement--phase1-gate</code></div></td></tr>');
+    expect(page).toContain('<tr class="failed-target" data-target="spec-001-x:implement--phase1-gate"><td>spec-001-x</td><td>implement--phase1-gate</td><td>failed</td><td><pre>npm test &lt;exit 1></pre><div>next: fix the cause, then run: <code>npx nx run spec-001-x:implement--phase1-gate</code></div></td></tr>');
   });
 
   it('a failed task\'s next steps are the summary\'s: the re-run, then what it blocked', () => {
@@ -106,10 +106,32 @@ describe('renderHtml', () => {
   });
 });
 
+describe('renderHtml: hostile task text', () => {
+  const HOSTILE = `"><script>alert('x')</script><img src=x onerror="alert(1)"> & 'more'`;
+  const hostileParsed = parseTasks(`## Phase 1: Setup\n- [ ] T001 ${HOSTILE} in src/a.ts\n`, 'specs/001-x/tasks.md');
+  const page = renderHtml(collectReport({
+    startTime: T0, endTime: T0 + 1000, command: `nx ${HOSTILE}`,
+    features: [{ project: 'spec-001-x', dir: 'specs/001-x', targetName: 'implement', parsed: hostileParsed, plan: planTasks(hostileParsed) }],
+    results: [r('T001', 'failure', 0, 500)],
+    records: [{ project: 'spec-001-x', id: 'T001', status: 'failed', attempts: 1, startedAt: new Date(T0).toISOString(), endedAt: new Date(T0 + 500).toISOString(), agent: HOSTILE, error: HOSTILE, log: HOSTILE }],
+  }));
+
+  it('stays text in elements and attributes: no element, attribute or handler of its own', () => {
+    // Quotes inside attribute values are escaped, so every value ends at the next `"`: what is
+    // left without the values is the page's markup alone.
+    const markup = page.replace(/="[^"]*"/g, '=""');
+    expect(markup.match(/<script/g)).toHaveLength(1); // the report's own script
+    expect(markup).not.toMatch(/<img|<[^>]*\sonerror=/);
+    // In text, `<` and `&` are escaped; in attribute values, quotes and `&`.
+    expect(page).toContain(`<pre>">&lt;script>alert('x')&lt;/script>&lt;img src=x onerror="alert(1)"> &amp; 'more'</pre>`);
+    expect(page).toContain('<dd data-key="agent-&quot;><script>alert(&#x27;x&#x27;)</script><img src=x onerror=&quot;alert(1)&quot;> &amp; &#x27;more&#x27;">');
+  });
+});
+
 describe('renderHtml: changed files', () => {
   it('lists every file a task changed, declared and undeclared, escaped', () => {
     const table = /<table id="changes">.*?<\/table>/s.exec(html)![0];
-    expect(table).toContain('<tr data-task="spec-001-x:T001"><td>spec-001-x</td><td>T001</td><td><code>src/a.ts</code></td><td><code>package.json</code><br><code>&lt;odd&gt;.ts</code></td></tr>');
+    expect(table).toContain('<tr data-task="spec-001-x:T001"><td>spec-001-x</td><td>T001</td><td><code>src/a.ts</code></td><td><code>package.json</code><br><code>&lt;odd>.ts</code></td></tr>');
     expect(table).not.toContain('T004');
   });
 });
@@ -129,7 +151,7 @@ describe('renderHtml: run controls', () => {
   const page = renderHtml(controlled);
 
   it('the budget: limit and spend, and each agent it could not count, escaped', () => {
-    expect(page).toContain('<h2>Budget</h2><p id="budget">$0.25 of $1.00 spent</p><ul id="budget-not-enforced"><li>budget not enforced for &lt;codex&gt;: it reports no cost</li></ul>');
+    expect(page).toContain('<h2>Budget</h2><p id="budget">$0.25 of $1.00 spent</p><ul id="budget-not-enforced"><li>budget not enforced for &lt;codex>: it reports no cost</li></ul>');
   });
 
   it('exclusive resources: the tasks that held each, in turn, and who waited how long for whom', () => {

@@ -1,13 +1,13 @@
 import type { ExecutorContext } from '@nx/devkit';
-import type { GateCommand, GateExecutorSchema } from './schema';
+import type { GateExecutorSchema } from './schema';
 import { runGates } from '../../gates/run-gates';
+import { readGateCommands } from '../../plugin/target-metadata';
 
 /** `nx-speckit:gate`: a feature's quality-gate commands, after its tasks (or after one phase). */
 export default async function gateExecutor(options: GateExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName!;
   const config = context.projectsConfigurations!.projects[project];
-  const metadata = config.targets?.[context.targetName!]?.metadata as { speckit?: { gates?: GateCommand[] } } | undefined;
-  const commands = options.commands ?? metadata?.speckit?.gates ?? [];
+  const commands = options.commands ?? readGateCommands(config.targets?.[context.targetName!]?.metadata) ?? [];
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);

@@ -5,6 +5,7 @@ import { runTask, type RunTaskOptions, type TaskRecord } from '../../task-runner
 import { runGraph } from '../../task-runner/run-graph';
 import { resolveIsolation } from '../../isolation/mode';
 import { resolveBudget } from '../../task-runner/spend';
+import { readProjectLanes } from '../../plugin/target-metadata';
 
 /** `nx-speckit:task`: one spec-kit task, run by a coding agent, verified and checkpointed. */
 export default async function taskExecutor(options: TaskExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -85,7 +86,7 @@ function runOptions(options: TaskExecutorSchema, context: ExecutorContext, proje
     resources: options.resources,
     optionError: options.optionError,
     // Planned as the graph was: the plugin's `lanes` option decides a task's prerequisites.
-    lanes: (config.metadata as { speckit?: { lanes?: 'story' | 'none' } } | undefined)?.speckit?.lanes,
+    lanes: readProjectLanes(config.metadata),
     signal,
   };
 }
