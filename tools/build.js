@@ -7,7 +7,7 @@
 // - packages/tasks-md/src/markdown-stack.ts: unified, remark-parse and the GFM packages;
 // - packages/nx-speckit/src/report/html-stack.ts: hastscript and hast-util-to-html (the HTML report).
 const { spawnSync } = require('node:child_process');
-const { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
 const { basename, join, relative } = require('node:path');
 const { buildSync } = require('esbuild');
 
@@ -18,6 +18,22 @@ const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), 
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 for (const stack of STACKS) bundle(stack);
+for (const pkg of ['packages/tasks-md', 'packages/nx-speckit']) pruneStaleOutputs(join(root, pkg));
+
+/**
+ * tsc -b never deletes: a module moved or removed in src/ would stay in dist/ and be published.
+ * Outputs whose source is gone are removed (only those: tests may be loading the rest meanwhile).
+ */
+function pruneStaleOutputs(pkg) {
+  const dist = join(pkg, 'dist');
+  for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const output = join(entry.parentPath, entry.name);
+    const stem = relative(dist, output).replace(/(\.d\.ts|\.js\.map|\.js|\.licenses\.txt)$/, '');
+    const sources = stem.endsWith('.json') ? [stem] : [`${stem}.ts`];
+    if (!sources.some((source) => existsSync(join(pkg, 'src', source)))) unlinkSync(output);
+  }
+}
 
 /** packages/<pkg>/src/<path>.ts → packages/<pkg>/dist/<path>.js, and its licences as <path>.licenses.txt. */
 function bundle(source) {
