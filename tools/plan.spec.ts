@@ -68,9 +68,9 @@ test('tools/plan.js prints phases, waves, critical path, reasons and diagnostics
 
 test('command-line mistakes exit 2 with what was wrong and the usage', () => {
   for (const [args, said] of [
-    [['specs/001-photo-albums', '--bogus'], "Unknown option '--bogus'\n"],
-    [['specs/001-photo-albums', '--lanes'], "Option '--lanes <value>' argument missing\n"],
-    [['specs/001-photo-albums', '--lanes=phase'], '--lanes must be "story" or "none", not "phase"\n'],
+    [['specs/001-recipe-box', '--bogus'], "Unknown option '--bogus'\n"],
+    [['specs/001-recipe-box', '--lanes'], "Option '--lanes <value>' argument missing\n"],
+    [['specs/001-recipe-box', '--lanes=phase'], '--lanes must be "story" or "none", not "phase"\n'],
     [['specs/a', 'specs/b'], 'one feature at a time (got specs/a and specs/b)\n'],
     [[], 'which feature? give its folder or its tasks.md\n'],
   ] as const) {
@@ -78,5 +78,5 @@ test('command-line mistakes exit 2 with what was wrong and the usage', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`${said}usage: nx-speckit-plan <feature folder | tasks.md> [--lanes story|none] [--durations <file.json>] [--json]\n`);
   }
-  expect(run('specs/001-photo-albums', '--lanes', 'story', '--json').status).toBe(0);
+  expect(run('specs/001-recipe-box', '--lanes', 'story', '--json').status).toBe(0);
 });
