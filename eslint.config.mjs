@@ -34,7 +34,7 @@ const layerZones = layers
 
 const nxPrivateFiles = {
   group: ['nx/src/*', 'nx/src/**'],
-  message: 'Nx\'s private files are reached only through src/nx-internals.ts, which survives their moving.',
+  message: "Nx's private files are reached only through src/nx-internals.ts, which survives their moving.",
 };
 const anyNx = {
   group: ['nx', 'nx/*', '@nx/*'],
@@ -78,10 +78,29 @@ export default defineConfig(
     rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['packages/tasks-md/src/**/*.ts', `${src}/process/**/*.ts`, `${src}/names.ts`, `${src}/write-file-atomic.ts`, `${src}/graph-walk.ts`, `${src}/agents/**/*.ts`, `${src}/isolation/**/*.ts`, `${src}/gates/**/*.ts`, `${src}/task-runner/**/*.ts`, `${src}/report/**/*.ts`],
+    files: [
+      'packages/tasks-md/src/**/*.ts',
+      `${src}/process/**/*.ts`,
+      `${src}/names.ts`,
+      `${src}/write-file-atomic.ts`,
+      `${src}/graph-walk.ts`,
+      `${src}/agents/**/*.ts`,
+      `${src}/isolation/**/*.ts`,
+      `${src}/gates/**/*.ts`,
+      `${src}/task-runner/**/*.ts`,
+      `${src}/report/**/*.ts`,
+    ],
     ignores: ['**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [anyNx, { group: ['nx-speckit', 'nx-speckit/*'], message: 'The engine does not depend on the plugin.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            anyNx,
+            { group: ['nx-speckit', 'nx-speckit/*'], message: 'The engine does not depend on the plugin.' },
+          ],
+        },
+      ],
       'no-restricted-syntax': ['error', noRequire('/^(nx|@nx)(\\u002F|$)/', anyNx.message)],
     },
   },

@@ -17,7 +17,9 @@ const config: Config = {
   roots: ['<rootDir>/packages', '<rootDir>/tools'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.(t|j|mj)s$': swc as unknown as [string, Record<string, unknown>] },
-  transformIgnorePatterns: ['/node_modules/(nx|@nx|typescript|@swc|jest[^/]*|@jest|@types|puppeteer-core|@puppeteer|chromium-bidi|devtools-protocol|@sparticuz)/'],
+  transformIgnorePatterns: [
+    '/node_modules/(nx|@nx|typescript|@swc|jest[^/]*|@jest|@types|puppeteer-core|@puppeteer|chromium-bidi|devtools-protocol|@sparticuz)/',
+  ],
   moduleNameMapper: { '^@nx-speckit/tasks-md$': '<rootDir>/packages/tasks-md/src/index.ts' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/'],

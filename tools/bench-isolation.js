@@ -29,7 +29,10 @@ const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8',
 function makeRepo(name, fill) {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `bench-isolation-${name}-`)));
   fill(root);
-  fs.writeFileSync(path.join(root, 'package.json'), `${JSON.stringify({ name, private: true, version: '1.0.0', license: 'MIT', scripts: {}, dependencies: {} }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(root, 'package.json'),
+    `${JSON.stringify({ name, private: true, version: '1.0.0', license: 'MIT', scripts: {}, dependencies: {} }, null, 2)}\n`,
+  );
   fs.writeFileSync(path.join(root, '.gitignore'), 'node_modules\n.speckit/runs\n');
   fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
   git(root, 'init', '-q', '-b', 'main');
@@ -42,12 +45,22 @@ function twentyThousand(root) {
   for (let d = 0; d < 200; d++) {
     const dir = path.join(root, 'src', `mod${d}`);
     fs.mkdirSync(dir, { recursive: true });
-    for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(dir, `file${f}.ts`), `export const v${d}_${f} = ${d * 100 + f};\n`);
+    for (let f = 0; f < 100; f++)
+      fs.writeFileSync(path.join(dir, `file${f}.ts`), `export const v${d}_${f} = ${d * 100 + f};\n`);
   }
 }
 
 function example(root) {
-  const tracked = git(REPO_ROOT, 'ls-files', '-z', '--', 'specs/001-unit-converter', '.speckit/recordings/001-unit-converter').split('\0').filter(Boolean);
+  const tracked = git(
+    REPO_ROOT,
+    'ls-files',
+    '-z',
+    '--',
+    'specs/001-unit-converter',
+    '.speckit/recordings/001-unit-converter',
+  )
+    .split('\0')
+    .filter(Boolean);
   for (const file of tracked) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.copyFileSync(path.join(REPO_ROOT, file), path.join(root, file));
@@ -64,9 +77,14 @@ async function task(root, i) {
   const laps = {};
   const t0 = process.hrtime.bigint();
   let t = t0;
-  const lap = (name) => { laps[name] = ms(t); t = process.hrtime.bigint(); };
-  const { commit, tree } = snapshotCommit(root); lap('snapshot');
-  const wt = await openPooledWorktree(root, root, commit, tree, `bench-T${i}`, ['node_modules']); lap('checkout');
+  const lap = (name) => {
+    laps[name] = ms(t);
+    t = process.hrtime.bigint();
+  };
+  const { commit, tree } = snapshotCommit(root);
+  lap('snapshot');
+  const wt = await openPooledWorktree(root, root, commit, tree, `bench-T${i}`, ['node_modules']);
+  lap('checkout');
   // The "agent": one declared file and a dependency in package.json (not timed).
   fs.mkdirSync(path.join(wt.root, 'src/bench'), { recursive: true });
   fs.writeFileSync(path.join(wt.root, `src/bench/task${i}.ts`), `export const task = ${i};\n`);
@@ -76,10 +94,13 @@ async function task(root, i) {
   fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
   const agent = ms(t);
   t = process.hrtime.bigint();
-  const changeset = computeChangeset(wt, excludedPathspecs('', ['node_modules'])); lap('changeset');
-  const result = await applyChangeset(root, path.join(root, '.speckit'), changeset.patch, changeset.files); lap('apply');
+  const changeset = computeChangeset(wt, excludedPathspecs('', ['node_modules']));
+  lap('changeset');
+  const result = await applyChangeset(root, path.join(root, '.speckit'), changeset.patch, changeset.files);
+  lap('apply');
   if (result.conflicts.length) throw new Error(`unexpected conflict: ${result.conflicts}`);
-  releasePooledWorktree(root, wt); lap('release');
+  releasePooledWorktree(root, wt);
+  lap('release');
   laps.total = ms(t0) - agent;
   return { laps, warm: wt.reused };
 }
@@ -110,19 +131,39 @@ const cell = (x) => Math.round(x).toLocaleString('en-US');
 
 (async () => {
   const rows = [];
-  for (const [name, fill] of [['20,000 tracked files', twentyThousand], ['the example (001-unit-converter)', example]]) {
+  for (const [name, fill] of [
+    ['20,000 tracked files', twentyThousand],
+    ['the example (001-unit-converter)', example],
+  ]) {
     const root = makeRepo(name.startsWith('20') ? 'large' : 'example', fill);
     try {
       const { files, cold, warm } = await measure(root);
-      for (const [kind, m] of [['cold (first task)', cold], ['warm (pooled)', warm]]) {
-        rows.push(`| ${name} (${files} files) | ${kind} | ${PHASES.slice(0, -1).map((p) => cell(m[p])).join(' | ')} | **${cell(m.total)}** | 0 |`);
+      for (const [kind, m] of [
+        ['cold (first task)', cold],
+        ['warm (pooled)', warm],
+      ]) {
+        rows.push(
+          `| ${name} (${files} files) | ${kind} | ${PHASES.slice(0, -1)
+            .map((p) => cell(m[p]))
+            .join(' | ')} | **${cell(m.total)}** | 0 |`,
+        );
       }
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
   }
-  console.log(`Per-task isolation cost, ms: medians of ${COLD} cold and ${WARM} warm tasks (Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, git ${git(REPO_ROOT, '--version').trim().split(' ').pop()}):\n`);
-  console.log('| workspace | task | snapshot | checkout | changeset | apply (lock + 3-way) | release | worktree total | none |');
+  console.log(
+    `Per-task isolation cost, ms: medians of ${COLD} cold and ${WARM} warm tasks (Node ${process.version}, ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end, git ${git(REPO_ROOT, '--version').trim().split(' ').pop()}):\n`,
+  );
+  console.log(
+    '| workspace | task | snapshot | checkout | changeset | apply (lock + 3-way) | release | worktree total | none |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
-})().catch((error) => { console.error(error); process.exit(1); });
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

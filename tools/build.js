@@ -14,7 +14,11 @@ const { buildSync } = require('esbuild');
 const root = join(__dirname, '..');
 const STACKS = ['packages/tasks-md/src/markdown-stack.ts', 'packages/nx-speckit/src/report/html-stack.ts'];
 
-const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'], { cwd: root, stdio: 'inherit' });
+const tsc = spawnSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-b', 'packages/tasks-md', 'packages/nx-speckit'],
+  { cwd: root, stdio: 'inherit' },
+);
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 for (const stack of STACKS) bundle(stack);
@@ -68,12 +72,17 @@ function writeIfChanged(path, text) {
 
 /** Each bundled package's name, version and licence text, as MIT and ISC ask of copies. */
 function licenses(inputs) {
-  const folders = new Set(inputs.map((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]).filter(Boolean));
-  return [...folders].sort().map((folder) => {
-    const dir = join(root, folder);
-    const { name, version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    const file = readdirSync(dir).find((f) => /^licen[cs]e(\.md|\.txt)?$/i.test(f));
-    if (!file) throw new Error(`${relative(root, dir)}: no licence file to ship with the bundle`);
-    return `${name}@${version} (${license})\n\n${readFileSync(join(dir, file), 'utf8').trim()}\n`;
-  }).join(`\n${'-'.repeat(72)}\n\n`);
+  const folders = new Set(
+    inputs.map((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]).filter(Boolean),
+  );
+  return [...folders]
+    .sort()
+    .map((folder) => {
+      const dir = join(root, folder);
+      const { name, version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      const file = readdirSync(dir).find((f) => /^licen[cs]e(\.md|\.txt)?$/i.test(f));
+      if (!file) throw new Error(`${relative(root, dir)}: no licence file to ship with the bundle`);
+      return `${name}@${version} (${license})\n\n${readFileSync(join(dir, file), 'utf8').trim()}\n`;
+    })
+    .join(`\n${'-'.repeat(72)}\n\n`);
 }

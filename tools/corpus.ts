@@ -29,7 +29,11 @@ export interface FileReport {
   stated: { edges: number[]; warned: number[]; none: number[]; missed: number[] };
 }
 
-export function main(argv: string[], cwd = process.cwd(), out: (s: string) => void = (s) => process.stdout.write(s)): number {
+export function main(
+  argv: string[],
+  cwd = process.cwd(),
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): number {
   const json = argv.includes('--json');
   const folders = argv.filter((a) => a !== '--json');
   if (folders.length !== 1 || folders[0].startsWith('-')) {
@@ -58,19 +62,24 @@ export function findTaskFiles(root: string): string[] {
 /** Parses and plans one file and compares the result with the line scans. */
 export function checkFile(file: string, source: string): FileReport {
   // The feature's other documents are not part of the corpus: empty stand-ins keep them quiet.
-  const { parsed, plan, diagnostics } = analyzeFeature({ dir: '', documents: { 'tasks.md': source, 'plan.md': '', 'spec.md': '' } }, { parse: (text) => parseTasks(text, file) });
+  const { parsed, plan, diagnostics } = analyzeFeature(
+    { dir: '', documents: { 'tasks.md': source, 'plan.md': '', 'spec.md': '' } },
+    { parse: (text) => parseTasks(text, file) },
+  );
   const ids = new Set(parsed.tasks.map((t) => t.id));
   const scanned = scanCheckboxIds(source);
   const edgeLines = new Set<number>();
   for (const deps of Object.values(plan.dependsOn)) {
-    for (const d of deps) for (const r of d.reasons) for (const m of r.cause.matchAll(/tasks\.md:(\d+)/g)) edgeLines.add(Number(m[1]));
+    for (const d of deps)
+      for (const r of d.reasons) for (const m of r.cause.matchAll(/tasks\.md:(\d+)/g)) edgeLines.add(Number(m[1]));
   }
   const warnedLines = new Set(diagnostics.filter((d) => d.code === 'unread-dependency').map((d) => d.line));
   const noneLines = new Set(parsed.statements.filter((s) => s.kind === 'none').map((s) => s.line));
   const stated: FileReport['stated'] = { edges: [], warned: [], none: [], missed: [] };
   // A feature without tasks has an error of its own; its statements have nothing to order.
   for (const line of parsed.tasks.length ? scanStatedDependencies(source) : []) {
-    if (edgeLines.has(line) || parsed.statements.some((s) => s.kind === 'edge' && s.line === line)) stated.edges.push(line);
+    if (edgeLines.has(line) || parsed.statements.some((s) => s.kind === 'edge' && s.line === line))
+      stated.edges.push(line);
     else if (warnedLines.has(line)) stated.warned.push(line);
     else if (noneLines.has(line)) stated.none.push(line);
     else stated.missed.push(line);
@@ -96,7 +105,7 @@ export function scanCheckboxIds(source: string): string[] {
   let fence: string | undefined;
   for (const line of source.split(/\r?\n|\r/)) {
     const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-    if (marker && (!fence || marker[0] === fence[0] && marker.length >= fence.length)) {
+    if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) {
       fence = fence ? undefined : marker;
       continue;
     }
@@ -112,8 +121,15 @@ export function scanCheckboxIds(source: string): string[] {
 
 const UNIT = String.raw`(?:user\s+stor(?:y|ies)\s*\d+|US\s?\d+|phase\s+\d+(?:\.\d+)?|foundational|setup)`;
 const LINKS = [
-  String.raw`depends?\s+on`, String.raw`requires?`, String.raw`must\s+(?:wait|follow|come\s+after)`, String.raw`blocked\s+by`,
-  String.raw`builds?\s+on`, String.raw`after`, String.raw`needs?`, String.raw`waits?\s+for`, String.raw`prerequisites?`,
+  String.raw`depends?\s+on`,
+  String.raw`requires?`,
+  String.raw`must\s+(?:wait|follow|come\s+after)`,
+  String.raw`blocked\s+by`,
+  String.raw`builds?\s+on`,
+  String.raw`after`,
+  String.raw`needs?`,
+  String.raw`waits?\s+for`,
+  String.raw`prerequisites?`,
 ].join('|');
 const STATEMENT = new RegExp(String.raw`${UNIT}[^.;\n]*?\b(?:${LINKS})\b[^.;\n]*?${UNIT}`, 'i');
 
@@ -123,7 +139,8 @@ export function scanStatedDependencies(source: string): number[] {
   let fence: string | undefined;
   source.split(/\r?\n|\r/).forEach((text, i) => {
     const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(text)?.[1];
-    if (marker && (!fence || marker[0] === fence[0] && marker.length >= fence.length)) fence = fence ? undefined : marker;
+    if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length)))
+      fence = fence ? undefined : marker;
     if (fence || marker) return;
     if (/^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]/.test(text)) return; // a task's own text
     if (STATEMENT.test(text.replace(/\*\*|__|`/g, ''))) lines.push(i + 1);
@@ -140,16 +157,23 @@ function format(reports: FileReport[]): string {
   const sum = (f: (r: FileReport) => number) => reports.reduce((n, r) => n + f(r), 0);
   for (const r of reports) {
     const s = r.stated;
-    lines.push(`${failed(r) ? 'FAIL' : 'ok  '} ${r.file}: ${r.found} tasks, ${r.scanned} checkbox ids scanned, ${r.missing.length} missing, `
-      + `${r.errors.length} errors, ${r.warnings} warnings, stated deps ${s.edges.length} edges / ${s.warned.length} warned / ${s.none.length} none / ${s.missed.length} missed${r.empty ? ', EMPTY' : ''}`);
-    if (r.missing.length) lines.push(`       missing: ${r.missing.slice(0, 20).join(' ')}${r.missing.length > 20 ? ' …' : ''}`);
-    for (const e of r.errors.slice(0, 5)) lines.push(`       ${e.line ? `line ${e.line}: ` : ''}${e.code}: ${e.message}`);
+    lines.push(
+      `${failed(r) ? 'FAIL' : 'ok  '} ${r.file}: ${r.found} tasks, ${r.scanned} checkbox ids scanned, ${r.missing.length} missing, ` +
+        `${r.errors.length} errors, ${r.warnings} warnings, stated deps ${s.edges.length} edges / ${s.warned.length} warned / ${s.none.length} none / ${s.missed.length} missed${r.empty ? ', EMPTY' : ''}`,
+    );
+    if (r.missing.length)
+      lines.push(`       missing: ${r.missing.slice(0, 20).join(' ')}${r.missing.length > 20 ? ' …' : ''}`);
+    for (const e of r.errors.slice(0, 5))
+      lines.push(`       ${e.line ? `line ${e.line}: ` : ''}${e.code}: ${e.message}`);
     if (s.missed.length) lines.push(`       stated dependency not read, lines ${s.missed.join(', ')}`);
   }
-  lines.push('', `Total: ${reports.length} files, ${sum((r) => r.found)} tasks, ${sum((r) => r.scanned)} checkbox ids scanned, `
-    + `${sum((r) => r.missing.length)} missing in ${reports.filter((r) => r.missing.length).length} files, `
-    + `${sum((r) => r.errors.length)} errors in ${reports.filter((r) => r.errors.length).length} files, `
-    + `${reports.filter((r) => r.empty).length} empty features, stated dependencies: ${sum((r) => r.stated.edges.length)} edges, `
-    + `${sum((r) => r.stated.warned.length)} warned, ${sum((r) => r.stated.none.length)} none, ${sum((r) => r.stated.missed.length)} missed`);
+  lines.push(
+    '',
+    `Total: ${reports.length} files, ${sum((r) => r.found)} tasks, ${sum((r) => r.scanned)} checkbox ids scanned, ` +
+      `${sum((r) => r.missing.length)} missing in ${reports.filter((r) => r.missing.length).length} files, ` +
+      `${sum((r) => r.errors.length)} errors in ${reports.filter((r) => r.errors.length).length} files, ` +
+      `${reports.filter((r) => r.empty).length} empty features, stated dependencies: ${sum((r) => r.stated.edges.length)} edges, ` +
+      `${sum((r) => r.stated.warned.length)} warned, ${sum((r) => r.stated.none.length)} none, ${sum((r) => r.stated.missed.length)} missed`,
+  );
   return `${lines.join('\n')}\n`;
 }

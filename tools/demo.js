@@ -41,7 +41,9 @@ delete ENV.NX_CACHE_DIRECTORY;
  * The example's quality gate: its own tests, run by the plugin (target `implement--gate`, which the
  * `implement` aggregate waits for) after every task of the feature is done.
  */
-const GATES = [{ name: 'example tests', command: ['node', '--test', '--test-reporter=spec'], cwd: 'examples/unit-converter' }];
+const GATES = [
+  { name: 'example tests', command: ['node', '--test', '--test-reporter=spec'], cwd: 'examples/unit-converter' },
+];
 
 function parseArgs(argv) {
   const args = { keep: false, parallel: 3 };
@@ -50,7 +52,8 @@ function parseArgs(argv) {
     if (flag === '--keep') args.keep = true;
     else if (flag === '--parallel') {
       const n = Number(inline ?? argv[++i]);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--parallel needs a positive whole number, not ${inline ?? argv[i]}`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`--parallel needs a positive whole number, not ${inline ?? argv[i]}`);
       args.parallel = n;
     } else if (flag === '--help' || flag === '-h') args.help = true;
     else throw new Error(`unknown option ${argv[i]}`);
@@ -67,7 +70,11 @@ function fingerprint(dir) {
     for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
       const child = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(child);
-      else out[child] = crypto.createHash('sha1').update(fs.readFileSync(path.join(dir, child))).digest('hex');
+      else
+        out[child] = crypto
+          .createHash('sha1')
+          .update(fs.readFileSync(path.join(dir, child)))
+          .digest('hex');
     }
   };
   walk('');
@@ -77,27 +84,47 @@ function fingerprint(dir) {
 /** The scratch workspace: the feature, its recordings, nx.json with the plugin, this repo's node_modules. */
 function createWorkspace(parallel) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-speckit-demo-'));
-  for (const rel of [FEATURE, RECORDINGS]) fs.cpSync(path.join(REPO_ROOT, rel), path.join(dir, rel), { recursive: true });
+  for (const rel of [FEATURE, RECORDINGS])
+    fs.cpSync(path.join(REPO_ROOT, rel), path.join(dir, rel), { recursive: true });
   // `nx-speckit` resolves through this link: node_modules/nx-speckit → packages/nx-speckit (npm workspaces), built into dist/.
   fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'junction'); // junction: no admin rights needed on Windows
   const write = (rel, text) => fs.writeFileSync(path.join(dir, rel), text);
-  write('package.json', `${JSON.stringify({ name: 'nx-speckit-demo', private: true, description: 'Scratch workspace made by nx-speckit tools/demo.js' }, null, 2)}\n`);
+  write(
+    'package.json',
+    `${JSON.stringify({ name: 'nx-speckit-demo', private: true, description: 'Scratch workspace made by nx-speckit tools/demo.js' }, null, 2)}\n`,
+  );
   const options = { agent: 'replay', gates: GATES };
-  write('nx.json', `${JSON.stringify({
-    $schema: './node_modules/nx/schemas/nx-schema.json',
-    analytics: false,
-    neverConnectToCloud: true,
-    // Inside the scratch folder: without it Nx 24 shares a cache under ~/.nx keyed by the first commit.
-    cacheDirectory: '.nx/cache',
-    parallel,
-    plugins: [{ plugin: 'nx-speckit', options }],
-  }, null, 2)}\n`);
+  write(
+    'nx.json',
+    `${JSON.stringify(
+      {
+        $schema: './node_modules/nx/schemas/nx-schema.json',
+        analytics: false,
+        neverConnectToCloud: true,
+        // Inside the scratch folder: without it Nx 24 shares a cache under ~/.nx keyed by the first commit.
+        cacheDirectory: '.nx/cache',
+        parallel,
+        plugins: [{ plugin: 'nx-speckit', options }],
+      },
+      null,
+      2,
+    )}\n`,
+  );
   // The run artefacts `nx g nx-speckit:init` ignores.
   const { IGNORED } = require(path.join(REPO_ROOT, 'packages/nx-speckit/dist/generators/init/init'));
   write('.gitignore', `node_modules\n.nx\ngraph.html\nstatic/\n# nx-speckit run artefacts\n${IGNORED.join('\n')}\n`);
   git(dir, ['init', '-q', '-b', 'main']);
   git(dir, ['add', '-A']);
-  git(dir, ['-c', 'user.email=demo@nx-speckit.invalid', '-c', 'user.name=nx-speckit demo', 'commit', '-q', '-m', 'spec-kit feature 001-unit-converter, nothing implemented yet']);
+  git(dir, [
+    '-c',
+    'user.email=demo@nx-speckit.invalid',
+    '-c',
+    'user.name=nx-speckit demo',
+    'commit',
+    '-q',
+    '-m',
+    'spec-kit feature 001-unit-converter, nothing implemented yet',
+  ]);
   return dir;
 }
 
@@ -108,7 +135,12 @@ function git(cwd, args) {
 }
 
 function nxSync(cwd, args) {
-  return spawnSync(process.execPath, [NX_BIN, ...args], { cwd, encoding: 'utf8', env: { ...ENV, FORCE_COLOR: '0' }, maxBuffer: 64 * 1024 * 1024 });
+  return spawnSync(process.execPath, [NX_BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...ENV, FORCE_COLOR: '0' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** Runs a command, streaming its output through `write` as it comes, and resolves with all of it. */
@@ -148,10 +180,14 @@ function describeProject(project) {
     .map((t) => project.targets[t].metadata?.speckit)
     .filter((m) => m?.dependsOn?.some((d) => d.reasons.some((r) => r.rule === 'explicit')));
   for (const m of explained) {
-    lines.push(`  ${m.taskId} waits for ${m.dependsOn.map((d) => `${d.id} (${d.reasons.map((r) => r.rule).join(', ')})`).join(', ')}`);
+    lines.push(
+      `  ${m.taskId} waits for ${m.dependsOn.map((d) => `${d.id} (${d.reasons.map((r) => r.rule).join(', ')})`).join(', ')}`,
+    );
   }
   const diagnostics = meta.diagnostics ?? [];
-  lines.push(`  diagnostics: ${diagnostics.length ? diagnostics.map((d) => d.message ?? JSON.stringify(d)).join('; ') : 'none'}`);
+  lines.push(
+    `  diagnostics: ${diagnostics.length ? diagnostics.map((d) => d.message ?? JSON.stringify(d)).join('; ') : 'none'}`,
+  );
   return lines.join('\n');
 }
 
@@ -174,20 +210,34 @@ async function runDemo(options = {}) {
   const say = (text = '') => write(`${text}\n`);
   const step = (n, title) => say(`\n━━ ${n}/6 ${title} ${'━'.repeat(Math.max(0, 60 - title.length))}\n`);
   const problems = [];
-  const repoBefore = { feature: fingerprint(path.join(REPO_ROOT, FEATURE)), recordings: fingerprint(path.join(REPO_ROOT, RECORDINGS)) };
+  const repoBefore = {
+    feature: fingerprint(path.join(REPO_ROOT, FEATURE)),
+    recordings: fingerprint(path.join(REPO_ROOT, RECORDINGS)),
+  };
   if (!fs.existsSync(path.join(REPO_ROOT, 'packages/nx-speckit/dist/index.js'))) {
     throw new Error('packages/nx-speckit is not built: run `npm run build` (or `npm run demo`, which builds first)');
   }
 
   const dir = createWorkspace(parallel);
-  const result = { dir, project: undefined, run: undefined, tests: undefined, tasksBefore: '', tasksAfter: '', problems, ok: false };
+  const result = {
+    dir,
+    project: undefined,
+    run: undefined,
+    tests: undefined,
+    tasksBefore: '',
+    tasksAfter: '',
+    problems,
+    ok: false,
+  };
   try {
     step(1, 'Scratch workspace');
     say(`${dir}`);
     say(`  ${FEATURE}/   spec.md plan.md data-model.md quickstart.md tasks.md (copied from this repo)`);
     say(`  ${RECORDINGS}/   one replay recording per task: what the agent writes`);
-    say(`  nx.json   plugins: [{ "plugin": "nx-speckit", "options": ${JSON.stringify({ agent: 'replay', gates: GATES })} }]`);
-    say('  node_modules → this repo\'s node_modules (nx, and nx-speckit itself via the npm workspace link)');
+    say(
+      `  nx.json   plugins: [{ "plugin": "nx-speckit", "options": ${JSON.stringify({ agent: 'replay', gates: GATES })} }]`,
+    );
+    say("  node_modules → this repo's node_modules (nx, and nx-speckit itself via the npm workspace link)");
     result.tasksBefore = fs.readFileSync(path.join(dir, FEATURE, 'tasks.md'), 'utf8');
 
     step(2, `The graph: nx show project ${PROJECT}`);
@@ -196,11 +246,21 @@ async function runDemo(options = {}) {
     result.project = JSON.parse(shown.stdout);
     say(describeProject(result.project));
     const graph = nxSync(dir, ['graph', `--file=${path.join(dir, 'graph.html')}`]);
-    say(graph.status === 0 ? `\n  nx graph --file=graph.html → ${path.join(dir, 'graph.html')}` : `\n  nx graph failed (exit ${graph.status}): ${graph.stderr.trim()}`);
+    say(
+      graph.status === 0
+        ? `\n  nx graph --file=graph.html → ${path.join(dir, 'graph.html')}`
+        : `\n  nx graph failed (exit ${graph.status}): ${graph.stderr.trim()}`,
+    );
 
     step(3, `The run: nx run-many -t implement --parallel=${parallel}`);
     const started = Date.now();
-    result.run = await stream(process.execPath, [NX_BIN, 'run-many', '-t', 'implement', `--parallel=${parallel}`, '--output-style=stream-without-prefixes'], dir, write, { ...ENV, FORCE_COLOR: options.color ? '1' : '0' });
+    result.run = await stream(
+      process.execPath,
+      [NX_BIN, 'run-many', '-t', 'implement', `--parallel=${parallel}`, '--output-style=stream-without-prefixes'],
+      dir,
+      write,
+      { ...ENV, FORCE_COLOR: options.color ? '1' : '0' },
+    );
     result.run.seconds = (Date.now() - started) / 1000;
     if (result.run.code !== 0) problems.push(`nx run-many exited ${result.run.code}`);
 
@@ -214,20 +274,32 @@ async function runDemo(options = {}) {
     const open = tasks.filter((t) => !t.done);
     const marked = tasks.filter((t) => t.done);
     if (open.length) problems.push(`${open.length} task(s) still open in tasks.md`);
-    if (!onlyCheckboxesChanged(result.tasksBefore, result.tasksAfter)) problems.push('tasks.md changed beyond its checkboxes');
-    say(`\n  ${marked.length} tasks marked [X], ${open.length} open; ${onlyCheckboxesChanged(result.tasksBefore, result.tasksAfter) ? 'no other byte of tasks.md changed' : 'OTHER CHANGES in tasks.md!'}`);
-    const files = git(dir, ['status', '--short', '--untracked-files=all', '--', EXAMPLE]).trim().split('\n').filter(Boolean);
+    if (!onlyCheckboxesChanged(result.tasksBefore, result.tasksAfter))
+      problems.push('tasks.md changed beyond its checkboxes');
+    say(
+      `\n  ${marked.length} tasks marked [X], ${open.length} open; ${onlyCheckboxesChanged(result.tasksBefore, result.tasksAfter) ? 'no other byte of tasks.md changed' : 'OTHER CHANGES in tasks.md!'}`,
+    );
+    const files = git(dir, ['status', '--short', '--untracked-files=all', '--', EXAMPLE])
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     say(`  ${files.length} files written by the agent under ${EXAMPLE}/ (git status: untracked)`);
 
     step(5, 'Report');
-    const reports = ['latest.json', 'latest.html', 'latest.txt'].map((f) => path.join(dir, '.speckit/reports', f)).filter((f) => fs.existsSync(f));
+    const reports = ['latest.json', 'latest.html', 'latest.txt']
+      .map((f) => path.join(dir, '.speckit/reports', f))
+      .filter((f) => fs.existsSync(f));
     if (reports.length) {
       for (const f of reports) say(`  ${f}`);
       try {
         const report = JSON.parse(fs.readFileSync(path.join(dir, '.speckit/reports/latest.json'), 'utf8'));
         const count = {};
         for (const t of report.tasks ?? []) count[t.status] = (count[t.status] ?? 0) + 1;
-        say(`  outcome: ${report.outcome}; tasks: ${Object.entries(count).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+        say(
+          `  outcome: ${report.outcome}; tasks: ${Object.entries(count)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}`,
+        );
         result.report = report;
       } catch (error) {
         say(`  (latest.json unreadable: ${error.message})`);
@@ -242,21 +314,31 @@ async function runDemo(options = {}) {
     const log = fs.existsSync(gateLog) ? fs.readFileSync(gateLog, 'utf8') : '';
     const passed = /^--- example tests: passed$/m.test(log);
     result.tests = { code: passed ? 0 : 1, output: log, via: 'gate' };
-    say(`  run by the plugin as the feature's quality gate (target ${PROJECT}:implement--gate), log ${path.relative(dir, gateLog)}:`);
+    say(
+      `  run by the plugin as the feature's quality gate (target ${PROJECT}:implement--gate), log ${path.relative(dir, gateLog)}:`,
+    );
     const summary = log.split('\n').filter((line) => /^ℹ (tests|pass|fail|duration_ms) /.test(line));
     say(passed ? summary.map((l) => `  ${l}`).join('\n') : log || '  (no gate log: the gate did not run)');
     say(`  ${passed ? '✓ gate passed' : '✗ gate failed or did not run'}`);
-    if (result.tests.code !== 0) problems.push('the example\'s tests failed (gate)');
+    if (result.tests.code !== 0) problems.push("the example's tests failed (gate)");
 
-    const repoAfter = { feature: fingerprint(path.join(REPO_ROOT, FEATURE)), recordings: fingerprint(path.join(REPO_ROOT, RECORDINGS)) };
-    if (JSON.stringify(repoBefore) !== JSON.stringify(repoAfter)) problems.push(`this repository's ${FEATURE} or ${RECORDINGS} changed during the demo`);
+    const repoAfter = {
+      feature: fingerprint(path.join(REPO_ROOT, FEATURE)),
+      recordings: fingerprint(path.join(REPO_ROOT, RECORDINGS)),
+    };
+    if (JSON.stringify(repoBefore) !== JSON.stringify(repoAfter))
+      problems.push(`this repository's ${FEATURE} or ${RECORDINGS} changed during the demo`);
     result.ok = problems.length === 0;
-    say(`\n${result.ok ? '✔ demo complete' : `✘ demo found problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`}: run ${result.run.seconds.toFixed(1)}s at --parallel=${parallel}; this repository untouched.`);
+    say(
+      `\n${result.ok ? '✔ demo complete' : `✘ demo found problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`}: run ${result.run.seconds.toFixed(1)}s at --parallel=${parallel}; this repository untouched.`,
+    );
     return result;
   } finally {
     if (keep) {
       say(`Scratch workspace kept: ${dir}`);
-      say(`  cd ${dir} && npx nx graph   |   git diff   |   cat .speckit/runs/${PROJECT}/T020.json   |   rm -rf ${dir}`);
+      say(
+        `  cd ${dir} && npx nx graph   |   git diff   |   cat .speckit/runs/${PROJECT}/T020.json   |   rm -rf ${dir}`,
+      );
     } else {
       fs.rmSync(dir, { recursive: true, force: true });
       say(`Scratch workspace ${dir} removed (pass --keep to keep it).`);
@@ -275,11 +357,18 @@ if (require.main === module) {
     process.exit(2);
   }
   if (args.help) {
-    console.log('usage: npm run demo -- [--keep] [--parallel N]\n  --keep        keep the scratch workspace (printed at the end)\n  --parallel N  tasks at a time (default 3)');
+    console.log(
+      'usage: npm run demo -- [--keep] [--parallel N]\n  --keep        keep the scratch workspace (printed at the end)\n  --parallel N  tasks at a time (default 3)',
+    );
     process.exit(0);
   }
   runDemo({ keep: args.keep, parallel: args.parallel, color: process.stdout.isTTY }).then(
-    (result) => { process.exitCode = result.ok ? 0 : 1; },
-    (error) => { console.error(`demo failed: ${error.stack ?? error}`); process.exitCode = 1; },
+    (result) => {
+      process.exitCode = result.ok ? 0 : 1;
+    },
+    (error) => {
+      console.error(`demo failed: ${error.stack ?? error}`);
+      process.exitCode = 1;
+    },
   );
 }

@@ -15,10 +15,18 @@ const REPO_ROOT = join(__dirname, '..');
 
 jest.setTimeout(600_000); // a full replay run plus the example's tests, on two shared cores
 
-interface RunRecord { id: string; status: string; startedAt: string; endedAt: string }
+interface RunRecord {
+  id: string;
+  status: string;
+  startedAt: string;
+  endedAt: string;
+}
 
 function gitStatus(paths: string[]): string {
-  return execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', ...paths], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', ...paths], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
 }
 
 describe('npm run demo', () => {
@@ -30,8 +38,17 @@ describe('npm run demo', () => {
   beforeAll(async () => {
     buildPackages();
     statusBefore = gitStatus([demo.FEATURE, demo.RECORDINGS]);
-    fingerprintBefore = JSON.stringify([demo.fingerprint(join(REPO_ROOT, demo.FEATURE)), demo.fingerprint(join(REPO_ROOT, demo.RECORDINGS))]);
-    result = await demo.runDemo({ keep: true, parallel: 3, write: (text: string) => { output += text; } });
+    fingerprintBefore = JSON.stringify([
+      demo.fingerprint(join(REPO_ROOT, demo.FEATURE)),
+      demo.fingerprint(join(REPO_ROOT, demo.RECORDINGS)),
+    ]);
+    result = await demo.runDemo({
+      keep: true,
+      parallel: 3,
+      write: (text: string) => {
+        output += text;
+      },
+    });
   });
 
   afterAll(() => {
@@ -72,13 +89,20 @@ describe('npm run demo', () => {
     const extracted = example.extract(join(result.dir, '.extracted'));
     expect(extracted.length).toBeGreaterThan(0);
     for (const rel of extracted) {
-      expect(readFileSync(join(result.dir, rel), 'utf8')).toBe(readFileSync(join(result.dir, '.extracted', rel), 'utf8'));
+      expect(readFileSync(join(result.dir, rel), 'utf8')).toBe(
+        readFileSync(join(result.dir, '.extracted', rel), 'utf8'),
+      );
     }
   });
 
   it('leaves the repository untouched', () => {
     expect(gitStatus([demo.FEATURE, demo.RECORDINGS])).toBe(statusBefore);
-    expect(JSON.stringify([demo.fingerprint(join(REPO_ROOT, demo.FEATURE)), demo.fingerprint(join(REPO_ROOT, demo.RECORDINGS))])).toBe(fingerprintBefore);
+    expect(
+      JSON.stringify([
+        demo.fingerprint(join(REPO_ROOT, demo.FEATURE)),
+        demo.fingerprint(join(REPO_ROOT, demo.RECORDINGS)),
+      ]),
+    ).toBe(fingerprintBefore);
     expect(existsSync(join(REPO_ROOT, demo.EXAMPLE))).toBe(false);
     expect(existsSync(join(REPO_ROOT, '.speckit/runs', demo.PROJECT))).toBe(false);
   });
@@ -102,13 +126,17 @@ describe('npm run demo', () => {
         const prerequisite = runs.get(dep.id)!;
         edges++;
         if (Date.parse(task.startedAt) < Date.parse(prerequisite.endedAt)) {
-          throw new Error(`${task.id} started at ${task.startedAt}, before its prerequisite ${dep.id} ended at ${prerequisite.endedAt}`);
+          throw new Error(
+            `${task.id} started at ${task.startedAt}, before its prerequisite ${dep.id} ended at ${prerequisite.endedAt}`,
+          );
         }
       }
     }
     expect(edges).toBeGreaterThan(20);
     // The explicit edge across stories is in the graph.
-    expect(targets['implement--T020'].dependsOn).toEqual(expect.arrayContaining(['implement--T014', 'implement--T015']));
+    expect(targets['implement--T020'].dependsOn).toEqual(
+      expect.arrayContaining(['implement--T014', 'implement--T015']),
+    );
     // Parallelism was real: some two tasks overlapped in time.
     const spans = [...runs.values()].map((r) => [Date.parse(r.startedAt), Date.parse(r.endedAt)]);
     const overlapping = spans.some(([s1, e1], i) => spans.some(([s2, e2], j) => i !== j && s1 < e2 && s2 < e1));

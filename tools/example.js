@@ -64,7 +64,9 @@ function extract(dir) {
 function fileEntry(dir, rel) {
   const bytes = fs.readFileSync(path.join(dir, rel));
   const text = bytes.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(bytes) ? { path: rel, content: text } : { path: rel, base64: bytes.toString('base64') };
+  return Buffer.from(text, 'utf8').equals(bytes)
+    ? { path: rel, content: text }
+    : { path: rel, base64: bytes.toString('base64') };
 }
 
 function listFiles(dir, rel = '') {
@@ -86,7 +88,8 @@ function record(dir) {
   for (const task of tasks) {
     if (!task.files.length) problems.push(`${task.id} declares no files`);
     for (const f of task.files) {
-      if (claimed.has(f)) problems.push(`${f} is declared by two tasks: a replayed task must change every file it declares`);
+      if (claimed.has(f))
+        problems.push(`${f} is declared by two tasks: a replayed task must change every file it declares`);
       claimed.add(f);
       if (!fs.existsSync(path.join(dir, f))) problems.push(`${task.id}: ${f} is missing in ${dir}`);
     }
@@ -94,7 +97,8 @@ function record(dir) {
   const exampleRoots = [...new Set([...claimed].map((f) => f.split('/').slice(0, 2).join('/')))];
   for (const root of exampleRoots) {
     if (!fs.existsSync(path.join(dir, root))) continue;
-    for (const f of listFiles(dir, root)) if (!claimed.has(f)) problems.push(`${f} belongs to no task: declare it in tasks.md or delete it`);
+    for (const f of listFiles(dir, root))
+      if (!claimed.has(f)) problems.push(`${f} belongs to no task: declare it in tasks.md or delete it`);
   }
   if (problems.length) throw new Error(problems.join('\n'));
   fs.mkdirSync(RECORDINGS, { recursive: true });
@@ -121,7 +125,9 @@ function check() {
     const recorded = rec.files.map((f) => f.path).sort();
     const declared = [...task.files].sort();
     if (JSON.stringify(recorded) !== JSON.stringify(declared)) {
-      problems.push(`${task.id}: recording has ${recorded.join(', ') || 'nothing'}, tasks.md declares ${declared.join(', ') || 'nothing'}`);
+      problems.push(
+        `${task.id}: recording has ${recorded.join(', ') || 'nothing'}, tasks.md declares ${declared.join(', ') || 'nothing'}`,
+      );
     }
   }
   for (const name of fs.existsSync(RECORDINGS) ? fs.readdirSync(RECORDINGS) : []) {
@@ -135,7 +141,9 @@ function main(argv) {
   const dir = path.resolve(dirArg ?? path.join(REPO_ROOT, 'tmp', 'example'));
   if (command === 'extract') {
     const files = extract(dir);
-    console.log(`extracted ${files.length} files into ${dir}\n  test: cd ${path.join(dir, 'examples/unit-converter')} && node --test`);
+    console.log(
+      `extracted ${files.length} files into ${dir}\n  test: cd ${path.join(dir, 'examples/unit-converter')} && node --test`,
+    );
     return 0;
   }
   if (command === 'record') {

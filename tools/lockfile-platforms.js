@@ -14,7 +14,17 @@ const LOCK = path.join(__dirname, '..', 'package-lock.json');
 const OS = ['darwin', 'linux', 'win32', 'freebsd', 'android', 'openharmony'];
 // Some packages spell the platform their own way (opencode-windows-x64, @img/sharp-linuxmusl-x64).
 const OS_ALIASES = { windows: 'win32', linuxmusl: 'linux' };
-const CPU = { x64: 'x64', arm64: 'arm64', arm: 'arm', ia32: 'ia32', ppc64: 'ppc64', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', wasm32: 'wasm32' };
+const CPU = {
+  x64: 'x64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: 'ia32',
+  ppc64: 'ppc64',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  loong64: 'loong64',
+  wasm32: 'wasm32',
+};
 
 /** os/cpu/libc from a platform package's name, e.g. `@nx/nx-linux-x64-musl`. */
 function platformOf(name) {
@@ -25,7 +35,8 @@ function platformOf(name) {
   const entry = {};
   if (os) entry.os = [os];
   if (cpu) entry.cpu = [cpu];
-  if (os === 'linux') entry.libc = [parts.some((part) => part.startsWith('musl') || part === 'linuxmusl') ? 'musl' : 'glibc'];
+  if (os === 'linux')
+    entry.libc = [parts.some((part) => part.startsWith('musl') || part === 'linuxmusl') ? 'musl' : 'glibc'];
   return entry;
 }
 
@@ -42,6 +53,10 @@ for (const [location, entry] of Object.entries(lock.packages)) {
     added.push(`${name}@${version}`);
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 fs.writeFileSync(LOCK, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(added.length ? `added ${added.length} platform entries:\n  ${added.join('\n  ')}` : 'lock file already complete');
+console.log(
+  added.length ? `added ${added.length} platform entries:\n  ${added.join('\n  ')}` : 'lock file already complete',
+);

@@ -18,7 +18,10 @@ async function main() {
   if (!demo.ok) throw new Error(`the demo run failed: ${demo.problems.join('; ')}`);
   const browser = await launchChromium();
   try {
-    const { page } = await openFile(browser, path.join(demo.dir, '.speckit/reports/latest.html'), { width: 1400, height: 800 });
+    const { page } = await openFile(browser, path.join(demo.dir, '.speckit/reports/latest.html'), {
+      width: 1400,
+      height: 800,
+    });
     const nodes = await page.$$('g.node');
     await nodes[Math.floor(nodes.length / 2)].click();
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -30,4 +33,7 @@ async function main() {
   console.log(`wrote ${path.relative(process.cwd(), OUT)}`);
 }
 
-main().catch((error) => { console.error(error.message); process.exitCode = 1; });
+main().catch((error) => {
+  console.error(error.message);
+  process.exitCode = 1;
+});

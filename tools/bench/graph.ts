@@ -33,7 +33,12 @@ export function benchGraph(shapes: Array<[number, number]>, rounds: number): Gra
       const targets = writeBaselineProjects(plugin.root, baseline.root, minimal.root, dirs);
       const show = ['', 'show', 'projects'];
       show[0] = NX;
-      const cold = (root: string, env = nxEnv()) => () => { clearNxState(root); return timed(root, show, env); };
+      const cold =
+        (root: string, env = nxEnv()) =>
+        () => {
+          clearNxState(root);
+          return timed(root, show, env);
+        };
       const warm = (root: string) => () => timed(root, show);
       // Prime both once (file system cache), then measure alternately.
       for (const ws of [plugin, baseline, minimal]) timed(ws.root, show);
@@ -43,7 +48,11 @@ export function benchGraph(shapes: Array<[number, number]>, rounds: number): Gra
         plugin: cold(plugin.root, nxEnv({ SPECKIT_GRAPH_WORKERS: '0' })),
         pluginWorkers: cold(plugin.root, nxEnv({ SPECKIT_GRAPH_WORKERS: '2' })),
       });
-      const warmResult = interleaved(rounds, { baseline: warm(baseline.root), minimal: warm(minimal.root), plugin: warm(plugin.root) });
+      const warmResult = interleaved(rounds, {
+        baseline: warm(baseline.root),
+        minimal: warm(minimal.root),
+        plugin: warm(plugin.root),
+      });
       rows.push({ features, tasks, targets, cold: coldResult, warm: warmResult });
     } finally {
       plugin.cleanup();
@@ -59,13 +68,23 @@ export function benchGraph(shapes: Array<[number, number]>, rounds: number): Gra
  * graph; and the same projects as one JSON file the minimal plugin returns.
  */
 function writeBaselineProjects(pluginRoot: string, baselineRoot: string, minimalRoot: string, dirs: string[]): number {
-  const { analyzeFeature, readFeature } = require(join(REPO_ROOT, 'packages/tasks-md/dist')) as typeof import('@nx-speckit/tasks-md');
-  const { buildFeatureProject } = require(join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/feature-project')) as typeof import('../../packages/nx-speckit/src/plugin/feature-project');
-  const { normalizeOptions } = require(join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/options')) as typeof import('../../packages/nx-speckit/src/plugin/options');
+  const { analyzeFeature, readFeature } = require(
+    join(REPO_ROOT, 'packages/tasks-md/dist'),
+  ) as typeof import('@nx-speckit/tasks-md');
+  const { buildFeatureProject } = require(
+    join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/feature-project'),
+  ) as typeof import('../../packages/nx-speckit/src/plugin/feature-project');
+  const { normalizeOptions } = require(
+    join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/options'),
+  ) as typeof import('../../packages/nx-speckit/src/plugin/options');
   let targets = 0;
   const all: Record<string, unknown> = {};
   for (const dir of dirs) {
-    const project = buildFeatureProject(dir, analyzeFeature(readFeature(pluginRoot, dir)), normalizeOptions(PLUGIN.options as never));
+    const project = buildFeatureProject(
+      dir,
+      analyzeFeature(readFeature(pluginRoot, dir)),
+      normalizeOptions(PLUGIN.options as never),
+    );
     targets += Object.keys(project.targets ?? {}).length;
     const { root: _root, ...rest } = project;
     writeFileSync(join(baselineRoot, dir, 'project.json'), JSON.stringify(rest));

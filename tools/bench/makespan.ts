@@ -26,7 +26,10 @@ type TargetConfiguration = import('@nx/devkit').TargetConfiguration;
 const FIXTURES = join(__dirname, 'fixtures');
 const AGENT = join(__dirname, 'sleep-agent.cjs');
 const AGENT_COMMAND = ['node', 'sleep-agent.cjs'];
-const PLUGIN = { plugin: 'nx-speckit', options: { agent: { command: AGENT_COMMAND, timeoutSeconds: 600 }, cache: false } };
+const PLUGIN = {
+  plugin: 'nx-speckit',
+  options: { agent: { command: AGENT_COMMAND, timeoutSeconds: 600 }, cache: false },
+};
 const TASK_EXECUTOR = 'nx-speckit:task';
 
 const engine = () => require(join(REPO_ROOT, 'packages/tasks-md/dist')) as Engine;
@@ -37,7 +40,10 @@ interface Feature {
 }
 
 export function fixtureFeatures(limit = Infinity): Feature[] {
-  return readdirSync(FIXTURES).filter((f) => f.endsWith('.tasks.md')).sort().slice(0, limit)
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.tasks.md'))
+    .sort()
+    .slice(0, limit)
     .map((f) => ({ dir: `specs/${f.replace(/\.tasks\.md$/, '')}`, tasksMd: readFileSync(join(FIXTURES, f), 'utf8') }));
 }
 
@@ -65,8 +71,12 @@ export function workspace(kind: Kind, features: Feature[], durations: Record<str
   const minimalProjects: Record<string, ProjectConfiguration> = {};
   const { root } = ws;
   const { analyzeFeature } = engine();
-  const { buildFeatureProject } = require(join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/feature-project')) as typeof import('../../packages/nx-speckit/src/plugin/feature-project');
-  const { normalizeOptions } = require(join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/options')) as typeof import('../../packages/nx-speckit/src/plugin/options');
+  const { buildFeatureProject } = require(
+    join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/feature-project'),
+  ) as typeof import('../../packages/nx-speckit/src/plugin/feature-project');
+  const { normalizeOptions } = require(
+    join(REPO_ROOT, 'packages/nx-speckit/dist/plugin/options'),
+  ) as typeof import('../../packages/nx-speckit/src/plugin/options');
   copyFileSync(AGENT, join(root, 'sleep-agent.cjs'));
   writeFileSync(join(root, 'bench-durations.json'), JSON.stringify(durations));
   writeFileSync(join(root, '.gitignore'), 'node_modules\n.nx\n.speckit\nbench-spans.jsonl\n');
@@ -80,7 +90,11 @@ export function workspace(kind: Kind, features: Feature[], durations: Record<str
     if (kind === 'plugin') continue;
     // noop: the full shape (every task a target the aggregate waits for), as if nothing were done.
     const source = kind === 'noop' ? f.tasksMd : readFileSync(join(dir, 'tasks.md'), 'utf8');
-    const project = buildFeatureProject(f.dir, analyzeFeature({ dir: f.dir, documents: { 'tasks.md': source, 'spec.md': '# s\n', 'plan.md': '# p\n' } }), normalizeOptions(PLUGIN.options as never));
+    const project = buildFeatureProject(
+      f.dir,
+      analyzeFeature({ dir: f.dir, documents: { 'tasks.md': source, 'spec.md': '# s\n', 'plan.md': '# p\n' } }),
+      normalizeOptions(PLUGIN.options as never),
+    );
     if (kind === 'minimal') minimalProjects[f.dir] = project;
     else writeFileSync(join(dir, 'project.json'), JSON.stringify(staticProject(project, kind, root)));
   }
@@ -100,11 +114,19 @@ export function workspace(kind: Kind, features: Feature[], durations: Record<str
   };
   const run = (args: string[]) => {
     reset();
-    return timed(root, [NX, 'run-many', '-t', 'implement', '--skip-nx-cache', '--outputStyle=static', ...args], nxEnv());
+    return timed(
+      root,
+      [NX, 'run-many', '-t', 'implement', '--skip-nx-cache', '--outputStyle=static', ...args],
+      nxEnv(),
+    );
   };
-  const spans = () => (existsSync(join(root, 'bench-spans.jsonl'))
-    ? readFileSync(join(root, 'bench-spans.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Interval)
-    : []);
+  const spans = () =>
+    existsSync(join(root, 'bench-spans.jsonl'))
+      ? readFileSync(join(root, 'bench-spans.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Interval)
+      : [];
   return { ...ws, kind, run, spans };
 }
 
@@ -116,9 +138,19 @@ function staticProject(project: ProjectConfiguration, kind: Kind, root: string) 
     else if (kind === 'noop') targets[name] = { executor: 'nx:noop', dependsOn: t.dependsOn, metadata: t.metadata };
     else {
       const speckit = (t.metadata as { speckit: { taskId: string; files: string[] } }).speckit;
-      const env = { SPECKIT_TASK_ID: speckit.taskId, SPECKIT_FEATURE_DIR: project.root, SPECKIT_TASK_FILES: JSON.stringify(speckit.files), SPECKIT_WORKSPACE_ROOT: root };
+      const env = {
+        SPECKIT_TASK_ID: speckit.taskId,
+        SPECKIT_FEATURE_DIR: project.root,
+        SPECKIT_TASK_FILES: JSON.stringify(speckit.files),
+        SPECKIT_WORKSPACE_ROOT: root,
+      };
       if (kind === 'spawnExecutor') {
-        targets[name] = { executor: SPAWN_EXECUTOR, dependsOn: t.dependsOn, cache: false, options: { command: AGENT_COMMAND, env } };
+        targets[name] = {
+          executor: SPAWN_EXECUTOR,
+          dependsOn: t.dependsOn,
+          cache: false,
+          options: { command: AGENT_COMMAND, env },
+        };
         continue;
       }
       targets[name] = {
@@ -127,7 +159,12 @@ function staticProject(project: ProjectConfiguration, kind: Kind, root: string) 
         cache: false,
         options: {
           command: AGENT_COMMAND.join(' '),
-          env: { SPECKIT_TASK_ID: speckit.taskId, SPECKIT_FEATURE_DIR: project.root, SPECKIT_TASK_FILES: JSON.stringify(speckit.files), SPECKIT_WORKSPACE_ROOT: root },
+          env: {
+            SPECKIT_TASK_ID: speckit.taskId,
+            SPECKIT_FEATURE_DIR: project.root,
+            SPECKIT_TASK_FILES: JSON.stringify(speckit.files),
+            SPECKIT_WORKSPACE_ROOT: root,
+          },
         },
       };
     }
@@ -141,15 +178,29 @@ const SPAWN_EXECUTOR = './tools/spawn-executor:run';
 function writeSpawnExecutor(root: string) {
   const dir = join(root, 'tools/spawn-executor');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'spawn-executor', version: '0.0.0', executors: './executors.json' }));
-  writeFileSync(join(dir, 'executors.json'), JSON.stringify({ executors: { run: { implementation: './run.js', schema: './schema.json', description: 'spawn a command' } } }));
-  writeFileSync(join(dir, 'schema.json'), JSON.stringify({ type: 'object', properties: { command: { type: 'array' }, env: { type: 'object' } } }));
-  writeFileSync(join(dir, 'run.js'), `const { spawn } = require('node:child_process');
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'spawn-executor', version: '0.0.0', executors: './executors.json' }),
+  );
+  writeFileSync(
+    join(dir, 'executors.json'),
+    JSON.stringify({
+      executors: { run: { implementation: './run.js', schema: './schema.json', description: 'spawn a command' } },
+    }),
+  );
+  writeFileSync(
+    join(dir, 'schema.json'),
+    JSON.stringify({ type: 'object', properties: { command: { type: 'array' }, env: { type: 'object' } } }),
+  );
+  writeFileSync(
+    join(dir, 'run.js'),
+    `const { spawn } = require('node:child_process');
 module.exports = (options, context) => new Promise((resolve) => {
   const child = spawn(options.command[0], options.command.slice(1), { cwd: context.root, stdio: 'inherit', env: { ...process.env, ...options.env } });
   child.on('exit', (code) => resolve({ success: code === 0 }));
 });
-`);
+`,
+  );
 }
 
 function git(cwd: string, ...args: string[]) {
@@ -168,9 +219,15 @@ function plan(features: Feature[], seed: string, min: number, max: number) {
     const local = Object.fromEntries(ids.map((id) => [id, seededSeconds(seed, `${f.dir}/${id}`, min, max)]));
     for (const id of ids) durations[`${f.dir}/${id}`] = local[id];
     const analysis = analyzeFeature(docs, { durations: local });
-    if (!analysis.ok) throw new Error(`${f.dir}: fixture does not plan: ${analysis.diagnostics.map(String).join('; ')}`);
+    if (!analysis.ok)
+      throw new Error(`${f.dir}: fixture does not plan: ${analysis.diagnostics.map(String).join('; ')}`);
     criticalPath = Math.max(criticalPath, analysis.plan.weightedCriticalPath.seconds);
-    for (const id of ids) jobs.push({ id: `${f.dir}/${id}`, seconds: local[id], deps: (analysis.plan.dependsOn[id] ?? []).map((d) => `${f.dir}/${d.id}`) });
+    for (const id of ids)
+      jobs.push({
+        id: `${f.dir}/${id}`,
+        seconds: local[id],
+        deps: (analysis.plan.dependsOn[id] ?? []).map((d) => `${f.dir}/${d.id}`),
+      });
   }
   const sequential = Object.values(durations).reduce((a, b) => a + b, 0);
   // The smallest power-of-two --parallel at which slots no longer limit the schedule.
@@ -214,17 +271,34 @@ export interface OverheadResult {
 export function benchOverhead(opts: { rounds: number }): OverheadResult {
   const features = fixtureFeatures(2);
   const p = plan(features, 'overhead', 0, 0);
-  const benches = { plugin: workspace('plugin', features, p.durations), spawnExecutor: workspace('spawnExecutor', features, p.durations), runCommands: workspace('runCommands', features, p.durations) };
+  const benches = {
+    plugin: workspace('plugin', features, p.durations),
+    spawnExecutor: workspace('spawnExecutor', features, p.durations),
+    runCommands: workspace('runCommands', features, p.durations),
+  };
   try {
     const args = ['--parallel', '1'];
     for (const b of Object.values(benches)) b.run(args); // primes the graph cache and the file system
-    const measure = (b: Bench, extra: string[] = []) => () => {
-      const sample = b.run([...args, ...extra]);
-      if (b.spans().length !== p.tasks) throw new Error(`${b.kind}: ${b.spans().length} of ${p.tasks} agents ran`);
-      return sample;
+    const measure =
+      (b: Bench, extra: string[] = []) =>
+      () => {
+        const sample = b.run([...args, ...extra]);
+        if (b.spans().length !== p.tasks) throw new Error(`${b.kind}: ${b.spans().length} of ${p.tasks} agents ran`);
+        return sample;
+      };
+    const r = interleaved(opts.rounds, {
+      plugin: measure(benches.plugin),
+      batch: measure(benches.plugin, ['--batch']),
+      spawnExecutor: measure(benches.spawnExecutor),
+      runCommands: measure(benches.runCommands),
+    });
+    return {
+      tasks: p.tasks,
+      plugin: r.plugin.seconds,
+      batch: r.batch.seconds,
+      spawnExecutor: r.spawnExecutor.seconds,
+      runCommands: r.runCommands.seconds,
     };
-    const r = interleaved(opts.rounds, { plugin: measure(benches.plugin), batch: measure(benches.plugin, ['--batch']), spawnExecutor: measure(benches.spawnExecutor), runCommands: measure(benches.runCommands) });
-    return { tasks: p.tasks, plugin: r.plugin.seconds, batch: r.batch.seconds, spawnExecutor: r.spawnExecutor.seconds, runCommands: r.runCommands.seconds };
   } finally {
     for (const b of Object.values(benches)) b.cleanup();
   }
@@ -245,17 +319,42 @@ export function benchMakespan(opts: { quick: boolean; rounds: number; seed?: str
     runCommands.run(['--parallel', '2']);
     for (const parallel of [...new Set(levels)]) {
       const args = ['--parallel', String(parallel)];
-      const measure = (b: Bench, extra: string[] = []) => () => {
-        const sample = b.run([...args, ...extra]);
-        const spans = b.spans();
-        if (spans.length !== p.tasks) throw new Error(`${b.kind}: ${spans.length} of ${p.tasks} agents ran`);
-        return { ...sample, agentSpan: span(spans) / 1000, peak: peakConcurrency(spans) };
-      };
-      const r = interleaved(opts.rounds, { plugin: measure(plugin), batch: measure(plugin, ['--batch']), runCommands: measure(runCommands) });
-      const row = (x: (typeof r)['plugin']) => ({ wall: x.seconds, agentSpan: x.agentSpan, peak: x.peak, rssMb: x.rssMb });
-      rows.push({ parallel, ideal: listSchedule(p.jobs, parallel), plugin: row(r.plugin), batch: row(r.batch), runCommands: row(r.runCommands) });
+      const measure =
+        (b: Bench, extra: string[] = []) =>
+        () => {
+          const sample = b.run([...args, ...extra]);
+          const spans = b.spans();
+          if (spans.length !== p.tasks) throw new Error(`${b.kind}: ${spans.length} of ${p.tasks} agents ran`);
+          return { ...sample, agentSpan: span(spans) / 1000, peak: peakConcurrency(spans) };
+        };
+      const r = interleaved(opts.rounds, {
+        plugin: measure(plugin),
+        batch: measure(plugin, ['--batch']),
+        runCommands: measure(runCommands),
+      });
+      const row = (x: (typeof r)['plugin']) => ({
+        wall: x.seconds,
+        agentSpan: x.agentSpan,
+        peak: x.peak,
+        rssMb: x.rssMb,
+      });
+      rows.push({
+        parallel,
+        ideal: listSchedule(p.jobs, parallel),
+        plugin: row(r.plugin),
+        batch: row(r.batch),
+        runCommands: row(r.runCommands),
+      });
     }
-    return { features: features.length, tasks: p.tasks, seed, durationRange: [min, max], sequential: p.sequential, criticalPath: p.criticalPath, rows };
+    return {
+      features: features.length,
+      tasks: p.tasks,
+      seed,
+      durationRange: [min, max],
+      sequential: p.sequential,
+      criticalPath: p.criticalPath,
+      rows,
+    };
   } finally {
     plugin.cleanup();
     runCommands.cleanup();

@@ -28,8 +28,15 @@ const files = findTaskFiles(folder)
 
 const temp = mkdtempSync(join(tmpdir(), 'parse-real-'));
 try {
-  execFileSync('sh', ['-c', `git archive ${JSON.stringify(base)} packages/tasks-md/src | tar -x -C ${JSON.stringify(temp)}`], { cwd: root });
-  const engines = { [`base ${base}`]: bundle(join(temp, 'packages/tasks-md/src/parse.ts'), 'base'), 'this tree': bundle(join(root, 'packages/tasks-md/src/parse.ts'), 'tree') };
+  execFileSync(
+    'sh',
+    ['-c', `git archive ${JSON.stringify(base)} packages/tasks-md/src | tar -x -C ${JSON.stringify(temp)}`],
+    { cwd: root },
+  );
+  const engines = {
+    [`base ${base}`]: bundle(join(temp, 'packages/tasks-md/src/parse.ts'), 'base'),
+    'this tree': bundle(join(root, 'packages/tasks-md/src/parse.ts'), 'tree'),
+  };
   const names = Object.keys(engines).join(' / ');
   console.log(`| file | kB | tasks (${names}) | ms per parse (${names}) | µs per task (${names}) | ratio per task |`);
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
@@ -47,8 +54,10 @@ try {
     const perParse = Object.keys(engines).map((k) => median(samples[k]));
     // A file with no task read counts as one task, so the ratio stays defined.
     const perTask = Object.keys(engines).map((k, i) => perParse[i] / Math.max(1, counts[k]));
-    console.log(`| ${file.path.split('/').pop()} | ${(file.text.length / 1024).toFixed(0)} | ${Object.values(counts).join(' / ')} | `
-      + `${perParse.map((v) => (v / 1000).toFixed(1)).join(' / ')} | ${perTask.map((v) => v.toFixed(0)).join(' / ')} | ${(perTask[1] / perTask[0]).toFixed(2)} |`);
+    console.log(
+      `| ${file.path.split('/').pop()} | ${(file.text.length / 1024).toFixed(0)} | ${Object.values(counts).join(' / ')} | ` +
+        `${perParse.map((v) => (v / 1000).toFixed(1)).join(' / ')} | ${perTask.map((v) => v.toFixed(0)).join(' / ')} | ${(perTask[1] / perTask[0]).toFixed(2)} |`,
+    );
   }
 } finally {
   rmSync(temp, { recursive: true, force: true });
@@ -56,7 +65,17 @@ try {
 
 function bundle(entry, name) {
   const out = join(temp, `${name}.js`);
-  buildSync({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', conditions: [], nodePaths: [join(root, 'node_modules')], logLevel: 'warning' });
+  buildSync({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    conditions: [],
+    nodePaths: [join(root, 'node_modules')],
+    logLevel: 'warning',
+  });
   return require(out);
 }
 
@@ -74,7 +93,11 @@ function requireTs(path) {
 function parseCommandLine() {
   try {
     const parsed = parseArgs({
-      options: { base: { type: 'string', default: 'HEAD' }, files: { type: 'string', default: '4' }, rounds: { type: 'string', default: '15' } },
+      options: {
+        base: { type: 'string', default: 'HEAD' },
+        files: { type: 'string', default: '4' },
+        rounds: { type: 'string', default: '15' },
+      },
       allowPositionals: true,
     });
     if (parsed.positionals.length !== 1) throw new Error('one folder, please');

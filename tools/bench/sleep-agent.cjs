@@ -15,11 +15,17 @@ const durations = JSON.parse(fs.readFileSync(path.join(root, 'bench-durations.js
 const start = performance.timeOrigin;
 const ms = (durations[`${feature}/${id}`] ?? 0) * 1000;
 
-setTimeout(() => {
-  for (const f of files) {
-    const file = f.endsWith('/') ? path.join(root, f, `${id}.txt`) : path.join(root, f);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${feature} ${id} ${Date.now()}\n`);
-  }
-  fs.appendFileSync(path.join(root, 'bench-spans.jsonl'), `${JSON.stringify({ key: `${feature}/${id}`, start, end: Date.now() })}\n`);
-}, Math.max(0, start + ms - Date.now()));
+setTimeout(
+  () => {
+    for (const f of files) {
+      const file = f.endsWith('/') ? path.join(root, f, `${id}.txt`) : path.join(root, f);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `${feature} ${id} ${Date.now()}\n`);
+    }
+    fs.appendFileSync(
+      path.join(root, 'bench-spans.jsonl'),
+      `${JSON.stringify({ key: `${feature}/${id}`, start, end: Date.now() })}\n`,
+    );
+  },
+  Math.max(0, start + ms - Date.now()),
+);

@@ -24,20 +24,43 @@ describe('bench statistics', () => {
 
   it('span and peak concurrency of intervals', () => {
     expect(span([])).toBe(0);
-    expect(span([{ start: 5, end: 7 }, { start: 1, end: 3 }])).toBe(6);
-    expect(peakConcurrency([{ start: 0, end: 2 }, { start: 1, end: 3 }, { start: 2, end: 4 }])).toBe(2);
-    expect(peakConcurrency([{ start: 0, end: 1 }, { start: 1, end: 2 }])).toBe(1);
+    expect(
+      span([
+        { start: 5, end: 7 },
+        { start: 1, end: 3 },
+      ]),
+    ).toBe(6);
+    expect(
+      peakConcurrency([
+        { start: 0, end: 2 },
+        { start: 1, end: 3 },
+        { start: 2, end: 4 },
+      ]),
+    ).toBe(2);
+    expect(
+      peakConcurrency([
+        { start: 0, end: 1 },
+        { start: 1, end: 2 },
+      ]),
+    ).toBe(1);
   });
 
   it('list scheduling: chains, slot limits and listed order', () => {
-    const chain = [{ id: 'a', seconds: 1, deps: [] }, { id: 'b', seconds: 2, deps: ['a'] }];
+    const chain = [
+      { id: 'a', seconds: 1, deps: [] },
+      { id: 'b', seconds: 2, deps: ['a'] },
+    ];
     expect(listSchedule(chain, 4)).toBe(3);
     const wide = ['a', 'b', 'c', 'd'].map((id) => ({ id, seconds: 1, deps: [] }));
     expect(listSchedule(wide, 4)).toBe(1);
     expect(listSchedule(wide, 2)).toBe(2);
     expect(listSchedule(wide, 1)).toBe(4);
     // A long job listed last starts late with one slot free for it.
-    const jobs = [{ id: 'x', seconds: 1, deps: [] }, { id: 'y', seconds: 1, deps: [] }, { id: 'z', seconds: 5, deps: [] }];
+    const jobs = [
+      { id: 'x', seconds: 1, deps: [] },
+      { id: 'y', seconds: 1, deps: [] },
+      { id: 'z', seconds: 5, deps: [] },
+    ];
     expect(listSchedule(jobs, 2)).toBe(6);
     expect(() => listSchedule([{ id: 'a', seconds: 1, deps: ['nope'] }], 1)).toThrow(/unknown/);
   });

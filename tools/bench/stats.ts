@@ -39,7 +39,15 @@ export function span(intervals: Interval[]): number {
 
 /** Most intervals open at the same instant (an end and a start at the same time do not overlap). */
 export function peakConcurrency(intervals: Interval[]): number {
-  const events = intervals.flatMap((i) => [[i.start, 1], [i.end, -1]] as Array<[number, number]>).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const events = intervals
+    .flatMap(
+      (i) =>
+        [
+          [i.start, 1],
+          [i.end, -1],
+        ] as Array<[number, number]>,
+    )
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let open = 0;
   let peak = 0;
   for (const [, d] of events) peak = Math.max(peak, (open += d));

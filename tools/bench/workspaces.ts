@@ -2,7 +2,16 @@
  * Generated workspaces for the benchmarks: N features × M tasks in the current spec-kit template
  * shape, and a baseline holding the very same projects and targets as static project.json files.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -16,7 +25,8 @@ export function generateTasksMd(feature: number, taskCount: number): string {
   const setup = Math.max(2, Math.floor(taskCount * 0.1));
   const foundational = Math.max(2, Math.floor(taskCount * 0.15));
   const polish = Math.max(1, Math.floor(taskCount * 0.1));
-  for (let i = 0; i < setup; i++) lines.push(task(`${i ? '[P] ' : ''}Set up part ${i} in src/f${feature}/setup/s${i}.ts`));
+  for (let i = 0; i < setup; i++)
+    lines.push(task(`${i ? '[P] ' : ''}Set up part ${i} in src/f${feature}/setup/s${i}.ts`));
   lines.push('', '## Phase 2: Foundational', '');
   for (let i = 0; i < foundational; i++) lines.push(task(`[P] Foundation ${i} in src/f${feature}/core/c${i}.ts`));
   const storyTasks = taskCount - setup - foundational - polish;
@@ -25,11 +35,19 @@ export function generateTasksMd(feature: number, taskCount: number): string {
   for (let s = 1; s <= stories; s++) {
     const n = s === stories ? left : Math.floor(storyTasks / stories);
     left -= n;
-    lines.push('', `## Phase ${s + 2}: User Story ${s} - Story ${s} (Priority: P${s})`, '', `### Tests for User Story ${s}`, '');
+    lines.push(
+      '',
+      `## Phase ${s + 2}: User Story ${s} - Story ${s} (Priority: P${s})`,
+      '',
+      `### Tests for User Story ${s}`,
+      '',
+    );
     const tests = Math.max(1, Math.floor(n / 3));
-    for (let i = 0; i < tests; i++) lines.push(task(`[P] [US${s}] Test ${i} in tests/f${feature}/us${s}/t${i}.test.ts`));
+    for (let i = 0; i < tests; i++)
+      lines.push(task(`[P] [US${s}] Test ${i} in tests/f${feature}/us${s}/t${i}.test.ts`));
     lines.push('', `### Implementation for User Story ${s}`, '');
-    for (let i = 0; i < n - tests; i++) lines.push(task(`${i % 2 ? '' : '[P] '}[US${s}] Implement ${i} in src/f${feature}/us${s}/m${i}.ts`));
+    for (let i = 0; i < n - tests; i++)
+      lines.push(task(`${i % 2 ? '' : '[P] '}[US${s}] Implement ${i} in src/f${feature}/us${s}/m${i}.ts`));
   }
   lines.push('', `## Phase ${stories + 3}: Polish & Cross-Cutting Concerns`, '');
   for (let i = 0; i < polish; i++) lines.push(task(`[P] Polish ${i} in docs/f${feature}/p${i}.md`));

@@ -76,7 +76,13 @@ async function runFeature(setup: Setup): Promise<Run> {
   const tasks = TASKS + (setup.extra ? `- [ ] T004 [P] ${setup.extra.task}\n` : '');
   const ws = workspace({ features: { 'specs/001-real': { tasks } }, files: { 'src/index.ts': 'export {};\n' } });
   const root = realpathSync(ws.root);
-  const agent = (env: Record<string, string>) => ({ preset: setup.preset, command: [join(REPO_ROOT, 'node_modules/.bin', setup.preset)], model: setup.model, retries: 0, env });
+  const agent = (env: Record<string, string>) => ({
+    preset: setup.preset,
+    command: [join(REPO_ROOT, 'node_modules/.bin', setup.preset)],
+    model: setup.model,
+    retries: 0,
+    env,
+  });
   const success = await server(setup.shape, setup.writes(join(root, 'src/greeting.ts'), GREETING));
   const failing = await server(setup.shape, BAD_REQUEST);
   ws.setPluginOptions({
@@ -106,7 +112,9 @@ function expectFailure(run: Run, id: string, cause: string | RegExp, failureKind
   const rec = run.record(id);
   expect(rec).toMatchObject({ status: 'failed', failureKind });
   expect(rec.error).toMatch(new RegExp(`^${id} not marked done: the agent failed: `));
-  expect(rec.error).toMatch(typeof cause === 'string' ? new RegExp(cause.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : cause);
+  expect(rec.error).toMatch(
+    typeof cause === 'string' ? new RegExp(cause.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : cause,
+  );
   expect(run.result.output).toContain(`[${id}] ✗ ${rec.error}`);
 }
 
@@ -120,13 +128,25 @@ describe('gemini (real @google/gemini-cli)', () => {
       env: geminiTestEnv,
       writes: geminiWrites,
       // No auth settings in a fresh HOME: gemini refuses before any request.
-      refusal: async () => ({ preset: 'gemini', command: [join(REPO_ROOT, 'node_modules/.bin/gemini')], model: GEMINI_TEST_MODEL, retries: 0, env: geminiTestEnv('http://127.0.0.1:9', scratchDir('speckit-gemini-home-'), { login: false }) }),
+      refusal: async () => ({
+        preset: 'gemini',
+        command: [join(REPO_ROOT, 'node_modules/.bin/gemini')],
+        model: GEMINI_TEST_MODEL,
+        retries: 0,
+        env: geminiTestEnv('http://127.0.0.1:9', scratchDir('speckit-gemini-home-'), { login: false }),
+      }),
       // The model writes the file, but the session may have only one turn: a stop, not a success.
       extra: {
         task: 'Write the note in src/note.ts',
         agent: async (root) => {
           const s = await server(geminiGenerateContent, geminiWrites(join(root, 'src/note.ts'), 'note\n'));
-          return { preset: 'gemini', command: [join(REPO_ROOT, 'node_modules/.bin/gemini')], model: GEMINI_TEST_MODEL, retries: 0, env: geminiTestEnv(s.url, scratchDir('speckit-gemini-home-'), { maxSessionTurns: 1 }) };
+          return {
+            preset: 'gemini',
+            command: [join(REPO_ROOT, 'node_modules/.bin/gemini')],
+            model: GEMINI_TEST_MODEL,
+            retries: 0,
+            env: geminiTestEnv(s.url, scratchDir('speckit-gemini-home-'), { maxSessionTurns: 1 }),
+          };
         },
       },
     });
@@ -134,8 +154,13 @@ describe('gemini (real @google/gemini-cli)', () => {
 
   it('writes the declared file in a never-trusted folder and ticks only its task, with tokens recorded', () => {
     expectOnlyT001Ticked(run);
-    expect(run.record('T001')).toMatchObject({ agent: 'gemini', usage: { inputTokens: 200, outputTokens: 40, cachedInputTokens: 20, model: GEMINI_TEST_MODEL } });
-    expect(run.result.output).toContain('[T001] Write the greeting in src/greeting.ts → marked [X] (200 in / 40 out tokens)');
+    expect(run.record('T001')).toMatchObject({
+      agent: 'gemini',
+      usage: { inputTokens: 200, outputTokens: 40, cachedInputTokens: 20, model: GEMINI_TEST_MODEL },
+    });
+    expect(run.result.output).toContain(
+      '[T001] Write the greeting in src/greeting.ts → marked [X] (200 in / 40 out tokens)',
+    );
   });
 
   it('an HTTP 400 fails the task with the API message, not [X]', () => {
@@ -148,7 +173,12 @@ describe('gemini (real @google/gemini-cli)', () => {
 
   it('the turn limit (exit 53) fails the task although the file was written', () => {
     expect(run.ws.read('src/note.ts')).toBe('note\n');
-    expectFailure(run, 'T004', 'Gemini failed (exit 53, turn limit exceeded): Reached max session turns for this session.', 'other');
+    expectFailure(
+      run,
+      'T004',
+      'Gemini failed (exit 53, turn limit exceeded): Reached max session turns for this session.',
+      'other',
+    );
   });
 
   it('the summary shows the usage per agent', () => {
@@ -171,7 +201,13 @@ describe('opencode (real opencode-ai)', () => {
       // The model writes outside the workspace: opencode run rejects the permission, and still exits 0.
       refusal: async () => {
         const s = await server(openaiChat, opencodeWrites(outside, 'nope\n'));
-        return { preset: 'opencode', command: [join(REPO_ROOT, 'node_modules/.bin/opencode')], model: OPENCODE_TEST_MODEL, retries: 0, env: opencodeTestEnv(s.url, scratchDir('speckit-opencode-home-')) };
+        return {
+          preset: 'opencode',
+          command: [join(REPO_ROOT, 'node_modules/.bin/opencode')],
+          model: OPENCODE_TEST_MODEL,
+          retries: 0,
+          env: opencodeTestEnv(s.url, scratchDir('speckit-opencode-home-')),
+        };
       },
     });
   });
@@ -179,7 +215,10 @@ describe('opencode (real opencode-ai)', () => {
   it('writes the declared file (project directory = workspace although nx runs with another PWD) and ticks only its task', () => {
     expect(process.env.PWD).not.toBe(realpathSync(run.ws.root));
     expectOnlyT001Ticked(run);
-    expect(run.record('T001')).toMatchObject({ agent: 'opencode', usage: { inputTokens: 180, outputTokens: 40, cachedInputTokens: 20, turns: 2 } });
+    expect(run.record('T001')).toMatchObject({
+      agent: 'opencode',
+      usage: { inputTokens: 180, outputTokens: 40, cachedInputTokens: 20, turns: 2 },
+    });
   });
 
   it('an HTTP 400 fails the task with the API message', () => {
@@ -187,7 +226,12 @@ describe('opencode (real opencode-ai)', () => {
   });
 
   it('a rejected permission fails the task with its cause, although opencode exits 0', () => {
-    expectFailure(run, 'T003', `opencode refused the write call on ${outside} (permission requested: external_directory (`, 'other');
+    expectFailure(
+      run,
+      'T003',
+      `opencode refused the write call on ${outside} (permission requested: external_directory (`,
+      'other',
+    );
     expect(run.ws.read('.speckit/logs/spec-001-real/T003.log')).toMatch(/exit 0,/);
   });
 });
@@ -201,13 +245,22 @@ describe('copilot (real @github/copilot)', () => {
       model: COPILOT_TEST_MODEL,
       env: copilotTestEnv,
       writes: copilotWrites,
-      refusal: async () => ({ preset: 'copilot', command: [join(REPO_ROOT, 'node_modules/.bin/copilot')], model: COPILOT_TEST_MODEL, retries: 0, env: copilotTestEnv('', scratchDir('speckit-copilot-home-'), { login: false }) }),
+      refusal: async () => ({
+        preset: 'copilot',
+        command: [join(REPO_ROOT, 'node_modules/.bin/copilot')],
+        model: COPILOT_TEST_MODEL,
+        retries: 0,
+        env: copilotTestEnv('', scratchDir('speckit-copilot-home-'), { login: false }),
+      }),
     });
   });
 
   it('writes the declared file and ticks only its task, with tokens from the usage file', () => {
     expectOnlyT001Ticked(run);
-    expect(run.record('T001')).toMatchObject({ agent: 'copilot', usage: { inputTokens: 200, outputTokens: 40, cachedInputTokens: 20, turns: 2, model: COPILOT_TEST_MODEL } });
+    expect(run.record('T001')).toMatchObject({
+      agent: 'copilot',
+      usage: { inputTokens: 200, outputTokens: 40, cachedInputTokens: 20, turns: 2, model: COPILOT_TEST_MODEL },
+    });
     expect(run.record('T001').usage.sessionId).toMatch(/^[0-9a-f-]{36}$/);
   });
 

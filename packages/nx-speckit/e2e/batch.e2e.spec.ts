@@ -33,9 +33,20 @@ setTimeout(() => {
 
 // One setup task, six [P] tasks, then one that needs them all.
 const TASKS = [
-  '# Tasks: Batch', '', '## Phase 1: Setup', '', '- [ ] T001 Setup in src/setup.ts', '', '## Phase 2: Core', '',
+  '# Tasks: Batch',
+  '',
+  '## Phase 1: Setup',
+  '',
+  '- [ ] T001 Setup in src/setup.ts',
+  '',
+  '## Phase 2: Core',
+  '',
   ...[2, 3, 4, 5, 6, 7].map((n) => `- [ ] T00${n} [P] Core ${n} in src/core${n}.ts`),
-  '', '## Phase 3: Polish', '', '- [ ] T008 Docs in docs/batch.md', '',
+  '',
+  '## Phase 3: Polish',
+  '',
+  '- [ ] T008 Docs in docs/batch.md',
+  '',
 ].join('\n');
 const ALL = ['T001', 'T002', 'T003', 'T004', 'T005', 'T006', 'T007', 'T008'];
 
@@ -43,17 +54,28 @@ function workspace(env: Record<string, string> = {}): TempWorkspace {
   const ws = newWorkspace({ git: true });
   ws.write('agent.js', AGENT);
   ws.addFeature('specs/001-batch', { tasks: TASKS });
-  ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')], env: { AGENT_SLEEP_MS: '400', ...env } } });
+  ws.setPluginOptions({
+    agent: { command: [process.execPath, join(ws.root, 'agent.js')], env: { AGENT_SLEEP_MS: '400', ...env } },
+  });
   ws.commitAll('the feature');
   return ws;
 }
 
-interface Call { kind: string; id: string; at: number; parent: number }
-const calls = (ws: TempWorkspace): Call[] => ws.lines('.speckit/calls.log').map((l) => {
-  const [kind, id, at, parent] = l.split(' ');
-  return { kind, id, at: Number(at), parent: Number(parent) };
-});
-const marked = (ws: TempWorkspace) => parseTasks(ws.read('specs/001-batch/tasks.md')).tasks.filter((t) => t.done).map((t) => t.id);
+interface Call {
+  kind: string;
+  id: string;
+  at: number;
+  parent: number;
+}
+const calls = (ws: TempWorkspace): Call[] =>
+  ws.lines('.speckit/calls.log').map((l) => {
+    const [kind, id, at, parent] = l.split(' ');
+    return { kind, id, at: Number(at), parent: Number(parent) };
+  });
+const marked = (ws: TempWorkspace) =>
+  parseTasks(ws.read('specs/001-batch/tasks.md'))
+    .tasks.filter((t) => t.done)
+    .map((t) => t.id);
 
 /** The most agents running at one moment. */
 function peak(log: Call[]): number {
@@ -74,7 +96,8 @@ describe('nx run-many -t implement --batch', () => {
     const log = calls(ws);
     // Every agent was started by the same process: the batch, not one forked executor per task.
     expect(new Set(log.map((c) => c.parent)).size).toBe(1);
-    for (const id of ALL) expect([id, log.filter((c) => c.id === id).map((c) => c.kind)]).toEqual([id, ['start', 'end']]);
+    for (const id of ALL)
+      expect([id, log.filter((c) => c.id === id).map((c) => c.kind)]).toEqual([id, ['start', 'end']]);
     const at = (kind: string, id: string) => log.find((c) => c.kind === kind && c.id === id)!.at;
     for (const id of ALL.slice(1, 7)) expect(at('start', id)).toBeGreaterThanOrEqual(at('end', 'T001'));
     for (const id of ALL.slice(1, 7)) expect(at('start', 'T008')).toBeGreaterThanOrEqual(at('end', id));
@@ -85,7 +108,9 @@ describe('nx run-many -t implement --batch', () => {
     // The run report sees every task, as without --batch.
     const report = ws.readJson('.speckit/reports/latest.json');
     expect(report.outcome).toBe('complete');
-    expect(report.tasks.map((t: { id: string; status: string }) => `${t.id} ${t.status}`)).toEqual(ALL.map((id) => `${id} done`));
+    expect(report.tasks.map((t: { id: string; status: string }) => `${t.id} ${t.status}`)).toEqual(
+      ALL.map((id) => `${id} done`),
+    );
   });
 
   it('a failed task: its dependents are skipped and stay open, the rest finish; the re-run does only what is left', () => {
@@ -95,18 +120,34 @@ describe('nx run-many -t implement --batch', () => {
     expect(marked(ws)).toEqual(['T001', 'T002', 'T004', 'T005', 'T006', 'T007']);
     expect(calls(ws).map((c) => c.id)).not.toContain('T008');
     const report = ws.readJson('.speckit/reports/latest.json');
-    expect(report.tasks.map((t: { id: string; status: string; blockedBy?: string[] }) => [t.id, t.status, t.blockedBy])).toEqual([
-      ['T001', 'done', undefined], ['T002', 'done', undefined], ['T003', 'failed', undefined], ['T004', 'done', undefined],
-      ['T005', 'done', undefined], ['T006', 'done', undefined], ['T007', 'done', undefined], ['T008', 'blocked', ['T003']],
+    expect(
+      report.tasks.map((t: { id: string; status: string; blockedBy?: string[] }) => [t.id, t.status, t.blockedBy]),
+    ).toEqual([
+      ['T001', 'done', undefined],
+      ['T002', 'done', undefined],
+      ['T003', 'failed', undefined],
+      ['T004', 'done', undefined],
+      ['T005', 'done', undefined],
+      ['T006', 'done', undefined],
+      ['T007', 'done', undefined],
+      ['T008', 'blocked', ['T003']],
     ]);
     expect(r.output).toMatch(/\[T003\] ✗ .*agent/);
 
     // The agent fixed: only T003 and T008 run.
-    ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')], env: { AGENT_SLEEP_MS: '0' } } });
+    ws.setPluginOptions({
+      agent: { command: [process.execPath, join(ws.root, 'agent.js')], env: { AGENT_SLEEP_MS: '0' } },
+    });
     const before = calls(ws).length;
     ok(ws.nx(['run-many', '-t', 'implement', '--batch', '--outputStyle=static']));
     expect(marked(ws)).toEqual(ALL);
-    expect(calls(ws).slice(before).filter((c) => c.kind === 'start').map((c) => c.id).sort()).toEqual(['T003', 'T008']);
+    expect(
+      calls(ws)
+        .slice(before)
+        .filter((c) => c.kind === 'start')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(['T003', 'T008']);
   });
 
   it('cache entries are written per task: a retry that lost its checkpoints calls no agent and restores every file', () => {
@@ -118,7 +159,9 @@ describe('nx run-many -t implement --batch', () => {
     const before = calls(ws).length;
     const r = ok(ws.nx(['run-many', '-t', 'implement', '--batch', '--outputStyle=static']));
     expect(calls(ws).length).toBe(before);
-    expect(r.output).toContain('Nx read the output from the cache instead of running the command for 8 out of 9 tasks.'); // the 9th is the nx:noop aggregate
+    expect(r.output).toContain(
+      'Nx read the output from the cache instead of running the command for 8 out of 9 tasks.',
+    ); // the 9th is the nx:noop aggregate
     expect(ws.read('src/core5.ts')).toBe('// written by T005\n');
     expect(marked(ws)).toEqual(ALL);
   });

@@ -76,7 +76,10 @@ function clone(from: TempWorkspace): TempWorkspace {
 
 /** Where a CI runner keeps Nx's state between jobs: the cache and its index (a sqlite db in workspace-data). */
 function sharedCache(): Record<string, string> {
-  return { NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('nx-speckit-wsdata-') };
+  return {
+    NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'),
+    NX_WORKSPACE_DATA_DIRECTORY: tempDir('nx-speckit-wsdata-'),
+  };
 }
 
 function counter(): { path: string; calls: () => string[] } {
@@ -88,7 +91,13 @@ function implement(ws: TempWorkspace, env: Record<string, string>, args: string[
   return ws.nx(['run-many', '-t', 'implement', '--outputStyle=static', '--parallel=2', ...args], env);
 }
 const ALL_DONE = TASKS.replace(/- \[ \]/g, '- [X]');
-const ORDERS_FILES = ['src/orders/package.ts', 'src/orders/model.ts', 'src/orders/service.ts', 'src/orders/routes.ts', 'docs/orders.md'];
+const ORDERS_FILES = [
+  'src/orders/package.ts',
+  'src/orders/model.ts',
+  'src/orders/service.ts',
+  'src/orders/routes.ts',
+  'docs/orders.md',
+];
 const orders = (ids: string[]) => ids.map((id) => `specs/001-orders ${id}`);
 
 describe('a CI retry after a failed job', () => {
@@ -111,7 +120,10 @@ describe('a CI retry after a failed job', () => {
     expect(count.calls().slice(3).sort()).toEqual(orders(['T003', 'T004', 'T005']));
     expect(retry.output).toMatch(/spec-001-orders:implement--T001 +\[local cache\]/);
     expect(retry.output).toMatch(/spec-001-orders:implement--T002 +\[local cache\]/);
-    for (const f of ORDERS_FILES) expect(job2.read(f)).toBe(`// ${f.includes('package') ? 'T001' : f.includes('model') ? 'T002' : f.includes('service') ? 'T003' : f.includes('routes') ? 'T004' : 'T005'} of specs/001-orders\n`);
+    for (const f of ORDERS_FILES)
+      expect(job2.read(f)).toBe(
+        `// ${f.includes('package') ? 'T001' : f.includes('model') ? 'T002' : f.includes('service') ? 'T003' : f.includes('routes') ? 'T004' : 'T005'} of specs/001-orders\n`,
+      );
     // Cache hits are checkpointed too (by the post-run hook): the whole feature is [X].
     expect(job2.read('specs/001-orders/tasks.md')).toBe(ALL_DONE);
   });
@@ -126,7 +138,12 @@ describe('two clones sharing one cache directory', () => {
     const env = { NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'), AGENT_COUNTER: count.path };
     ok(implement(clone(repo), { ...env }, ['-p', 'spec-002-search']));
     ok(implement(clone(repo), { ...env }, ['-p', 'spec-002-search']));
-    expect(count.calls()).toEqual(['specs/002-search T001', 'specs/002-search T002', 'specs/002-search T001', 'specs/002-search T002']);
+    expect(count.calls()).toEqual([
+      'specs/002-search T001',
+      'specs/002-search T002',
+      'specs/002-search T001',
+      'specs/002-search T002',
+    ]);
   });
 
   it('by default (no cache settings) clones of one repository on one machine share ~/.nx/<repo id>', () => {
@@ -148,7 +165,9 @@ describe('two clones sharing one cache directory', () => {
     const bob = clone(repo);
     const r = ok(implement(bob, env));
     expect(count.calls()).toHaveLength(7);
-    expect(r.output).toContain('Nx read the output from the cache instead of running the command for 7 out of 9 tasks.');
+    expect(r.output).toContain(
+      'Nx read the output from the cache instead of running the command for 7 out of 9 tasks.',
+    );
     for (const f of ORDERS_FILES) expect(bob.read(f)).toBe(alice.read(f));
     expect(bob.read('specs/001-orders/tasks.md')).toBe(ALL_DONE);
     expect(bob.read('specs/002-search/tasks.md')).toBe(OTHER.replace(/- \[ \]/g, '- [X]'));
@@ -166,11 +185,18 @@ describe('a self-hosted remote cache (HTTP, on loopback)', () => {
     const remote = await startRemoteCache('s3cr3t-token');
     const repo = origin();
     const count = counter();
-    const env = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: remote.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 's3cr3t-token', AGENT_COUNTER: count.path };
+    const env = {
+      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: remote.url,
+      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 's3cr3t-token',
+      AGENT_COUNTER: count.path,
+    };
 
     // Separate local caches (each clone its own cache and workspace-data directory), else clones
     // of one repository on one machine share ~/.nx/<repo id> and never ask the server.
-    const local = () => ({ NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('nx-speckit-wsdata-') });
+    const local = () => ({
+      NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'),
+      NX_WORKSPACE_DATA_DIRECTORY: tempDir('nx-speckit-wsdata-'),
+    });
     const alice = clone(repo);
     ok(implement(alice, { ...env, ...local() }, ['-p', 'spec-001-orders']));
     expect(count.calls()).toHaveLength(5);
@@ -190,7 +216,10 @@ describe('a self-hosted remote cache (HTTP, on loopback)', () => {
     // A wrong token: the server answers 401 (text/plain, as Nx requires) and Nx stops the whole
     // run before any task, printing the server's message; no agent is paid for.
     const carol = clone(repo);
-    const refused = implement(carol, { ...env, ...local(), NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'wrong' }, ['-p', 'spec-001-orders']);
+    const refused = implement(carol, { ...env, ...local(), NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'wrong' }, [
+      '-p',
+      'spec-001-orders',
+    ]);
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('Unauthorized: bad token');
     expect(remote.journal()).toContainEqual(expect.stringMatching(/ 401 /));
@@ -201,11 +230,20 @@ describe('a self-hosted remote cache (HTTP, on loopback)', () => {
     const remote = await startRemoteCache('default-branch-token', 'branch-read-token');
     const repo = origin();
     const count = counter();
-    const local = () => ({ NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('nx-speckit-wsdata-') });
+    const local = () => ({
+      NX_CACHE_DIRECTORY: tempDir('nx-speckit-cache-'),
+      NX_WORKSPACE_DATA_DIRECTORY: tempDir('nx-speckit-wsdata-'),
+    });
     const server = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: remote.url, AGENT_COUNTER: count.path };
 
     // The trusted run of the default branch fills the cache for one feature.
-    ok(implement(clone(repo), { ...server, ...local(), NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'default-branch-token' }, ['-p', 'spec-001-orders']));
+    ok(
+      implement(
+        clone(repo),
+        { ...server, ...local(), NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'default-branch-token' },
+        ['-p', 'spec-001-orders'],
+      ),
+    );
     const written = remote.entries();
     expect(written).toHaveLength(5);
     expect(count.calls()).toHaveLength(5);
@@ -213,7 +251,11 @@ describe('a self-hosted remote cache (HTTP, on loopback)', () => {
     // A branch run with the read-only token: the first feature comes from the cache (no agent),
     // the second runs its agents, and none of its results reach the shared cache.
     const branch = clone(repo);
-    const r = implement(branch, { ...server, ...local(), NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'branch-read-token' });
+    const r = implement(branch, {
+      ...server,
+      ...local(),
+      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'branch-read-token',
+    });
     expect(r.code).toBe(0);
     expect(r.output).toMatch(/spec-001-orders:implement--T005 +\[remote cache\]/);
     expect(count.calls()).toHaveLength(7); // only the 2 tasks of spec-002-search ran
@@ -236,7 +278,10 @@ describe('what an edit to one task invalidates', () => {
     expect(count.calls()).toHaveLength(7);
 
     // Reword T003 and start both features over (boxes cleared, files gone), as a new branch would.
-    const reworded = TASKS.replace('T003 [P] Service in src/orders/service.ts', 'T003 [P] Service with retries in src/orders/service.ts');
+    const reworded = TASKS.replace(
+      'T003 [P] Service in src/orders/service.ts',
+      'T003 [P] Service with retries in src/orders/service.ts',
+    );
     ws.write('specs/001-orders/tasks.md', reworded);
     ws.write('specs/002-search/tasks.md', OTHER);
     for (const f of [...ORDERS_FILES, 'src/search/index.ts', 'src/search/query.ts']) rmSync(join(ws.root, f));
@@ -256,12 +301,13 @@ describe('what an edit to one task invalidates', () => {
     for (const f of [...ORDERS_FILES, 'src/search/index.ts', 'src/search/query.ts']) rmSync(join(ws.root, f));
     const again = ok(implement(ws, env));
     expect(count.calls().slice(12).sort()).toEqual(['specs/002-search T001', 'specs/002-search T002']);
-    for (const id of ['T001', 'T002', 'T003', 'T004', 'T005']) expect(again.output).toMatch(new RegExp(`spec-001-orders:implement--${id} +\\[local cache\\]`));
+    for (const id of ['T001', 'T002', 'T003', 'T004', 'T005'])
+      expect(again.output).toMatch(new RegExp(`spec-001-orders:implement--${id} +\\[local cache\\]`));
   });
 });
 
 describe('what every task shares in its key (the project-level named input speckit-task)', () => {
-  it('a feature\'s contracts invalidate its tasks, the constitution every task, SPECKIT_AGENT every task; an unchanged start hits', () => {
+  it("a feature's contracts invalidate its tasks, the constitution every task, SPECKIT_AGENT every task; an unchanged start hits", () => {
     const ws = origin();
     const count = counter();
     const env = { AGENT_COUNTER: count.path, SPECKIT_AGENT: '' }; // unset for the plugin, whatever this shell has
@@ -309,8 +355,14 @@ describe('what every task shares in its key (the project-level named input speck
 
     // SPECKIT_AGENT=replay: every task misses (the replayed files prove the replay agent ran, not
     // the cache); the same value again hits; unset again, the entries of the command agent hit.
-    for (const [dir, id, file] of [...ORDERS_FILES.map((f, i) => ['001-orders', `T00${i + 1}`, f]), ...SEARCH_FILES.map((f, i) => ['002-search', `T00${i + 1}`, f])]) {
-      ws.write(`.speckit/recordings/${dir}/${id}.json`, JSON.stringify({ taskId: id, files: [{ path: file, content: `replayed ${dir} ${id}\n` }] }));
+    for (const [dir, id, file] of [
+      ...ORDERS_FILES.map((f, i) => ['001-orders', `T00${i + 1}`, f]),
+      ...SEARCH_FILES.map((f, i) => ['002-search', `T00${i + 1}`, f]),
+    ]) {
+      ws.write(
+        `.speckit/recordings/${dir}/${id}.json`,
+        JSON.stringify({ taskId: id, files: [{ path: file, content: `replayed ${dir} ${id}\n` }] }),
+      );
     }
     startOver();
     const replayed = ok(implement(ws, { ...env, SPECKIT_AGENT: 'replay' }));
@@ -319,7 +371,13 @@ describe('what every task shares in its key (the project-level named input speck
     expect(ws.read('src/orders/routes.ts')).toBe('replayed 001-orders T004\n');
     expect(ws.read('src/search/query.ts')).toBe('replayed 002-search T002\n');
     startOver();
-    hits(ok(implement(ws, { ...env, SPECKIT_AGENT: 'replay' })).output, 'spec-001-orders', ['T001', 'T002', 'T003', 'T004', 'T005']);
+    hits(ok(implement(ws, { ...env, SPECKIT_AGENT: 'replay' })).output, 'spec-001-orders', [
+      'T001',
+      'T002',
+      'T003',
+      'T004',
+      'T005',
+    ]);
     expect(ws.read('src/orders/routes.ts')).toBe('replayed 001-orders T004\n');
     startOver();
     const unset = ok(implement(ws, env));

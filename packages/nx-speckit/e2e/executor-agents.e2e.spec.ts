@@ -28,9 +28,9 @@ afterAll(() => cleanups.forEach((c) => c()));
 
 const STATIC = ['--outputStyle=static', '--skipNxCache'];
 const record = (ws: TempWorkspace, project: string, id: string) => ws.readJson(`.speckit/runs/${project}/${id}.json`);
-const hasRecord = (ws: TempWorkspace, project: string, id: string) => existsSync(join(ws.root, `.speckit/runs/${project}/${id}.json`));
+const hasRecord = (ws: TempWorkspace, project: string, id: string) =>
+  existsSync(join(ws.root, `.speckit/runs/${project}/${id}.json`));
 const timeline = (ws: TempWorkspace) => ws.lines('.speckit/agent-timeline.log');
-
 
 describe('real agent CLIs through nx run', () => {
   let claudeServer: ScriptedServer | undefined;
@@ -42,11 +42,22 @@ describe('real agent CLIs through nx run', () => {
   });
 
   it('claude: the CLI writes the declared file; the task is verified, ticked and its cost recorded and printed', async () => {
-    const tasks = '# Tasks: Greeting\n\n## Phase 1: Core\n\n- [ ] T001 Create the greeting in src/greeting.ts\n- [ ] T002 Document it in docs/greeting.md\n';
+    const tasks =
+      '# Tasks: Greeting\n\n## Phase 1: Core\n\n- [ ] T001 Create the greeting in src/greeting.ts\n- [ ] T002 Document it in docs/greeting.md\n';
     const ws = workspace({ features: { 'specs/001-greeting': { tasks } } });
     const root = realpathSync(ws.root);
-    claudeServer = await startScriptedServer(anthropicMessages, claudeWrites(join(root, 'src/greeting.ts'), 'export const greet = () => "hi";\n'));
-    ws.setPluginOptions({ agent: { preset: 'claude', command: [CLAUDE], retries: 0, env: claudeTestEnv(claudeServer.url, scratchDir('speckit-claude-home-')) } });
+    claudeServer = await startScriptedServer(
+      anthropicMessages,
+      claudeWrites(join(root, 'src/greeting.ts'), 'export const greet = () => "hi";\n'),
+    );
+    ws.setPluginOptions({
+      agent: {
+        preset: 'claude',
+        command: [CLAUDE],
+        retries: 0,
+        env: claudeTestEnv(claudeServer.url, scratchDir('speckit-claude-home-')),
+      },
+    });
     const before = readFileSync(join(root, 'specs/001-greeting/tasks.md'));
 
     const r = ok(await ws.nxAsync(['run', 'spec-001-greeting:implement--T001', ...STATIC]));
@@ -54,10 +65,19 @@ describe('real agent CLIs through nx run', () => {
     expect(ws.read('src/greeting.ts')).toBe('export const greet = () => "hi";\n');
     expectTickedOnly(before, readFileSync(join(root, 'specs/001-greeting/tasks.md')), 'T001');
     const rec = record(ws, 'spec-001-greeting', 'T001');
-    expect(rec).toMatchObject({ project: 'spec-001-greeting', id: 'T001', status: 'done', attempts: 1, agent: 'claude', log: '.speckit/logs/spec-001-greeting/T001.log' });
+    expect(rec).toMatchObject({
+      project: 'spec-001-greeting',
+      id: 'T001',
+      status: 'done',
+      attempts: 1,
+      agent: 'claude',
+      log: '.speckit/logs/spec-001-greeting/T001.log',
+    });
     expect(rec.usage.costUsd).toBeGreaterThan(0);
     expect(rec.usage).toMatchObject({ inputTokens: 200, outputTokens: 40, turns: 2 });
-    expect(r.output).toContain(`[T001] Create the greeting in src/greeting.ts → marked [X] ($${rec.usage.costUsd.toFixed(4)}, 200 in / 40 out tokens)`);
+    expect(r.output).toContain(
+      `[T001] Create the greeting in src/greeting.ts → marked [X] ($${rec.usage.costUsd.toFixed(4)}, 200 in / 40 out tokens)`,
+    );
     // The prompt reached the model: the task, and the rule not to edit tasks.md.
     const first = JSON.stringify(claudeServer.mainRequests()[0].body.messages);
     expect(first).toContain('- Task: Create the greeting in src/greeting.ts');
@@ -67,12 +87,24 @@ describe('real agent CLIs through nx run', () => {
   });
 
   it('codex: the CLI applies the patch; the task is ticked (CRLF and BOM kept) with its tokens recorded and printed', async () => {
-    const tasks = '\uFEFF# Tasks: Math\r\n\r\n- [ ] T001 Add the sum function in src/sum.ts\r\n- [ ] T002 Add the product in src/product.ts\r\n';
+    const tasks =
+      '\uFEFF# Tasks: Math\r\n\r\n- [ ] T001 Add the sum function in src/sum.ts\r\n- [ ] T002 Add the product in src/product.ts\r\n';
     const ws = workspace({ features: { 'specs/002-math': { tasks } } });
     const root = realpathSync(ws.root);
-    codexServer = await startScriptedServer(openaiResponses, codexAddsFile('src/sum.ts', 'export const sum = (a: number, b: number) => a + b;\n'));
+    codexServer = await startScriptedServer(
+      openaiResponses,
+      codexAddsFile('src/sum.ts', 'export const sum = (a: number, b: number) => a + b;\n'),
+    );
     const codexHome = scratchDir('speckit-codex-home-');
-    ws.setPluginOptions({ agent: { preset: 'codex', command: [CODEX], retries: 0, args: codexProviderArgs(codexServer.url), env: codexTestEnv(codexHome, codexHome) } });
+    ws.setPluginOptions({
+      agent: {
+        preset: 'codex',
+        command: [CODEX],
+        retries: 0,
+        args: codexProviderArgs(codexServer.url),
+        env: codexTestEnv(codexHome, codexHome),
+      },
+    });
     const before = readFileSync(join(root, 'specs/002-math/tasks.md'));
 
     const r = ok(await ws.nxAsync(['run', 'spec-002-math:implement--T001', ...STATIC]));
@@ -81,7 +113,12 @@ describe('real agent CLIs through nx run', () => {
     expectTickedOnly(before.subarray(3), readFileSync(join(root, 'specs/002-math/tasks.md')).subarray(3), 'T001');
     expect(readFileSync(join(root, 'specs/002-math/tasks.md')).subarray(0, 3)).toEqual(Buffer.from('\uFEFF'));
     const rec = record(ws, 'spec-002-math', 'T001');
-    expect(rec).toMatchObject({ status: 'done', attempts: 1, agent: 'codex', usage: { inputTokens: 200, outputTokens: 40, cachedInputTokens: 20 } });
+    expect(rec).toMatchObject({
+      status: 'done',
+      attempts: 1,
+      agent: 'codex',
+      usage: { inputTokens: 200, outputTokens: 40, cachedInputTokens: 20 },
+    });
     expect(r.output).toContain('[T001] Add the sum function in src/sum.ts → marked [X] (200 in / 40 out tokens)');
     expect(JSON.stringify(codexServer.requests[0].body.input)).toContain('- Task: Add the sum function in src/sum.ts');
   });
@@ -104,7 +141,17 @@ const ADVERSARIAL = `# Tasks: Adversarial agents
 `;
 
 describe('agents that misbehave', () => {
-  const modes = { T001: 'noop', T002: 'empty', T003: 'escape', T004: 'hang', T005: 'signal', T006: 'exit3', T007: 'garbage', T008: 'tick', T009: 'reword' };
+  const modes = {
+    T001: 'noop',
+    T002: 'empty',
+    T003: 'escape',
+    T004: 'hang',
+    T005: 'signal',
+    T006: 'exit3',
+    T007: 'garbage',
+    T008: 'tick',
+    T009: 'reword',
+  };
   const log = (id: string) => `.speckit/logs/spec-001-adversarial/${id}.log`;
   let ws: TempWorkspace;
   let run: RunResult;
@@ -136,7 +183,13 @@ describe('agents that misbehave', () => {
     expect(ws.read('specs/001-adversarial/tasks.md')).toBe(expected);
     expect(record(ws, 'spec-001-adversarial', 'T010')).toMatchObject({ status: 'done' });
     // Every agent did run (the failures are the agents', not a skipped task's).
-    expect(new Set(timeline(ws).filter((l) => l.startsWith('start ')).map((l) => l.split(' ')[1].split(':')[1]))).toEqual(new Set(Object.keys({ ...modes, T010: 1 })));
+    expect(
+      new Set(
+        timeline(ws)
+          .filter((l) => l.startsWith('start '))
+          .map((l) => l.split(' ')[1].split(':')[1]),
+      ),
+    ).toEqual(new Set(Object.keys({ ...modes, T010: 1 })));
   });
 
   it.each([
@@ -148,7 +201,11 @@ describe('agents that misbehave', () => {
     ['T006', 'exits non-zero', /the agent failed: exited with code 3: boom: T006 could not finish/],
     ['T007', 'prints garbage instead of Claude JSON', /the agent failed: Claude printed no result JSON/],
     ['T008', 'ticks its own box', /the agent marked T008 itself; the mark was removed until verification passes/],
-    ['T009', 'rewords its task', /tasks\.md was edited during the run and T009's line now reads "T009 \(already handled by the agent\) \[P\] Agent rewords its task in src\/reword\.ts" \(was "T009 \[P\] Agent rewords its task in src\/reword\.ts"\); not marking T009 done/],
+    [
+      'T009',
+      'rewords its task',
+      /tasks\.md was edited during the run and T009's line now reads "T009 \(already handled by the agent\) \[P\] Agent rewords its task in src\/reword\.ts" \(was "T009 \[P\] Agent rewords its task in src\/reword\.ts"\); not marking T009 done/,
+    ],
   ])('%s: an agent that %s fails with the task, the cause and the log path', (id, _what, cause) => {
     const rec = record(ws, 'spec-001-adversarial', id);
     expect(rec.status).toBe('failed');
@@ -176,7 +233,17 @@ describe('agents that misbehave', () => {
 });
 
 describe('agents that misbehave, each in its own worktree (isolation "worktree")', () => {
-  const modes = { T001: 'noop', T002: 'empty', T003: 'escape', T004: 'hang', T005: 'signal', T006: 'exit3', T007: 'garbage', T008: 'tick', T009: 'reword' };
+  const modes = {
+    T001: 'noop',
+    T002: 'empty',
+    T003: 'escape',
+    T004: 'hang',
+    T005: 'signal',
+    T006: 'exit3',
+    T007: 'garbage',
+    T008: 'tick',
+    T009: 'reword',
+  };
   let ws: TempWorkspace;
   let run: RunResult;
   let before: string;
@@ -184,10 +251,17 @@ describe('agents that misbehave, each in its own worktree (isolation "worktree")
   beforeAll(async () => {
     ws = workspace({ features: { 'specs/001-adversarial': { tasks: ADVERSARIAL } }, git: true });
     // The fixture keeps its timeline and pids in the workspace, not in its checkout.
-    const agent = { command: [process.execPath, AGENT], env: { AGENT_MODES: JSON.stringify(modes), AGENT_STATE_ROOT: ws.root }, retries: 0 };
+    const agent = {
+      command: [process.execPath, AGENT],
+      env: { AGENT_MODES: JSON.stringify(modes), AGENT_STATE_ROOT: ws.root },
+      retries: 0,
+    };
     ws.setPluginOptions({
       agent,
-      agentRules: [{ text: 'hangs forever', agent: { ...agent, timeoutSeconds: 5 } }, { text: 'garbage JSON', agent: { ...agent, preset: 'claude' } }],
+      agentRules: [
+        { text: 'hangs forever', agent: { ...agent, timeoutSeconds: 5 } },
+        { text: 'garbage JSON', agent: { ...agent, preset: 'claude' } },
+      ],
       isolation: 'worktree',
     });
     ws.commitAll('the feature');
@@ -199,7 +273,11 @@ describe('agents that misbehave, each in its own worktree (isolation "worktree")
     expect(run.code).not.toBe(0);
     expect(ws.read('specs/001-adversarial/tasks.md')).toBe(before.replace('- [ ] T010 ', '- [X] T010 '));
     expect(readdirSync(join(ws.root, 'src'))).toEqual(['control.ts']);
-    expect(record(ws, 'spec-001-adversarial', 'T010')).toMatchObject({ status: 'done', isolation: 'worktree', changes: { declared: ['src/control.ts'], undeclared: [] } });
+    expect(record(ws, 'spec-001-adversarial', 'T010')).toMatchObject({
+      status: 'done',
+      isolation: 'worktree',
+      changes: { declared: ['src/control.ts'], undeclared: [] },
+    });
   });
 
   it.each([
@@ -211,7 +289,10 @@ describe('agents that misbehave, each in its own worktree (isolation "worktree")
     ['T006', /the agent failed: exited with code 3: boom: T006 could not finish/],
     ['T007', /the agent failed: Claude printed no result JSON/],
     ['T008', /the agent marked T008 itself; the mark was removed until verification passes/],
-    ['T009', /T009's line now reads "T009 \(already handled by the agent\) \[P\] Agent rewords its task in src\/reword\.ts"/],
+    [
+      'T009',
+      /T009's line now reads "T009 \(already handled by the agent\) \[P\] Agent rewords its task in src\/reword\.ts"/,
+    ],
   ])('%s fails with the same cause as without isolation, its worktree kept and named', (id, cause) => {
     const rec = record(ws, 'spec-001-adversarial', id);
     expect(rec.status).toBe('failed');
@@ -237,7 +318,13 @@ describe('hostile task text', () => {
     expect(prompt.toString('utf8').split('\n')).toContain(`- Task: ${TEXT}`);
     const { env, argv } = ws.readJson('.speckit/capture/001-inject-T001.env.json');
     expect(argv).toEqual([]); // no prompt on the command line
-    expect(env).toMatchObject({ SPECKIT_TASK_ID: 'T001', SPECKIT_FEATURE_DIR: 'specs/001-inject', SPECKIT_TASKS_FILE: 'specs/001-inject/tasks.md', SPECKIT_TASK_FILES: '["src/inject.txt"]', SPECKIT_ATTEMPT: '1' });
+    expect(env).toMatchObject({
+      SPECKIT_TASK_ID: 'T001',
+      SPECKIT_FEATURE_DIR: 'specs/001-inject',
+      SPECKIT_TASKS_FILE: 'specs/001-inject/tasks.md',
+      SPECKIT_TASK_FILES: '["src/inject.txt"]',
+      SPECKIT_ATTEMPT: '1',
+    });
     expect(ws.read('specs/001-inject/tasks.md')).toBe(`# Tasks: Inject\n\n- [X] T001 ${TEXT}\n`);
   });
 
@@ -252,7 +339,8 @@ describe('hostile task text', () => {
     };
     walk(ws.root);
     for (const dir of [REPO_ROOT, process.cwd(), tmpdir(), homedir(), dirname(ws.root)]) {
-      for (const name of ['PWNED', 'PWNED2', 'PWNED3', 'PWNED4', 'PWNED5']) if (existsSync(join(dir, name))) found.push(join(dir, name));
+      for (const name of ['PWNED', 'PWNED2', 'PWNED3', 'PWNED4', 'PWNED5'])
+        if (existsSync(join(dir, name))) found.push(join(dir, name));
     }
     expect(found).toEqual([]);
   });
@@ -260,7 +348,8 @@ describe('hostile task text', () => {
 
 // A preset whose CLI is missing (the install command, the tasks that need it): gates.e2e, 'before any task starts'.
 describe('an agent CLI that is not installed', () => {
-  const TASKS = '# Tasks: Missing\n\n- [ ] T001 [P] First in src/a.ts\n- [ ] T002 [P] Second in src/b.ts\n\n## Phase 2: Later\n\n- [ ] T003 Third in src/c.ts\n';
+  const TASKS =
+    '# Tasks: Missing\n\n- [ ] T001 [P] First in src/a.ts\n- [ ] T002 [P] Second in src/b.ts\n\n## Phase 2: Later\n\n- [ ] T003 Third in src/c.ts\n';
 
   it('a custom command: one clear error, no agent run, nothing marked', async () => {
     const ws = workspace({ features: { 'specs/001-missing': { tasks: TASKS } } });

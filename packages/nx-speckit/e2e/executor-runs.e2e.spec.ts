@@ -20,14 +20,23 @@ const agent = (modes: Record<string, string> = {}, label = 'agent', env: Record<
   retries: 0,
 });
 
-interface Event { event: 'start' | 'end'; key: string; at: number; pid: number; label: string }
+interface Event {
+  event: 'start' | 'end';
+  key: string;
+  at: number;
+  pid: number;
+  label: string;
+}
 function events(ws: TempWorkspace): Event[] {
   return ws.lines('.speckit/agent-timeline.log').map((line) => {
     const [event, key, at, pid, label] = line.split(' ');
     return { event: event as Event['event'], key, at: Number(at), pid: Number(pid), label };
   });
 }
-const started = (ws: TempWorkspace) => events(ws).filter((e) => e.event === 'start').map((e) => e.key);
+const started = (ws: TempWorkspace) =>
+  events(ws)
+    .filter((e) => e.event === 'start')
+    .map((e) => e.key);
 
 /** The largest number of agents running at once, from the start/end lines. */
 function maxConcurrency(evs: Event[]): number {
@@ -90,20 +99,33 @@ describe('nx run-many --parallel=3 over three features, one task failing', () =>
   const FEATURES = { '001-alpha': ALPHA, '002-beta': BETA, '003-gamma': GAMMA };
   const project = (feature: string) => `spec-${feature}`;
   // The tasks ready at the start wait until three agents ran at once (so overlap is proven, not timed).
-  const BARRIER = { '001-alpha:T001': 'barrier', '002-beta:T001': 'barrier', '003-gamma:T001': 'barrier', '003-gamma:T002': 'barrier' };
+  const BARRIER = {
+    '001-alpha:T001': 'barrier',
+    '002-beta:T001': 'barrier',
+    '003-gamma:T001': 'barrier',
+    '003-gamma:T002': 'barrier',
+  };
   let ws: TempWorkspace;
   let first: RunResult;
   /** "<feature>:<task>" → the keys of its dependsOn, from `nx show project --json`. */
   const deps = new Map<string, string[]>();
 
   beforeAll(async () => {
-    ws = workspace({ features: Object.fromEntries(Object.entries(FEATURES).map(([f, tasks]) => [`specs/${f}`, { tasks }])) });
-    ws.setPluginOptions({ agent: agent({ ...BARRIER, '002-beta:T002': 'fail' }, 'agent', { BARRIER_CONCURRENCY: '3' }) });
+    ws = workspace({
+      features: Object.fromEntries(Object.entries(FEATURES).map(([f, tasks]) => [`specs/${f}`, { tasks }])),
+    });
+    ws.setPluginOptions({
+      agent: agent({ ...BARRIER, '002-beta:T002': 'fail' }, 'agent', { BARRIER_CONCURRENCY: '3' }),
+    });
     for (const feature of Object.keys(FEATURES)) {
       const p = JSON.parse(ok(ws.nx(['show', 'project', project(feature), '--json'])).stdout);
       for (const [name, target] of Object.entries<any>(p.targets)) {
         const m = /^implement--(T\d+)$/.exec(name);
-        if (m) deps.set(`${feature}:${m[1]}`, (target.dependsOn ?? []).map((d: string) => `${feature}:${d.replace('implement--', '')}`));
+        if (m)
+          deps.set(
+            `${feature}:${m[1]}`,
+            (target.dependsOn ?? []).map((d: string) => `${feature}:${d.replace('implement--', '')}`),
+          );
       }
     }
     first = await ws.nxAsync(['run-many', '-t', 'implement', '--parallel=3', ...STATIC]);
@@ -124,7 +146,11 @@ describe('nx run-many --parallel=3 over three features, one task failing', () =>
       for (const dep of deps.get(e.key)!) {
         const depEnd = at('end', dep);
         expect({ task: e.key, dep, depEnded: depEnd !== undefined }).toEqual({ task: e.key, dep, depEnded: true });
-        expect({ task: e.key, dep, startedAfterDepEnded: e.at > depEnd! }).toEqual({ task: e.key, dep, startedAfterDepEnded: true });
+        expect({ task: e.key, dep, startedAfterDepEnded: e.at > depEnd! }).toEqual({
+          task: e.key,
+          dep,
+          startedAfterDepEnded: true,
+        });
       }
     }
     expect(maxConcurrency(evs)).toBe(3);
@@ -133,15 +159,30 @@ describe('nx run-many --parallel=3 over three features, one task failing', () =>
   it('only what depends on the failed task is left out; independent tasks in the same and other features finish and are marked', () => {
     expect(first.code).not.toBe(0);
     expect(started(ws).sort()).toEqual([
-      '001-alpha:T001', '001-alpha:T002', '001-alpha:T003', '001-alpha:T004', '001-alpha:T005',
-      '002-beta:T001', '002-beta:T002', '002-beta:T004', '002-beta:T005',
-      '003-gamma:T001', '003-gamma:T002', '003-gamma:T003',
+      '001-alpha:T001',
+      '001-alpha:T002',
+      '001-alpha:T003',
+      '001-alpha:T004',
+      '001-alpha:T005',
+      '002-beta:T001',
+      '002-beta:T002',
+      '002-beta:T004',
+      '002-beta:T005',
+      '003-gamma:T001',
+      '003-gamma:T002',
+      '003-gamma:T003',
     ]);
     expect(ws.read('specs/001-alpha/tasks.md')).toBe(tick(ALPHA, ['T001', 'T002', 'T003', 'T004', 'T005']));
     expect(ws.read('specs/002-beta/tasks.md')).toBe(tick(BETA, ['T001', 'T004', 'T005']));
     expect(ws.read('specs/003-gamma/tasks.md')).toBe(tick(GAMMA, ['T001', 'T002', 'T003']));
-    expect(ws.readJson('.speckit/runs/spec-002-beta/T002.json')).toMatchObject({ status: 'failed', error: expect.stringContaining('T002 not marked done: the agent failed: exited with code 1: scripted failure of T002') });
-    for (const id of ['T003', 'T006']) expect(existsSync(join(ws.root, `.speckit/runs/spec-002-beta/${id}.json`))).toBe(false);
+    expect(ws.readJson('.speckit/runs/spec-002-beta/T002.json')).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(
+        'T002 not marked done: the agent failed: exited with code 1: scripted failure of T002',
+      ),
+    });
+    for (const id of ['T003', 'T006'])
+      expect(existsSync(join(ws.root, `.speckit/runs/spec-002-beta/${id}.json`))).toBe(false);
     expect(ws.readJson('.speckit/runs/spec-002-beta/T005.json')).toMatchObject({ status: 'done' });
   });
 
@@ -150,7 +191,11 @@ describe('nx run-many --parallel=3 over three features, one task failing', () =>
     const before = events(ws).length;
     ok(await ws.nxAsync(['run-many', '-t', 'implement', '--parallel=3', ...STATIC]));
     const second = events(ws).slice(before);
-    expect(second.filter((e) => e.event === 'start').map((e) => e.key)).toEqual(['002-beta:T002', '002-beta:T003', '002-beta:T006']);
+    expect(second.filter((e) => e.event === 'start').map((e) => e.key)).toEqual([
+      '002-beta:T002',
+      '002-beta:T003',
+      '002-beta:T006',
+    ]);
     expect(ws.read('specs/002-beta/tasks.md')).toBe(tick(BETA, ['T001', 'T002', 'T003', 'T004', 'T005', 'T006']));
 
     const r = ok(await ws.nxAsync(['run-many', '-t', 'implement', '--parallel=3', ...STATIC]));
@@ -161,9 +206,11 @@ describe('nx run-many --parallel=3 over three features, one task failing', () =>
 });
 
 describe('resume and the checklist gate', () => {
-  const RESUME = '# Tasks: Resume\n\n- [x] T001 Done by hand in src/a.ts\n- [X] T002 Done earlier in src/b.ts\n- [ ] T003 Still open in src/c.ts\n';
+  const RESUME =
+    '# Tasks: Resume\n\n- [x] T001 Done by hand in src/a.ts\n- [X] T002 Done earlier in src/b.ts\n- [ ] T003 Still open in src/c.ts\n';
   const GATED = '# Tasks: Gated\n\n- [ ] T001 First in gated/one.ts\n- [ ] T002 Second in gated/two.ts\n';
-  const CHECKLIST = '# Requirements checklist\n\n- [ ] CHK001 Every requirement is testable\n- [x] CHK002 No implementation details\n- [X] CHK003 Scope is bounded\n';
+  const CHECKLIST =
+    '# Requirements checklist\n\n- [ ] CHK001 Every requirement is testable\n- [x] CHK002 No implementation details\n- [X] CHK003 Scope is bounded\n';
   let ws: TempWorkspace;
   let gatedRun: RunResult;
 
@@ -171,11 +218,22 @@ describe('resume and the checklist gate', () => {
     ws = workspace({
       features: {
         'specs/001-resume': { tasks: RESUME },
-        'specs/002-gated': { tasks: GATED, extra: { 'checklists/requirements.md': CHECKLIST, 'checklists/ux.md': '- [x] CHK010 Done\n' } },
+        'specs/002-gated': {
+          tasks: GATED,
+          extra: { 'checklists/requirements.md': CHECKLIST, 'checklists/ux.md': '- [x] CHK010 Done\n' },
+        },
       },
     });
     ws.setPluginOptions({ agent: agent() });
-    gatedRun = await ws.nxAsync(['run-many', '-t', 'implement', 'implement--T001', 'implement--T002', '--parallel=1', ...STATIC]);
+    gatedRun = await ws.nxAsync([
+      'run-many',
+      '-t',
+      'implement',
+      'implement--T001',
+      'implement--T002',
+      '--parallel=1',
+      ...STATIC,
+    ]);
   });
 
   it('tasks already [x] or [X] call no agent, even when their target is run by name; open ones run', () => {
@@ -209,7 +267,9 @@ describe('resume and the checklist gate', () => {
     const r = ok(await ws.nxAsync(['run-many', '-t', 'implement', ...STATIC]));
     expect(started(ws).filter((k) => k.startsWith('002-gated'))).toEqual(['002-gated:T001', '002-gated:T002']);
     expect(ws.read('specs/002-gated/tasks.md')).toBe(tick(GATED, ['T001', 'T002']));
-    expect(r.output).toContain('| requirements.md | 3 | 2 | 1 | ✗ FAIL |\n| ux.md | 1 | 1 | 0 | ✓ PASS |\n(continuing: allowIncompleteChecklists is set)');
+    expect(r.output).toContain(
+      '| requirements.md | 3 | 2 | 1 | ✗ FAIL |\n| ux.md | 1 | 1 | 0 | ✓ PASS |\n(continuing: allowIncompleteChecklists is set)',
+    );
   });
 });
 
@@ -229,12 +289,19 @@ describe('agentRules and SPECKIT_AGENT', () => {
   let ws: TempWorkspace;
   beforeAll(() => {
     ws = workspace({ features: { 'specs/001-rules': { tasks: RULES } } });
-    ws.setPluginOptions({ agent: agent({}, 'builder'), agentRules: [{ text: '\\btests?\\b', agent: agent({}, 'tester') }] });
+    ws.setPluginOptions({
+      agent: agent({}, 'builder'),
+      agentRules: [{ text: '\\btests?\\b', agent: agent({}, 'tester') }],
+    });
   });
 
   it('test tasks go to one agent, the others to the configured one', async () => {
     ok(await ws.nxAsync(['run', 'spec-001-rules:implement--T002', ...STATIC]));
-    expect(events(ws).filter((e) => e.event === 'start').map((e) => `${e.key} ${e.label}`)).toEqual(['001-rules:T001 tester', '001-rules:T002 builder']);
+    expect(
+      events(ws)
+        .filter((e) => e.event === 'start')
+        .map((e) => `${e.key} ${e.label}`),
+    ).toEqual(['001-rules:T001 tester', '001-rules:T002 builder']);
     expect(ws.read('tests/parser.test.ts')).toBe('tester T001 attempt 1\n');
     expect(ws.read('src/parser.ts')).toBe('builder T002 attempt 1\n');
   });
@@ -242,7 +309,10 @@ describe('agentRules and SPECKIT_AGENT', () => {
   it('SPECKIT_AGENT=replay overrides both for one run', async () => {
     for (const id of ['T003', 'T004']) {
       const path = id === 'T003' ? 'tests/printer.test.ts' : 'src/printer.ts';
-      ws.write(`.speckit/recordings/001-rules/${id}.json`, JSON.stringify({ taskId: id, files: [{ path, content: `replayed ${id}\n` }] }));
+      ws.write(
+        `.speckit/recordings/001-rules/${id}.json`,
+        JSON.stringify({ taskId: id, files: [{ path, content: `replayed ${id}\n` }] }),
+      );
     }
     const before = events(ws).length;
     ok(await ws.nxAsync(['run', 'spec-001-rules:implement', ...STATIC], { SPECKIT_AGENT: 'replay' }));
@@ -282,8 +352,9 @@ describe('SIGTERM to nx mid-run', () => {
     nx.stderr!.on('data', (b) => (output += b));
     const exited = new Promise<number | null>((resolve) => nx.on('close', (code) => resolve(code)));
 
-    const ready = () => ['T001', 'T002'].every((id) => existsSync(join(ws.root, `.speckit/pids/001-long-${id}.json`)))
-      && ws.read('specs/001-long/tasks.md').includes('- [X] T003 ');
+    const ready = () =>
+      ['T001', 'T002'].every((id) => existsSync(join(ws.root, `.speckit/pids/001-long-${id}.json`))) &&
+      ws.read('specs/001-long/tasks.md').includes('- [X] T003 ');
     for (let i = 0; i < 1200 && !ready(); i++) await new Promise((r) => setTimeout(r, 100));
     expect(ready()).toBe(true);
 
@@ -295,16 +366,26 @@ describe('SIGTERM to nx mid-run', () => {
     // their exit hooks: allow 1 s, well under the 3 s SIGTERM→SIGKILL grace, so a grandchild that
     // ignores SIGTERM must have been killed on the executor's exit, not left to the grace timer.
     for (let i = 0; i < 20 && processes.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
-    expect({ aliveOneSecondAfterNxExited: processes.filter(isAlive), output }).toEqual({ aliveOneSecondAfterNxExited: [], output });
+    expect({ aliveOneSecondAfterNxExited: processes.filter(isAlive), output }).toEqual({
+      aliveOneSecondAfterNxExited: [],
+      output,
+    });
 
     expect(ws.read('specs/001-long/tasks.md')).toBe(tick(LONG, ['T003']));
     expect(started(ws).sort()).toEqual(['001-long:T001', '001-long:T002', '001-long:T003']);
-    for (const id of ['T001', 'T002']) expect(existsSync(join(ws.root, `slow/${id === 'T001' ? 'one' : 'two'}.ts`))).toBe(false);
+    for (const id of ['T001', 'T002'])
+      expect(existsSync(join(ws.root, `slow/${id === 'T001' ? 'one' : 'two'}.ts`))).toBe(false);
 
     unlinkSync(join(ws.root, '.speckit/slow'));
     const before = events(ws).length;
     ok(await ws.nxAsync(['run-many', '-t', 'implement', '--parallel=3', ...STATIC]));
-    expect(events(ws).slice(before).filter((e) => e.event === 'start').map((e) => e.key).sort()).toEqual(['001-long:T001', '001-long:T002', '001-long:T004']);
+    expect(
+      events(ws)
+        .slice(before)
+        .filter((e) => e.event === 'start')
+        .map((e) => e.key)
+        .sort(),
+    ).toEqual(['001-long:T001', '001-long:T002', '001-long:T004']);
     expect(ws.read('specs/001-long/tasks.md')).toBe(tick(LONG, ['T001', 'T002', 'T003', 'T004']));
     expect(readFileSync(join(ws.root, 'after/four.ts'), 'utf8')).toBe('agent T004 attempt 1\n');
   });

@@ -54,37 +54,70 @@ work();
 `;
 
 /** Spread out so that edits of its first and last lines merge cleanly. */
-const PACKAGE_JSON = `${JSON.stringify({
-  name: 'e2e-workspace', private: true, version: '1.0.0', description: 'isolation', keywords: [], license: 'MIT', author: '', homepage: '', scripts: {},
-}, null, 2)}\n`;
+const PACKAGE_JSON = `${JSON.stringify(
+  {
+    name: 'e2e-workspace',
+    private: true,
+    version: '1.0.0',
+    description: 'isolation',
+    keywords: [],
+    license: 'MIT',
+    author: '',
+    homepage: '',
+    scripts: {},
+  },
+  null,
+  2,
+)}\n`;
 
-interface Setup { tasks: string; plan: Record<string, unknown>; options?: Record<string, unknown> }
+interface Setup {
+  tasks: string;
+  plan: Record<string, unknown>;
+  options?: Record<string, unknown>;
+}
 
-function workspace({ tasks, plan, options = {} }: Setup): { ws: TempWorkspace; journal: string; env: Record<string, string> } {
+function workspace({ tasks, plan, options = {} }: Setup): {
+  ws: TempWorkspace;
+  journal: string;
+  env: Record<string, string>;
+} {
   const ws = newWorkspace({ git: true });
   const journal = join(tempDir('iso-journal-'), 'calls.log');
   ws.write('agent.js', AGENT);
   ws.write('package.json', PACKAGE_JSON);
   ws.addFeature('specs/001-iso', { tasks });
   const env = { PLAN: JSON.stringify(plan), JOURNAL: journal, REAL_WS: ws.root };
-  ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, env }, ...options });
+  ws.setPluginOptions({
+    agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, env },
+    ...options,
+  });
   ws.commitAll('the feature');
   execFileSync('touch', [journal]);
   return { ws, journal, env };
 }
 
-const marked = (ws: TempWorkspace) => parseTasks(ws.read('specs/001-iso/tasks.md')).tasks.filter((t) => t.done).map((t) => t.id);
-const starts = (journal: string, id: string) => readFileSync(journal, 'utf8').split('\n').filter((l) => l.startsWith(`start ${id} `)).length;
+const marked = (ws: TempWorkspace) =>
+  parseTasks(ws.read('specs/001-iso/tasks.md'))
+    .tasks.filter((t) => t.done)
+    .map((t) => t.id);
+const starts = (journal: string, id: string) =>
+  readFileSync(journal, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith(`start ${id} `)).length;
 const record = (ws: TempWorkspace, id: string) => ws.readJson(`.speckit/runs/spec-001-iso/${id}.json`);
 const pkg = (ws: TempWorkspace) => ws.readJson('package.json');
 
-const TWO_PARALLEL = '# Tasks\n\n## Phase 1: Core\n\n- [ ] T001 [P] First in src/one.ts\n- [ ] T002 [P] Second in src/two.ts\n';
+const TWO_PARALLEL =
+  '# Tasks\n\n## Phase 1: Core\n\n- [ ] T001 [P] First in src/one.ts\n- [ ] T002 [P] Second in src/two.ts\n';
 
 describe('two [P] tasks that both edit package.json, which neither declares', () => {
   it('different places: both changes land, merged, and each record lists package.json as undeclared', () => {
     const { ws } = workspace({
       tasks: TWO_PARALLEL,
-      plan: { T001: { barrier: ['T001', 'T002'], json: { scripts: { build: 'tsc' } } }, T002: { barrier: ['T001', 'T002'], json: { name: 'renamed' } } },
+      plan: {
+        T001: { barrier: ['T001', 'T002'], json: { scripts: { build: 'tsc' } } },
+        T002: { barrier: ['T001', 'T002'], json: { name: 'renamed' } },
+      },
     });
     const run = ok(ws.nx(['run-many', '-t', 'implement', '--parallel=2', '--outputStyle=static']));
     expect(run.output).toContain('isolation "worktree" (a git workspace with up to 2 tasks at once)');
@@ -95,7 +128,7 @@ describe('two [P] tasks that both edit package.json, which neither declares', ()
     expect(record(ws, 'T002').changes).toEqual({ declared: ['src/two.ts'], undeclared: ['package.json'] });
   });
 
-  it('the same lines: the later one re-runs on a fresh snapshot, sees the first one\'s change and lands', () => {
+  it("the same lines: the later one re-runs on a fresh snapshot, sees the first one's change and lands", () => {
     const { ws, journal } = workspace({
       tasks: TWO_PARALLEL,
       plan: {
@@ -117,12 +150,20 @@ describe('two [P] tasks that both edit package.json, which neither declares', ()
       options: { onConflict: 'fail' },
       plan: {
         T001: { barrier: ['T001', 'T002'], json: { scripts: { build: 'tsc' } } },
-        T002: { barrier: ['T001', 'T002'], waitFor: ['package.json', '"build"'], json: { scripts: { test: 'jest' } }, write: { 'src/extra.ts': 'extra\n' }, remove: ['.gitignore'] },
+        T002: {
+          barrier: ['T001', 'T002'],
+          waitFor: ['package.json', '"build"'],
+          json: { scripts: { test: 'jest' } },
+          write: { 'src/extra.ts': 'extra\n' },
+          remove: ['.gitignore'],
+        },
       },
     });
     const run = ws.nx(['run-many', '-t', 'implement', '--parallel=2', '--outputStyle=static']);
     expect(run.code).not.toBe(0);
-    expect(run.output).toMatch(/T002 not marked done: its changes conflict with work that landed meanwhile in package\.json; nothing of it was applied/);
+    expect(run.output).toMatch(
+      /T002 not marked done: its changes conflict with work that landed meanwhile in package\.json; nothing of it was applied/,
+    );
     expect(pkg(ws).scripts).toEqual({ build: 'tsc' });
     expect(existsSync(join(ws.root, 'src/two.ts'))).toBe(false);
     expect(existsSync(join(ws.root, 'src/extra.ts'))).toBe(false);
@@ -138,12 +179,20 @@ describe('a conflict that persists after the re-run', () => {
       tasks: TWO_PARALLEL,
       plan: {
         T001: { barrier: ['T001', 'T002'], json: { scripts: { build: 'tsc' } } },
-        T002: { barrier: ['T001', 'T002'], waitFor: ['package.json', '"build"'], json: { scripts: { test: 'jest' } }, write: { 'src/extra.ts': 'extra\n' }, rerunWritesWorkspace: ['package.json', landedMeanwhile] },
+        T002: {
+          barrier: ['T001', 'T002'],
+          waitFor: ['package.json', '"build"'],
+          json: { scripts: { test: 'jest' } },
+          write: { 'src/extra.ts': 'extra\n' },
+          rerunWritesWorkspace: ['package.json', landedMeanwhile],
+        },
       },
     });
     const run = ws.nx(['run-many', '-t', 'implement', '--parallel=2', '--outputStyle=static']);
     expect(run.code).not.toBe(0);
-    expect(run.output).toContain('T002 not marked done: its changes conflict with work that landed meanwhile in package.json; nothing of it was applied (also after a re-run on a fresh snapshot)');
+    expect(run.output).toContain(
+      'T002 not marked done: its changes conflict with work that landed meanwhile in package.json; nothing of it was applied (also after a re-run on a fresh snapshot)',
+    );
     expect(starts(journal, 'T002')).toBe(2);
     expect(ws.read('package.json')).toBe(landedMeanwhile);
     expect(existsSync(join(ws.root, 'src/two.ts'))).toBe(false);
@@ -153,7 +202,7 @@ describe('a conflict that persists after the re-run', () => {
 });
 
 describe('an agent that uses git in its worktree', () => {
-  it('commits, branches, stashes and deletes files: the user\'s HEAD, branch, index, stash and worktrees stay as they were', () => {
+  it("commits, branches, stashes and deletes files: the user's HEAD, branch, index, stash and worktrees stay as they were", () => {
     const id = ['-c', 'user.email=agent@example.com', '-c', 'user.name=agent'];
     const { ws } = workspace({
       tasks: '# Tasks\n\n- [ ] T001 Work in src/one.ts\n',
@@ -163,7 +212,13 @@ describe('an agent that uses git in its worktree', () => {
           write: { 'notes.txt': 'scratch\n' },
           remove: ['specs/001-iso/plan.md'],
           // The stash takes back the `git rm`: notes.txt stays, as the working tree is what lands.
-          git: [[...id, 'add', '-A'], [...id, 'commit', '-qm', 'agent commit'], ['checkout', '-qb', 'agent-branch'], ['rm', '-q', 'notes.txt'], [...id, 'stash']],
+          git: [
+            [...id, 'add', '-A'],
+            [...id, 'commit', '-qm', 'agent commit'],
+            ['checkout', '-qb', 'agent-branch'],
+            ['rm', '-q', 'notes.txt'],
+            [...id, 'stash'],
+          ],
         },
       },
     });
@@ -172,14 +227,29 @@ describe('an agent that uses git in its worktree', () => {
     ws.git('add', 'staged.txt');
     ws.write('stashed.txt', 'x\n');
     ws.git('add', 'stashed.txt');
-    ws.exec('git', ['-c', 'user.email=u@example.com', '-c', 'user.name=u', 'stash', 'push', '-q', '--', 'stashed.txt'], {});
-    const state = () => ['rev-parse HEAD', 'symbolic-ref HEAD', 'stash list', 'diff --cached --name-status', 'for-each-ref', 'worktree list --porcelain'].map((c) => ws.git(...c.split(' ')).stdout);
+    ws.exec(
+      'git',
+      ['-c', 'user.email=u@example.com', '-c', 'user.name=u', 'stash', 'push', '-q', '--', 'stashed.txt'],
+      {},
+    );
+    const state = () =>
+      [
+        'rev-parse HEAD',
+        'symbolic-ref HEAD',
+        'stash list',
+        'diff --cached --name-status',
+        'for-each-ref',
+        'worktree list --porcelain',
+      ].map((c) => ws.git(...c.split(' ')).stdout);
     const before = state();
 
     ok(ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static']));
     expect(state()).toEqual(before);
     expect(marked(ws)).toEqual(['T001']);
-    expect(record(ws, 'T001').changes).toEqual({ declared: ['src/one.ts'], undeclared: ['notes.txt', 'specs/001-iso/plan.md'] });
+    expect(record(ws, 'T001').changes).toEqual({
+      declared: ['src/one.ts'],
+      undeclared: ['notes.txt', 'specs/001-iso/plan.md'],
+    });
     expect(ws.read('notes.txt')).toBe('scratch\n');
     expect(existsSync(join(ws.root, 'specs/001-iso/plan.md'))).toBe(false);
   });
@@ -190,7 +260,13 @@ describe('the lossless cache', () => {
     const { ws, journal } = workspace({
       tasks: '# Tasks\n\n- [ ] T001 Register the route in src/one.ts\n',
       options: { isolation: 'worktree' },
-      plan: { T001: { json: { dependencies: { 'left-pad': '1.3.0' } }, write: { 'src/registry.ts': 'export const routes = ["one"];\n', 'bin.dat': '\u0000\u0001binary\u00ff' }, remove: ['specs/001-iso/plan.md'] } },
+      plan: {
+        T001: {
+          json: { dependencies: { 'left-pad': '1.3.0' } },
+          write: { 'src/registry.ts': 'export const routes = ["one"];\n', 'bin.dat': '\u0000\u0001binary\u00ff' },
+          remove: ['specs/001-iso/plan.md'],
+        },
+      },
     });
     const shared = { NX_CACHE_DIRECTORY: tempDir('iso-cache-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('iso-wsdata-') };
     ok(ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static'], shared));
@@ -205,7 +281,10 @@ describe('the lossless cache', () => {
     expect(run.output).toMatch(/existing outputs match the cache|local cache/);
     expect(starts(journal, 'T001')).toBe(1);
     for (const file of ['package.json', 'src/one.ts', 'src/registry.ts', 'bin.dat', 'specs/001-iso/tasks.md']) {
-      expect([file, readFileSync(join(second.root, file)).equals(readFileSync(join(ws.root, file)))]).toEqual([file, true]);
+      expect([file, readFileSync(join(second.root, file)).equals(readFileSync(join(ws.root, file)))]).toEqual([
+        file,
+        true,
+      ]);
     }
     expect(pkg(second).dependencies).toEqual({ 'left-pad': '1.3.0' });
     expect(existsSync(join(second.root, 'specs/001-iso/plan.md'))).toBe(false);
@@ -214,10 +293,17 @@ describe('the lossless cache', () => {
 });
 
 describe('clean-up', () => {
-  it('a failed task\'s worktree is kept and named; the next run removes it, and a good run leaves only a free pooled worktree', () => {
+  it("a failed task's worktree is kept and named; the next run removes it, and a good run leaves only a free pooled worktree", () => {
     const { ws } = workspace({
       tasks: '# Tasks\n\n- [ ] T001 Work in src/one.ts\n',
-      options: { isolation: 'worktree', verify: [process.execPath, '-e', 'process.exit(require("fs").existsSync("src/one.ts") && process.env.BREAK !== "1" ? 0 : 1)'] },
+      options: {
+        isolation: 'worktree',
+        verify: [
+          process.execPath,
+          '-e',
+          'process.exit(require("fs").existsSync("src/one.ts") && process.env.BREAK !== "1" ? 0 : 1)',
+        ],
+      },
       plan: {},
     });
     const failed = ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static'], { BREAK: '1' });
@@ -230,7 +316,11 @@ describe('clean-up', () => {
     expect(again.output).toContain('removed 1 task worktree left by an earlier run');
     expect(existsSync(kept)).toBe(false);
     // The good run's worktree went back to the pool, unclaimed, with the state it was left in.
-    expect(readdirSync(join(kept, '..')).map((e) => e.replace(/^pool-[0-9a-f]+/, 'pool-<id>')).sort()).toEqual(['pool-<id>', 'pool-<id>.json']);
+    expect(
+      readdirSync(join(kept, '..'))
+        .map((e) => e.replace(/^pool-[0-9a-f]+/, 'pool-<id>'))
+        .sort(),
+    ).toEqual(['pool-<id>', 'pool-<id>.json']);
     expect(ws.git('worktree', 'list', '--porcelain').stdout.match(/^worktree /gm)).toHaveLength(1);
     expect(marked(ws)).toEqual(['T001']);
   });
@@ -243,11 +333,18 @@ describe('the lossless cache through a remote cache', () => {
       const { ws, journal } = workspace({
         tasks: '# Tasks\n\n- [ ] T001 Register the route in src/one.ts\n',
         options: { isolation: 'worktree' },
-        plan: { T001: { json: { dependencies: { 'left-pad': '1.3.0' } }, write: { 'src/registry.ts': 'export const routes = ["one"];\n' } } },
+        plan: {
+          T001: {
+            json: { dependencies: { 'left-pad': '1.3.0' } },
+            write: { 'src/registry.ts': 'export const routes = ["one"];\n' },
+          },
+        },
       });
       const env = () => ({
-        NX_SELF_HOSTED_REMOTE_CACHE_SERVER: remote.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'token',
-        NX_CACHE_DIRECTORY: tempDir('iso-local-'), NX_WORKSPACE_DATA_DIRECTORY: tempDir('iso-wsdata-'),
+        NX_SELF_HOSTED_REMOTE_CACHE_SERVER: remote.url,
+        NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'token',
+        NX_CACHE_DIRECTORY: tempDir('iso-local-'),
+        NX_WORKSPACE_DATA_DIRECTORY: tempDir('iso-wsdata-'),
       });
       ok(ws.nx(['run', 'spec-001-iso:implement--T001', '--outputStyle=static'], env()));
       const second = newWorkspace();
@@ -258,7 +355,10 @@ describe('the lossless cache through a remote cache', () => {
       expect(run.output).toContain('[remote cache]');
       expect(starts(journal, 'T001')).toBe(1);
       for (const file of ['package.json', 'src/one.ts', 'src/registry.ts', 'specs/001-iso/tasks.md']) {
-        expect([file, readFileSync(join(second.root, file)).equals(readFileSync(join(ws.root, file)))]).toEqual([file, true]);
+        expect([file, readFileSync(join(second.root, file)).equals(readFileSync(join(ws.root, file)))]).toEqual([
+          file,
+          true,
+        ]);
       }
     } finally {
       remote.stop();
@@ -272,7 +372,12 @@ describe('shared ignored folders (isolationLinks)', () => {
     const { ws } = workspace({
       tasks: '# Tasks\n\n- [ ] T001 Add a dependency in src/one.ts\n',
       options: { isolation: 'worktree', isolationLinks: ['vendor'] },
-      plan: { T001: { json: { dependencies: { 'new-pkg': '1.0.0' } }, write: { 'vendor/new-pkg/index.js': 'module.exports = 1;\n' } } },
+      plan: {
+        T001: {
+          json: { dependencies: { 'new-pkg': '1.0.0' } },
+          write: { 'vendor/new-pkg/index.js': 'module.exports = 1;\n' },
+        },
+      },
     });
     ws.write('.gitignore', `${ws.read('.gitignore')}vendor\n`);
     ws.write('vendor/existing/index.js', 'module.exports = 0;\n');

@@ -23,7 +23,14 @@ jest.setTimeout(900_000);
 const FEATURE = 'specs/001-unit-converter';
 const RECORDINGS = '.speckit/recordings/001-unit-converter';
 const PROJECT = 'spec-001-unit-converter';
-const NX_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+const NX_ENV = {
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  CI: 'true',
+  FORCE_COLOR: '0',
+  NO_COLOR: '1',
+};
 
 let registry: LocalRegistry;
 const made: string[] = [];
@@ -41,13 +48,21 @@ afterAll(async () => {
 
 /** Runs a command in `cwd` against the local registry; throws with its output when it fails. */
 function sh(cwd: string, command: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(command, args, { cwd, env: { ...process.env, ...NX_ENV, ...registry.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000 });
+  const r = spawnSync(command, args, {
+    cwd,
+    env: { ...process.env, ...NX_ENV, ...registry.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 600_000,
+  });
   const output = `${r.stdout}${r.stderr}`;
-  if (r.status !== 0) throw new Error(`\`${command} ${args.join(' ')}\` in ${cwd} exited ${r.status}:\n${output.slice(-6000)}`);
+  if (r.status !== 0)
+    throw new Error(`\`${command} ${args.join(' ')}\` in ${cwd} exited ${r.status}:\n${output.slice(-6000)}`);
   return output;
 }
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=e2e@example.invalid', '-c', 'user.name=e2e', ...args], { cwd, stdio: 'pipe' });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.email=e2e@example.invalid', '-c', 'user.name=e2e', ...args], { cwd, stdio: 'pipe' });
 
 /** A fresh workspace on the given Nx version, made with Nx's own tools. */
 function createWorkspace(nxVersion: string, how: 'create-nx-workspace' | 'nx init'): string {
@@ -55,7 +70,15 @@ function createWorkspace(nxVersion: string, how: 'create-nx-workspace' | 'nx ini
   made.push(parent);
   const ws = join(parent, 'acme');
   if (how === 'create-nx-workspace') {
-    sh(parent, 'npx', ['-y', `create-nx-workspace@${nxVersion}`, 'acme', '--preset=apps', '--nxCloud=skip', '--pm=npm', '--interactive=false']);
+    sh(parent, 'npx', [
+      '-y',
+      `create-nx-workspace@${nxVersion}`,
+      'acme',
+      '--preset=apps',
+      '--nxCloud=skip',
+      '--pm=npm',
+      '--interactive=false',
+    ]);
   } else {
     mkdirSync(ws);
     writeFileSync(join(ws, 'package.json'), `${JSON.stringify({ name: 'acme', private: true }, null, 2)}\n`);
@@ -83,7 +106,9 @@ function smoke(ws: string) {
   sh(ws, 'npx', ['nx', 'graph', '--file=graph.json']);
   const graph = JSON.parse(readFileSync(join(ws, 'graph.json'), 'utf8'));
   expect(Object.keys(graph.graph.nodes)).toEqual([PROJECT]);
-  expect(Object.keys(graph.graph.nodes[PROJECT].data.targets)).toEqual(expect.arrayContaining(['implement', 'implement--T001', 'implement--T023', 'implement--US1']));
+  expect(Object.keys(graph.graph.nodes[PROJECT].data.targets)).toEqual(
+    expect.arrayContaining(['implement', 'implement--T001', 'implement--T023', 'implement--US1']),
+  );
 
   const run = sh(ws, 'npx', ['nx', 'run-many', '-t', 'implement'], { SPECKIT_AGENT: 'replay' });
   expect(run).toContain('nx-speckit run: COMPLETE (every task of the 1 feature in the run is done)');
@@ -102,12 +127,16 @@ function expectNoPathIntoRepository(ws: string) {
   for (const key of ['node_modules/nx-speckit', 'node_modules/@nx-speckit/tasks-md']) {
     // A registry tarball: a version and an integrity hash, neither a link nor a file: path.
     expect(lock.packages[key]).toMatchObject({ version: '0.1.0', integrity: expect.stringMatching(/^sha512-/) });
-    expect([lock.packages[key].link, lock.packages[key].resolved ?? registry.url]).toEqual([undefined, expect.stringMatching(/^http:\/\/127\.0\.0\.1:/)]);
+    expect([lock.packages[key].link, lock.packages[key].resolved ?? registry.url]).toEqual([
+      undefined,
+      expect.stringMatching(/^http:\/\/127\.0\.0\.1:/),
+    ]);
   }
-  for (const file of ['package.json', 'package-lock.json', 'nx.json']) expect(readFileSync(join(ws, file), 'utf8')).not.toContain(REPO_ROOT);
+  for (const file of ['package.json', 'package-lock.json', 'nx.json'])
+    expect(readFileSync(join(ws, file), 'utf8')).not.toContain(REPO_ROOT);
 }
 
-describe('Nx 24 (the repository\'s own): nx init, nx add nx-speckit, the example to a complete run', () => {
+describe("Nx 24 (the repository's own): nx init, nx add nx-speckit, the example to a complete run", () => {
   let ws: string;
   let added: string;
   beforeAll(() => {
@@ -117,9 +146,15 @@ describe('Nx 24 (the repository\'s own): nx init, nx add nx-speckit, the example
 
   it('`nx add` installs the published packages and runs init: plugin registered, run artefacts ignored', () => {
     expect(added).toContain('Package nx-speckit added successfully.');
-    expect(JSON.parse(readFileSync(join(ws, 'package.json'), 'utf8')).devDependencies['nx-speckit']).toMatch(/^\^?0\.1\.0$/);
-    expect(JSON.parse(readFileSync(join(ws, 'nx.json'), 'utf8')).plugins).toEqual([{ plugin: 'nx-speckit', options: { targetName: 'implement', agent: 'claude' } }]);
-    expect(readFileSync(join(ws, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['.speckit/runs', '.speckit/logs', '.speckit/reports', '.speckit/plans']));
+    expect(JSON.parse(readFileSync(join(ws, 'package.json'), 'utf8')).devDependencies['nx-speckit']).toMatch(
+      /^\^?0\.1\.0$/,
+    );
+    expect(JSON.parse(readFileSync(join(ws, 'nx.json'), 'utf8')).plugins).toEqual([
+      { plugin: 'nx-speckit', options: { targetName: 'implement', agent: 'claude' } },
+    ]);
+    expect(readFileSync(join(ws, '.gitignore'), 'utf8').split('\n')).toEqual(
+      expect.arrayContaining(['.speckit/runs', '.speckit/logs', '.speckit/reports', '.speckit/plans']),
+    );
     expectNoPathIntoRepository(ws);
   });
 
@@ -129,21 +164,33 @@ describe('Nx 24 (the repository\'s own): nx init, nx add nx-speckit, the example
 
   it('smoke: the graph, then the example feature to a complete report', () => smoke(ws));
 
-  it('`nx g nx-speckit:init --speckit` installs the spec-kit extension from the package; its hook\'s command prints the plan', () => {
+  it("`nx g nx-speckit:init --speckit` installs the spec-kit extension from the package; its hook's command prints the plan", () => {
     sh(ws, 'npx', ['nx', 'g', 'nx-speckit:init', '--speckit', '--no-interactive']);
-    expect(readFileSync(join(ws, '.claude/commands/speckit.nx.implement.md'), 'utf8')).toContain('.speckit/reports/latest.json');
+    expect(readFileSync(join(ws, '.claude/commands/speckit.nx.implement.md'), 'utf8')).toContain(
+      '.speckit/reports/latest.json',
+    );
     expect(readFileSync(join(ws, '.specify/extensions.yml'), 'utf8')).toContain('command: speckit.nx.plan');
     const plan = sh(ws, 'npx', ['nx-speckit-plan', FEATURE]);
     expect(plan).toContain('Feature specs/001-unit-converter: 23 tasks');
     expect(plan).toMatch(/Waves \(\d+\)[\s\S]*Critical path \(\d+ tasks\)[\s\S]*Diagnostics \(0 errors/);
   });
 
-  it('a second run finds nothing to do, and git sees only the feature\'s ticked boxes and the example code', () => {
+  it("a second run finds nothing to do, and git sees only the feature's ticked boxes and the example code", () => {
     const run = sh(ws, 'npx', ['nx', 'run-many', '-t', 'implement'], { SPECKIT_AGENT: 'replay' });
     expect(run).toContain('nx-speckit run: COMPLETE');
     expect(JSON.parse(readFileSync(join(ws, '.speckit/reports/latest.json'), 'utf8')).counts['already-done']).toBe(23);
-    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ws, encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.slice(3));
-    const expected = (f: string) => f.startsWith('examples/') || f.startsWith('.claude/') || f.startsWith('.specify/') || [`${FEATURE}/tasks.md`, 'graph.json', 'nx.json'].includes(f);
+    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+      cwd: ws,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3));
+    const expected = (f: string) =>
+      f.startsWith('examples/') ||
+      f.startsWith('.claude/') ||
+      f.startsWith('.specify/') ||
+      [`${FEATURE}/tasks.md`, 'graph.json', 'nx.json'].includes(f);
     expect(changed.filter((f) => !expected(f))).toEqual([]);
   });
 });

@@ -50,14 +50,21 @@ setTimeout(proceed, Number(process.env.AGENT_SLEEP_MS || 0));
  */
 type Mode = 'none' | 'worktree';
 
-function workspace(tasks: Record<string, string | Buffer>, agent: Record<string, unknown> = {}, mode: Mode = 'none'): TempWorkspace {
+function workspace(
+  tasks: Record<string, string | Buffer>,
+  agent: Record<string, unknown> = {},
+  mode: Mode = 'none',
+): TempWorkspace {
   const ws = newWorkspace({ git: mode === 'worktree' });
   ws.write('agent.js', AGENT);
   for (const [dir, text] of Object.entries(tasks)) {
     ws.addFeature(dir, { tasks: '' });
     ws.write(`${dir}/tasks.md`, text);
   }
-  ws.setPluginOptions({ agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, ...agent }, isolation: mode });
+  ws.setPluginOptions({
+    agent: { command: [process.execPath, join(ws.root, 'agent.js')], timeoutSeconds: 120, ...agent },
+    isolation: mode,
+  });
   if (mode === 'worktree') ws.commitAll('the features');
   return ws;
 }
@@ -75,46 +82,60 @@ const count = (lines: string[], kind: string, id: string) => lines.filter((l) =>
 
 /** Positions where `after` differs from `before`; throws unless every one is ' ' → 'X' (same length). */
 function flips(before: Buffer, after: Buffer): number[] {
-  if (before.length !== after.length) throw new Error(`length changed: ${before.length} → ${after.length}\n${after.toString('utf8')}`);
+  if (before.length !== after.length)
+    throw new Error(`length changed: ${before.length} → ${after.length}\n${after.toString('utf8')}`);
   const at = [...before.keys()].filter((i) => before[i] !== after[i]);
   const bad = at.filter((i) => before[i] !== 0x20 || after[i] !== 0x58);
   if (bad.length) throw new Error(`bytes other than [ ] → [X] changed at ${bad.slice(0, 10)}`);
   return at;
 }
 
-
 /** `id` of each task whose box is ticked. */
 function marked(text: string): string[] {
-  return parseTasks(text).tasks.filter((t) => t.done).map((t) => t.id);
+  return parseTasks(text)
+    .tasks.filter((t) => t.done)
+    .map((t) => t.id);
 }
 
 const id = (n: number) => `T${String(n).padStart(3, '0')}`;
 
 // -----------------------------------------------------------------------------------------------
 
-describe.each<Mode>(['none', 'worktree'])('64 [P] tasks checkpointing into one tasks.md through nx run-many --parallel=16 (isolation "%s")', (mode) => {
-  // BOM, CRLF, a note, non-ASCII text and odd spacing: all of it must survive 64 concurrent marks.
-  const lines = ['\uFEFF# Tasks: Parallel — ünïcode', '', '> Note: every task writes its own file.', '', '## Phase 1: Setup', ''];
-  for (let n = 1; n <= 64; n++) lines.push(`- [ ] ${id(n)} [P] Part ${n}${n % 7 === 0 ? '  (spaced)' : ''} in src/part${n}.ts`);
-  lines.push('', 'Trailing text [ ] not a task', '');
-  const TASKS = lines.join('\r\n');
+describe.each<Mode>(['none', 'worktree'])(
+  '64 [P] tasks checkpointing into one tasks.md through nx run-many --parallel=16 (isolation "%s")',
+  (mode) => {
+    // BOM, CRLF, a note, non-ASCII text and odd spacing: all of it must survive 64 concurrent marks.
+    const lines = [
+      '\uFEFF# Tasks: Parallel — ünïcode',
+      '',
+      '> Note: every task writes its own file.',
+      '',
+      '## Phase 1: Setup',
+      '',
+    ];
+    for (let n = 1; n <= 64; n++)
+      lines.push(`- [ ] ${id(n)} [P] Part ${n}${n % 7 === 0 ? '  (spaced)' : ''} in src/part${n}.ts`);
+    lines.push('', 'Trailing text [ ] not a task', '');
+    const TASKS = lines.join('\r\n');
 
-  for (const copy of mode === 'none' ? [1, 2] : [1]) {
-    it(`fresh copy ${copy}: zero lost marks, every other byte identical, each agent ran once`, () => {
-      const ws = workspace({ 'specs/001-par': TASKS }, {}, mode);
-      const before = readFileSync(join(ws.root, 'specs/001-par/tasks.md'));
-      ok(ws.nx(['run-many', '-t', 'implement', '--parallel=16', '--outputStyle=static']));
-      const after = readFileSync(join(ws.root, 'specs/001-par/tasks.md'));
-      expect(flips(before, after)).toHaveLength(64);
-      expect(after.toString('utf8')).toBe(TASKS.replace(/- \[ \] T/g, '- [X] T'));
-      const log = calls(ws);
-      for (let n = 1; n <= 64; n++) expect([id(n), count(log, 'start', id(n)), count(log, 'end', id(n))]).toEqual([id(n), 1, 1]);
-      for (let n = 1; n <= 64; n++) expect(ws.read(`src/part${n}.ts`)).toBe(`// written by ${id(n)}\n`);
-      expect(leftovers(ws)).toEqual([]);
-      expect(pooled(ws)).toBeLessThanOrEqual(16);
-    });
-  }
-});
+    for (const copy of mode === 'none' ? [1, 2] : [1]) {
+      it(`fresh copy ${copy}: zero lost marks, every other byte identical, each agent ran once`, () => {
+        const ws = workspace({ 'specs/001-par': TASKS }, {}, mode);
+        const before = readFileSync(join(ws.root, 'specs/001-par/tasks.md'));
+        ok(ws.nx(['run-many', '-t', 'implement', '--parallel=16', '--outputStyle=static']));
+        const after = readFileSync(join(ws.root, 'specs/001-par/tasks.md'));
+        expect(flips(before, after)).toHaveLength(64);
+        expect(after.toString('utf8')).toBe(TASKS.replace(/- \[ \] T/g, '- [X] T'));
+        const log = calls(ws);
+        for (let n = 1; n <= 64; n++)
+          expect([id(n), count(log, 'start', id(n)), count(log, 'end', id(n))]).toEqual([id(n), 1, 1]);
+        for (let n = 1; n <= 64; n++) expect(ws.read(`src/part${n}.ts`)).toBe(`// written by ${id(n)}\n`);
+        expect(leftovers(ws)).toEqual([]);
+        expect(pooled(ws)).toBeLessThanOrEqual(16);
+      });
+    }
+  },
+);
 
 // -----------------------------------------------------------------------------------------------
 
@@ -127,24 +148,40 @@ function tree(root: number): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const out: number[] = [];
-  const walk = (pid: number) => { out.push(pid); (children.get(pid) ?? []).forEach(walk); };
+  const walk = (pid: number) => {
+    out.push(pid);
+    (children.get(pid) ?? []).forEach(walk);
+  };
   walk(root);
   return out;
 }
 
-const signal = (pid: number, sig: NodeJS.Signals) => { try { process.kill(pid, sig); } catch { /* gone */ } };
+const signal = (pid: number, sig: NodeJS.Signals) => {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* gone */
+  }
+};
 
 /** Every process whose working directory is inside `dir` (agents run in the workspace root). */
 function runningIn(dir: string): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => {
-    try {
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      return cwd === dir || cwd.startsWith(`${dir}/`);
-    } catch { return false; /* gone, or not ours */ }
-  });
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const cwd = readlinkSync(`/proc/${pid}/cwd`);
+        return cwd === dir || cwd.startsWith(`${dir}/`);
+      } catch {
+        return false; /* gone, or not ours */
+      }
+    });
 }
 
 /**
@@ -155,8 +192,11 @@ function runningIn(dir: string): number[] {
  */
 function killTree(root: number, places: string[]) {
   const frozen = new Set<number>();
-  for (let fresh = [root]; fresh.length; ) {
-    fresh.forEach((p) => { signal(p, 'SIGSTOP'); frozen.add(p); });
+  for (let fresh = [root]; fresh.length;) {
+    fresh.forEach((p) => {
+      signal(p, 'SIGSTOP');
+      frozen.add(p);
+    });
     fresh = [...new Set([...tree(root), ...places.flatMap(runningIn)])].filter((p) => !frozen.has(p));
   }
   signal(-root, 'SIGKILL');
@@ -168,71 +208,102 @@ function killTree(root: number, places: string[]) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.each<Mode>(['none', 'worktree'])('kill -9 of the whole nx process tree mid-run, then resume (isolation "%s")', (mode) => {
-  // Two sequential setup tasks, then 6 [P] tasks, then a final one.
-  const lines = ['# Tasks: Crash', '', '## Phase 1: Setup', '', `- [ ] ${id(1)} Setup in src/setup.ts`, `- [ ] ${id(2)} Config in src/config.ts`, '', '## Phase 2: Core', ''];
-  for (let n = 3; n <= 8; n++) lines.push(`- [ ] ${id(n)} [P] Core ${n} in src/core${n}.ts`);
-  lines.push('', '## Phase 3: Polish', '', `- [ ] ${id(9)} Docs in docs/crash.md`, '');
-  const TASKS = lines.join('\n');
-  const ALL = Array.from({ length: 9 }, (_, i) => id(i + 1));
+describe.each<Mode>(['none', 'worktree'])(
+  'kill -9 of the whole nx process tree mid-run, then resume (isolation "%s")',
+  (mode) => {
+    // Two sequential setup tasks, then 6 [P] tasks, then a final one.
+    const lines = [
+      '# Tasks: Crash',
+      '',
+      '## Phase 1: Setup',
+      '',
+      `- [ ] ${id(1)} Setup in src/setup.ts`,
+      `- [ ] ${id(2)} Config in src/config.ts`,
+      '',
+      '## Phase 2: Core',
+      '',
+    ];
+    for (let n = 3; n <= 8; n++) lines.push(`- [ ] ${id(n)} [P] Core ${n} in src/core${n}.ts`);
+    lines.push('', '## Phase 3: Polish', '', `- [ ] ${id(9)} Docs in docs/crash.md`, '');
+    const TASKS = lines.join('\n');
+    const ALL = Array.from({ length: 9 }, (_, i) => id(i + 1));
 
-  for (const starts of [0, 3, 7]) {
-    it(`killed after ${starts} agent start(s): tasks.md valid, only finished tasks marked, the re-run finishes without redoing any`, async () => {
-      const ws = workspace({ 'specs/001-crash': TASKS }, { env: { AGENT_SLEEP_MS: '1000' } }, mode);
-      const refs = ws.git('for-each-ref').stdout;
-      const file = join(ws.root, 'specs/001-crash/tasks.md');
-      const before = readFileSync(file);
-      const child = spawn(process.execPath, [NX_BIN, 'run-many', '-t', 'implement', '--parallel=4', '--outputStyle=static'], {
-        cwd: ws.root, detached: true, stdio: 'ignore', env: { ...process.env, ...NX_ENV },
+    for (const starts of [0, 3, 7]) {
+      it(`killed after ${starts} agent start(s): tasks.md valid, only finished tasks marked, the re-run finishes without redoing any`, async () => {
+        const ws = workspace({ 'specs/001-crash': TASKS }, { env: { AGENT_SLEEP_MS: '1000' } }, mode);
+        const refs = ws.git('for-each-ref').stdout;
+        const file = join(ws.root, 'specs/001-crash/tasks.md');
+        const before = readFileSync(file);
+        const child = spawn(
+          process.execPath,
+          [NX_BIN, 'run-many', '-t', 'implement', '--parallel=4', '--outputStyle=static'],
+          {
+            cwd: ws.root,
+            detached: true,
+            stdio: 'ignore',
+            env: { ...process.env, ...NX_ENV },
+          },
+        );
+        let exited = false;
+        child.on('exit', () => {
+          exited = true;
+        });
+        // Wait for the moment: `starts` agents started (0: nx is up and computing the graph).
+        if (starts === 0) await sleep(1500);
+        else
+          for (let i = 0; i < 1200 && !exited && calls(ws).filter((l) => l.startsWith('start ')).length < starts; i++)
+            await sleep(50);
+        expect(exited).toBe(false);
+        // Agents run in their worktrees: those are the workspace's too.
+        const places = [ws.root, worktrees(ws)];
+        killTree(child.pid!, places);
+        for (let i = 0; i < 200 && (!exited || places.some((p) => runningIn(p).length)); i++) await sleep(50);
+        // A surviving nx or agent would overlap the resume below.
+        expect(exited).toBe(true);
+        expect(places.flatMap(runningIn)).toEqual([]);
+
+        // After the crash: still a valid tasks.md, with marks only for tasks whose agent finished.
+        const crashed = readFileSync(file);
+        flips(before, crashed);
+        expect(parseTasks(crashed.toString('utf8')).diagnostics).toEqual([]);
+        const log = calls(ws);
+        const done = marked(crashed.toString('utf8'));
+        for (const t of done) {
+          expect([t, count(log, 'end', t)]).toEqual([t, 1]);
+          expect(ws.read(parseTasks(crashed.toString('utf8')).tasks.find((x) => x.id === t)!.files[0])).toBe(
+            `// written by ${t}\n`,
+          );
+        }
+        if (starts === 0) expect(done).toEqual([]);
+        const unfinished = ALL.filter((t) => count(log, 'start', t) > count(log, 'end', t));
+        console.log(
+          `kill -9 after ${starts} agent start(s): marked ${JSON.stringify(done)}, agents killed mid-task ${JSON.stringify(unfinished)}`,
+        );
+
+        // Resume: everything finishes; no checkpointed task's agent runs again.
+        const callsBefore = log.length;
+        ok(ws.nx(['run-many', '-t', 'implement', '--parallel=4', '--outputStyle=static']));
+        const after = readFileSync(file);
+        expect(flips(before, after)).toHaveLength(9);
+        expect(marked(after.toString('utf8'))).toEqual(ALL);
+        // An agent runs on the resume exactly for the tasks whose box was still open after the crash.
+        const runs = (lines: string[]) =>
+          Object.fromEntries(ALL.map((t) => [t, `${count(lines, 'start', t)} start, ${count(lines, 'end', t)} end`]));
+        expect(runs(calls(ws).slice(callsBefore))).toEqual(
+          Object.fromEntries(ALL.map((t) => [t, done.includes(t) ? '0 start, 0 end' : '1 start, 1 end'])),
+        );
+        // Nothing of the crash is left: no claim, no worktree but free pooled ones, no lock, no new ref or worktree entry.
+        expect(leftovers(ws)).toEqual([]);
+        expect(pooled(ws)).toBeLessThanOrEqual(4);
+        expect(existsSync(join(ws.root, '.speckit/apply.lock'))).toBe(false);
+        if (mode === 'worktree') {
+          expect(ws.git('for-each-ref').stdout).toBe(refs);
+          expect(ws.git('worktree', 'list', '--porcelain').stdout.match(/^worktree /gm)).toHaveLength(1);
+        }
       });
-      let exited = false;
-      child.on('exit', () => { exited = true; });
-      // Wait for the moment: `starts` agents started (0: nx is up and computing the graph).
-      if (starts === 0) await sleep(1500);
-      else for (let i = 0; i < 1200 && !exited && calls(ws).filter((l) => l.startsWith('start ')).length < starts; i++) await sleep(50);
-      expect(exited).toBe(false);
-      // Agents run in their worktrees: those are the workspace's too.
-      const places = [ws.root, worktrees(ws)];
-      killTree(child.pid!, places);
-      for (let i = 0; i < 200 && (!exited || places.some((p) => runningIn(p).length)); i++) await sleep(50);
-      // A surviving nx or agent would overlap the resume below.
-      expect(exited).toBe(true);
-      expect(places.flatMap(runningIn)).toEqual([]);
-
-      // After the crash: still a valid tasks.md, with marks only for tasks whose agent finished.
-      const crashed = readFileSync(file);
-      flips(before, crashed);
-      expect(parseTasks(crashed.toString('utf8')).diagnostics).toEqual([]);
-      const log = calls(ws);
-      const done = marked(crashed.toString('utf8'));
-      for (const t of done) {
-        expect([t, count(log, 'end', t)]).toEqual([t, 1]);
-        expect(ws.read(parseTasks(crashed.toString('utf8')).tasks.find((x) => x.id === t)!.files[0])).toBe(`// written by ${t}\n`);
-      }
-      if (starts === 0) expect(done).toEqual([]);
-      const unfinished = ALL.filter((t) => count(log, 'start', t) > count(log, 'end', t));
-      console.log(`kill -9 after ${starts} agent start(s): marked ${JSON.stringify(done)}, agents killed mid-task ${JSON.stringify(unfinished)}`);
-
-      // Resume: everything finishes; no checkpointed task's agent runs again.
-      const callsBefore = log.length;
-      ok(ws.nx(['run-many', '-t', 'implement', '--parallel=4', '--outputStyle=static']));
-      const after = readFileSync(file);
-      expect(flips(before, after)).toHaveLength(9);
-      expect(marked(after.toString('utf8'))).toEqual(ALL);
-      // An agent runs on the resume exactly for the tasks whose box was still open after the crash.
-      const runs = (lines: string[]) => Object.fromEntries(ALL.map((t) => [t, `${count(lines, 'start', t)} start, ${count(lines, 'end', t)} end`]));
-      expect(runs(calls(ws).slice(callsBefore))).toEqual(Object.fromEntries(ALL.map((t) => [t, done.includes(t) ? '0 start, 0 end' : '1 start, 1 end'])));
-      // Nothing of the crash is left: no claim, no worktree but free pooled ones, no lock, no new ref or worktree entry.
-      expect(leftovers(ws)).toEqual([]);
-      expect(pooled(ws)).toBeLessThanOrEqual(4);
-      expect(existsSync(join(ws.root, '.speckit/apply.lock'))).toBe(false);
-      if (mode === 'worktree') {
-        expect(ws.git('for-each-ref').stdout).toBe(refs);
-        expect(ws.git('worktree', 'list', '--porcelain').stdout.match(/^worktree /gm)).toHaveLength(1);
-      }
-    });
-  }
-});
+    }
+  },
+);
 
 // -----------------------------------------------------------------------------------------------
 
@@ -289,7 +360,10 @@ describe('hostile declared paths', () => {
     expect(calls(ws)).toEqual([]);
 
     // The replay agent, given a recording that writes through the link, refuses it.
-    ws.write('.speckit/recordings/001-link/T001.json', JSON.stringify({ taskId: 'T001', files: [{ path: 'src/evil/x.ts', content: 'pwned\n' }] }));
+    ws.write(
+      '.speckit/recordings/001-link/T001.json',
+      JSON.stringify({ taskId: 'T001', files: [{ path: 'src/evil/x.ts', content: 'pwned\n' }] }),
+    );
     const r3 = ws.nx(['run', 'spec-001-link:implement--T001', '--outputStyle=static'], { SPECKIT_AGENT: 'replay' });
     expect(r3.code).not.toBe(0);
     expect(readdirSync(outside)).toEqual([]);
@@ -306,12 +380,22 @@ describe('a person editing tasks.md during a run', () => {
     const TASKS = `${lines.join('\n')}\n`;
     const ws = workspace({ 'specs/001-edit': TASKS }, { env: { AGENT_HOLD_IDS: 'T002,T004' } });
     const file = join(ws.root, 'specs/001-edit/tasks.md');
-    const child = spawn(process.execPath, [NX_BIN, 'run-many', '-t', 'implement', '--parallel=2', '--outputStyle=static'], {
-      cwd: ws.root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...NX_ENV },
-    });
+    const child = spawn(
+      process.execPath,
+      [NX_BIN, 'run-many', '-t', 'implement', '--parallel=2', '--outputStyle=static'],
+      {
+        cwd: ws.root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...NX_ENV },
+      },
+    );
     let output = '';
-    child.stdout!.on('data', (b) => { output += b; });
-    child.stderr!.on('data', (b) => { output += b; });
+    child.stdout!.on('data', (b) => {
+      output += b;
+    });
+    child.stderr!.on('data', (b) => {
+      output += b;
+    });
     const exit = new Promise<number | null>((r) => child.on('exit', r));
 
     // The tasks run one after another, so while T002's (or T004's) agent is held no checkpoint can
@@ -333,8 +417,10 @@ describe('a person editing tasks.md during a run', () => {
     ws.write('.speckit/go-T004', '');
 
     expect(await exit).toBe(0);
-    const expected = TASKS
-      .replace('## Phase 1: Core\n', '## Phase 1: Core\n\n> Note from a person: keep step files small.\n')
+    const expected = TASKS.replace(
+      '## Phase 1: Core\n',
+      '## Phase 1: Core\n\n> Note from a person: keep step files small.\n',
+    )
       .replace('Step 5 in src/step5.ts', 'Step 5, reworded by a person, in src/step5.ts')
       .replace(/- \[ \] (T00[1-6])/g, '- [X] $1')
       .concat('- [ ] T007 New task added during the run in src/step7.ts\n');

@@ -60,28 +60,43 @@ const ticked = (...ids: string[]) => TASKS((id) => (ids.includes(id) ? 'X' : ' '
 function workspace(): TempWorkspace {
   const ws = newWorkspace({ features: { 'specs/001-report': { tasks: TASKS() } } });
   ws.write('agent.js', AGENT);
-  ws.setPluginOptions({ agent: { preset: 'claude', command: [process.execPath, join(ws.root, 'agent.js')], retries: 0 } });
+  ws.setPluginOptions({
+    agent: { preset: 'claude', command: [process.execPath, join(ws.root, 'agent.js')], retries: 0 },
+  });
   return ws;
 }
 const agentRuns = (ws: TempWorkspace) => ws.lines('.speckit/agent-runs.log');
-const nx = (ws: TempWorkspace, args: string[], env: Record<string, string> = {}) => ws.nx([...args, '--outputStyle=static'], { CI: 'true', ...env });
+const nx = (ws: TempWorkspace, args: string[], env: Record<string, string> = {}) =>
+  ws.nx([...args, '--outputStyle=static'], { CI: 'true', ...env });
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const summaryOf = (output: string) => output.slice(output.indexOf('nx-speckit run: '));
-const stamped = (ws: TempWorkspace, ext: string) => readdirSync(join(ws.root, '.speckit/reports')).filter((f) => /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\./.test(f) && f.endsWith(ext)).sort();
+const stamped = (ws: TempWorkspace, ext: string) =>
+  readdirSync(join(ws.root, '.speckit/reports'))
+    .filter((f) => /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\./.test(f) && f.endsWith(ext))
+    .sort();
 
 describe('a complete run, after a partial one', () => {
   let ws: TempWorkspace;
-  beforeAll(() => { ws = workspace(); });
+  beforeAll(() => {
+    ws = workspace();
+  });
 
-  it('one phase: partial, the rest not run, summary printed after Nx\'s own', () => {
+  it("one phase: partial, the rest not run, summary printed after Nx's own", () => {
     const r = nx(ws, ['run', 'spec-001-report:implement--phase1']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('nx-speckit run: PARTIAL (nothing failed, but 3 tasks of the features in the run were not part of this run)');
+    expect(r.stdout).toContain(
+      'nx-speckit run: PARTIAL (nothing failed, but 3 tasks of the features in the run were not part of this run)',
+    );
     expect(r.stdout.indexOf('nx-speckit run: ')).toBeGreaterThan(r.stdout.indexOf('Successfully ran target'));
     const report = ws.readJson('.speckit/reports/latest.json');
     expect(report.outcome).toBe('partial');
     expect(report.tasks.map((t: any) => [t.id, t.status])).toEqual([
-      ['T001', 'done'], ['T002', 'done'], ['T003', 'done'], ['T004', 'not-run'], ['T005', 'not-run'], ['T006', 'not-run'],
+      ['T001', 'done'],
+      ['T002', 'done'],
+      ['T003', 'done'],
+      ['T004', 'not-run'],
+      ['T005', 'not-run'],
+      ['T006', 'not-run'],
     ]);
   });
 
@@ -90,17 +105,21 @@ describe('a complete run, after a partial one', () => {
     expect(r.code).toBe(0);
     expect(agentRuns(ws).sort()).toEqual(ALL);
     const summary = summaryOf(r.stdout);
-    expect(summary).toMatch(new RegExp(`^${escape(
-      'nx-speckit run: COMPLETE (every task of the 1 feature in the run is done)\n\n'
-      + 'spec-001-report (specs/001-report): 6/6 tasks done\n'
-      + '  Phase 1: Setup                               3 already done\n'
-      + '  Phase 2: User Story 1 - Core (Priority: P1)  2 done\n'
-      + '  Phase 3: Polish                              1 done\n\n',
-    )}Time: wall \\d+\\.\\ds, sequential \\d+\\.\\ds \\(sum of task durations\\), parallelism saved \\d+\\.\\ds\n${escape(
-      'Cost: $0.0375, 3,000 in / 600 out tokens\n'
-      + '  claude: 3 tasks, $0.0375, 3,000 in / 600 out tokens\n'
-      + 'Report: .speckit/reports/latest.json, .speckit/reports/latest.html\n',
-    )}`));
+    expect(summary).toMatch(
+      new RegExp(
+        `^${escape(
+          'nx-speckit run: COMPLETE (every task of the 1 feature in the run is done)\n\n' +
+            'spec-001-report (specs/001-report): 6/6 tasks done\n' +
+            '  Phase 1: Setup                               3 already done\n' +
+            '  Phase 2: User Story 1 - Core (Priority: P1)  2 done\n' +
+            '  Phase 3: Polish                              1 done\n\n',
+        )}Time: wall \\d+\\.\\ds, sequential \\d+\\.\\ds \\(sum of task durations\\), parallelism saved \\d+\\.\\ds\n${escape(
+          'Cost: $0.0375, 3,000 in / 600 out tokens\n' +
+            '  claude: 3 tasks, $0.0375, 3,000 in / 600 out tokens\n' +
+            'Report: .speckit/reports/latest.json, .speckit/reports/latest.html\n',
+        )}`,
+      ),
+    );
     expect(summary).not.toMatch(/\u001b\[/); // no colours or cursor movement
 
     const report = ws.readJson('.speckit/reports/latest.json');
@@ -111,11 +130,21 @@ describe('a complete run, after a partial one', () => {
       agents: [{ agent: 'claude', tasks: 3, costUsd: 0.0375, inputTokens: 3000, outputTokens: 600 }],
       features: [{ project: 'spec-001-report', dir: 'specs/001-report', total: 6, finished: 6 }],
     });
-    expect(report.features[0].phases.map((p: any) => [p.title, p.total, p.counts.done, p.counts['already-done']])).toEqual([
-      ['Phase 1: Setup', 3, 0, 3], ['Phase 2: User Story 1 - Core (Priority: P1)', 2, 2, 0], ['Phase 3: Polish', 1, 1, 0],
+    expect(
+      report.features[0].phases.map((p: any) => [p.title, p.total, p.counts.done, p.counts['already-done']]),
+    ).toEqual([
+      ['Phase 1: Setup', 3, 0, 3],
+      ['Phase 2: User Story 1 - Core (Priority: P1)', 2, 2, 0],
+      ['Phase 3: Polish', 1, 1, 0],
     ]);
     for (const t of report.tasks.filter((t: any) => t.status === 'done')) {
-      expect(t).toMatchObject({ project: 'spec-001-report', attempts: 1, agent: 'claude', usage: { costUsd: 0.0125, inputTokens: 1000, outputTokens: 200 }, log: `.speckit/logs/spec-001-report/${t.id}.log` });
+      expect(t).toMatchObject({
+        project: 'spec-001-report',
+        attempts: 1,
+        agent: 'claude',
+        usage: { costUsd: 0.0125, inputTokens: 1000, outputTokens: 200 },
+        log: `.speckit/logs/spec-001-report/${t.id}.log`,
+      });
       expect(Date.parse(t.endedAt)).toBeGreaterThanOrEqual(Date.parse(t.startedAt));
       expect(Date.parse(t.startedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
     }
@@ -148,13 +177,21 @@ describe('a complete run, after a partial one', () => {
     const report = ws.readJson('.speckit/reports/latest.json');
     expect(report.outcome).toBe('complete');
     expect(report.tasks.map((t: any) => [t.id, t.status])).toEqual([
-      ['T001', 'already-done'], ['T002', 'already-done'], ['T003', 'already-done'], ['T004', 'already-done'], ['T005', 'already-done'], ['T006', 'cached'],
+      ['T001', 'already-done'],
+      ['T002', 'already-done'],
+      ['T003', 'already-done'],
+      ['T004', 'already-done'],
+      ['T005', 'already-done'],
+      ['T006', 'cached'],
     ]);
     expect(summaryOf(r.stdout)).toContain('  Phase 3: Polish                              1 cached\n');
   });
 
   it('a run of an unrelated project leaves the report alone', () => {
-    ws.write('libs/other/project.json', JSON.stringify({ name: 'other', targets: { hello: { command: 'node -e "1"' } } }));
+    ws.write(
+      'libs/other/project.json',
+      JSON.stringify({ name: 'other', targets: { hello: { command: 'node -e "1"' } } }),
+    );
     const before = ws.read('.speckit/reports/latest.json');
     const r = nx(ws, ['run', 'other:hello']);
     expect(r.code).toBe(0);
@@ -180,31 +217,45 @@ describe('a run with one failing task', () => {
     expect(ws.read('specs/001-report/tasks.md')).toBe(ticked('T001', 'T002', 'T003'));
     const summary = summaryOf(stdout);
     expect(summary).toContain('nx-speckit run: HALTED (1 task failed; 2 tasks that depend on it did not run)\n');
-    expect(summary).toContain('spec-001-report (specs/001-report): 3/6 tasks done\n'
-      + '  Phase 1: Setup                               3 done\n'
-      + '  Phase 2: User Story 1 - Core (Priority: P1)  1 failed, 1 blocked\n'
-      + '  Phase 3: Polish                              1 blocked\n');
-    expect(summary).toContain('Failed:\n'
-      + '  spec-001-report T004 Model in src/model.ts\n'
-      + '    cause: T004 not marked done: the agent failed: Claude reported an error (success): could not compile T004; src/model.ts does not exist (log: .speckit/logs/spec-001-report/T004.log)\n'
-      + '    log:   .speckit/logs/spec-001-report/T004.log\n'
-      + '    next:  read the log, fix the cause, then run: npx nx run spec-001-report:implement--T004\n'
-      + '           then the 2 tasks it blocked: npx nx run spec-001-report:implement\n');
-    expect(summary).toContain('Blocked (not run because a prerequisite failed):\n'
-      + '  spec-001-report T005 Service in src/service.ts  <- blocked by T004\n'
-      + '  spec-001-report T006 Docs in docs/readme.md  <- blocked by T004\n');
-    expect(summary).toMatch(/\nCost: \$0\.0385, 3,010 in \/ 601 out tokens\n {2}claude: 4 tasks, \$0\.0385, 3,010 in \/ 601 out tokens\n/);
+    expect(summary).toContain(
+      'spec-001-report (specs/001-report): 3/6 tasks done\n' +
+        '  Phase 1: Setup                               3 done\n' +
+        '  Phase 2: User Story 1 - Core (Priority: P1)  1 failed, 1 blocked\n' +
+        '  Phase 3: Polish                              1 blocked\n',
+    );
+    expect(summary).toContain(
+      'Failed:\n' +
+        '  spec-001-report T004 Model in src/model.ts\n' +
+        '    cause: T004 not marked done: the agent failed: Claude reported an error (success): could not compile T004; src/model.ts does not exist (log: .speckit/logs/spec-001-report/T004.log)\n' +
+        '    log:   .speckit/logs/spec-001-report/T004.log\n' +
+        '    next:  read the log, fix the cause, then run: npx nx run spec-001-report:implement--T004\n' +
+        '           then the 2 tasks it blocked: npx nx run spec-001-report:implement\n',
+    );
+    expect(summary).toContain(
+      'Blocked (not run because a prerequisite failed):\n' +
+        '  spec-001-report T005 Service in src/service.ts  <- blocked by T004\n' +
+        '  spec-001-report T006 Docs in docs/readme.md  <- blocked by T004\n',
+    );
+    expect(summary).toMatch(
+      /\nCost: \$0\.0385, 3,010 in \/ 601 out tokens\n {2}claude: 4 tasks, \$0\.0385, 3,010 in \/ 601 out tokens\n/,
+    );
   });
 
   it('latest.json: contract fields, error on the failed task, blockers on the blocked ones', () => {
     const report = ws.readJson('.speckit/reports/latest.json');
     expect(report.outcome).toBe('halted');
     expect(report.tasks.map((t: any) => [t.id, t.status, t.attempts, t.blockedBy])).toEqual([
-      ['T001', 'done', 1, undefined], ['T002', 'done', 1, undefined], ['T003', 'done', 1, undefined],
-      ['T004', 'failed', 1, undefined], ['T005', 'blocked', 0, ['T004']], ['T006', 'blocked', 0, ['T004']],
+      ['T001', 'done', 1, undefined],
+      ['T002', 'done', 1, undefined],
+      ['T003', 'done', 1, undefined],
+      ['T004', 'failed', 1, undefined],
+      ['T005', 'blocked', 0, ['T004']],
+      ['T006', 'blocked', 0, ['T004']],
     ]);
     const failed = report.tasks[3];
-    expect(failed.error).toMatch(/^T004 not marked done: the agent failed: Claude reported an error \(success\): could not compile T004/);
+    expect(failed.error).toMatch(
+      /^T004 not marked done: the agent failed: Claude reported an error \(success\): could not compile T004/,
+    );
     expect(failed.usage).toEqual({ costUsd: 0.001, inputTokens: 10, outputTokens: 1 });
     for (const t of report.tasks) {
       expect(Object.keys(t)).toEqual(expect.arrayContaining(['project', 'id', 'status', 'attempts']));
@@ -216,8 +267,12 @@ describe('a run with one failing task', () => {
 
   describe('the HTML report in headless Chromium, driven as a person uses it', () => {
     let browser: Browser;
-    beforeAll(async () => { browser = await launchChromium(); });
-    afterAll(async () => { await browser?.close(); });
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
 
     it('(control) the network check sees what a page fetches', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'nx-speckit-page-'));
@@ -237,16 +292,28 @@ describe('a run with one failing task', () => {
       expect(dom).toContain('data-rendered="yes"'); // the inline script ran
       expect(dom).toMatch(/id="outcome"[^>]*>halted</);
       // Gantt: a bar per task that ran, labelled with its id, failed in the failure colour.
-      const bars = [...dom.matchAll(/<g class="bar" data-task="spec-001-report:(T\d+)" data-status="([\w-]+)">[\s\S]*?<rect [^>]*fill="(#[0-9a-f]+)"[^>]*>[\s\S]*?<text [^>]*>(T\d+)<\/text><\/g>/g)]
-        .map((m) => [m[1], m[2], m[3], m[4]]);
+      const bars = [
+        ...dom.matchAll(
+          /<g class="bar" data-task="spec-001-report:(T\d+)" data-status="([\w-]+)">[\s\S]*?<rect [^>]*fill="(#[0-9a-f]+)"[^>]*>[\s\S]*?<text [^>]*>(T\d+)<\/text><\/g>/g,
+        ),
+      ].map((m) => [m[1], m[2], m[3], m[4]]);
       expect(bars).toEqual([
-        ['T001', 'done', '#2e7d32', 'T001'], ['T002', 'done', '#2e7d32', 'T002'], ['T003', 'done', '#2e7d32', 'T003'], ['T004', 'failed', '#c62828', 'T004'],
+        ['T001', 'done', '#2e7d32', 'T001'],
+        ['T002', 'done', '#2e7d32', 'T002'],
+        ['T003', 'done', '#2e7d32', 'T003'],
+        ['T004', 'failed', '#c62828', 'T004'],
       ]);
-      expect(await page.$eval('.legend span[data-status="failed"] i', (i) => getComputedStyle(i).backgroundColor)).toBe('rgb(198, 40, 40)');
+      expect(await page.$eval('.legend span[data-status="failed"] i', (i) => getComputedStyle(i).backgroundColor)).toBe(
+        'rgb(198, 40, 40)',
+      );
       // Task graph: 6 nodes, 6 edges from dependsOn.
-      const nodes = [...dom.matchAll(/<g class="node" data-task="(T\d+)" data-status="([\w-]+)"/g)].map((m) => `${m[1]}:${m[2]}`);
+      const nodes = [...dom.matchAll(/<g class="node" data-task="(T\d+)" data-status="([\w-]+)"/g)].map(
+        (m) => `${m[1]}:${m[2]}`,
+      );
       expect(nodes).toEqual(['T001:done', 'T002:done', 'T003:done', 'T004:failed', 'T005:blocked', 'T006:blocked']);
-      const edges = [...dom.matchAll(/<path class="edge" data-from="(T\d+)" data-to="(T\d+)"/g)].map((m) => `${m[1]}->${m[2]}`).sort();
+      const edges = [...dom.matchAll(/<path class="edge" data-from="(T\d+)" data-to="(T\d+)"/g)]
+        .map((m) => `${m[1]}->${m[2]}`)
+        .sort();
       expect(edges).toEqual(['T001->T002', 'T001->T003', 'T002->T004', 'T003->T004', 'T004->T005', 'T005->T006']);
       expect(dom).toContain('<dd data-key="tasks">3 done, 1 failed, 2 blocked</dd>');
       expect(dom).toContain('<dd data-key="cost">$0.0385, 3,010 in / 601 out tokens</dd>');
@@ -256,23 +323,29 @@ describe('a run with one failing task', () => {
       expect(ws.read('.speckit/reports/latest.html')).not.toMatch(/https?:|src=|href=|url\((?!#)/i);
       // The screenshot has the failure colour where the failed bar is drawn.
       const pixels = decodePng(await page.screenshot({ type: 'png' }));
-      expect(pixels.some((p) => Math.abs(p[0] - 0xc6) <= 2 && Math.abs(p[1] - 0x28) <= 2 && Math.abs(p[2] - 0x28) <= 2)).toBe(true);
+      expect(
+        pixels.some((p) => Math.abs(p[0] - 0xc6) <= 2 && Math.abs(p[1] - 0x28) <= 2 && Math.abs(p[2] - 0x28) <= 2),
+      ).toBe(true);
       await page.close();
     });
 
-    it('a failed task\'s details open on a click: the cause, the log and the command to re-run it', async () => {
+    it("a failed task's details open on a click: the cause, the log and the command to re-run it", async () => {
       const { page } = await openFile(browser, join(ws.root, '.speckit/reports/latest.html'));
       const row = '#problems tr.failed[data-task="spec-001-report:T004"]';
       expect(await page.$eval(`${row} summary`, (s) => s.textContent)).toBe('Model in src/model.ts');
       expect(await page.$eval(`${row} pre`, (pre) => pre.checkVisibility())).toBe(false); // closed at first
       await page.click(`${row} summary`);
       expect(await page.$eval(`${row} pre`, (pre) => pre.checkVisibility())).toBe(true);
-      expect(await page.$eval(`${row} pre`, (pre) => (pre as HTMLElement).innerText)).toMatch(/^T004 not marked done: the agent failed: Claude reported an error \(success\): could not compile T004/);
-      expect(await page.$eval(`${row} details`, (d) => (d as HTMLElement).innerText)).toContain('log: .speckit/logs/spec-001-report/T004.log\nnext: read the log, fix the cause, then run: npx nx run spec-001-report:implement--T004');
+      expect(await page.$eval(`${row} pre`, (pre) => (pre as HTMLElement).innerText)).toMatch(
+        /^T004 not marked done: the agent failed: Claude reported an error \(success\): could not compile T004/,
+      );
+      expect(await page.$eval(`${row} details`, (d) => (d as HTMLElement).innerText)).toContain(
+        'log: .speckit/logs/spec-001-report/T004.log\nnext: read the log, fix the cause, then run: npx nx run spec-001-report:implement--T004',
+      );
       await page.close();
     });
 
-    it('the timeline\'s tooltip for a bar (its accessible name) says task, outcome, time and cause', async () => {
+    it("the timeline's tooltip for a bar (its accessible name) says task, outcome, time and cause", async () => {
       const { page } = await openFile(browser, join(ws.root, '.speckit/reports/latest.html'));
       const tooltip = async (task: string) => {
         const bar = await page.$(`g.bar[data-task="spec-001-report:${task}"]`);
@@ -280,21 +353,33 @@ describe('a run with one failing task', () => {
         return (await page.accessibility.snapshot({ root: bar!, interestingOnly: false }))?.name;
       };
       expect(await tooltip('T001')).toMatch(/^spec-001-report T001 Create package in src\/pkg\.json: done, \d+\.\ds$/);
-      expect(await tooltip('T004')).toMatch(/^spec-001-report T004 Model in src\/model\.ts: failed, \d+\.\ds\s+T004 not marked done: the agent failed/);
+      expect(await tooltip('T004')).toMatch(
+        /^spec-001-report T004 Model in src\/model\.ts: failed, \d+\.\ds\s+T004 not marked done: the agent failed/,
+      );
       await page.close();
     });
 
     it('following the graph: a click on the failed task lights its edges and opens its details', async () => {
       const { page } = await openFile(browser, join(ws.root, '.speckit/reports/latest.html'));
-      const lit = () => page.$$eval('path.edge.on', (paths) => paths.map((p) => `${(p as SVGElement).dataset.from}->${(p as SVGElement).dataset.to}`).sort());
+      const lit = () =>
+        page.$$eval('path.edge.on', (paths) =>
+          paths.map((p) => `${(p as SVGElement).dataset.from}->${(p as SVGElement).dataset.to}`).sort(),
+        );
       expect(await lit()).toEqual([]);
       await page.click('g.node[data-task="T004"]');
       expect(await lit()).toEqual(['T002->T004', 'T003->T004', 'T004->T005']);
-      expect(await page.$eval('#problems tr.failed[data-task="spec-001-report:T004"] details', (d) => (d as HTMLDetailsElement).open)).toBe(true);
+      expect(
+        await page.$eval(
+          '#problems tr.failed[data-task="spec-001-report:T004"] details',
+          (d) => (d as HTMLDetailsElement).open,
+        ),
+      ).toBe(true);
       // Then along an edge to what it blocked: T005's edges, T004 no longer selected.
       await page.click('g.node[data-task="T005"]');
       expect(await lit()).toEqual(['T004->T005', 'T005->T006']);
-      expect(await page.$$eval('g.node[data-selected]', (g) => g.map((n) => (n as SVGElement).dataset.task))).toEqual(['T005']);
+      expect(await page.$$eval('g.node[data-selected]', (g) => g.map((n) => (n as SVGElement).dataset.task))).toEqual([
+        'T005',
+      ]);
       await page.close();
     });
   });
@@ -308,10 +393,16 @@ describe('a failing task the command asked for alone', () => {
     expect(agentRuns(ws).sort()).toEqual(['T001', 'T002', 'T003', 'T004']);
     const report = ws.readJson('.speckit/reports/latest.json');
     expect(report.tasks.map((t: any) => [t.id, t.status, t.blockedBy])).toEqual([
-      ['T001', 'done', undefined], ['T002', 'done', undefined], ['T003', 'done', undefined],
-      ['T004', 'failed', undefined], ['T005', 'not-run', undefined], ['T006', 'not-run', undefined],
+      ['T001', 'done', undefined],
+      ['T002', 'done', undefined],
+      ['T003', 'done', undefined],
+      ['T004', 'failed', undefined],
+      ['T005', 'not-run', undefined],
+      ['T006', 'not-run', undefined],
     ]);
-    expect(summaryOf(r.stdout)).toContain('nx-speckit run: HALTED (1 task failed; nothing waiting on it was left unrun)\n');
+    expect(summaryOf(r.stdout)).toContain(
+      'nx-speckit run: HALTED (1 task failed; nothing waiting on it was left unrun)\n',
+    );
     expect(summaryOf(r.stdout)).not.toContain('Blocked');
   });
 });
@@ -321,42 +412,72 @@ describe('a failing quality gate', () => {
     const ws = workspace();
     ws.write('gate.js', "console.log('checking'); console.error('3 tests failed'); process.exit(1);\n");
     const nxJson = ws.readJson('nx.json');
-    nxJson.plugins[0].options.gates = [{ name: 'tests', command: [process.execPath, join(ws.root, 'gate.js')], phase: 1 }];
+    nxJson.plugins[0].options.gates = [
+      { name: 'tests', command: [process.execPath, join(ws.root, 'gate.js')], phase: 1 },
+    ];
     ws.write('nx.json', JSON.stringify(nxJson, null, 2));
     const r = nx(ws, ['run-many', '-t', 'implement']);
     expect(r.code).toBe(1);
     expect(agentRuns(ws).sort()).toEqual(['T001', 'T002', 'T003']);
     const report = ws.readJson('.speckit/reports/latest.json');
     expect(report.outcome).toBe('halted');
-    expect(report.failedTargets).toEqual([{ project: 'spec-001-report', target: 'implement--phase1-gate', error: expect.stringMatching(/^✗ nx-speckit gate "tests" failed [^\n]*exited 1\.\n[\s\S]*3 tests failed/) }]);
+    expect(report.failedTargets).toEqual([
+      {
+        project: 'spec-001-report',
+        target: 'implement--phase1-gate',
+        error: expect.stringMatching(/^✗ nx-speckit gate "tests" failed [^\n]*exited 1\.\n[\s\S]*3 tests failed/),
+      },
+    ]);
     expect(report.tasks.map((t: any) => [t.id, t.status, t.blockedBy ?? null])).toEqual([
-      ['T001', 'done', null], ['T002', 'done', null], ['T003', 'done', null],
+      ['T001', 'done', null],
+      ['T002', 'done', null],
+      ['T003', 'done', null],
       ...['T004', 'T005', 'T006'].map((id) => [id, 'blocked', ['implement--phase1-gate']]),
     ]);
     const summary = summaryOf(r.stdout);
-    expect(summary).toContain('nx-speckit run: HALTED (1 other target failed; 3 tasks that depend on it did not run)\n');
+    expect(summary).toContain(
+      'nx-speckit run: HALTED (1 other target failed; 3 tasks that depend on it did not run)\n',
+    );
     expect(summary).toContain('Failed:\n  spec-001-report:implement--phase1-gate\n    cause: ');
-    expect(summary).toContain('    next:  fix the cause, then run: npx nx run spec-001-report:implement--phase1-gate\n'
-      + '           then the 3 tasks it blocked: npx nx run spec-001-report:implement\n');
+    expect(summary).toContain(
+      '    next:  fix the cause, then run: npx nx run spec-001-report:implement--phase1-gate\n' +
+        '           then the 3 tasks it blocked: npx nx run spec-001-report:implement\n',
+    );
     expect(summary).toContain('  spec-001-report T004 Model in src/model.ts  <- blocked by implement--phase1-gate\n');
   });
 });
 
 describe('in an interactive terminal', () => {
-  it('Nx\'s TUI (a real pty through script(1)) leaves the summary on screen after it exits', () => {
+  it("Nx's TUI (a real pty through script(1)) leaves the summary on screen after it exits", () => {
     const ws = workspace();
     ws.write('specs/001-report/tasks.md', ticked('T001', 'T002', 'T003', 'T004'));
     const typescript = join(ws.root, 'typescript.txt');
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...NX_ENV, TERM: 'xterm-256color', NX_TUI: 'true', NX_TUI_AUTO_EXIT: 'true' };
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      ...NX_ENV,
+      TERM: 'xterm-256color',
+      NX_TUI: 'true',
+      NX_TUI_AUTO_EXIT: 'true',
+    };
     delete env.CI;
     delete env.NO_COLOR;
     delete env.FORCE_COLOR;
-    const r = spawnSync('script', ['-qfec', `stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(NX_BIN)} run-many -t implement`, typescript], { cwd: ws.root, env, encoding: 'utf8', timeout: 240_000, input: '' });
+    const r = spawnSync(
+      'script',
+      [
+        '-qfec',
+        `stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(NX_BIN)} run-many -t implement`,
+        typescript,
+      ],
+      { cwd: ws.root, env, encoding: 'utf8', timeout: 240_000, input: '' },
+    );
     expect(r.status).toBe(0);
     const screen = readFileSync(typescript, 'utf8');
     expect(screen).toContain('\u001b[?1049l'); // the TUI ran (it leaves the alternate screen at the end)
     const summary = screen.slice(screen.lastIndexOf('\u001b[?1049l')).replace(/\r\n/g, '\n');
-    expect(summary).toContain('nx-speckit run: COMPLETE (every task of the 1 feature in the run is done)\n\nspec-001-report (specs/001-report): 6/6 tasks done\n');
+    expect(summary).toContain(
+      'nx-speckit run: COMPLETE (every task of the 1 feature in the run is done)\n\nspec-001-report (specs/001-report): 6/6 tasks done\n',
+    );
     expect(summary).toContain('Report: .speckit/reports/latest.json, .speckit/reports/latest.html\n');
   });
 });

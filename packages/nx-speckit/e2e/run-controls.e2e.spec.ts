@@ -18,7 +18,12 @@ const listed = (name: string, modes: Record<string, string>, usage: object) => (
   env: { AGENT_MODES: JSON.stringify(modes), AGENT_USAGE: JSON.stringify(usage) },
   retries: 0,
 });
-const starts = (ws: TempWorkspace) => ws.lines('.speckit/agent-timeline.log').filter((l) => l.startsWith('start ')).map((l) => `${l.split(' ')[1]} ${l.split(' ')[4]}`).sort();
+const starts = (ws: TempWorkspace) =>
+  ws
+    .lines('.speckit/agent-timeline.log')
+    .filter((l) => l.startsWith('start '))
+    .map((l) => `${l.split(' ')[1]} ${l.split(' ')[4]}`)
+    .sort();
 
 describe('fallback agents: a quota failure moves the task to the next agent, a plain failure does not', () => {
   const TASKS = `# Tasks: Fallback
@@ -35,45 +40,87 @@ describe('fallback agents: a quota failure moves the task to the next agent, a p
     ws = workspace({ features: { 'specs/001-fallback': { tasks: TASKS } } });
     // primary: out of quota on T001, a plain (syntax-like) failure on T002, fine on T003.
     const modes = { 'primary/T001': 'quota', 'primary/T002': 'fail' };
-    ws.setPluginOptions({ agent: [listed('primary', modes, { costUsd: 0.5, inputTokens: 100, outputTokens: 10 }), listed('backup', modes, { costUsd: 0.25, inputTokens: 200, outputTokens: 20 })] });
+    ws.setPluginOptions({
+      agent: [
+        listed('primary', modes, { costUsd: 0.5, inputTokens: 100, outputTokens: 10 }),
+        listed('backup', modes, { costUsd: 0.25, inputTokens: 200, outputTokens: 20 }),
+      ],
+    });
     run = await ws.nxAsync(['run', 'spec-001-fallback:implement', ...STATIC]);
   });
 
   it('the quota failure ran the backup, which did the task; the plain failure did not; the rest stayed with the first agent', () => {
     expect(run.code).not.toBe(0);
-    expect(starts(ws)).toEqual(['001-fallback:T001 backup', '001-fallback:T001 primary', '001-fallback:T002 primary', '001-fallback:T003 primary']);
+    expect(starts(ws)).toEqual([
+      '001-fallback:T001 backup',
+      '001-fallback:T001 primary',
+      '001-fallback:T002 primary',
+      '001-fallback:T003 primary',
+    ]);
     expect(ws.read('src/parser.ts')).toBe('backup T001 attempt 1\n');
     expect(ws.read('src/lexer.ts')).toBe('primary T003 attempt 1\n');
-    expect(ws.read('specs/001-fallback/tasks.md')).toBe(TASKS.replace('- [ ] T001', '- [X] T001').replace('- [ ] T003', '- [X] T003'));
+    expect(ws.read('specs/001-fallback/tasks.md')).toBe(
+      TASKS.replace('- [ ] T001', '- [X] T001').replace('- [ ] T003', '- [X] T003'),
+    );
   });
 
   it('the task records say which agent did the task and why the others were skipped', () => {
     const t1 = ws.readJson('.speckit/runs/spec-001-fallback/T001.json');
     expect(t1).toMatchObject({ status: 'done', agent: 'backup', attempts: 2 });
-    expect(t1.skippedAgents).toEqual([{ agent: 'primary', failureKind: 'quota', error: 'exited with code 1: Error: quota exceeded for this API key (primary)' }]);
+    expect(t1.skippedAgents).toEqual([
+      {
+        agent: 'primary',
+        failureKind: 'quota',
+        error: 'exited with code 1: Error: quota exceeded for this API key (primary)',
+      },
+    ]);
     const t2 = ws.readJson('.speckit/runs/spec-001-fallback/T002.json');
     expect(t2).toMatchObject({ status: 'failed', agent: 'primary', failureKind: 'other' });
     expect(t2.skippedAgents).toBeUndefined();
-    expect(ws.readJson('.speckit/runs/spec-001-fallback/T003.json')).toMatchObject({ status: 'done', agent: 'primary' });
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T003.json')).toMatchObject({
+      status: 'done',
+      agent: 'primary',
+    });
   });
 
   it('usage comes from $SPECKIT_USAGE_FILE; a task that fell back counts what every agent it tried spent', () => {
-    expect(ws.readJson('.speckit/runs/spec-001-fallback/T001.json').usage).toEqual({ costUsd: 0.75, inputTokens: 300, outputTokens: 30 });
-    expect(ws.readJson('.speckit/runs/spec-001-fallback/T002.json').usage).toEqual({ costUsd: 0.5, inputTokens: 100, outputTokens: 10 });
-    expect(ws.readJson('.speckit/runs/spec-001-fallback/T003.json').usage).toEqual({ costUsd: 0.5, inputTokens: 100, outputTokens: 10 });
-    expect(run.stdout).toContain('[T003] Create the lexer in src/lexer.ts → marked [X] ($0.5000, 100 in / 10 out tokens)');
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T001.json').usage).toEqual({
+      costUsd: 0.75,
+      inputTokens: 300,
+      outputTokens: 30,
+    });
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T002.json').usage).toEqual({
+      costUsd: 0.5,
+      inputTokens: 100,
+      outputTokens: 10,
+    });
+    expect(ws.readJson('.speckit/runs/spec-001-fallback/T003.json').usage).toEqual({
+      costUsd: 0.5,
+      inputTokens: 100,
+      outputTokens: 10,
+    });
+    expect(run.stdout).toContain(
+      '[T003] Create the lexer in src/lexer.ts → marked [X] ($0.5000, 100 in / 10 out tokens)',
+    );
   });
 
   it('the summary, the JSON report and the HTML report name the fallback and its reason', () => {
     expect(run.stdout).toContain('[T001] primary failed (quota): backup takes the task');
-    expect(run.stdout).toContain('Fallback agents (an agent failed for quota, rate limit, overload or auth; the next took the task):\n'
-      + '  spec-001-fallback T001: done by backup; skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))\n');
+    expect(run.stdout).toContain(
+      'Fallback agents (an agent failed for quota, rate limit, overload or auth; the next took the task):\n' +
+        '  spec-001-fallback T001: done by backup; skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))\n',
+    );
     const report = ws.readJson('.speckit/reports/latest.json');
-    expect(report.tasks.find((t: { id: string }) => t.id === 'T001')).toMatchObject({ agent: 'backup', skippedAgents: [{ agent: 'primary', failureKind: 'quota' }] });
+    expect(report.tasks.find((t: { id: string }) => t.id === 'T001')).toMatchObject({
+      agent: 'backup',
+      skippedAgents: [{ agent: 'primary', failureKind: 'quota' }],
+    });
     expect(report.tasks.find((t: { id: string }) => t.id === 'T002').skippedAgents).toBeUndefined();
     const html = ws.read('.speckit/reports/latest.html');
     expect(html).toContain('<h2>Fallback agents</h2><table id="fallbacks">');
-    expect(html).toContain('<td>done by backup</td><td>skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))</td>');
+    expect(html).toContain(
+      '<td>done by backup</td><td>skipped primary (quota: exited with code 1: Error: quota exceeded for this API key (primary))</td>',
+    );
   });
 });
 
@@ -94,7 +141,10 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
   beforeAll(() => {
     ws = workspace({ features: { 'specs/001-budget': { tasks: TASKS } } });
     // Every agent run reports $1.50; each task is its own process, so the sum crosses processes.
-    ws.setPluginOptions({ agent: listed('agent', {}, { costUsd: 1.5, inputTokens: 100, outputTokens: 10 }), budgetUsd: 4 });
+    ws.setPluginOptions({
+      agent: listed('agent', {}, { costUsd: 1.5, inputTokens: 100, outputTokens: 10 }),
+      budgetUsd: 4,
+    });
   });
 
   it('$4 stops the run after the third task ($4.50): the rest are not started, not ticked, and the run is halted', async () => {
@@ -102,39 +152,69 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
     expect(r.code).not.toBe(0);
     expect(starts(ws)).toEqual(['001-budget:T001 agent', '001-budget:T002 agent', '001-budget:T003 agent']);
     expect(ws.read('specs/001-budget/tasks.md')).toBe(tick(['T001', 'T002', 'T003']));
-    expect(ws.readJson('.speckit/runs/spec-001-budget/T004.json')).toMatchObject({ status: 'failed', notStarted: 'budget reached: $4.50 of $4.00', error: 'T004 not started: budget reached: $4.50 of $4.00' });
+    expect(ws.readJson('.speckit/runs/spec-001-budget/T004.json')).toMatchObject({
+      status: 'failed',
+      notStarted: 'budget reached: $4.50 of $4.00',
+      error: 'T004 not started: budget reached: $4.50 of $4.00',
+    });
     expect(r.stdout).toContain('[T004] ✗ not started: budget reached: $4.50 of $4.00');
     expect(summary(r)).toBe('nx-speckit run: HALTED (budget reached: $4.50 of $4.00, 2 tasks not started)');
-    expect(r.stdout).toContain('\nNot started (budget reached: $4.50 of $4.00; the next run resumes them):\n  spec-001-budget T004 Create step four in src/four.ts\n');
+    expect(r.stdout).toContain(
+      '\nNot started (budget reached: $4.50 of $4.00; the next run resumes them):\n  spec-001-budget T004 Create step four in src/four.ts\n',
+    );
     expect(r.stdout).not.toContain('\nFailed:\n');
     const html = ws.read('.speckit/reports/latest.html');
-    expect(html).toContain('<tr class="not-started" data-task="spec-001-budget:T004"><td>spec-001-budget</td><td>T004</td><td>not started</td><td>budget reached: $4.50 of $4.00; the next run resumes it</td></tr>');
+    expect(html).toContain(
+      '<tr class="not-started" data-task="spec-001-budget:T004"><td>spec-001-budget</td><td>T004</td><td>not started</td><td>budget reached: $4.50 of $4.00; the next run resumes it</td></tr>',
+    );
     expect(html).not.toContain('<tr class="failed"');
-    expect(ws.readJson('.speckit/reports/latest.json')).toMatchObject({ outcome: 'halted', reason: 'budget reached: $4.50 of $4.00, 2 tasks not started' });
+    expect(ws.readJson('.speckit/reports/latest.json')).toMatchObject({
+      outcome: 'halted',
+      reason: 'budget reached: $4.50 of $4.00, 2 tasks not started',
+    });
     // The budget's own section: limit, spend, what it refused; this agent reports a cost, so nothing is unenforced.
     expect(r.stdout).toContain('\nBudget: $4.50 of $4.00 spent; reached, 1 task refused\n');
     expect(r.stdout).not.toContain('budget not enforced');
     expect(ws.readJson('.speckit/reports/latest.json').budget).toEqual({
-      usd: 4, spent: { costUsd: 4.5, tokens: 330, unpriced: 0 }, reached: 'budget reached: $4.50 of $4.00', refused: ['spec-001-budget T004'], notEnforced: [],
+      usd: 4,
+      spent: { costUsd: 4.5, tokens: 330, unpriced: 0 },
+      reached: 'budget reached: $4.50 of $4.00',
+      refused: ['spec-001-budget T004'],
+      notEnforced: [],
     });
     expect(html).toContain('<h2>Budget</h2><p id="budget">$4.50 of $4.00 spent; reached, 1 task refused</p>');
   });
 
   it('a dollar budget cannot see an agent that reports only tokens: the summary and reports say so', async () => {
     const tokensOnly = workspace({ features: { 'specs/001-budget': { tasks: TASKS } } });
-    tokensOnly.setPluginOptions({ agent: listed('codexish', {}, { inputTokens: 1000, outputTokens: 100 }), budgetUsd: 1 });
+    tokensOnly.setPluginOptions({
+      agent: listed('codexish', {}, { inputTokens: 1000, outputTokens: 100 }),
+      budgetUsd: 1,
+    });
     const r = await tokensOnly.nxAsync(['run', 'spec-001-budget:implement', ...STATIC]);
     expect(r.code).toBe(0);
     expect(starts(tokensOnly).length).toBe(5);
-    expect(r.stdout).toContain('\nBudget: $0.00 of $1.00 spent\n  budget not enforced for codexish: it reports no cost\n');
-    expect(tokensOnly.readJson('.speckit/reports/latest.json').budget).toMatchObject({ spent: { costUsd: 0, tokens: 5500, unpriced: 5 }, notEnforced: [{ agent: 'codexish', reason: 'it reports no cost' }] });
-    expect(tokensOnly.read('.speckit/reports/latest.html')).toContain('<ul id="budget-not-enforced"><li>budget not enforced for codexish: it reports no cost</li></ul>');
+    expect(r.stdout).toContain(
+      '\nBudget: $0.00 of $1.00 spent\n  budget not enforced for codexish: it reports no cost\n',
+    );
+    expect(tokensOnly.readJson('.speckit/reports/latest.json').budget).toMatchObject({
+      spent: { costUsd: 0, tokens: 5500, unpriced: 5 },
+      notEnforced: [{ agent: 'codexish', reason: 'it reports no cost' }],
+    });
+    expect(tokensOnly.read('.speckit/reports/latest.html')).toContain(
+      '<ul id="budget-not-enforced"><li>budget not enforced for codexish: it reports no cost</li></ul>',
+    );
   });
 
   it('the next run has its own budget (SPECKIT_BUDGET_USD overrides the option) and resumes where the last stopped', async () => {
     const r = await ws.nxAsync(['run', 'spec-001-budget:implement', ...STATIC], { SPECKIT_BUDGET_USD: '1' });
     expect(r.code).not.toBe(0);
-    expect(starts(ws)).toEqual(['001-budget:T001 agent', '001-budget:T002 agent', '001-budget:T003 agent', '001-budget:T004 agent']);
+    expect(starts(ws)).toEqual([
+      '001-budget:T001 agent',
+      '001-budget:T002 agent',
+      '001-budget:T003 agent',
+      '001-budget:T004 agent',
+    ]);
     expect(summary(r)).toBe('nx-speckit run: HALTED (budget reached: $1.50 of $1.00, 1 task not started)');
 
     const last = await ws.nxAsync(['run', 'spec-001-budget:implement', ...STATIC]);
@@ -144,14 +224,25 @@ describe('a run budget: no new task starts once the reported spend reaches it; t
   });
 
   it('with --batch (every task in one process, two at once) the same ledger counts: $1 lets only the first two tasks start', async () => {
-    const batch = workspace({ features: { 'specs/001-budget': { tasks: TASKS.replace(/- \[ \] (T00\d) /g, '- [ ] $1 [P] ') } } });
-    batch.setPluginOptions({ agent: listed('agent', Object.fromEntries(['T001', 'T002', 'T003', 'T004', 'T005'].map((id) => [id, 'barrier'])), { costUsd: 1.5 }), budgetUsd: 1 });
+    const batch = workspace({
+      features: { 'specs/001-budget': { tasks: TASKS.replace(/- \[ \] (T00\d) /g, '- [ ] $1 [P] ') } },
+    });
+    batch.setPluginOptions({
+      agent: listed(
+        'agent',
+        Object.fromEntries(['T001', 'T002', 'T003', 'T004', 'T005'].map((id) => [id, 'barrier'])),
+        { costUsd: 1.5 },
+      ),
+      budgetUsd: 1,
+    });
     const r = await batch.nxAsync(['run-many', '-t', 'implement', '--batch', '--parallel=2', ...STATIC]);
     expect(r.code).not.toBe(0);
     // Five independent tasks, two slots: the first two start together ($0 spent; each waits for the other), each reports $1.50; then nothing starts.
     expect(starts(batch).length).toBe(2);
     // The refusals saw $1.50 or $3.00, depending on whether the second task had reported yet; both count in the end.
-    expect(summary(r)).toMatch(/^nx-speckit run: HALTED \(budget reached: \$(1\.50|3\.00) of \$1\.00, 3 tasks not started\)$/);
+    expect(summary(r)).toMatch(
+      /^nx-speckit run: HALTED \(budget reached: \$(1\.50|3\.00) of \$1\.00, 3 tasks not started\)$/,
+    );
     expect(batch.readJson('.speckit/runs/spend.json')).toMatchObject({ costUsd: 3 });
   });
 });
@@ -177,7 +268,16 @@ describe('exclusive resources: tasks on one resource never overlap, across featu
   // A simulator task holds on until another task waits for the lock (or all three started: without the lock they would overlap);
   // the others wait until three agents run at once.
   const modes = Object.fromEntries([...SIMULATOR.map((k) => [k, 'hold']), ...PLAIN.map((k) => [k, 'barrier'])]);
-  const agent = { name: 'agent', command: [process.execPath, AGENT, 'agent'], env: { AGENT_MODES: JSON.stringify(modes), BARRIER_CONCURRENCY: '3', AGENT_USAGE: JSON.stringify({ costUsd: 0.1 }) }, retries: 0 };
+  const agent = {
+    name: 'agent',
+    command: [process.execPath, AGENT, 'agent'],
+    env: {
+      AGENT_MODES: JSON.stringify(modes),
+      BARRIER_CONCURRENCY: '3',
+      AGENT_USAGE: JSON.stringify({ costUsd: 0.1 }),
+    },
+    retries: 0,
+  };
 
   /** Each agent's [start, end] from the timeline, by `<feature>:<task>`. */
   const intervals = (ws: TempWorkspace) => {
@@ -206,13 +306,18 @@ describe('exclusive resources: tasks on one resource never overlap, across featu
     for (const [a, b] of pairs(SIMULATOR)) expect(`${a} ${b} ${overlap(spans[a], spans[b])}`).toBe(`${a} ${b} false`);
     expect(overlap(spans['001-a:T003'], spans['001-a:T004'])).toBe(true);
     // Three at once with at most one simulator task: both others ran beside one of them.
-    expect(SIMULATOR.filter((k) => overlap(spans[k], spans['001-a:T003']) && overlap(spans[k], spans['001-a:T004'])).length).toBeGreaterThan(0);
+    expect(
+      SIMULATOR.filter((k) => overlap(spans[k], spans['001-a:T003']) && overlap(spans[k], spans['001-a:T004'])).length,
+    ).toBeGreaterThan(0);
   }
 
   function expectWaitsRecorded(ws: TempWorkspace, run: RunResult) {
     const record = (key: string) => ws.readJson(`.speckit/runs/spec-${key.split(':')[0]}/${key.split(':')[1]}.json`);
     for (const key of SIMULATOR) {
-      expect(record(key)).toMatchObject({ status: 'done', resources: [{ name: 'simulator', waitedMs: expect.any(Number) }] });
+      expect(record(key)).toMatchObject({
+        status: 'done',
+        resources: [{ name: 'simulator', waitedMs: expect.any(Number) }],
+      });
     }
     for (const key of PLAIN) expect(record(key).resources).toBeUndefined();
     // Each holder but the last held on until another waited: two waited, and say whom for.
@@ -228,17 +333,28 @@ describe('exclusive resources: tasks on one resource never overlap, across featu
 
   it('a broken entry fails only the feature it names, saying which entry of nx.json; the other feature loads and runs', async () => {
     const ws = workspace({ features: { 'specs/001-a': { tasks: A }, 'specs/002-b': { tasks: B } } });
-    ws.setPluginOptions({ agent: { ...agent, env: {} }, exclusive: [{ name: 'simulator', feature: '002-b', text: '(simulator' }] });
+    ws.setPluginOptions({
+      agent: { ...agent, env: {} },
+      exclusive: [{ name: 'simulator', feature: '002-b', text: '(simulator' }],
+    });
     const projects = ws.nx(['show', 'projects']);
     expect(projects.code).toBe(0);
     expect(projects.stdout.trim().split('\n').sort()).toEqual(['spec-001-a', 'spec-002-b']);
     const broken = await ws.nxAsync(['run', 'spec-002-b:implement--T001', ...STATIC]);
     expect(broken.code).not.toBe(0);
-    expect(broken.stdout).toContain('nx.json: error: nx-speckit option exclusive[0] {"name":"simulator","feature":"002-b","text":"(simulator"}: text is not a regular expression: ');
+    expect(broken.stdout).toContain(
+      'nx.json: error: nx-speckit option exclusive[0] {"name":"simulator","feature":"002-b","text":"(simulator"}: text is not a regular expression: ',
+    );
     const fine = await ws.nxAsync(['run', 'spec-001-a:implement', ...STATIC]);
     expect(fine.code).toBe(0);
     expect(ws.read('specs/001-a/tasks.md')).toBe(A.replace(/- \[ \]/g, '- [X]'));
-    expect(ws.lines('.speckit/agent-timeline.log').filter((l) => l.startsWith('start ')).map((l) => l.split(' ')[1]).sort()).toEqual(['001-a:T001', '001-a:T002', '001-a:T003', '001-a:T004']);
+    expect(
+      ws
+        .lines('.speckit/agent-timeline.log')
+        .filter((l) => l.startsWith('start '))
+        .map((l) => l.split(' ')[1])
+        .sort(),
+    ).toEqual(['001-a:T001', '001-a:T002', '001-a:T003', '001-a:T004']);
   });
 
   it('one process per task (--parallel=3): the simulator tasks run one at a time, in both features; the parser and printer overlap', async () => {
@@ -251,7 +367,9 @@ describe('exclusive resources: tasks on one resource never overlap, across featu
     const turns = report.resources[0].tasks as { project: string; id: string; waitedMs: number; heldBy?: string[] }[];
     expect(turns.map((t) => `${t.project.slice(5)}:${t.id}`).sort()).toEqual(SIMULATOR);
     expect(turns.filter((t) => t.heldBy).length).toBe(2);
-    expect(run.stdout).toContain('\nExclusive resources (the tasks on each ran one at a time):\n  simulator: 3 tasks, waited ');
+    expect(run.stdout).toContain(
+      '\nExclusive resources (the tasks on each ran one at a time):\n  simulator: 3 tasks, waited ',
+    );
     for (const t of turns.filter((w) => w.heldBy)) expect(run.stdout).toContain(`    ${t.project} ${t.id} waited `);
     expect(ws.read('.speckit/reports/latest.html')).toMatch(/<table id="resources">(<tr.*?<\/tr>){4}<\/table>/);
   });
@@ -274,7 +392,14 @@ describe('model routing: agentRules send the test tasks to a cheaper model of th
 - [ ] T004 [P] Create the printer in src/printer.ts
 `;
   // The claude preset with its program replaced by a stand-in: the preset's flags, --model included, reach it.
-  const claude = (name: string, model: string, extra: object = {}) => ({ preset: 'claude', command: [process.execPath, join(__dirname, 'fixtures', 'claude-like.js')], name, model, retries: 0, ...extra });
+  const claude = (name: string, model: string, extra: object = {}) => ({
+    preset: 'claude',
+    command: [process.execPath, join(__dirname, 'fixtures', 'claude-like.js')],
+    name,
+    model,
+    retries: 0,
+    ...extra,
+  });
   let ws: TempWorkspace;
   let run: RunResult;
   beforeAll(async () => {
@@ -293,12 +418,15 @@ describe('model routing: agentRules send the test tasks to a cheaper model of th
       return `${record.status} ${record.agent} ${record.usage.model} $${record.usage.costUsd}`;
     };
     expect(['T001', 'T002', 'T003', 'T004'].map(ran)).toEqual([
-      'done claude-cheap claude-haiku-4 $0.01', 'done claude-main claude-opus-4 $0.1', 'done claude-cheap claude-haiku-4 $0.01', 'done claude-main claude-opus-4 $0.1',
+      'done claude-cheap claude-haiku-4 $0.01',
+      'done claude-main claude-opus-4 $0.1',
+      'done claude-cheap claude-haiku-4 $0.01',
+      'done claude-main claude-opus-4 $0.1',
     ]);
     expect(ws.read('tests/parser.test.ts')).toBe('claude-haiku-4 T001\n');
   });
 
-  it('the cheap agent\'s per-run dollar limit reached its command line as claude\'s --max-budget-usd; the other has none', () => {
+  it("the cheap agent's per-run dollar limit reached its command line as claude's --max-budget-usd; the other has none", () => {
     const argv = (id: string) => ws.readJson(`.speckit/argv/001-routing-${id}.json`) as string[];
     expect(argv('T001').slice(-4)).toEqual(['--model', 'claude-haiku-4', '--max-budget-usd', '0.05']);
     expect(argv('T002').slice(-2)).toEqual(['--model', 'claude-opus-4']);
@@ -306,7 +434,9 @@ describe('model routing: agentRules send the test tasks to a cheaper model of th
   });
 
   it('the summary and the JSON report count each agent (so each model) apart', () => {
-    expect(run.stdout).toContain('  claude-cheap: 2 tasks, $0.0200, 2,000 in / 200 out tokens\n  claude-main: 2 tasks, $0.2000, 2,000 in / 200 out tokens\n');
+    expect(run.stdout).toContain(
+      '  claude-cheap: 2 tasks, $0.0200, 2,000 in / 200 out tokens\n  claude-main: 2 tasks, $0.2000, 2,000 in / 200 out tokens\n',
+    );
     expect(ws.readJson('.speckit/reports/latest.json').agents).toEqual([
       { agent: 'claude-cheap', tasks: 2, costUsd: 0.02, inputTokens: 2000, outputTokens: 200 },
       { agent: 'claude-main', tasks: 2, costUsd: 0.2, inputTokens: 2000, outputTokens: 200 },

@@ -12,7 +12,14 @@ test('reachable: the starts and all they reach, stopping where told, through cyc
 
 test('memoisedFold: each node combined once from its neighbours; a cycle counts as told', () => {
   const calls: string[] = [];
-  const depth = memoisedFold<string, number>(next, (n, after) => { calls.push(n); return 1 + Math.max(0, ...after); }, 0);
+  const depth = memoisedFold<string, number>(
+    next,
+    (n, after) => {
+      calls.push(n);
+      return 1 + Math.max(0, ...after);
+    },
+    0,
+  );
   expect(depth('a')).toBe(3);
   expect(calls.sort()).toEqual(['a', 'b', 'c', 'd']);
   expect(depth('x')).toBe(2);

@@ -4,7 +4,11 @@
  */
 
 /** Every node `starts` reach through `next`, the starts included; `expand(node)` false stops there. */
-export function reachable<T>(starts: Iterable<T>, next: (node: T) => Iterable<T>, expand: (node: T) => boolean = () => true): Set<T> {
+export function reachable<T>(
+  starts: Iterable<T>,
+  next: (node: T) => Iterable<T>,
+  expand: (node: T) => boolean = () => true,
+): Set<T> {
   const reached = new Set<T>();
   const stack = [...starts];
   while (stack.length) {
@@ -20,7 +24,11 @@ export function reachable<T>(starts: Iterable<T>, next: (node: T) => Iterable<T>
  * `value(node)` = `combine(node, values of next(node))`, memoised, so shared prerequisites are
  * folded once. A node met again on its own path (a cycle) counts as `onCycle` there.
  */
-export function memoisedFold<T, V>(next: (node: T) => Iterable<T>, combine: (node: T, neighbours: V[]) => V, onCycle: V): (node: T) => V {
+export function memoisedFold<T, V>(
+  next: (node: T) => Iterable<T>,
+  combine: (node: T, neighbours: V[]) => V,
+  onCycle: V,
+): (node: T) => V {
   const memo = new Map<T, V>();
   const onPath = new Set<T>();
   const value = (node: T): V => {

@@ -1,12 +1,32 @@
-import { gatePhase, gateTargetName, isPluginTarget, phaseTargetName, projectName, subTarget, subTargetSuffix } from './names';
+import {
+  gatePhase,
+  gateTargetName,
+  isPluginTarget,
+  phaseTargetName,
+  projectName,
+  subTarget,
+  subTargetSuffix,
+} from './names';
 
 test('target names are made and read back by one set of rules', () => {
   expect(projectName('specs/003-real-time-chat')).toBe('spec-003-real-time-chat');
-  expect([subTarget('implement', 'T001'), phaseTargetName('implement', 2), gateTargetName('implement'), gateTargetName('implement', 2)])
-    .toEqual(['implement--T001', 'implement--phase2', 'implement--gate', 'implement--phase2-gate']);
-  expect(['implement', 'implement--US1', 'implementation', 'build', 'speckit-implement--T001'].map((t) => isPluginTarget('implement', t))).toEqual([true, true, false, false, false]);
+  expect([
+    subTarget('implement', 'T001'),
+    phaseTargetName('implement', 2),
+    gateTargetName('implement'),
+    gateTargetName('implement', 2),
+  ]).toEqual(['implement--T001', 'implement--phase2', 'implement--gate', 'implement--phase2-gate']);
+  expect(
+    ['implement', 'implement--US1', 'implementation', 'build', 'speckit-implement--T001'].map((t) =>
+      isPluginTarget('implement', t),
+    ),
+  ).toEqual([true, true, false, false, false]);
   expect(subTargetSuffix('implement', 'implement--T013a')).toBe('T013a');
   expect(subTargetSuffix('implement', 'implement')).toBeUndefined();
   expect(gatePhase('implement', gateTargetName('implement', 12))).toBe(12);
-  expect(['implement--gate', 'implement--phase2', 'other--phase2-gate'].map((t) => gatePhase('implement', t))).toEqual([undefined, undefined, undefined]);
+  expect(['implement--gate', 'implement--phase2', 'other--phase2-gate'].map((t) => gatePhase('implement', t))).toEqual([
+    undefined,
+    undefined,
+    undefined,
+  ]);
 });

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './write-file-atomic';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'atomic-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 test('writes the file (making its folder), replacing what was there, and leaves no temporary file', () => {

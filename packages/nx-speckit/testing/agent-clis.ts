@@ -30,13 +30,20 @@ export const claudeWrites = (absPath: string, content: string, finalText = 'Done
 // that runs JavaScript calling `tools.apply_patch(...)`.
 export function codexProviderArgs(serverUrl: string): string[] {
   return [
-    '-c', 'model_provider="scripted"',
-    '-c', 'model_providers.scripted.name="scripted"',
-    '-c', `model_providers.scripted.base_url="${serverUrl}/v1"`,
-    '-c', 'model_providers.scripted.wire_api="responses"',
-    '-c', 'model_providers.scripted.env_key="OPENAI_API_KEY"',
-    '-c', 'model_providers.scripted.request_max_retries=0',
-    '-c', 'model_providers.scripted.stream_max_retries=0',
+    '-c',
+    'model_provider="scripted"',
+    '-c',
+    'model_providers.scripted.name="scripted"',
+    '-c',
+    `model_providers.scripted.base_url="${serverUrl}/v1"`,
+    '-c',
+    'model_providers.scripted.wire_api="responses"',
+    '-c',
+    'model_providers.scripted.env_key="OPENAI_API_KEY"',
+    '-c',
+    'model_providers.scripted.request_max_retries=0',
+    '-c',
+    'model_providers.scripted.stream_max_retries=0',
   ];
 }
 
@@ -46,22 +53,41 @@ export function codexTestEnv(codexHome: string, home: string): Record<string, st
 
 /** The model adds one workspace-relative file via apply_patch, then says `finalText`. */
 export function codexAddsFile(relPath: string, content: string, finalText = 'Done.'): Script {
-  const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
+  const lines = content
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `+${l}`);
   const patch = ['*** Begin Patch', `*** Add File: ${relPath}`, ...lines, '*** End Patch', ''].join('\n');
-  return writeThenFinish({ tool: { name: 'exec', input: `text(JSON.stringify(await tools.apply_patch(${JSON.stringify(patch)})));` } }, finalText);
+  return writeThenFinish(
+    { tool: { name: 'exec', input: `text(JSON.stringify(await tools.apply_patch(${JSON.stringify(patch)})));` } },
+    finalText,
+  );
 }
 
 // ---- gemini: Gemini generateContent. Without the settings file it exits 41 ("Invalid auth method").
 export const GEMINI_TEST_MODEL = 'gemini-2.5-flash';
 
 /** `maxSessionTurns`: gemini stops with exit 53 after that many model turns. */
-export function geminiTestEnv(serverUrl: string, home: string, { login = true, maxSessionTurns }: { login?: boolean; maxSessionTurns?: number } = {}): Record<string, string> {
+export function geminiTestEnv(
+  serverUrl: string,
+  home: string,
+  { login = true, maxSessionTurns }: { login?: boolean; maxSessionTurns?: number } = {},
+): Record<string, string> {
   if (login) {
-    const settings = { security: { auth: { selectedType: 'gemini-api-key' } }, ...(maxSessionTurns ? { model: { maxSessionTurns } } : {}) };
+    const settings = {
+      security: { auth: { selectedType: 'gemini-api-key' } },
+      ...(maxSessionTurns ? { model: { maxSessionTurns } } : {}),
+    };
     fs.mkdirSync(path.join(home, '.gemini'), { recursive: true });
     fs.writeFileSync(path.join(home, '.gemini/settings.json'), JSON.stringify(settings));
   }
-  return { GEMINI_API_KEY: 'test-key', GOOGLE_GEMINI_BASE_URL: serverUrl, HOME: home, GEMINI_CLI_NO_RELAUNCH: 'true', NO_COLOR: '1' };
+  return {
+    GEMINI_API_KEY: 'test-key',
+    GOOGLE_GEMINI_BASE_URL: serverUrl,
+    HOME: home,
+    GEMINI_CLI_NO_RELAUNCH: 'true',
+    NO_COLOR: '1',
+  };
 }
 
 export const geminiWrites = (absPath: string, content: string, finalText = 'Done.'): Script =>
@@ -103,9 +129,20 @@ export const COPILOT_TEST_MODEL = 'gpt-4.1';
 
 /** `login: false`: no provider and no GitHub token anywhere (env, gh), as for a user who never logged in. */
 export function copilotTestEnv(serverUrl: string, home: string, { login = true } = {}): Record<string, string> {
-  const dirs = { HOME: home, XDG_CONFIG_HOME: `${home}/.config`, XDG_STATE_HOME: `${home}/.local/state`, NO_COLOR: '1' };
-  if (!login) return { ...dirs, COPILOT_GITHUB_TOKEN: '', GH_TOKEN: '', GITHUB_TOKEN: '', GH_CONFIG_DIR: `${home}/.config/gh` };
-  return { ...dirs, COPILOT_PROVIDER_BASE_URL: `${serverUrl}/v1`, COPILOT_PROVIDER_API_KEY: 'test-key', COPILOT_OFFLINE: 'true' };
+  const dirs = {
+    HOME: home,
+    XDG_CONFIG_HOME: `${home}/.config`,
+    XDG_STATE_HOME: `${home}/.local/state`,
+    NO_COLOR: '1',
+  };
+  if (!login)
+    return { ...dirs, COPILOT_GITHUB_TOKEN: '', GH_TOKEN: '', GITHUB_TOKEN: '', GH_CONFIG_DIR: `${home}/.config/gh` };
+  return {
+    ...dirs,
+    COPILOT_PROVIDER_BASE_URL: `${serverUrl}/v1`,
+    COPILOT_PROVIDER_API_KEY: 'test-key',
+    COPILOT_OFFLINE: 'true',
+  };
 }
 
 export const copilotWrites = (absPath: string, content: string, finalText = 'Done.'): Script =>

@@ -16,7 +16,9 @@ export interface LoopbackServer {
 }
 
 /** An HTTP server on 127.0.0.1 with a random port that records every request before handing it on. */
-export async function startLoopbackServer(handle: (req: RecordedRequest, res: http.ServerResponse) => void): Promise<LoopbackServer> {
+export async function startLoopbackServer(
+  handle: (req: RecordedRequest, res: http.ServerResponse) => void,
+): Promise<LoopbackServer> {
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -28,22 +28,32 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
   const port = await freePort();
   const uplink = spawnSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).stdout.trim();
   const allow = '    access: $all\n    publish: $all\n';
-  writeFileSync(join(dir, 'config.yaml'), [
-    `storage: ${join(dir, 'storage')}`,
-    `auth:\n  htpasswd:\n    file: ${join(dir, 'htpasswd')}`,
-    `uplinks:\n  upstream:\n    url: ${uplink}\n    timeout: 60s`,
-    `packages:\n${LOCAL_ONLY.map((p) => `  '${p}':\n${allow}`).join('')}  '**':\n    access: $all\n    proxy: upstream`,
-    'log: { type: stdout, format: pretty, level: warn }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    [
+      `storage: ${join(dir, 'storage')}`,
+      `auth:\n  htpasswd:\n    file: ${join(dir, 'htpasswd')}`,
+      `uplinks:\n  upstream:\n    url: ${uplink}\n    timeout: 60s`,
+      `packages:\n${LOCAL_ONLY.map((p) => `  '${p}':\n${allow}`).join('')}  '**':\n    access: $all\n    proxy: upstream`,
+      'log: { type: stdout, format: pretty, level: warn }',
+      '',
+    ].join('\n'),
+  );
   const url = `http://127.0.0.1:${port}/`;
   // Verdaccio lets anyone publish here ($all), but npm will not publish without a token to send.
   writeFileSync(join(dir, 'npmrc'), `registry=${url}\n//127.0.0.1:${port}/:_authToken=e2e\n`);
-  const verdaccio = spawn(process.execPath, [require.resolve('verdaccio/bin/verdaccio'), '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const verdaccio = spawn(
+    process.execPath,
+    [require.resolve('verdaccio/bin/verdaccio'), '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   let log = '';
-  verdaccio.stdout!.on('data', (c) => { log += c; });
-  verdaccio.stderr!.on('data', (c) => { log += c; });
+  verdaccio.stdout!.on('data', (c) => {
+    log += c;
+  });
+  verdaccio.stderr!.on('data', (c) => {
+    log += c;
+  });
   await waitForPing(url, verdaccio, () => log);
 
   const env = {
@@ -57,7 +67,11 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
     url,
     env,
     publish(packageDir) {
-      const r = spawnSync('npm', ['publish', '--ignore-scripts'], { cwd: join(REPO_ROOT, packageDir), env: { ...process.env, ...env }, encoding: 'utf8' });
+      const r = spawnSync('npm', ['publish', '--ignore-scripts'], {
+        cwd: join(REPO_ROOT, packageDir),
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`npm publish ${packageDir} to ${url} failed:\n${r.stderr}\n${log}`);
     },
     async stop() {
@@ -69,10 +83,12 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    }).on('error', reject);
+    const server = createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      })
+      .on('error', reject);
   });
 }
 
@@ -81,7 +97,9 @@ async function waitForPing(url: string, child: ChildProcess, log: () => string):
     if (child.exitCode !== null) throw new Error(`Verdaccio exited (${child.exitCode}) before it answered:\n${log()}`);
     try {
       if ((await fetch(`${url}-/ping`)).ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`Verdaccio did not answer on ${url} within a minute:\n${log()}`);

@@ -51,13 +51,19 @@ export interface RemoteCache {
  * Starts the server with its store in `dir` (the caller removes `dir` and calls `stop`). `token`
  * reads and writes; `readToken` (what branch runs get) only reads.
  */
-export async function startRemoteCacheServer(dir: string, token: string, readToken = 'no-read-only-token'): Promise<RemoteCache> {
+export async function startRemoteCacheServer(
+  dir: string,
+  token: string,
+  readToken = 'no-read-only-token',
+): Promise<RemoteCache> {
   writeFileSync(join(dir, 'server.js'), SERVER);
   const store = join(dir, 'store');
   mkdirSync(store, { recursive: true });
   const journalFile = join(dir, 'journal.log');
   writeFileSync(journalFile, '');
-  const child: ChildProcess = spawn(process.execPath, [join(dir, 'server.js'), store, token, readToken, journalFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [join(dir, 'server.js'), store, token, readToken, journalFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`remote cache server exited ${code}`)));

@@ -70,20 +70,31 @@ export function sendEvents(res: http.ServerResponse, events: { event?: string; d
   res.end();
 }
 
-export async function startScriptedServer(shape: ApiShape, script: Script, sideReply: Reply = { text: 'OK' }): Promise<ScriptedServer> {
+export async function startScriptedServer(
+  shape: ApiShape,
+  script: Script,
+  sideReply: Reply = { text: 'OK' },
+): Promise<ScriptedServer> {
   let mainIndex = 0;
   const server = await startLoopbackServer((req, res) => {
     const rec = req as ScriptedRequest;
     const path = req.url.split('?')[0];
     rec.kind = 'other';
     if (shape.answerOther?.(req, res)) return;
-    if (!shape.isModelCall(req.method, path)) return sendJson(res, 404, shape.errorBody(404, `scripted server: no route ${req.method} ${path}`));
+    if (!shape.isModelCall(req.method, path))
+      return sendJson(res, 404, shape.errorBody(404, `scripted server: no route ${req.method} ${path}`));
     rec.kind = shape.isMain(req.body) ? 'main' : 'side';
     // Side calls must not consume the script.
     const reply = rec.kind === 'main' ? script(req.body, shape.turn(req.body), mainIndex++) : sideReply;
-    if ('error' in reply) return sendJson(res, reply.error, shape.errorBody(reply.error, reply.message ?? `scripted ${reply.error}`));
+    if ('error' in reply)
+      return sendJson(res, reply.error, shape.errorBody(reply.error, reply.message ?? `scripted ${reply.error}`));
     shape.send(res, req, reply, { ...DEFAULT_USAGE, ...('usage' in reply ? reply.usage : {}) });
   });
   const requests = server.requests as ScriptedRequest[];
-  return { url: server.url, requests, mainRequests: () => requests.filter((r) => r.kind === 'main'), close: server.close };
+  return {
+    url: server.url,
+    requests,
+    mainRequests: () => requests.filter((r) => r.kind === 'main'),
+    close: server.close,
+  };
 }

@@ -3,7 +3,16 @@
  * node_modules (so `nx-speckit` resolves to the built package), no daemon, no cloud.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -14,7 +23,14 @@ const NX_PACKAGE = join(REPO_ROOT, 'node_modules', 'nx');
 export const NX_BIN = join(NX_PACKAGE, JSON.parse(readFileSync(join(NX_PACKAGE, 'package.json'), 'utf8')).bin.nx);
 
 /** No daemon, no cloud, no TUI, no colours: plain, reproducible nx output. */
-export const NX_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+export const NX_ENV = {
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  NX_SKIP_LOG_GROUPING: 'true',
+  FORCE_COLOR: '0',
+  NO_COLOR: '1',
+};
 
 /**
  * Builds tasks-md and nx-speckit (the workspaces load the plugin from dist/). A failed build fails
@@ -26,7 +42,10 @@ export function buildPackages() {
     execFileSync(process.execPath, [join(REPO_ROOT, 'tools/build.js')], { cwd: REPO_ROOT, stdio: 'pipe' });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`the build failed, so dist/ is not the code under test:\n${`${stdout ?? ''}${stderr ?? ''}`.slice(0, 4000)}`, { cause: error });
+    throw new Error(
+      `the build failed, so dist/ is not the code under test:\n${`${stdout ?? ''}${stderr ?? ''}`.slice(0, 4000)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -92,11 +111,18 @@ export class TempWorkspace {
     this.root = mkdtempSync(join(tmpdir(), 'nx-speckit-e2e-'));
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(this.root, 'node_modules'), 'dir');
     this.write('package.json', JSON.stringify({ name: 'e2e-workspace', private: true }, null, 2));
-    this.write('nx.json', JSON.stringify({
-      analytics: false,
-      neverConnectToCloud: true,
-      plugins: [{ plugin: 'nx-speckit', options: options.pluginOptions ?? {} }],
-    }, null, 2));
+    this.write(
+      'nx.json',
+      JSON.stringify(
+        {
+          analytics: false,
+          neverConnectToCloud: true,
+          plugins: [{ plugin: 'nx-speckit', options: options.pluginOptions ?? {} }],
+        },
+        null,
+        2,
+      ),
+    );
     this.write('.gitignore', 'node_modules\n.nx\n.speckit/runs\n.speckit/logs\n');
     for (const [dir, feature] of Object.entries(options.features ?? {})) this.addFeature(dir, feature);
     for (const [path, content] of Object.entries(options.files ?? {})) this.write(path, content);
@@ -110,8 +136,10 @@ export class TempWorkspace {
 
   addFeature(dir: string, feature: Feature) {
     this.write(`${dir}/tasks.md`, feature.tasks);
-    if (feature.spec !== null) this.write(`${dir}/spec.md`, feature.spec ?? '# Feature Specification\n\nA small feature.\n');
-    if (feature.plan !== null) this.write(`${dir}/plan.md`, feature.plan ?? '# Implementation Plan\n\nKeep it simple.\n');
+    if (feature.spec !== null)
+      this.write(`${dir}/spec.md`, feature.spec ?? '# Feature Specification\n\nA small feature.\n');
+    if (feature.plan !== null)
+      this.write(`${dir}/plan.md`, feature.plan ?? '# Implementation Plan\n\nKeep it simple.\n');
     for (const [path, content] of Object.entries(feature.extra ?? {})) this.write(`${dir}/${path}`, content);
   }
 
@@ -167,7 +195,11 @@ export class TempWorkspace {
 
   /** Starts the real nx binary and returns the process (stdout/stderr piped), e.g. to signal it mid-run. */
   spawnNx(args: string[], env: Record<string, string> = {}): ChildProcess {
-    return spawn(process.execPath, [NX_BIN, ...args], { cwd: this.root, env: { ...process.env, ...NX_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, [NX_BIN, ...args], {
+      cwd: this.root,
+      env: { ...process.env, ...NX_ENV, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   git(...args: string[]): RunResult {
@@ -186,7 +218,12 @@ export class TempWorkspace {
       timeout: timeoutMs,
       env: { ...process.env, ...NX_ENV, ...env },
     });
-    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+    return {
+      code: r.status,
+      stdout: r.stdout ?? '',
+      stderr: r.stderr ?? '',
+      output: `${r.stdout ?? ''}${r.stderr ?? ''}`,
+    };
   }
 
   cleanup() {
@@ -204,7 +241,10 @@ export class TempWorkspace {
  */
 function nxUserDataDir(root: string): string | undefined {
   if (!existsSync(join(root, '.git'))) return undefined;
-  const first = spawnSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
+  const first = spawnSync('git', ['rev-list', '--max-parents=0', 'HEAD'], {
+    cwd: root,
+    encoding: 'utf8',
+  }).stdout?.trim();
   const remotes = spawnSync('git', ['remote'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
   if (!first || first.includes('\n') || remotes) return undefined;
   const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

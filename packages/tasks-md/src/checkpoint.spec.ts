@@ -7,7 +7,9 @@ import { reusingParser } from './reuse';
 import { fixture } from '../test/helpers';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'checkpoint-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function write(content: string | Buffer, name = 'tasks.md'): string {
@@ -40,7 +42,7 @@ function leftovers(...expected: string[]): string[] {
 }
 
 describe('markDone', () => {
-  test('flips exactly that task\'s checkbox to X and no other byte', async () => {
+  test("flips exactly that task's checkbox to X and no other byte", async () => {
     const original = Buffer.from(fixture('shapes-template.md'));
     const file = write(original);
     await expect(markDone(file, 'T012')).resolves.toEqual({ changed: true, line: 53, total: 20, done: 2 }); // T001 was [X] already
@@ -48,7 +50,7 @@ describe('markDone', () => {
     expect(leftovers('tasks.md')).toEqual([]);
   });
 
-  test('with a shared parser, each mark lands on the right byte across other marks and a person\'s edits', async () => {
+  test("with a shared parser, each mark lands on the right byte across other marks and a person's edits", async () => {
     const parse = reusingParser(join(dir, 'parses'));
     const original = Buffer.from(fixture('shapes-template.md'));
     const file = write(original);
@@ -58,7 +60,7 @@ describe('markDone', () => {
     // A person inserts a line above: every offset moves, so the stored parse must not be used.
     const edited = Buffer.concat([Buffer.from('> note added during the run\n\n'), readFileSync(file)]);
     writeFileSync(file, edited);
-    await expect(markDone(file, 'T014', { parse })).resolves.toMatchObject({ changed: true, line: 64, done: 4 }) // line 62 before the two new lines;
+    await expect(markDone(file, 'T014', { parse })).resolves.toMatchObject({ changed: true, line: 64, done: 4 }); // line 62 before the two new lines;
     expect(readFileSync(file, 'utf8')).toBe(text(flipped(edited, 'T014')));
     expect(leftovers('tasks.md', 'parses')).toEqual([]);
   });
@@ -74,7 +76,10 @@ describe('markDone', () => {
   });
 
   test('CRLF, a BOM and emoji survive byte for byte', async () => {
-    const original = Buffer.from('\uFEFF# Tâches 🚀\r\n\r\n## Fase 1 — 🎯\r\n\r\n- [ ] T001 Crear 😀 src/a.ts\r\n- [ ] T002 [P] 中文\r\n  - Files: `src/ñ.ts`\r\n- [x] T003 done\r\n', 'utf8');
+    const original = Buffer.from(
+      '\uFEFF# Tâches 🚀\r\n\r\n## Fase 1 — 🎯\r\n\r\n- [ ] T001 Crear 😀 src/a.ts\r\n- [ ] T002 [P] 中文\r\n  - Files: `src/ñ.ts`\r\n- [x] T003 done\r\n',
+      'utf8',
+    );
     const file = write(original);
     await markDone(file, 'T002');
     await markDone(file, 'T001');
@@ -106,7 +111,9 @@ describe('markDone', () => {
     const file = write(original);
     const error = await markDone(file, 'T099').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointError);
-    expect((error as Error).message).toBe(`${file}: task T099 not found; it may have been renamed or removed since the run started`);
+    expect((error as Error).message).toBe(
+      `${file}: task T099 not found; it may have been renamed or removed since the run started`,
+    );
     expect(readFileSync(file, 'utf8')).toBe(text(original));
     expect(leftovers('tasks.md')).toEqual([]);
   });
@@ -135,10 +142,12 @@ describe('markDone', () => {
     const file = write(original);
     await markDone(file, 'T002');
     // Someone edits the file: a new line above every task, a reworded task, an appended task.
-    const edited = Buffer.from(readFileSync(file, 'utf8')
-      .replace('# Tasks: Garden Planner\n', '# Tasks: Garden Planner\n\n> Reviewed by Ana ✅\n')
-      .replace('Turn on type checks (mypy, pyright)', 'Turn on type checks (mypy only)')
-      .concat('- [ ] T021: Write release notes\n'));
+    const edited = Buffer.from(
+      readFileSync(file, 'utf8')
+        .replace('# Tasks: Garden Planner\n', '# Tasks: Garden Planner\n\n> Reviewed by Ana ✅\n')
+        .replace('Turn on type checks (mypy, pyright)', 'Turn on type checks (mypy only)')
+        .concat('- [ ] T021: Write release notes\n'),
+    );
     writeFileSync(file, edited);
     await markDone(file, 'T015');
     await markDone(file, 'T021');
@@ -156,8 +165,14 @@ describe('markDone', () => {
 
   test('50 processes marking 50 different tasks of one file at once lose nothing, byte for byte', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `T${String(i + 1).padStart(3, '0')}`);
-    const lines = ids.map((id, i) => `- [ ] ${id}${i % 3 ? ' [P]' : ''} Tâche ${i} 🚀 in src/m${i}.ts\r\n${i % 4 === 0 ? '  - Files: `src/x.ts`\r\n' : ''}`);
-    const original = Buffer.from(`\uFEFF# Tasks 📋\r\n\r\n## Phase 1: Setup\r\n\r\n${lines.slice(0, 30).join('')}\r\n## Phase 2: Core\r\n\r\n${lines.slice(30).join('')}`, 'utf8');
+    const lines = ids.map(
+      (id, i) =>
+        `- [ ] ${id}${i % 3 ? ' [P]' : ''} Tâche ${i} 🚀 in src/m${i}.ts\r\n${i % 4 === 0 ? '  - Files: `src/x.ts`\r\n' : ''}`,
+    );
+    const original = Buffer.from(
+      `\uFEFF# Tasks 📋\r\n\r\n## Phase 1: Setup\r\n\r\n${lines.slice(0, 30).join('')}\r\n## Phase 2: Core\r\n\r\n${lines.slice(30).join('')}`,
+      'utf8',
+    );
     const file = write(original);
     const marked = ids.filter((_, i) => i % 6 !== 5); // 50 of the 60
     expect(marked).toHaveLength(50);
@@ -174,7 +189,9 @@ describe('markDone', () => {
         proc.stdout.on('data', () => out.includes('ready\n') && resolve());
         proc.on('exit', () => reject(new Error(`${id} exited before it was ready: ${err}`)));
       });
-      const done = new Promise<{ id: string; code: number | null; out: string; err: string }>((resolve) => proc.on('exit', (code) => resolve({ id, code, out, err })));
+      const done = new Promise<{ id: string; code: number | null; out: string; err: string }>((resolve) =>
+        proc.on('exit', (code) => resolve({ id, code, out, err })),
+      );
       return { proc, ready, done };
     });
     await Promise.all(children.map((c) => c.ready));

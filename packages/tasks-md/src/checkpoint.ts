@@ -58,7 +58,12 @@ function markDoneUnlocked(file: string, taskId: string, parse: ParseFn): MarkRes
   }
 }
 
-function markOnce(file: string, taskId: string, parse: ParseFn, changedMeanwhile: () => boolean): MarkResult | undefined {
+function markOnce(
+  file: string,
+  taskId: string,
+  parse: ParseFn,
+  changedMeanwhile: () => boolean,
+): MarkResult | undefined {
   const bytes = readFileSync(file);
   const text = bytes.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(bytes)) {
@@ -67,16 +72,26 @@ function markOnce(file: string, taskId: string, parse: ParseFn, changedMeanwhile
   const parsed = parse(text, file);
   const matches = parsed.tasks.filter((t) => t.id === taskId);
   const duplicate = parsed.diagnostics.find((d) => d.code === 'duplicate-id' && d.taskId === taskId);
-  if (duplicate) throw new CheckpointError(`${file}:${duplicate.line}: ${taskId} appears more than once; refusing to guess which to mark`);
-  if (matches.length === 0) throw new CheckpointError(`${file}: task ${taskId} not found; it may have been renamed or removed since the run started`);
+  if (duplicate)
+    throw new CheckpointError(
+      `${file}:${duplicate.line}: ${taskId} appears more than once; refusing to guess which to mark`,
+    );
+  if (matches.length === 0)
+    throw new CheckpointError(
+      `${file}: task ${taskId} not found; it may have been renamed or removed since the run started`,
+    );
   const task = matches[0];
   const total = parsed.tasks.length;
   const done = parsed.tasks.filter((t) => t.done).length;
   if (task.done) return { changed: false, line: task.line, total, done };
   if (bytes[task.checkboxByte] !== 0x20) {
-    throw new CheckpointError(`${file}:${task.line}: ${taskId}: checkbox is not where the parser put it; file left untouched`);
+    throw new CheckpointError(
+      `${file}:${task.line}: ${taskId}: checkbox is not where the parser put it; file left untouched`,
+    );
   }
   const updated = Buffer.from(bytes);
   updated[task.checkboxByte] = 0x58; // 'X'
-  return writeAtomically(file, updated, changedMeanwhile) ? { changed: true, line: task.line, total, done: done + 1 } : undefined;
+  return writeAtomically(file, updated, changedMeanwhile)
+    ? { changed: true, line: task.line, total, done: done + 1 }
+    : undefined;
 }

@@ -6,7 +6,12 @@ import { fixture, md } from '../test/helpers';
 
 const feature = (tasks: string | undefined, extra: Partial<FeatureDocuments['documents']> = {}): FeatureDocuments => ({
   dir: 'specs/001-recipe-box',
-  documents: { ...(tasks === undefined ? {} : { 'tasks.md': tasks }), 'plan.md': '# Plan\n', 'spec.md': '# Spec\n', ...extra },
+  documents: {
+    ...(tasks === undefined ? {} : { 'tasks.md': tasks }),
+    'plan.md': '# Plan\n',
+    'spec.md': '# Spec\n',
+    ...extra,
+  },
 });
 const printed = (f: FeatureDocuments) => analyzeFeature(f).diagnostics.map(formatDiagnostic);
 
@@ -30,7 +35,11 @@ describe('analyzeFeature', () => {
       'specs/002-x/spec.md: error: spec.md is required to implement this feature but does not exist',
       'specs/002-x/tasks.md: error: tasks.md is required to implement this feature but does not exist',
     ]);
-    expect(analysis.diagnostics.map((d) => d.code)).toEqual(['missing-document', 'missing-document', 'missing-document']);
+    expect(analysis.diagnostics.map((d) => d.code)).toEqual([
+      'missing-document',
+      'missing-document',
+      'missing-document',
+    ]);
   });
 
   test('[NEEDS CLARIFICATION] left in tasks.md, plan.md or spec.md is an error with its line (CRLF too)', () => {
@@ -47,13 +56,34 @@ describe('analyzeFeature', () => {
 
   test('[NEEDS CLARIFICATION] quoted in a code block is an example, not an open question', () => {
     const f = feature(md('- [ ] T001 a'), {
-      'spec.md': md('# Spec', '', 'Mark open points like this:', '', '```markdown', '- FR-002 [NEEDS CLARIFICATION: the question]', '```', '', '    [NEEDS CLARIFICATION: indented code]', '', '- FR-003 [NEEDS CLARIFICATION: a real one]'),
+      'spec.md': md(
+        '# Spec',
+        '',
+        'Mark open points like this:',
+        '',
+        '```markdown',
+        '- FR-002 [NEEDS CLARIFICATION: the question]',
+        '```',
+        '',
+        '    [NEEDS CLARIFICATION: indented code]',
+        '',
+        '- FR-003 [NEEDS CLARIFICATION: a real one]',
+      ),
     });
-    expect(printed(f)).toEqual(['specs/001-recipe-box/spec.md:11: error: unresolved [NEEDS CLARIFICATION: a real one]: run /clarify first']);
+    expect(printed(f)).toEqual([
+      'specs/001-recipe-box/spec.md:11: error: unresolved [NEEDS CLARIFICATION: a real one]: run /clarify first',
+    ]);
   });
 
   test('declared paths that are absolute or climb out of the workspace are errors with line and task id', () => {
-    const f = feature(md('- [ ] T001 Write `/etc/app.conf`', '- [ ] T002 Copy to ../shared/config.json', '- [ ] T003 Fine in src/ok.ts', '  - Files: C:\\temp\\x.log'));
+    const f = feature(
+      md(
+        '- [ ] T001 Write `/etc/app.conf`',
+        '- [ ] T002 Copy to ../shared/config.json',
+        '- [ ] T003 Fine in src/ok.ts',
+        '  - Files: C:\\temp\\x.log',
+      ),
+    );
     expect(printed(f)).toEqual([
       'specs/001-recipe-box/tasks.md:1: error: T001: declared path /etc/app.conf is absolute; use a workspace-relative path',
       'specs/001-recipe-box/tasks.md:2: error: T002: declared path ../shared/config.json is outside the workspace; use a workspace-relative path',
@@ -62,13 +92,15 @@ describe('analyzeFeature', () => {
   });
 
   test('duplicate ids, unknown ids and cycles are errors; file conflicts and id-less checkboxes are warnings; errors come first', () => {
-    const f = feature(md(
-      '- [ ] T001 [P] a in src/x.ts',
-      '- [ ] T002 [P] b in src/x.ts',
-      '- [ ] checklist item',
-      '- [ ] T003 c (depends on T404)',
-      '- [ ] T001 again',
-    ));
+    const f = feature(
+      md(
+        '- [ ] T001 [P] a in src/x.ts',
+        '- [ ] T002 [P] b in src/x.ts',
+        '- [ ] checklist item',
+        '- [ ] T003 c (depends on T404)',
+        '- [ ] T001 again',
+      ),
+    );
     const analysis = analyzeFeature(f);
     expect(analysis.ok).toBe(false);
     expect(analysis.diagnostics.map((d) => [d.severity, d.code, d.line, d.taskId])).toEqual([
@@ -77,7 +109,9 @@ describe('analyzeFeature', () => {
       ['warning', 'file-conflict', 2, 'T002'],
       ['warning', 'checkbox-without-id', 3, undefined],
     ]);
-    expect(analysis.diagnostics.map(formatDiagnostic)[0]).toBe('specs/001-recipe-box/tasks.md:4: error: T003: T003 depends on T404, which is not a task in this file');
+    expect(analysis.diagnostics.map(formatDiagnostic)[0]).toBe(
+      'specs/001-recipe-box/tasks.md:4: error: T003: T003 depends on T404, which is not a task in this file',
+    );
   });
 
   test('a cycle is reported with the file and the ids in order', () => {
@@ -99,15 +133,21 @@ describe('analyzeFeature', () => {
 
 describe('formatDiagnostic', () => {
   test('every part is optional except severity and message', () => {
-    expect(formatDiagnostic({ severity: 'error', code: 'x', message: 'm', file: 'a/tasks.md', line: 7, taskId: 'T007' })).toBe('a/tasks.md:7: error: T007: m');
-    expect(formatDiagnostic({ severity: 'warning', code: 'x', message: 'm', file: 'a/plan.md' })).toBe('a/plan.md: warning: m');
+    expect(
+      formatDiagnostic({ severity: 'error', code: 'x', message: 'm', file: 'a/tasks.md', line: 7, taskId: 'T007' }),
+    ).toBe('a/tasks.md:7: error: T007: m');
+    expect(formatDiagnostic({ severity: 'warning', code: 'x', message: 'm', file: 'a/plan.md' })).toBe(
+      'a/plan.md: warning: m',
+    );
     expect(formatDiagnostic({ severity: 'error', code: 'x', message: 'm' })).toBe('error: m');
   });
 });
 
 describe('readFeature', () => {
   let root: string;
-  beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'feature-')); });
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'feature-'));
+  });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   test('reads the required documents that exist, byte for byte, and reports the rest as missing', () => {

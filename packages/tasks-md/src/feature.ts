@@ -60,7 +60,10 @@ export function readFeature(workspaceRoot: string, dir: string): FeatureDocument
  * const analysis = analyzeFeature(readFeature(process.cwd(), 'specs/001-x'));
  * if (!analysis.ok) console.error(analysis.diagnostics.map(formatDiagnostic).join('\n'));
  */
-export function analyzeFeature(feature: FeatureDocuments, options: PlanOptions & { parse?: ParseFn } = {}): FeatureAnalysis {
+export function analyzeFeature(
+  feature: FeatureDocuments,
+  options: PlanOptions & { parse?: ParseFn } = {},
+): FeatureAnalysis {
   const tasksFile = posix.join(feature.dir, 'tasks.md');
   const parsed = (options.parse ?? parseTasks)(feature.documents['tasks.md'] ?? '', tasksFile);
   const plan = planTasks(parsed, options, tasksFile);
@@ -86,15 +89,26 @@ function missingDocuments(feature: FeatureDocuments): Diagnostic[] {
     const reason = feature.unreadable?.[name];
     return reason
       ? { severity: 'error', code: 'unreadable-document', file, message: `${name} cannot be read: ${reason}` }
-      : { severity: 'error', code: 'missing-document', file, message: `${name} is required to implement this feature but does not exist` };
+      : {
+          severity: 'error',
+          code: 'missing-document',
+          file,
+          message: `${name} is required to implement this feature but does not exist`,
+        };
   });
 }
 
 function unsafePaths(parsed: ParsedTasks, file: string): Diagnostic[] {
-  return parsed.tasks.flatMap((task) => task.files.filter(isUnsafePath).map((path): Diagnostic => ({
-    severity: 'error', code: 'unsafe-path', file, line: task.line, taskId: task.id,
-    message: `declared path ${path} is ${path.startsWith('..') ? 'outside the workspace' : 'absolute'}; use a workspace-relative path`,
-  })));
+  return parsed.tasks.flatMap((task) =>
+    task.files.filter(isUnsafePath).map((path): Diagnostic => ({
+      severity: 'error',
+      code: 'unsafe-path',
+      file,
+      line: task.line,
+      taskId: task.id,
+      message: `declared path ${path} is ${path.startsWith('..') ? 'outside the workspace' : 'absolute'}; use a workspace-relative path`,
+    })),
+  );
 }
 
 function clarifications(text: string | undefined, file: string): Diagnostic[] {
@@ -103,12 +117,22 @@ function clarifications(text: string | undefined, file: string): Diagnostic[] {
   const code = codeLines(text); // a marker quoted in a code example is not a question
   text.split(/\r?\n/).forEach((line, i) => {
     const m = code.has(i + 1) ? null : /\[NEEDS CLARIFICATION[^\]]*\]?/i.exec(line);
-    if (m) found.push({ severity: 'error', code: 'needs-clarification', file, line: i + 1, message: `unresolved ${m[0].slice(0, 120)}: run /clarify first` });
+    if (m)
+      found.push({
+        severity: 'error',
+        code: 'needs-clarification',
+        file,
+        line: i + 1,
+        message: `unresolved ${m[0].slice(0, 120)}: run /clarify first`,
+      });
   });
   return found;
 }
 
 function byImportance(a: Diagnostic, b: Diagnostic): number {
-  return (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1)
-    || (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0);
+  return (
+    (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1) ||
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0)
+  );
 }

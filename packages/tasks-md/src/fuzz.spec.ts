@@ -37,7 +37,9 @@ const CASES = 1000;
 // ---------------------------------------------------------------------------------------------
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'tasks-md-fuzz-')); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tasks-md-fuzz-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function describeFailure(c: Case, what: string): string {
@@ -49,12 +51,21 @@ function describeFailure(c: Case, what: string): string {
 /** The checked-in view of one parse: each task's id and checkbox, in file order. */
 const view = (parsed: ParsedTasks) => parsed.tasks.map((t) => `${t.id}=${t.checkbox}`);
 
-async function checkMarking(c: Case, parsedStates: string[], file: string, failures: string[], stats: { marks: number; refusals: number; already: number; allMarked: number; sampled: number }) {
+async function checkMarking(
+  c: Case,
+  parsedStates: string[],
+  file: string,
+  failures: string[],
+  stats: { marks: number; refusals: number; already: number; allMarked: number; sampled: number },
+) {
   writeFileSync(file, c.bytes);
   const ids = parsedStates.map((s) => s.slice(0, s.lastIndexOf('=')));
-  const all = (c.index % FULL_EVERY === 0 && c.bytes.length <= FULL_MAX_BYTES) || (ids.length <= SMALL.tasks && c.bytes.length <= SMALL.bytes);
+  const all =
+    (c.index % FULL_EVERY === 0 && c.bytes.length <= FULL_MAX_BYTES) ||
+    (ids.length <= SMALL.tasks && c.bytes.length <= SMALL.bytes);
   const chosen = all ? ids : ids.slice(c.index % Math.max(ids.length, 1)).slice(0, 1);
-  if (all) stats.allMarked++; else stats.sampled++;
+  if (all) stats.allMarked++;
+  else stats.sampled++;
   // Each mark's "after" is the next mark's "before": one parse per mark besides markDone's own.
   // markDone reuses its parses as the executor does (only marks change between them), and each
   // reused parse must equal a fresh one.
@@ -67,8 +78,10 @@ async function checkMarking(c: Case, parsedStates: string[], file: string, failu
       result = await markDone(file, id, { parse });
     } catch (error) {
       const after = readFileSync(file);
-      if (!(error instanceof CheckpointError)) failures.push(describeFailure(c, `markDone(${id}) threw ${(error as Error)?.stack ?? error}`));
-      else if (!after.equals(before)) failures.push(describeFailure(c, `markDone(${id}) refused (${error.message}) but changed the file`));
+      if (!(error instanceof CheckpointError))
+        failures.push(describeFailure(c, `markDone(${id}) threw ${(error as Error)?.stack ?? error}`));
+      else if (!after.equals(before))
+        failures.push(describeFailure(c, `markDone(${id}) refused (${error.message}) but changed the file`));
       else stats.refusals++;
       continue;
     }
@@ -77,11 +90,17 @@ async function checkMarking(c: Case, parsedStates: string[], file: string, failu
     if (after.length === before.length) for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) diff.push(i);
     if (!result.changed) {
       stats.already++;
-      if (!after.equals(before)) failures.push(describeFailure(c, `markDone(${id}) reported no change but changed the file`));
+      if (!after.equals(before))
+        failures.push(describeFailure(c, `markDone(${id}) reported no change but changed the file`));
       continue;
     }
     if (after.length !== before.length || diff.length !== 1 || before[diff[0]] !== 0x20 || after[diff[0]] !== 0x58) {
-      failures.push(describeFailure(c, `markDone(${id}) changed ${after.length === before.length ? `${diff.length} byte(s) at ${diff.slice(0, 5)}` : 'the length'} instead of one ' ' → 'X'`));
+      failures.push(
+        describeFailure(
+          c,
+          `markDone(${id}) changed ${after.length === before.length ? `${diff.length} byte(s) at ${diff.slice(0, 5)}` : 'the length'} instead of one ' ' → 'X'`,
+        ),
+      );
       return;
     }
     const expected = current.map((s) => (s === `${id}= ` ? `${id}=X` : s));
@@ -92,7 +111,12 @@ async function checkMarking(c: Case, parsedStates: string[], file: string, failu
     }
     const got = view(fresh);
     if (expected.join() !== got.join()) {
-      failures.push(describeFailure(c, `after markDone(${id}) the parse changed beyond that task: ${got.filter((s, i) => s !== expected[i]).slice(0, 5)}`));
+      failures.push(
+        describeFailure(
+          c,
+          `after markDone(${id}) the parse changed beyond that task: ${got.filter((s, i) => s !== expected[i]).slice(0, 5)}`,
+        ),
+      );
       return;
     }
     current = got;
@@ -105,7 +129,8 @@ test(`fuzz: ${ONLY === undefined ? CASES : 1} seeded hostile tasks.md inputs thr
   const timings: { ms: number; c: Case }[] = [];
   const stats = { marks: 0, refusals: 0, already: 0, allMarked: 0, sampled: 0, tasks: 0, diagnostics: 0, bytes: 0 };
   const file = join(dir, 'tasks.md');
-  const indices = ONLY === undefined ? Array.from({ length: Number(process.env.FUZZ_CASES ?? CASES) }, (_, i) => i) : [ONLY];
+  const indices =
+    ONLY === undefined ? Array.from({ length: Number(process.env.FUZZ_CASES ?? CASES) }, (_, i) => i) : [ONLY];
   const started = Date.now();
 
   for (const index of indices) {
@@ -116,16 +141,26 @@ test(`fuzz: ${ONLY === undefined ? CASES : 1} seeded hostile tasks.md inputs thr
     try {
       const text = c.bytes.toString('utf8');
       const encoded = Buffer.from(text, 'utf8');
-      const analysis = analyzeFeature({ dir: 'specs/001-fuzz', documents: { 'tasks.md': text, 'plan.md': '# Plan\n', 'spec.md': '# Spec\n' } });
+      const analysis = analyzeFeature({
+        dir: 'specs/001-fuzz',
+        documents: { 'tasks.md': text, 'plan.md': '# Plan\n', 'spec.md': '# Spec\n' },
+      });
       analysis.diagnostics.forEach(formatDiagnostic);
       stats.tasks += analysis.parsed.tasks.length;
       parsedStates = analysis.parsed.tasks.map((t) => `${t.id}=${t.checkbox}`);
       stats.diagnostics += analysis.diagnostics.length;
       for (const t of analysis.parsed.tasks) {
-        if (!Array.isArray(analysis.plan.dependsOn[t.id])) failures.push(describeFailure(c, `plan has no dependsOn list for ${t.id}`));
+        if (!Array.isArray(analysis.plan.dependsOn[t.id]))
+          failures.push(describeFailure(c, `plan has no dependsOn list for ${t.id}`));
         // checkboxByte counts UTF-8 bytes of the decoded text (markDone refuses files that are not UTF-8).
         const box = String.fromCharCode(encoded[t.checkboxByte]);
-        if (box !== t.checkbox) failures.push(describeFailure(c, `${t.id}: checkboxByte ${t.checkboxByte} holds ${JSON.stringify(box)}, parser says ${JSON.stringify(t.checkbox)}`));
+        if (box !== t.checkbox)
+          failures.push(
+            describeFailure(
+              c,
+              `${t.id}: checkboxByte ${t.checkboxByte} holds ${JSON.stringify(box)}, parser says ${JSON.stringify(t.checkbox)}`,
+            ),
+          );
       }
     } catch (error) {
       failures.push(describeFailure(c, `parse/analyze threw ${(error as Error)?.stack ?? error}`));
@@ -134,16 +169,23 @@ test(`fuzz: ${ONLY === undefined ? CASES : 1} seeded hostile tasks.md inputs thr
     timings.push({ ms: performance.now() - t0, c });
     const t1 = performance.now();
     if (!process.env.FUZZ_NO_MARK) await checkMarking(c, parsedStates, file, failures, stats);
-    if (process.env.FUZZ_TRACE) writeFileSync(process.env.FUZZ_TRACE, `${index} ${c.how} ${c.bytes.length} analyze=${(t1 - t0).toFixed(0)} mark=${(performance.now() - t1).toFixed(0)}\n`, { flag: 'a' });
+    if (process.env.FUZZ_TRACE)
+      writeFileSync(
+        process.env.FUZZ_TRACE,
+        `${index} ${c.how} ${c.bytes.length} analyze=${(t1 - t0).toFixed(0)} mark=${(performance.now() - t1).toFixed(0)}\n`,
+        { flag: 'a' },
+      );
   }
 
   const slowest = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 5);
-  console.log([
-    `fuzz seed ${SEED}: ${indices.length} cases (${(stats.bytes / 1e6).toFixed(1)} MB), ${stats.tasks} tasks parsed, ${stats.diagnostics} diagnostics,`,
-    `markDone on every task of ${stats.allMarked} cases, on one task of ${stats.sampled} others: ${stats.marks} single-byte marks, ${stats.already} already done, ${stats.refusals} clean refusals;`,
-    `${failures.length} failures; ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    `slowest parse+analyze: ${slowest.map((s) => `#${s.c.index} ${s.c.how} ${(s.c.bytes.length / 1e3).toFixed(0)} kB ${s.ms.toFixed(0)} ms`).join('; ')}`,
-  ].join('\n'));
+  console.log(
+    [
+      `fuzz seed ${SEED}: ${indices.length} cases (${(stats.bytes / 1e6).toFixed(1)} MB), ${stats.tasks} tasks parsed, ${stats.diagnostics} diagnostics,`,
+      `markDone on every task of ${stats.allMarked} cases, on one task of ${stats.sampled} others: ${stats.marks} single-byte marks, ${stats.already} already done, ${stats.refusals} clean refusals;`,
+      `${failures.length} failures; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `slowest parse+analyze: ${slowest.map((s) => `#${s.c.index} ${s.c.how} ${(s.c.bytes.length / 1e3).toFixed(0)} kB ${s.ms.toFixed(0)} ms`).join('; ')}`,
+    ].join('\n'),
+  );
   expect(failures.slice(0, 20)).toEqual([]);
 });
 
@@ -156,8 +198,21 @@ describe('regressions the fuzzer found', () => {
   test('nesting past MAX_NESTING is refused with a diagnostic instead of parsed (800 list levels took 20 s)', () => {
     const deep = Array.from({ length: 800 }, (_, i) => `${'  '.repeat(i)}- [ ] T${i + 1} level ${i}\n`).join('');
     expect(parseTasks(deep, 'specs/x/tasks.md')).toEqual({
-      phases: [], tasks: [], statements: [], nonTasks: [], bom: false,
-      diagnostics: [{ severity: 'error', code: 'too-deeply-nested', file: 'specs/x/tasks.md', line: 33, message: 'lists or blockquotes nest about 33 levels deep here (at most 32 are read); tasks.md is not read: flatten it' }],
+      phases: [],
+      tasks: [],
+      statements: [],
+      nonTasks: [],
+      bom: false,
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'too-deeply-nested',
+          file: 'specs/x/tasks.md',
+          line: 33,
+          message:
+            'lists or blockquotes nest about 33 levels deep here (at most 32 are read); tasks.md is not read: flatten it',
+        },
+      ],
     });
     const quoted = `${'>'.repeat(5000)} - [ ] T001 q\n`;
     expect(parseTasks(quoted).diagnostics.map((d) => d.code)).toEqual(['too-deeply-nested']);

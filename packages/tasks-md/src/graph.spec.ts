@@ -21,7 +21,11 @@ function randomDag(n: number, density: number, seed: number): Adjacency {
 
 function closure(n: number, succ: Adjacency): boolean[][] {
   const reach = Array.from({ length: n }, () => new Array<boolean>(n).fill(false));
-  for (let v = n - 1; v >= 0; v--) for (const w of succ[v]) { reach[v][w] = true; for (let k = 0; k < n; k++) if (reach[w][k]) reach[v][k] = true; }
+  for (let v = n - 1; v >= 0; v--)
+    for (const w of succ[v]) {
+      reach[v][w] = true;
+      for (let k = 0; k < n; k++) if (reach[w][k]) reach[v][k] = true;
+    }
   return reach;
 }
 
@@ -29,7 +33,8 @@ function closure(n: number, succ: Adjacency): boolean[][] {
 function bruteReduction(n: number, succ: Adjacency): string[] {
   const reach = closure(n, succ);
   const kept: string[] = [];
-  for (let v = 0; v < n; v++) for (const w of new Set(succ[v])) if (!succ[v].some((u) => u !== w && reach[u][w])) kept.push(`${v}>${w}`);
+  for (let v = 0; v < n; v++)
+    for (const w of new Set(succ[v])) if (!succ[v].some((u) => u !== w && reach[u][w])) kept.push(`${v}>${w}`);
   return kept.sort();
 }
 
@@ -49,7 +54,13 @@ describe('graph', () => {
   });
 
   test('transitive reduction matches brute force on random DAGs, across bit-set word boundaries', () => {
-    for (const [n, density, seed] of [[10, 0.5, 1], [40, 0.2, 2], [70, 0.1, 3], [100, 0.05, 4], [65, 0.9, 5]] as const) {
+    for (const [n, density, seed] of [
+      [10, 0.5, 1],
+      [40, 0.2, 2],
+      [70, 0.1, 3],
+      [100, 0.05, 4],
+      [65, 0.9, 5],
+    ] as const) {
       const succ = randomDag(n, density, seed);
       const { order } = topologicalOrder(n, succ);
       expect(edgeList(transitiveReduction(n, succ, order))).toEqual(bruteReduction(n, succ));
@@ -58,7 +69,12 @@ describe('graph', () => {
 
   test('transitive reduction keeps reachability and drops duplicates', () => {
     const succ: Adjacency = [[1, 2, 3, 3], [3], [3], []];
-    expect(edgeList(transitiveReduction(4, succ, topologicalOrder(4, succ).order))).toEqual(['0>1', '0>2', '1>3', '2>3']);
+    expect(edgeList(transitiveReduction(4, succ, topologicalOrder(4, succ).order))).toEqual([
+      '0>1',
+      '0>2',
+      '1>3',
+      '2>3',
+    ]);
   });
 
   test('waves: the longest distance from a source', () => {

@@ -86,7 +86,10 @@ export function criticalPath(n: number, succ: Adjacency, order: number[], weight
   for (const v of order) {
     const total = best[v] + weight(v);
     for (const w of succ[v]) {
-      if (total > best[w]) { best[w] = total; prev[w] = v; }
+      if (total > best[w]) {
+        best[w] = total;
+        prev[w] = v;
+      }
     }
   }
   let end = -1;

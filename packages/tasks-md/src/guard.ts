@@ -50,7 +50,12 @@ export interface GuardResult {
  * Compares tasks.md with `snapshot` (taken before the agent for `taskId` ran) and undoes what the
  * agent must not do (see the file comment).
  */
-export async function undoAgentEdits(file: string, snapshot: Buffer, taskId: string, options: GuardOptions = {}): Promise<GuardResult> {
+export async function undoAgentEdits(
+  file: string,
+  snapshot: Buffer,
+  taskId: string,
+  options: GuardOptions = {},
+): Promise<GuardResult> {
   return withFileLock(file, () => undoAgentEditsLocked(file, snapshot, taskId, options));
 }
 
@@ -58,7 +63,10 @@ function undoAgentEditsLocked(file: string, snapshot: Buffer, taskId: string, op
   const { replacedCopy, parse = parseTasks } = options;
   if (!existsSync(file)) {
     writeAtomically(file, snapshot);
-    return { refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran', warnings: [] };
+    return {
+      refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran',
+      warnings: [],
+    };
   }
   const current = readFileSync(file);
   if (current.equals(snapshot)) return { warnings: [] };
@@ -74,9 +82,14 @@ function undoAgentEditsLocked(file: string, snapshot: Buffer, taskId: string, op
       writeFileSync(replacedCopy, current);
     }
     restoreSnapshot(file, snapshot, before, after, taskId);
-    const why = lostDone.length ? `completed task${lostDone.length > 1 ? 's' : ''} ${list(lostDone)} disappeared from it` : 'it is no longer valid UTF-8';
+    const why = lostDone.length
+      ? `completed task${lostDone.length > 1 ? 's' : ''} ${list(lostDone)} disappeared from it`
+      : 'it is no longer valid UTF-8';
     const kept = replacedCopy ? `; the file as it was is saved in ${replacedCopy}` : '';
-    return { refusal: `tasks.md was damaged during the run (${why}); it was restored from before the agent ran, keeping other tasks' new marks${kept}`, warnings: [] };
+    return {
+      refusal: `tasks.md was damaged during the run (${why}); it was restored from before the agent ran, keeping other tasks' new marks${kept}`,
+      warnings: [],
+    };
   }
 
   const flips = new Map<number, number>(); // byte offset in `current` → checkbox byte to put back
@@ -88,7 +101,8 @@ function undoAgentEditsLocked(file: string, snapshot: Buffer, taskId: string, op
   const selfTicked = !!(ownBefore && ownAfter && !ownBefore.done && ownAfter.done);
   if (selfTicked) flips.set(ownAfter!.checkboxByte, SPACE);
   const ownChange = ownLineChange(ownBefore, ownAfter, after, taskId);
-  if (ownChange) refusal = `tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`;
+  if (ownChange)
+    refusal = `tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`;
   else if (flips.size) refusal = `the agent marked ${taskId} itself; the mark was removed until verification passes`;
 
   const unmarked: string[] = [];
@@ -108,8 +122,14 @@ function undoAgentEditsLocked(file: string, snapshot: Buffer, taskId: string, op
       putBack.push(t.id);
     }
   }
-  if (putBack.length) warnings.push(`${list(putBack)} ${putBack.length > 1 ? 'were' : 'was'} ticked again in tasks.md while ${taskId} ran, after a guard had removed the agent's own tick (a stale write of the file); the mark was removed until a verified run makes it`);
-  if (unmarked.length) warnings.push(`${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked in tasks.md while ${taskId} ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run`);
+  if (putBack.length)
+    warnings.push(
+      `${list(putBack)} ${putBack.length > 1 ? 'were' : 'was'} ticked again in tasks.md while ${taskId} ran, after a guard had removed the agent's own tick (a stale write of the file); the mark was removed until a verified run makes it`,
+    );
+  if (unmarked.length)
+    warnings.push(
+      `${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked in tasks.md while ${taskId} ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run`,
+    );
 
   if (selfTicked && options.journal) {
     mkdirSync(dirname(options.journal), { recursive: true });
@@ -124,10 +144,16 @@ function undoAgentEditsLocked(file: string, snapshot: Buffer, taskId: string, op
 }
 
 /** What changed in the task's own entry (text, declared files, dependencies), or undefined. */
-function ownLineChange(before: Task | undefined, after: Task | undefined, parsed: ParsedTasks, taskId: string): string | undefined {
+function ownLineChange(
+  before: Task | undefined,
+  after: Task | undefined,
+  parsed: ParsedTasks,
+  taskId: string,
+): string | undefined {
   if (!before) return undefined; // not in the snapshot: runTask reports that itself
   if (!after) return `${taskId} is no longer in it`;
-  if (parsed.diagnostics.some((d) => d.code === 'duplicate-id' && d.taskId === taskId)) return `${taskId} now appears more than once`;
+  if (parsed.diagnostics.some((d) => d.code === 'duplicate-id' && d.taskId === taskId))
+    return `${taskId} now appears more than once`;
   if (before.text !== after.text) return `${taskId}'s line now reads "${after.text}" (was "${before.text}")`;
   if (before.files.join('\0') !== after.files.join('\0')) return `${taskId}'s declared files changed`;
   if (before.dependsOn.join('\0') !== after.dependsOn.join('\0')) return `${taskId}'s dependencies changed`;
@@ -151,6 +177,8 @@ function list(ids: string[]): string {
 /** Tasks whose latest journal entry is a guard's removal (`!T012`), not a checkpoint (`T012`). */
 function refusedMarks(file: string): Set<string> {
   const last = new Map<string, boolean>();
-  if (existsSync(file)) for (const line of readFileSync(file, 'utf8').split('\n')) if (line) last.set(line.replace(/^!/, ''), line.startsWith('!'));
+  if (existsSync(file))
+    for (const line of readFileSync(file, 'utf8').split('\n'))
+      if (line) last.set(line.replace(/^!/, ''), line.startsWith('!'));
   return new Set([...last].filter(([, refused]) => refused).map(([id]) => id));
 }

@@ -18,7 +18,8 @@ export function checkboxItems(source: string): CheckboxItem[] {
   if (!tree) throw new Error('lists or blockquotes nest too deeply to read the checkboxes');
   const items: CheckboxItem[] = [];
   eachNode(tree, (node) => {
-    if (node.type === 'listItem' && typeof node.checked === 'boolean') items.push({ line: node.position!.start.line, checked: node.checked });
+    if (node.type === 'listItem' && typeof node.checked === 'boolean')
+      items.push({ line: node.position!.start.line, checked: node.checked });
   });
   return items;
 }

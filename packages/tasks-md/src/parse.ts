@@ -2,11 +2,21 @@ import type { Processor } from 'unified';
 import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
 import type { CheckboxState, Diagnostic, NonTaskItem, Phase, ParsedTasks, Task } from './model';
 import { readStatements, type ProseLine } from './stated';
-import { DEPENDENCY_BULLET, TASK_ID, extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, expandDependencyRefs, withoutDependencyClauses } from './task-text';
+import {
+  DEPENDENCY_BULLET,
+  TASK_ID,
+  extractDeclaredPaths,
+  extractDependencyRefs,
+  extractFilesBullet,
+  expandDependencyRefs,
+  withoutDependencyClauses,
+} from './task-text';
 
 const BOM = '\uFEFF';
 // A task line: optional leading tags, the id (optionally bold), an optional `:`/`.` after it.
-const TASK_LINE = new RegExp(String.raw`^((?:\[[^\]\s]+\]\s*)*)(?:\*\*|__)?(${TASK_ID})(?:\*\*|__)?(?:\s*[:.)]|\s|$)\s*([\s\S]*)$`);
+const TASK_LINE = new RegExp(
+  String.raw`^((?:\[[^\]\s]+\]\s*)*)(?:\*\*|__)?(${TASK_ID})(?:\*\*|__)?(?:\s*[:.)]|\s|$)\s*([\s\S]*)$`,
+);
 // `[P]`, `[US1]`, `[P2]`, `[ALL]`: uppercase bracket tags that are not markdown links.
 const TAG = /\[([A-Z][A-Z0-9_-]*)\](?!\()/g;
 
@@ -16,8 +26,22 @@ const TAG = /\[([A-Z][A-Z0-9_-]*)\](?!\()/g;
 // GFM's inline constructs too: `gfmPotentialFootnoteCall` walks back over every earlier event at
 // each `]`, quadratic in the `[P]` tags of one line (found by src/fuzz.spec.ts).
 const INLINE_CONSTRUCTS = [
-  'attention', 'autolink', 'characterEscape', 'characterReference', 'codeText', 'hardBreakEscape', 'htmlText', 'labelEnd', 'labelStartImage', 'labelStartLink',
-  'gfmFootnoteCall', 'gfmPotentialFootnoteCall', 'wwwAutolink', 'protocolAutolink', 'emailAutolink', 'strikethrough',
+  'attention',
+  'autolink',
+  'characterEscape',
+  'characterReference',
+  'codeText',
+  'hardBreakEscape',
+  'htmlText',
+  'labelEnd',
+  'labelStartImage',
+  'labelStartLink',
+  'gfmFootnoteCall',
+  'gfmPotentialFootnoteCall',
+  'wwwAutolink',
+  'protocolAutolink',
+  'emailAutolink',
+  'strikethrough',
 ];
 /**
  * GitHub's markdown as far as it shapes blocks: task list items (`- [ ]`), tables and footnote
@@ -28,7 +52,11 @@ const INLINE_CONSTRUCTS = [
 function gfmBlocks(this: Processor, stack: typeof import('./markdown-stack')) {
   const data = this.data();
   (data.micromarkExtensions ??= []).push(stack.gfm(), { disable: { null: INLINE_CONSTRUCTS } });
-  (data.fromMarkdownExtensions ??= []).push([stack.gfmFootnoteFromMarkdown(), stack.gfmTableFromMarkdown(), stack.gfmTaskListItemFromMarkdown()]);
+  (data.fromMarkdownExtensions ??= []).push([
+    stack.gfmFootnoteFromMarkdown(),
+    stack.gfmTableFromMarkdown(),
+    stack.gfmTaskListItemFromMarkdown(),
+  ]);
 }
 // Loaded on the first parse, not with the package: a process whose parses are all reused
 // (./reuse.ts) never loads the markdown stack.
@@ -50,7 +78,7 @@ function markdown(): Processor {
  */
 export function markdownTree(source: string): Root | undefined {
   const body = source.startsWith(BOM) ? source.slice(1) : source;
-  return tooDeep(body) ? undefined : markdown().parse(body) as Root;
+  return tooDeep(body) ? undefined : (markdown().parse(body) as Root);
 }
 
 /** Parses a tasks.md text (as read from disk, BOM and CRLF allowed) into phases and tasks. */
@@ -62,11 +90,20 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const deep = tooDeep(body);
   if (deep) {
     return {
-      phases: [], tasks: [], statements: [], nonTasks: [], bom,
-      diagnostics: [{
-        severity: 'error', code: 'too-deeply-nested', file, line: deep.line,
-        message: `lists or blockquotes nest about ${deep.depth} levels deep here (at most ${MAX_NESTING} are read); tasks.md is not read: flatten it`,
-      }],
+      phases: [],
+      tasks: [],
+      statements: [],
+      nonTasks: [],
+      bom,
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'too-deeply-nested',
+          file,
+          line: deep.line,
+          message: `lists or blockquotes nest about ${deep.depth} levels deep here (at most ${MAX_NESTING} are read); tasks.md is not read: flatten it`,
+        },
+      ],
     };
   }
   const tree = markdown().parse(body) as Root;
@@ -91,11 +128,25 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
     const task = buildTask(item, phaseIndex, phase, ownerOf.get(item), base, bytes);
     const first = seen.get(task.id);
     if (first) {
-      diagnostics.push(copies.has(item)
-        ? { severity: 'warning', code: 'repeated-task', file, line: task.line, taskId: task.id,
-          message: `${task.id} restates line ${first.line} in a repeated task list${first.text === task.text ? '' : ' (in other words)'}: it is not run, and only line ${first.line} is marked done` }
-        : { severity: 'error', code: 'duplicate-id', file, line: task.line, taskId: task.id,
-          message: `${task.id} is defined twice (first on line ${first.line})` });
+      diagnostics.push(
+        copies.has(item)
+          ? {
+              severity: 'warning',
+              code: 'repeated-task',
+              file,
+              line: task.line,
+              taskId: task.id,
+              message: `${task.id} restates line ${first.line} in a repeated task list${first.text === task.text ? '' : ' (in other words)'}: it is not run, and only line ${first.line} is marked done`,
+            }
+          : {
+              severity: 'error',
+              code: 'duplicate-id',
+              file,
+              line: task.line,
+              taskId: task.id,
+              message: `${task.id} is defined twice (first on line ${first.line})`,
+            },
+      );
       continue;
     }
     seen.set(task.id, task);
@@ -112,7 +163,14 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   diagnostics.push(...unreadTasks(unread, tasks.length > 0 && !headingTasks, file));
   const stated = readStatements(prose, used, file);
   diagnostics.push(...stated.diagnostics);
-  return { phases: used, tasks, diagnostics, statements: stated.statements, nonTasks: nonTasks.map((n) => (n.checkboxOffset < 0 ? n : { ...n, checkboxOffset: n.checkboxOffset + base })), bom };
+  return {
+    phases: used,
+    tasks,
+    diagnostics,
+    statements: stated.statements,
+    nonTasks: nonTasks.map((n) => (n.checkboxOffset < 0 ? n : { ...n, checkboxOffset: n.checkboxOffset + base })),
+    bom,
+  };
 }
 
 /**
@@ -123,11 +181,30 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
 function unreadTasks(unread: UnreadTask[], besideTasks: boolean, file: string): Diagnostic[] {
   if (!unread.length) return [];
   const shapes = [...new Set(unread.map((u) => u.shape))].join(' and ');
-  const lines = unread.slice(0, 10).map((u) => u.line).join(', ') + (unread.length > 10 ? ` and ${unread.length - 10} more` : '');
-  const howTo = 'write each task as a checkbox item, `- [ ] T001 Description`, or put the box in the heading, `### T001: [ ] Title`';
-  return [besideTasks
-    ? { severity: 'warning', code: 'ids-not-tasks', file, line: unread[0].line, message: `task ids appear as ${shapes} without a checkbox (lines ${lines}): they are not tasks; if they are, ${howTo}` }
-    : { severity: 'error', code: 'no-tasks-read', file, line: unread[0].line, message: `tasks without a checkbox are not read: task ids appear as ${shapes} without one (lines ${lines}); ${howTo}` }];
+  const lines =
+    unread
+      .slice(0, 10)
+      .map((u) => u.line)
+      .join(', ') + (unread.length > 10 ? ` and ${unread.length - 10} more` : '');
+  const howTo =
+    'write each task as a checkbox item, `- [ ] T001 Description`, or put the box in the heading, `### T001: [ ] Title`';
+  return [
+    besideTasks
+      ? {
+          severity: 'warning',
+          code: 'ids-not-tasks',
+          file,
+          line: unread[0].line,
+          message: `task ids appear as ${shapes} without a checkbox (lines ${lines}): they are not tasks; if they are, ${howTo}`,
+        }
+      : {
+          severity: 'error',
+          code: 'no-tasks-read',
+          file,
+          line: unread[0].line,
+          message: `tasks without a checkbox are not read: task ids appear as ${shapes} without one (lines ${lines}); ${howTo}`,
+        },
+  ];
 }
 
 /**
@@ -153,7 +230,9 @@ function restatedSections(items: ItemInfo[]): Set<ItemInfo> {
     } else if (earlier === text) section.same++;
   }
   const underChecklist = (item: ItemInfo) => item.ancestry.some((h) => CHECKLIST_HEADING.test(h.title));
-  const copies = [...bySection.values()].filter((s) => s.allRepeat && (s.same * 2 > s.items.length || underChecklist(s.items[0])));
+  const copies = [...bySection.values()].filter(
+    (s) => s.allRepeat && (s.same * 2 > s.items.length || underChecklist(s.items[0])),
+  );
   return new Set(copies.flatMap((s) => s.items));
 }
 
@@ -171,7 +250,7 @@ export const MAX_NESTING = 32;
  */
 function tooDeep(body: string): { line: number; depth: number } | undefined {
   let line = 1;
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     const { columns, markers, end: prefixEnd } = containerPrefix(body, i);
     const depth = markers + Math.floor(columns / 2);
     if (markers && depth > MAX_NESTING) return { line, depth };
@@ -239,7 +318,16 @@ interface ItemInfo {
 }
 
 /** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
-function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagnostic[], file: string, unread: UnreadTask[], nonTasks: NonTaskItem[], prose: ProseLine[]) {
+function collect(
+  tree: Root,
+  body: string,
+  items: ItemInfo[],
+  diagnostics: Diagnostic[],
+  file: string,
+  unread: UnreadTask[],
+  nonTasks: NonTaskItem[],
+  prose: ProseLine[],
+) {
   let order = 0;
   const stack: HeadingInfo[] = [];
   // A task written as a heading (`### T001: [X] Title`) owns what follows it up to the next heading.
@@ -248,7 +336,12 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
     if (node.type === 'heading') {
       // A heading task ends where the next heading starts.
       if (headingTask) headingTask.range[1] = node.position!.start.offset!;
-      const info: HeadingInfo = { depth: node.depth, title: headingTitle(plainText(node)), line: node.position!.start.line, order: order++ };
+      const info: HeadingInfo = {
+        depth: node.depth,
+        title: headingTitle(plainText(node)),
+        line: node.position!.start.line,
+        order: order++,
+      };
       while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
       headingTask = readHeadingTask(node, body);
       prose.push({ line: info.line, text: info.title, heading: info.line });
@@ -260,35 +353,62 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
     }
     if (node.type === 'tableRow') {
       const cells = node.children.map(plainText);
-      prose.push({ line: node.position!.start.line, text: cells.join(' | '), cells, heading: stack[stack.length - 1]?.line });
+      prose.push({
+        line: node.position!.start.line,
+        text: cells.join(' | '),
+        cells,
+        heading: stack[stack.length - 1]?.line,
+      });
       if (startsWithId(cells[0] ?? '')) unread.push({ line: node.position!.start.line, shape: 'a table row' });
       return;
     }
     if (node.type === 'paragraph') {
-      slice(body, node).split(/\r?\n|\r/).forEach((text, i) => prose.push({ line: node.position!.start.line + i, text, heading: stack[stack.length - 1]?.line }));
+      slice(body, node)
+        .split(/\r?\n|\r/)
+        .forEach((text, i) =>
+          prose.push({ line: node.position!.start.line + i, text, heading: stack[stack.length - 1]?.line }),
+        );
       // Under a heading task each line is a detail of its own (`**Depends On**: T001` / `**Files**: …`).
-      if (headingTask) headingTask.subBullets.push(...slice(body, node).split(/\r?\n|\r/).map(collapse).filter(Boolean));
+      if (headingTask)
+        headingTask.subBullets.push(
+          ...slice(body, node)
+            .split(/\r?\n|\r/)
+            .map(collapse)
+            .filter(Boolean),
+        );
       // `[X] T001 - …` lines written without a list marker: each such line is a task.
-      else for (const item of readTaskLines(node, body, diagnostics, file, nonTasks)) items.push({ ...item, order: order++, ancestry: [...stack] });
+      else
+        for (const item of readTaskLines(node, body, diagnostics, file, nonTasks))
+          items.push({ ...item, order: order++, ancestry: [...stack] });
       return;
     }
     if (node.type === 'listItem' && typeof node.checked === 'boolean' && !headingTask) {
       const item = readTaskItem(node, body);
       if (item) {
-        items.push({ ...item, line: node.position!.start.line, range: [node.position!.start.offset!, node.position!.end.offset!], order: order++, ancestry: [...stack] });
+        items.push({
+          ...item,
+          line: node.position!.start.line,
+          range: [node.position!.start.offset!, node.position!.end.offset!],
+          order: order++,
+          ancestry: [...stack],
+        });
       } else {
         const line = node.position!.start.line;
         nonTasks.push({ line, checkboxOffset: findCheckbox(body, node.position!.start.offset!), open: !node.checked });
         // One message whatever the mark: a reused parse (./reuse.ts) only refreshes the marks.
         diagnostics.push({
-          severity: 'warning', code: 'checkbox-without-id', file, line,
+          severity: 'warning',
+          code: 'checkbox-without-id',
+          file,
+          line,
           message: 'checkbox item has no task id (T###): it is not a task and is not run',
         });
       }
     }
     if (!('children' in node)) return;
     // A checkbox item's first paragraph is its own text, read above: never again as task lines.
-    const children = node.type === 'listItem' && typeof node.checked === 'boolean' ? node.children.slice(1) : node.children;
+    const children =
+      node.type === 'listItem' && typeof node.checked === 'boolean' ? node.children.slice(1) : node.children;
     for (const child of children as Nodes[]) visit(child);
   };
   visit(tree);
@@ -298,7 +418,9 @@ function collect(tree: Root, body: string, items: ItemInfo[], diagnostics: Diagn
 const LINE_CHECKBOX = /^[ \t]*\[([^\]\s]| )\][ \t]+/;
 const STARTS_WITH_ID = new RegExp(String.raw`^[\s*_]*${TASK_ID}`);
 const HEADING_BOX_FIRST = /^#{1,6}[ \t]+\[([ xX])\][ \t]+/;
-const HEADING_ID_FIRST = new RegExp(String.raw`^#{1,6}[ \t]+((?:\*\*|__)?${TASK_ID}(?:\*\*|__)?)[ \t]*[:.\-–—]?[ \t]*\[([ xX])\][ \t]*`);
+const HEADING_ID_FIRST = new RegExp(
+  String.raw`^#{1,6}[ \t]+((?:\*\*|__)?${TASK_ID}(?:\*\*|__)?)[ \t]*[:.\-–—]?[ \t]*\[([ xX])\][ \t]*`,
+);
 
 /** An id in the place a task's id goes: a heading or table row that looks like a task but has no checkbox. */
 interface UnreadTask {
@@ -322,7 +444,15 @@ function readHeadingTask(node: Heading, body: string): Omit<ItemInfo, 'order' | 
   const match = TASK_LINE.exec(withoutLeadingBold(collapse(text.replace(/[ \t]#+[ \t]*$/, ''))));
   if (!match) return undefined;
   const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
-  return { line: node.position!.start.line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex, range: [start, node.position!.end.offset!] };
+  return {
+    line: node.position!.start.line,
+    id: match[2],
+    tags,
+    rest: match[3],
+    subBullets: [],
+    checkboxIndex,
+    range: [start, node.position!.end.offset!],
+  };
 }
 
 /**
@@ -330,7 +460,13 @@ function readHeadingTask(node: Heading, body: string): Omit<ItemInfo, 'order' | 
  * Another mark in the box (`[~] T020`, also `- [-] T020`, which is no GFM task item) cannot be
  * checkpointed: a warning and an open item (the run is not complete), never a silent skip.
  */
-function readTaskLines(node: Paragraph, body: string, diagnostics: Diagnostic[], file: string, nonTasks: NonTaskItem[]) {
+function readTaskLines(
+  node: Paragraph,
+  body: string,
+  diagnostics: Diagnostic[],
+  file: string,
+  nonTasks: NonTaskItem[],
+) {
   const found: Array<Omit<ItemInfo, 'order' | 'ancestry'>> = [];
   let offset = node.position!.start.offset!;
   let line = node.position!.start.line;
@@ -344,12 +480,24 @@ function readTaskLines(node: Paragraph, body: string, diagnostics: Diagnostic[],
     if (box && match && !/[ xX]/.test(box[1])) {
       nonTasks.push({ line, checkboxOffset: -1, open: true });
       diagnostics.push({
-        severity: 'warning', code: 'unknown-checkbox', file, line, taskId: match[2],
+        severity: 'warning',
+        code: 'unknown-checkbox',
+        file,
+        line,
+        taskId: match[2],
         message: `${match[2]} has the box [${box[1]}], neither open nor done: it is not run; write [ ] to run it or [X] if it is done`,
       });
     } else if (box && match) {
       const tags = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
-      found.push({ line, id: match[2], tags, rest: match[3], subBullets: [], checkboxIndex: offset + box[0].indexOf('[') + 1, range: [offset, stop] });
+      found.push({
+        line,
+        id: match[2],
+        tags,
+        rest: match[3],
+        subBullets: [],
+        checkboxIndex: offset + box[0].indexOf('[') + 1,
+        range: [offset, stop],
+      });
     }
     offset = stop + 1;
     line++;
@@ -382,7 +530,8 @@ function readTaskItem(node: ListItem, body: string) {
         for (const list of sub.children.slice(1)) {
           if (list.type !== 'list') continue;
           for (const entry of list.children) {
-            if (entry.children[0]?.type === 'paragraph') subBullets.push(`${bullet} ${collapse(slice(body, entry.children[0]))}`);
+            if (entry.children[0]?.type === 'paragraph')
+              subBullets.push(`${bullet} ${collapse(slice(body, entry.children[0]))}`);
           }
         }
       }
@@ -395,7 +544,9 @@ function readTaskItem(node: ListItem, body: string) {
 function isTaskItem(node: ListItem, body: string): boolean {
   const first = node.children[0];
   const checkbox = findCheckbox(body, node.position!.start.offset!);
-  return first?.type === 'paragraph' && checkbox >= 0 && TASK_LINE.test(withoutLeadingBold(taskText(body, first, checkbox)));
+  return (
+    first?.type === 'paragraph' && checkbox >= 0 && TASK_LINE.test(withoutLeadingBold(taskText(body, first, checkbox)))
+  );
 }
 
 /**
@@ -419,7 +570,14 @@ function findCheckbox(body: string, start: number): number {
   return m ? start + m[0].length - 2 : -1;
 }
 
-function buildTask(item: ItemInfo, phaseIndex: number, phase: Phase, owner: HeadingInfo | undefined, base: number, bytes: ByteOffsets): Task {
+function buildTask(
+  item: ItemInfo,
+  phaseIndex: number,
+  phase: Phase,
+  owner: HeadingInfo | undefined,
+  base: number,
+  bytes: ByteOffsets,
+): Task {
   const checkboxOffset = base + item.checkboxIndex;
   const checkbox = bytes.source[checkboxOffset] as CheckboxState;
   const tags = [...item.tags, ...[...item.rest.matchAll(TAG)].map((m) => m[1])];
@@ -472,7 +630,8 @@ function choosePhaseDepth(items: ItemInfo[]): number | undefined {
   const depths = [...new Set([...withTasks.keys()].map((h) => h.depth))].sort((a, b) => a - b);
   for (let i = 0; i < depths.length; i++) {
     const atDepth = [...withTasks.keys()].filter((h) => h.depth === depths[i]);
-    const isTitle = depths[i] === 1 && atDepth.length === 1 && withTasks.get(atDepth[0]) === items.length && i < depths.length - 1;
+    const isTitle =
+      depths[i] === 1 && atDepth.length === 1 && withTasks.get(atDepth[0]) === items.length && i < depths.length - 1;
     if (!isTitle) return depths[i];
   }
   return undefined;
@@ -486,15 +645,21 @@ function assignPhases(items: ItemInfo[], depth: number | undefined) {
   for (const item of items) {
     // The phase heading is the item's enclosing heading at the phase level, else the nearest
     // shallower heading (tasks after a `# Appendix`), else none: the preamble phase.
-    const owner = depth === undefined ? undefined
-      : item.ancestry.find((h) => h.depth === depth) ?? [...item.ancestry].reverse().find((h) => h.depth < depth);
+    const owner =
+      depth === undefined
+        ? undefined
+        : (item.ancestry.find((h) => h.depth === depth) ?? [...item.ancestry].reverse().find((h) => h.depth < depth));
     let index = byHeading.get(owner);
     if (index === undefined) {
       index = phases.length;
       byHeading.set(owner, index);
       phases.push({
-        number: 0, title: owner?.title ?? '(tasks before the first phase heading)', line: owner?.line ?? 0,
-        kind: 'barrier', taskIds: [], ...phaseLabels(owner?.title ?? ''),
+        number: 0,
+        title: owner?.title ?? '(tasks before the first phase heading)',
+        line: owner?.line ?? 0,
+        kind: 'barrier',
+        taskIds: [],
+        ...phaseLabels(owner?.title ?? ''),
       });
     }
     phaseOf.set(item, index);

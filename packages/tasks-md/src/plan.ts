@@ -4,10 +4,18 @@
  * they exist.
  */
 import type { Diagnostic, ParsedTasks, Phase, Task } from './model';
-import { criticalPath, findCycle, topologicalOrder, transitiveReduction, waves as wavesOf, type Adjacency } from './graph';
+import {
+  criticalPath,
+  findCycle,
+  topologicalOrder,
+  transitiveReduction,
+  waves as wavesOf,
+  type Adjacency,
+} from './graph';
 
 /** Why an edge exists: the phase order, a stated or explicit dependency, listed order, a `[P]` run, a story lane or a shared file. */
-export type EdgeRule = 'barrier-phase' | 'story-phase' | 'stated' | 'sequence' | 'parallel-run' | 'lane' | 'explicit' | 'file-conflict';
+export type EdgeRule =
+  'barrier-phase' | 'story-phase' | 'stated' | 'sequence' | 'parallel-run' | 'lane' | 'explicit' | 'file-conflict';
 
 /** One reason for an edge: its rule and a sentence naming the phase, line, run or file behind it. */
 export interface EdgeReason {
@@ -72,13 +80,24 @@ export function planTasks(parsed: ParsedTasks, options: PlanOptions = {}, file =
     const cycle = findCycle(edges.successors(), cyclic).map((i) => tasks[i]);
     const names = [...cycle, cycle[0]].map((t) => t.id).join(' → ');
     diagnostics.push({
-      severity: 'error', code: 'cycle', file, line: cycle[0]?.line, taskId: cycle[0]?.id,
+      severity: 'error',
+      code: 'cycle',
+      file,
+      line: cycle[0]?.line,
+      taskId: cycle[0]?.id,
       message: `dependency cycle: ${names}`,
     });
   }
   const ok = !diagnostics.some((d) => d.severity === 'error');
   if (!ok) {
-    return { ok, dependsOn: edges.toDependsOn(tasks, edges.successors()), waves: [], criticalPath: { ids: [], length: 0 }, weightedCriticalPath: { ids: [], seconds: 0 }, diagnostics };
+    return {
+      ok,
+      dependsOn: edges.toDependsOn(tasks, edges.successors()),
+      waves: [],
+      criticalPath: { ids: [], length: 0 },
+      weightedCriticalPath: { ids: [], seconds: 0 },
+      diagnostics,
+    };
   }
 
   const reduced = transitiveReduction(tasks.length, edges.successors(), order);
@@ -99,17 +118,29 @@ export function planTasks(parsed: ParsedTasks, options: PlanOptions = {}, file =
 }
 
 /** Phases, listed order, `[P]` runs, sub-headings and, optionally, story lanes. */
-function addPhaseEdges(tasks: Task[], phases: Phase[], index: Map<string, number>, edges: EdgeSet, lanes: 'story' | 'none') {
+function addPhaseEdges(
+  tasks: Task[],
+  phases: Phase[],
+  index: Map<string, number>,
+  edges: EdgeSet,
+  lanes: 'story' | 'none',
+) {
   let barrier: { exits: number[]; title: string } | undefined; // the last barrier phase
   let cluster: number[] = []; // exits of the story phases since that barrier
   for (const phase of phases) {
     const members = phase.taskIds.map((id) => index.get(id)!);
     let entry: Reasoned;
     if (phase.kind === 'story') {
-      entry = { deps: barrier?.exits ?? [], reason: { rule: 'story-phase', cause: `story phase "${phase.title}" starts after phase "${barrier?.title}"` } };
+      entry = {
+        deps: barrier?.exits ?? [],
+        reason: { rule: 'story-phase', cause: `story phase "${phase.title}" starts after phase "${barrier?.title}"` },
+      };
     } else {
       // Everything before a barrier phase is done when the previous barrier's (or story cluster's) exits are.
-      entry = { deps: cluster.length ? cluster : barrier?.exits ?? [], reason: { rule: 'barrier-phase', cause: `phase "${phase.title}" starts after everything before it` } };
+      entry = {
+        deps: cluster.length ? cluster : (barrier?.exits ?? []),
+        reason: { rule: 'barrier-phase', cause: `phase "${phase.title}" starts after everything before it` },
+      };
     }
     const exits = orderWithinPhase(tasks, members, entry, edges, lanes);
     if (phase.kind === 'story') {
@@ -135,7 +166,13 @@ interface Lane {
 }
 
 /** Orders one phase's tasks (listed order and `[P]` runs, per lane with lanes) and returns the phase's exits (its sinks). */
-function orderWithinPhase(tasks: Task[], members: number[], entry: Reasoned, edges: EdgeSet, lanes: 'story' | 'none'): number[] {
+function orderWithinPhase(
+  tasks: Task[],
+  members: number[],
+  entry: Reasoned,
+  edges: EdgeSet,
+  lanes: 'story' | 'none',
+): number[] {
   const views = new Map<string, Lane>([['', { frontier: [], lastIsRun: false, section: -1, runEntry: entry }]]);
   const hasSuccessorInPhase = new Set<number>();
   const names = (list: number[]) => list.map((i) => tasks[i].id).join(', ');
@@ -152,10 +189,15 @@ function orderWithinPhase(tasks: Task[], members: number[], entry: Reasoned, edg
     let inViews: Lane[];
     if (lanes === 'story' && task.labels.includes('ALL')) {
       const waitFor = [...new Set([...views.values()].flatMap((v) => v.frontier))];
-      deps = waitFor.length ? { deps: waitFor, reason: { rule: 'lane', cause: `[ALL] task ${task.id} waits for every earlier task of the phase` } } : entry;
+      deps = waitFor.length
+        ? {
+            deps: waitFor,
+            reason: { rule: 'lane', cause: `[ALL] task ${task.id} waits for every earlier task of the phase` },
+          }
+        : entry;
       inViews = [...views.values()];
     } else {
-      const key = lanes === 'story' ? task.story ?? '' : '';
+      const key = lanes === 'story' ? (task.story ?? '') : '';
       // A lane seen for the first time has so far held only the unlabelled tasks.
       if (!views.has(key)) views.set(key, cloneLane(views.get('')!));
       deps = dependenciesInLane(task, views.get(key)!, entry, names, lanes === 'story' && key !== '');
@@ -176,7 +218,13 @@ function joinsRun(task: Task, lane: Lane): boolean {
   return task.parallel && lane.lastIsRun && lane.section === task.sectionIndex;
 }
 
-function dependenciesInLane(task: Task, lane: Lane, entry: Reasoned, names: (list: number[]) => string, inStoryLane: boolean): Reasoned {
+function dependenciesInLane(
+  task: Task,
+  lane: Lane,
+  entry: Reasoned,
+  names: (list: number[]) => string,
+  inStoryLane: boolean,
+): Reasoned {
   if (joinsRun(task, lane)) return lane.runEntry;
   if (!lane.frontier.length) return entry;
   const rule = inStoryLane ? 'lane' : lane.lastIsRun ? 'parallel-run' : 'sequence';
@@ -197,7 +245,13 @@ function advance(lane: Lane, task: Task, t: number, deps: Reasoned, names: (list
   if (!joinsRun(task, lane)) {
     // The run's later members wait for what this view had before it (in a story lane that can
     // be more than the unlabelled task's own `deps`).
-    if (task.parallel) lane.runEntry = rest.length ? { deps: lane.frontier, reason: { rule: 'lane', cause: `the [P] run of ${task.id} starts after ${names(lane.frontier)}` } } : deps;
+    if (task.parallel)
+      lane.runEntry = rest.length
+        ? {
+            deps: lane.frontier,
+            reason: { rule: 'lane', cause: `the [P] run of ${task.id} starts after ${names(lane.frontier)}` },
+          }
+        : deps;
     lane.lastIsRun = task.parallel;
     lane.section = task.sectionIndex;
   }
@@ -213,22 +267,46 @@ function addStatedEdges({ statements, phases }: ParsedTasks, index: Map<string, 
     for (const d of statement.dependents) {
       for (const p of statement.prerequisites) {
         const [dependent, prerequisite] = [phases[d - 1], phases[p - 1]];
-        const reason: EdgeReason = { rule: 'stated', cause: `phase "${dependent.title}" waits for phase "${prerequisite.title}": stated in ${file}:${statement.line}` };
-        for (const from of prerequisite.taskIds) for (const to of dependent.taskIds) edges.add(index.get(from)!, index.get(to)!, reason);
+        const reason: EdgeReason = {
+          rule: 'stated',
+          cause: `phase "${dependent.title}" waits for phase "${prerequisite.title}": stated in ${file}:${statement.line}`,
+        };
+        for (const from of prerequisite.taskIds)
+          for (const to of dependent.taskIds) edges.add(index.get(from)!, index.get(to)!, reason);
       }
     }
   }
 }
 
 /** Explicit dependencies: `(depends on …)`, `Depends on:` and ranges; unknown ids are errors. */
-function addExplicitEdges(tasks: Task[], index: Map<string, number>, edges: EdgeSet, diagnostics: Diagnostic[], file: string) {
+function addExplicitEdges(
+  tasks: Task[],
+  index: Map<string, number>,
+  edges: EdgeSet,
+  diagnostics: Diagnostic[],
+  file: string,
+) {
   tasks.forEach((task, t) => {
     for (const dep of task.dependsOn) {
       const d = index.get(dep);
       if (d === undefined) {
-        diagnostics.push({ severity: 'error', code: 'unknown-dependency', file, line: task.line, taskId: task.id, message: `${task.id} depends on ${dep}, which is not a task in this file` });
+        diagnostics.push({
+          severity: 'error',
+          code: 'unknown-dependency',
+          file,
+          line: task.line,
+          taskId: task.id,
+          message: `${task.id} depends on ${dep}, which is not a task in this file`,
+        });
       } else if (d === t) {
-        diagnostics.push({ severity: 'error', code: 'cycle', file, line: task.line, taskId: task.id, message: `dependency cycle: ${task.id} depends on itself` });
+        diagnostics.push({
+          severity: 'error',
+          code: 'cycle',
+          file,
+          line: task.line,
+          taskId: task.id,
+          message: `dependency cycle: ${task.id} depends on itself`,
+        });
       } else {
         edges.add(d, t, { rule: 'explicit', cause: `${task.id} depends on ${dep} (line ${task.line})` });
       }
@@ -266,12 +344,19 @@ function addFileConflictEdges(tasks: Task[], edges: EdgeSet, diagnostics: Diagno
 
   // Warn when the other rules leave the pair unordered. Judge against those rules alone (a copy
   // taken before any conflict edge), so the warnings do not depend on the order of the checks.
-  const reach = reachability(tasks.length, edges.successors().map((list) => [...list]));
+  const reach = reachability(
+    tasks.length,
+    edges.successors().map((list) => [...list]),
+  );
   for (const [u, t, path] of conflicts) {
     if (!reach(u, t)) {
       const parallel = tasks[u].parallel || tasks[t].parallel ? ' although marked [P]' : '';
       diagnostics.push({
-        severity: 'warning', code: 'file-conflict', file, line: tasks[t].line, taskId: tasks[t].id,
+        severity: 'warning',
+        code: 'file-conflict',
+        file,
+        line: tasks[t].line,
+        taskId: tasks[t].id,
         message: `${tasks[t].id} and ${tasks[u].id} both touch ${path}: ${tasks[t].id} waits for ${tasks[u].id}${parallel}`,
       });
     }
@@ -287,7 +372,12 @@ function reachability(n: number, succ: Adjacency) {
     if (!seen) {
       seen = new Uint8Array(n);
       const stack = [a];
-      while (stack.length) for (const w of succ[stack.pop()!]) if (!seen[w]) { seen[w] = 1; stack.push(w); }
+      while (stack.length)
+        for (const w of succ[stack.pop()!])
+          if (!seen[w]) {
+            seen[w] = 1;
+            stack.push(w);
+          }
       memo.set(a, seen);
     }
     return seen[b] === 1;
@@ -336,7 +426,9 @@ class EdgeSet {
     succ.forEach((list, from) => list.forEach((to) => preds[to].push(from)));
     const out: Record<string, Dependency[]> = {};
     tasks.forEach((task, t) => {
-      out[task.id] = preds[t].sort((a, b) => a - b).map((p) => ({ id: tasks[p].id, reasons: this.reasons.get(p * this.n + t)! }));
+      out[task.id] = preds[t]
+        .sort((a, b) => a - b)
+        .map((p) => ({ id: tasks[p].id, reasons: this.reasons.get(p * this.n + t)! }));
     });
     return out;
   }

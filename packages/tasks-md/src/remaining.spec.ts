@@ -23,7 +23,15 @@ describe('remainingDependsOn', () => {
   });
 
   test('shapes-resume.md: six done, the failed T007 is ready to run', () => {
-    expect(remaining(fixture('shapes-resume.md'))).toEqual({ T001: [], T002: [], T003: [], T004: [], T005: [], T006: [], T007: [] });
+    expect(remaining(fixture('shapes-resume.md'))).toEqual({
+      T001: [],
+      T002: [],
+      T003: [],
+      T004: [],
+      T005: [],
+      T006: [],
+      T007: [],
+    });
   });
 
   test('shapes-template.md with T001 done: the rest of the plan is unchanged, T002 is ready', () => {
@@ -31,7 +39,8 @@ describe('remainingDependsOn', () => {
     const full = planTasks(parsed);
     const left = remainingDependsOn(parsed.tasks, full);
     expect(left.T002).toEqual([]);
-    for (const id of Object.keys(full.dependsOn).filter((i) => i !== 'T002')) expect(left[id]).toEqual(full.dependsOn[id]);
+    for (const id of Object.keys(full.dependsOn).filter((i) => i !== 'T002'))
+      expect(left[id]).toEqual(full.dependsOn[id]);
   });
 
   test('stays reduced: inherited edges implied by other remaining edges are dropped', () => {

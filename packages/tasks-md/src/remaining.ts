@@ -24,7 +24,11 @@ export function openPrerequisites(tasks: Task[], plan: Plan): (id: string) => De
         continue;
       }
       for (const [inner, via] of open(dep.id)) {
-        if (!found.has(inner)) found.set(inner, { id: inner, reasons: via.reasons.map((r) => ({ ...r, cause: `${r.cause} (through finished ${dep.id})` })) });
+        if (!found.has(inner))
+          found.set(inner, {
+            id: inner,
+            reasons: via.reasons.map((r) => ({ ...r, cause: `${r.cause} (through finished ${dep.id})` })),
+          });
       }
     }
     return found;
@@ -52,7 +56,9 @@ export function remainingDependsOn(tasks: Task[], plan: Plan): Record<string, De
   const out: Record<string, Dependency[]> = {};
   for (const t of tasks) out[t.id] = [];
   remaining.forEach((t, i) => {
-    out[t.id] = preds[i].filter((d) => keep.has(`${index.get(d.id)}>${i}`)).sort((a, b) => index.get(a.id)! - index.get(b.id)!);
+    out[t.id] = preds[i]
+      .filter((d) => keep.has(`${index.get(d.id)}>${i}`))
+      .sort((a, b) => index.get(a.id)! - index.get(b.id)!);
   });
   return out;
 }

@@ -6,10 +6,13 @@ import { reusingParser } from './reuse';
 import { fixture, FIXTURES } from '../test/helpers';
 
 let folder: string;
-beforeEach(() => { folder = mkdtempSync(join(tmpdir(), 'reuse-')); });
+beforeEach(() => {
+  folder = mkdtempSync(join(tmpdir(), 'reuse-'));
+});
 afterEach(() => rmSync(folder, { recursive: true, force: true }));
 
-const TASKS = '# Tasks\r\n\r\n## Phase 1: Setup\r\n\r\n- [ ] T001 Create src/a.ts\r\n- [x] T002 [P] Create src/b.ts\r\n';
+const TASKS =
+  '# Tasks\r\n\r\n## Phase 1: Setup\r\n\r\n- [ ] T001 Create src/a.ts\r\n- [x] T002 [P] Create src/b.ts\r\n';
 const stored = () => readdirSync(folder).map((name) => join(folder, name));
 
 /** Edits the stored parse so that reading it back is visible (a fresh parse would not say this). */
@@ -37,7 +40,8 @@ test('a parse stored by one process is read by the next, with the marks of the t
 test('any change besides marks, another file name, or a box not where the parse says: a fresh parse', () => {
   reusingParser(folder)(TASKS, 'specs/x/tasks.md');
   tamperStoredDescriptions('from the store');
-  const fresh = (text: string, file = 'specs/x/tasks.md') => reusingParser(folder)(text, file).tasks.map((t) => t.description);
+  const fresh = (text: string, file = 'specs/x/tasks.md') =>
+    reusingParser(folder)(text, file).tasks.map((t) => t.description);
   expect(fresh(TASKS.replace('src/a.ts', 'src/c.ts'))).toEqual(['Create src/c.ts', 'Create src/b.ts']);
   expect(fresh(TASKS, 'specs/y/tasks.md')).toEqual(['Create src/a.ts', 'Create src/b.ts']);
 
@@ -45,7 +49,10 @@ test('any change besides marks, another file name, or a box not where the parse 
   reusingParser(folder)(TASKS, 'specs/x/tasks.md');
   for (const path of stored()) {
     const data = JSON.parse(readFileSync(path, 'utf8'));
-    for (const t of data.parsed.tasks) { t.checkboxOffset += 3; t.description = 'from the store'; }
+    for (const t of data.parsed.tasks) {
+      t.checkboxOffset += 3;
+      t.description = 'from the store';
+    }
     writeFileSync(path, JSON.stringify(data));
   }
   expect(fresh(TASKS)).toEqual(['Create src/a.ts', 'Create src/b.ts']);
@@ -67,12 +74,17 @@ test('an unwritable folder only costs a parse', () => {
   expect(reusingParser(file)(TASKS)).toEqual(parseTasks(TASKS));
 });
 
-test.each(readdirSync(FIXTURES).filter((name) => name.endsWith('.md')))('%s: every mark combination read back from a stored parse equals a fresh parse', (name) => {
-  const source = fixture(name);
-  reusingParser(folder)(source, name);
-  // Flip every box one way, then the other, then alternate: each is a different mark state of the same structure.
-  const states = [/\[[xX ]\]/g, /\[ \]/g].map((box, i) => source.replace(new RegExp(`^(\\s*[-*+] )${box.source}`, 'gm'), `$1[${i ? 'x' : ' '}]`));
-  let n = 0;
-  states.push(source.replace(/^(\s*[-*+] )\[[xX ]\]/gm, (_m, lead) => `${lead}[${n++ % 2 ? 'X' : ' '}]`));
-  for (const text of states) expect(reusingParser(folder)(text, name)).toEqual(parseTasks(text, name));
-});
+test.each(readdirSync(FIXTURES).filter((name) => name.endsWith('.md')))(
+  '%s: every mark combination read back from a stored parse equals a fresh parse',
+  (name) => {
+    const source = fixture(name);
+    reusingParser(folder)(source, name);
+    // Flip every box one way, then the other, then alternate: each is a different mark state of the same structure.
+    const states = [/\[[xX ]\]/g, /\[ \]/g].map((box, i) =>
+      source.replace(new RegExp(`^(\\s*[-*+] )${box.source}`, 'gm'), `$1[${i ? 'x' : ' '}]`),
+    );
+    let n = 0;
+    states.push(source.replace(/^(\s*[-*+] )\[[xX ]\]/gm, (_m, lead) => `${lead}[${n++ % 2 ? 'X' : ' '}]`));
+    for (const text of states) expect(reusingParser(folder)(text, name)).toEqual(parseTasks(text, name));
+  },
+);

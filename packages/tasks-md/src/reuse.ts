@@ -44,9 +44,13 @@ function withMarksOf(parsed: ParsedTasks, source: string): ParsedTasks | undefin
   for (const task of parsed.tasks) {
     const checkbox = source[task.checkboxOffset];
     if (checkbox !== ' ' && checkbox !== 'x' && checkbox !== 'X') return undefined;
-    tasks.push(checkbox === task.checkbox ? task : { ...task, checkbox: checkbox as CheckboxState, done: checkbox !== ' ' });
+    tasks.push(
+      checkbox === task.checkbox ? task : { ...task, checkbox: checkbox as CheckboxState, done: checkbox !== ' ' },
+    );
   }
-  const nonTasks = parsed.nonTasks.map((item) => (item.checkboxOffset < 0 ? item : { ...item, open: source[item.checkboxOffset] === ' ' }));
+  const nonTasks = parsed.nonTasks.map((item) =>
+    item.checkboxOffset < 0 ? item : { ...item, open: source[item.checkboxOffset] === ' ' },
+  );
   return { ...parsed, tasks, nonTasks };
 }
 
@@ -81,9 +85,14 @@ const storeName = (file: string) => `tasks-md-parse.${hash(file).slice(0, 12)}.j
  */
 function fingerprint(): string {
   const h = createHash('sha256');
-  const sources = ['parse', 'task-text', 'markdown-stack'].flatMap((name) => [join(__dirname, `${name}.js`), join(__dirname, `${name}.ts`)]);
+  const sources = ['parse', 'task-text', 'markdown-stack'].flatMap((name) => [
+    join(__dirname, `${name}.js`),
+    join(__dirname, `${name}.ts`),
+  ]);
   // The markdown packages, as package.json lists them: development-only, since the build bundles them.
-  const bundled = Object.keys((require('../package.json') as { devDependencies: Record<string, string> }).devDependencies);
+  const bundled = Object.keys(
+    (require('../package.json') as { devDependencies: Record<string, string> }).devDependencies,
+  );
   const manifests = bundled.flatMap((name) => {
     try {
       return [join(dirname(require.resolve(name)), 'package.json')];

@@ -25,7 +25,11 @@ const ALL_STORIES = /\b(?:all\s+(?:user\s+)?stories|user\s+stories)\b(?!\s*\d)/i
 const CLAUSE_END = /\s[-–—]\s|[;|→←]|\.(?:\s|$)|\b(?:but|except|because|while|since|whereas)\b/i;
 
 /** Reads the statements of a file and warns about the ones it cannot read. */
-export function readStatements(lines: ProseLine[], phases: Phase[], file: string): { statements: StatedDependency[]; diagnostics: Diagnostic[] } {
+export function readStatements(
+  lines: ProseLine[],
+  phases: Phase[],
+  file: string,
+): { statements: StatedDependency[]; diagnostics: Diagnostic[] } {
   const statements: StatedDependency[] = [];
   const diagnostics: Diagnostic[] = [];
   const storyPhases = phases.filter((p) => p.kind === 'story');
@@ -40,14 +44,19 @@ export function readStatements(lines: ProseLine[], phases: Phase[], file: string
     const own = phases.find((p) => p.line === prose.heading);
     const named = units(subjectText, true);
     const dependents = named.length || !own ? resolve(named, phases) : { phases: [own.number], unknown: [] };
-    const prerequisites = words.flatMap((m) => resolve(units(clauseAfter(text, m.index! + m[0].length), false), phases));
+    const prerequisites = words.flatMap((m) =>
+      resolve(units(clauseAfter(text, m.index! + m[0].length), false), phases),
+    );
     const unknown = [...dependents.unknown, ...prerequisites.flatMap((p) => p.unknown)];
     const after = unique(prerequisites.flatMap((p) => p.phases));
     if (!dependents.phases.length || !after.length || unknown.length) {
       // Only lines that name a story or phase on both sides are statements at all.
-      if (!UNIT.test(subjectText) && !own || !after.length && !unknown.length) continue;
+      if ((!UNIT.test(subjectText) && !own) || (!after.length && !unknown.length)) continue;
       diagnostics.push({
-        severity: 'warning', code: 'unread-dependency', file, line: prose.line,
+        severity: 'warning',
+        code: 'unread-dependency',
+        file,
+        line: prose.line,
         message: `this line looks like a dependency between stories or phases but is not read${unknown.length ? ` (${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a phase of this file)` : ''}: write "User Story 2 depends on User Story 1", or put (depends on T012) on the first task that waits`,
       });
       continue;
@@ -66,7 +75,10 @@ export function readStatements(lines: ProseLine[], phases: Phase[], file: string
 
 /** Markup and parenthetical asides removed, whitespace collapsed. */
 function plain(text: string): string {
-  return text.replace(/\*\*|__|`/g, '').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/\*\*|__|`/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The text after a dependency word up to the end of its clause, asides in parentheses removed. */
@@ -90,7 +102,10 @@ export function units(text: string, subject: boolean): Unit[] {
   let kind: 'story' | 'phase' | undefined;
   if (ALL_STORIES.test(source)) found.push({ kind: 'all-stories' });
   // Task ids (`T016`) are one word, so their digits never read as a story or phase number.
-  const tokens = source.match(/user\s+stor(?:y|ies)|stor(?:y|ies)|phases?|us(?=\s*\d)|\bT\d+\w*|\d+(?:\.\d+)?|[-–—]|\bto\b|\bthrough\b|[a-z]+|\S/gi) ?? [];
+  const tokens =
+    source.match(
+      /user\s+stor(?:y|ies)|stor(?:y|ies)|phases?|us(?=\s*\d)|\bT\d+\w*|\d+(?:\.\d+)?|[-–—]|\bto\b|\bthrough\b|[a-z]+|\S/gi,
+    ) ?? [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i].toLowerCase();
     if (/^(user\s+stor|stor)/.test(t)) kind = 'story';
@@ -101,7 +116,8 @@ export function units(text: string, subject: boolean): Unit[] {
         for (let n = Number(t); n <= range; n++) found.push({ kind, number: String(n) });
         i += tokens[i + 2]?.toLowerCase() === 'us' || /^phase/i.test(tokens[i + 2] ?? '') ? 3 : 2;
       } else found.push({ kind, number: t });
-    } else if (/^foundation(al)?$|^setup$|^polish$/.test(t)) found.push({ kind: 'named', name: t.startsWith('foundation') ? 'foundation' : t });
+    } else if (/^foundation(al)?$|^setup$|^polish$/.test(t))
+      found.push({ kind: 'named', name: t.startsWith('foundation') ? 'foundation' : t });
     else if (!/^(and|or|&|\+|\/|,|then)$/.test(t)) kind = undefined;
   }
   return found;
@@ -121,11 +137,13 @@ function resolve(found: Unit[], phases: Phase[]): { phases: number[]; unknown: s
     const matches = phases.filter((p) => {
       if (u.kind === 'all-stories') return p.kind === 'story';
       if (u.kind === 'story') return p.story === `US${u.number}`;
-      if (u.kind === 'phase') return new RegExp(`^phase\\s*${u.number.replace('.', '\\.')}(?![.\\d])`, 'i').test(p.title);
+      if (u.kind === 'phase')
+        return new RegExp(`^phase\\s*${u.number.replace('.', '\\.')}(?![.\\d])`, 'i').test(p.title);
       return u.kind === 'named' && new RegExp(`\\b${u.name}`, 'i').test(p.title);
     });
     if (matches.length) out.push(...matches.map((p) => p.number));
-    else if (u.kind === 'story' || u.kind === 'phase') unknown.push(u.kind === 'story' ? `US${u.number}` : `Phase ${u.number}`);
+    else if (u.kind === 'story' || u.kind === 'phase')
+      unknown.push(u.kind === 'story' ? `US${u.number}` : `Phase ${u.number}`);
   }
   return { phases: unique(out), unknown };
 }

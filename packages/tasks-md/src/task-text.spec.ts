@@ -1,22 +1,55 @@
 import { parseTasks } from './parse';
-import { compareIds, expandDependencyRefs, extractDeclaredPaths, extractDependencyRefs, extractFilesBullet, isUnsafePath, normalizeDeclaredPath } from './task-text';
+import {
+  compareIds,
+  expandDependencyRefs,
+  extractDeclaredPaths,
+  extractDependencyRefs,
+  extractFilesBullet,
+  isUnsafePath,
+  normalizeDeclaredPath,
+} from './task-text';
 import { md } from '../test/helpers';
 
 const filesOf = (line: string, ...subBullets: string[]) =>
   parseTasks(md(`- [ ] T001 ${line}`, ...subBullets.map((b) => `  - ${b}`))).tasks[0].files;
 const depsOf = (line: string, ...subBullets: string[]) =>
-  parseTasks(md('- [ ] T001 a', '- [ ] T002 b', '- [ ] T003 c', '- [ ] T004 d', `- [ ] T009 ${line}`, ...subBullets.map((b) => `  - ${b}`), '- [ ] T010 e')).tasks[4].dependsOn;
+  parseTasks(
+    md(
+      '- [ ] T001 a',
+      '- [ ] T002 b',
+      '- [ ] T003 c',
+      '- [ ] T004 d',
+      `- [ ] T009 ${line}`,
+      ...subBullets.map((b) => `  - ${b}`),
+      '- [ ] T010 e',
+    ),
+  ).tasks[4].dependsOn;
 
 describe('declared paths', () => {
   test('bare paths, with trailing punctuation and parentheses trimmed', () => {
-    expect(filesOf('Create user model in src/models/user.py, then edit (src/app.py).')).toEqual(['src/models/user.py', 'src/app.py']);
+    expect(filesOf('Create user model in src/models/user.py, then edit (src/app.py).')).toEqual([
+      'src/models/user.py',
+      'src/app.py',
+    ]);
   });
 
   test('declared = what the task says it writes; other paths are context, with or without backticks (issue 14)', () => {
-    expect(filesOf('Update `apps/web/tsconfig.json` to extend `../../tsconfig.base.json` and add path aliases')).toEqual(['apps/web/tsconfig.json']);
-    expect(filesOf('Configure `apps/web/.storybook/main.ts` to load stories from both `apps/web/src/components/` and `../../packages/shared-ui/`')).toEqual(['apps/web/.storybook/main.ts']);
-    expect(filesOf('Port the decoder of src/importers/drp.lua to src/exporters/drt.lua, src/exporters/zip.lua and `src/exporters/xml.lua`; see docs/format.md')).toEqual(['src/exporters/drt.lua', 'src/exporters/zip.lua', 'src/exporters/xml.lua']);
-    expect(filesOf('`tests/test_roundtrip.lua` — round-trip per blob type, like tests/test_decode.lua')).toEqual(['tests/test_roundtrip.lua']);
+    expect(
+      filesOf('Update `apps/web/tsconfig.json` to extend `../../tsconfig.base.json` and add path aliases'),
+    ).toEqual(['apps/web/tsconfig.json']);
+    expect(
+      filesOf(
+        'Configure `apps/web/.storybook/main.ts` to load stories from both `apps/web/src/components/` and `../../packages/shared-ui/`',
+      ),
+    ).toEqual(['apps/web/.storybook/main.ts']);
+    expect(
+      filesOf(
+        'Port the decoder of src/importers/drp.lua to src/exporters/drt.lua, src/exporters/zip.lua and `src/exporters/xml.lua`; see docs/format.md',
+      ),
+    ).toEqual(['src/exporters/drt.lua', 'src/exporters/zip.lua', 'src/exporters/xml.lua']);
+    expect(filesOf('`tests/test_roundtrip.lua` — round-trip per blob type, like tests/test_decode.lua')).toEqual([
+      'tests/test_roundtrip.lua',
+    ]);
     // An absolute or escaping path the task writes is kept (and refused later) whatever its markup.
     expect(filesOf('Update /srv/app/page.tsx and `../x/y.ts`')).toEqual(['/srv/app/page.tsx', '../x/y.ts']);
     expect(filesOf('Add rate limiting in /api/auth/login')).toEqual([]);
@@ -24,11 +57,19 @@ describe('declared paths', () => {
     expect(filesOf('Servicio de compartir en src/services/share.ts')).toEqual(['src/services/share.ts']);
     expect(filesOf('契約テストを `tests/csv.test.ts` に作成 (`docs/csv.md` 参照)')).toEqual(['tests/csv.test.ts']);
     // A backticked name that is no path (`App.sln` before .sln was known, `xunit`) keeps a declared list going.
-    expect(filesOf('Create projects: `App.sln`, `xunit`, `src/App/App.csproj`')).toEqual(['App.sln', 'src/App/App.csproj']);
+    expect(filesOf('Create projects: `App.sln`, `xunit`, `src/App/App.csproj`')).toEqual([
+      'App.sln',
+      'src/App/App.csproj',
+    ]);
   });
 
   test('paths in backticks, including dotfiles and extensionless files that only backticks make paths', () => {
-    expect(filesOf('Configure `.eslintrc.json`, `.env` and `bin/cli` plus `Dockerfile`')).toEqual(['.eslintrc.json', '.env', 'bin/cli', 'Dockerfile']);
+    expect(filesOf('Configure `.eslintrc.json`, `.env` and `bin/cli` plus `Dockerfile`')).toEqual([
+      '.eslintrc.json',
+      '.env',
+      'bin/cli',
+      'Dockerfile',
+    ]);
   });
 
   test('folders end with `/`, bare or in backticks', () => {
@@ -37,7 +78,11 @@ describe('declared paths', () => {
 
   test('`Files:` sub-bullets: backticked or bare, comma/and separated, notes in parentheses dropped (regression)', () => {
     expect(filesOf('Implement service', 'Files: `src/a.py`, `tests/`')).toEqual(['src/a.py', 'tests/']);
-    expect(filesOf('Implement service', '**Files**: src/a.py (modify) and `src/b.py` (new); src/c.py')).toEqual(['src/a.py', 'src/b.py', 'src/c.py']);
+    expect(filesOf('Implement service', '**Files**: src/a.py (modify) and `src/b.py` (new); src/c.py')).toEqual([
+      'src/a.py',
+      'src/b.py',
+      'src/c.py',
+    ]);
     expect(filesOf('Implement service', 'File: Makefile')).toEqual(['Makefile']);
     expect(filesOf('Implement service', 'Files: none')).toEqual([]);
   });
@@ -48,19 +93,32 @@ describe('declared paths', () => {
   });
 
   test('other sub-bullets (Contract:, Schema:, Scenario:) declare nothing', () => {
-    expect(filesOf('x', 'Contract: `contracts/messages.yaml`', 'Schema: `data-model.md: Message entity`', 'Scenario: `quickstart.md: Send Message`')).toEqual([]);
+    expect(
+      filesOf(
+        'x',
+        'Contract: `contracts/messages.yaml`',
+        'Schema: `data-model.md: Message entity`',
+        'Scenario: `quickstart.md: Send Message`',
+      ),
+    ).toEqual([]);
   });
 
   test('HTTP routes are not paths: `POST /rooms`, bare /rooms, and `/albums` in backticks (regression)', () => {
-    expect(filesOf('Implement POST /rooms and GET /messages/{id} endpoints in src/api/rooms.py')).toEqual(['src/api/rooms.py']);
-    expect(filesOf('Contract test for `POST /rooms` and `/albums` in `tests/contract/test_rooms.py`')).toEqual(['tests/contract/test_rooms.py']);
+    expect(filesOf('Implement POST /rooms and GET /messages/{id} endpoints in src/api/rooms.py')).toEqual([
+      'src/api/rooms.py',
+    ]);
+    expect(filesOf('Contract test for `POST /rooms` and `/albums` in `tests/contract/test_rooms.py`')).toEqual([
+      'tests/contract/test_rooms.py',
+    ]);
   });
 
-  test('framework names, the feature\'s own documents named bare, URLs, prose with slashes and numbers are not paths', () => {
+  test("framework names, the feature's own documents named bare, URLs, prose with slashes and numbers are not paths", () => {
     expect(filesOf('Initialize TypeScript project with Vite and Node.js, Socket.io and Vue.js')).toEqual([]);
     expect(filesOf('Run quickstart.md validation against plan.md and spec.md')).toEqual([]);
     expect(filesOf('See https://example.com/docs/setup.md and http://x.io/a.js for details')).toEqual([]);
-    expect(filesOf('Performance test for 1000 req/s and I/O, client/server, and/or Python 3.11, e.g. v1.2')).toEqual([]);
+    expect(filesOf('Performance test for 1000 req/s and I/O, client/server, and/or Python 3.11, e.g. v1.2')).toEqual(
+      [],
+    );
     expect(filesOf('Depends on T001 per T002')).toEqual([]);
   });
 
@@ -69,15 +127,26 @@ describe('declared paths', () => {
   });
 
   test('normalisation: posix separators, no `./`, `..` resolved inside the path, folders keep `/`', () => {
-    expect(extractDeclaredPaths('in ./src/x/../y.ts and `.\\win\\file.ts` and ./lib/')).toEqual(['src/y.ts', 'win/file.ts', 'lib/']);
+    expect(extractDeclaredPaths('in ./src/x/../y.ts and `.\\win\\file.ts` and ./lib/')).toEqual([
+      'src/y.ts',
+      'win/file.ts',
+      'lib/',
+    ]);
     expect(normalizeDeclaredPath('./')).toBe('./');
     expect(normalizeDeclaredPath('a//b/./c/')).toBe('a/b/c/');
   });
 
   test('absolute and escaping paths are kept (for validation) and recognised as unsafe', () => {
-    expect(filesOf('Write `/etc/app.conf` and ../outside/secrets.json', 'Files: C:\\Windows\\x.ini')).toEqual(['/etc/app.conf', '../outside/secrets.json', 'C:/Windows/x.ini']);
-    expect(['/etc/app.conf', '../outside/secrets.json', 'C:/Windows/x.ini', '..', 'src/a.ts', 'src/..hidden/x.ts', './'].map(isUnsafePath))
-      .toEqual([true, true, true, true, false, false, false]);
+    expect(filesOf('Write `/etc/app.conf` and ../outside/secrets.json', 'Files: C:\\Windows\\x.ini')).toEqual([
+      '/etc/app.conf',
+      '../outside/secrets.json',
+      'C:/Windows/x.ini',
+    ]);
+    expect(
+      ['/etc/app.conf', '../outside/secrets.json', 'C:/Windows/x.ini', '..', 'src/a.ts', 'src/..hidden/x.ts', './'].map(
+        isUnsafePath,
+      ),
+    ).toEqual([true, true, true, true, false, false, false]);
   });
 
   test('extractFilesBullet ignores bullets that are not file lists', () => {
@@ -105,7 +174,12 @@ describe('explicit dependencies', () => {
   });
 
   test('range ends that are not tasks are kept so validation can name them', () => {
-    expect(expandDependencyRefs(['T002-T007'], ['T001', 'T002', 'T004', 'T005', 'T009'])).toEqual(['T002', 'T004', 'T005', 'T007']);
+    expect(expandDependencyRefs(['T002-T007'], ['T001', 'T002', 'T004', 'T005', 'T009'])).toEqual([
+      'T002',
+      'T004',
+      'T005',
+      'T007',
+    ]);
   });
 
   test('duplicates collapse; the list stops at the first word that is not an id', () => {
@@ -137,8 +211,19 @@ describe('dependency lists as people write them (issue 14)', () => {
 
   test('suffixed ids in lists and ranges: a range covers the suffixed ids inside it, in id order', () => {
     expect(extractDependencyRefs('depends on T013a, T008.1')).toEqual(['T013a', 'T008.1']);
-    expect(expandDependencyRefs(['T013-T014'], ['T013', 'T013a', 'T013b', 'T014', 'T014a'])).toEqual(['T013', 'T013a', 'T013b', 'T014']);
-    expect(expandDependencyRefs(['T008-T009'], ['T008', 'T008.1', 'T008.10', 'T008.2', 'T009'])).toEqual(['T008', 'T008.1', 'T008.10', 'T008.2', 'T009']);
+    expect(expandDependencyRefs(['T013-T014'], ['T013', 'T013a', 'T013b', 'T014', 'T014a'])).toEqual([
+      'T013',
+      'T013a',
+      'T013b',
+      'T014',
+    ]);
+    expect(expandDependencyRefs(['T008-T009'], ['T008', 'T008.1', 'T008.10', 'T008.2', 'T009'])).toEqual([
+      'T008',
+      'T008.1',
+      'T008.10',
+      'T008.2',
+      'T009',
+    ]);
     expect(compareIds('T008.2', 'T008.10')).toBeLessThan(0);
     expect(compareIds('T013b', 'T014')).toBeLessThan(0);
   });

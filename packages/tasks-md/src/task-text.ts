@@ -4,15 +4,25 @@
  */
 import { posix } from 'node:path';
 
-const EXTENSIONS = new Set((
-  'md mdx txt json jsonc json5 yaml yml toml ini cfg conf env lock xml csv sql graphql gql proto prisma ' +
-  'ts tsx mts cts js jsx mjs cjs vue svelte astro css scss sass less html htm ' +
-  'py pyi rb php go rs java kt kts scala swift m mm c h cc cpp hpp cs csproj fsproj sln fs ex exs erl clj dart lua r jl ' +
-  'sh bash zsh ps1 bat gradle properties tf hcl nix dockerfile snap ipynb'
-).split(' '));
+const EXTENSIONS = new Set(
+  (
+    'md mdx txt json jsonc json5 yaml yml toml ini cfg conf env lock xml csv sql graphql gql proto prisma ' +
+    'ts tsx mts cts js jsx mjs cjs vue svelte astro css scss sass less html htm ' +
+    'py pyi rb php go rs java kt kts scala swift m mm c h cc cpp hpp cs csproj fsproj sln fs ex exs erl clj dart lua r jl ' +
+    'sh bash zsh ps1 bat gradle properties tf hcl nix dockerfile snap ipynb'
+  ).split(' '),
+);
 // The feature's own documents, named bare in task text ("Run quickstart.md validation"), are read, not written.
 const FEATURE_DOCS = new Set(['spec.md', 'plan.md', 'tasks.md', 'data-model.md', 'research.md', 'quickstart.md']);
-const KNOWN_FILES = new Set(['Dockerfile', 'Makefile', 'Procfile', 'Gemfile', 'Rakefile', 'Jenkinsfile', 'Containerfile']);
+const KNOWN_FILES = new Set([
+  'Dockerfile',
+  'Makefile',
+  'Procfile',
+  'Gemfile',
+  'Rakefile',
+  'Jenkinsfile',
+  'Containerfile',
+]);
 // Capitalised framework names (`Node.js`, `Socket.io`) look like files but are not.
 const FRAMEWORK_NAME = /^[A-Z][A-Za-z0-9]*\.(js|ts|io)$/;
 const SEGMENT = /^[\w@+~\-.[\]()$]+$/;
@@ -30,10 +40,12 @@ const DEPENDENCY_CLAUSE = new RegExp(String.raw`\(?\s*\b${DEPENDENCY_WORDS}\b[\s
 
 // Words after which a path is one the task writes: `in src/a.ts`, `Create \`b.ts\``, `Files: c.ts`,
 // and "in" in a few other languages tasks.md is written in (`Servicio en src/a.ts`).
-const DECLARING = new Set((
-  'in into at to under inside within en dans em im create creates add adds write writes update updates modify modifies edit edits ' +
-  'implement implements generate generates scaffold scaffolds configure configures touch new file files path paths'
-).split(' '));
+const DECLARING = new Set(
+  (
+    'in into at to under inside within en dans em im create creates add adds write writes update updates modify modifies edit edits ' +
+    'implement implements generate generates scaffold scaffolds configure configures touch new file files path paths'
+  ).split(' '),
+);
 // Words that continue a list of declared paths: `in a.ts, b.ts and c.ts`.
 const LIST_JOINERS = new Set(['and', 'or', 'plus', '&', '+', '/']);
 
@@ -48,7 +60,10 @@ export function extractDeclaredPaths(text: string): string[] {
   const found: string[] = [];
   // Backticked spans become one token each so that both kinds come out in written order.
   const spans: string[] = [];
-  const tokens = text.replace(/`([^`]*)`/g, (_, code: string) => ` \u0000${spans.push(code.trim()) - 1}\u0000 `).split(/\s+/).filter(Boolean);
+  const tokens = text
+    .replace(/`([^`]*)`/g, (_, code: string) => ` \u0000${spans.push(code.trim()) - 1}\u0000 `)
+    .split(/\s+/)
+    .filter(Boolean);
   let declaring = true; // the text's first word
   let listOpen = false; // the last token was a declared path, so `, b.ts` / `and b.ts` continue the list
   let words = 0;
@@ -56,7 +71,9 @@ export function extractDeclaredPaths(text: string): string[] {
     if (/^\[[^\]]*\]$/.test(word)) continue; // `[P]`, `[US1]`
     const opening = words++ === 0;
     const span = /^\u0000(\d+)\u0000([,;:.)]*)$/.exec(word);
-    const candidate = span ? spans[Number(span[1])].replace(/\\/g, '/') : trimPunctuation(word.replace(/\u0000\d+\u0000/g, '')).replace(/\\/g, '/');
+    const candidate = span
+      ? spans[Number(span[1])].replace(/\\/g, '/')
+      : trimPunctuation(word.replace(/\u0000\d+\u0000/g, '')).replace(/\\/g, '/');
     if (isPathToken(candidate, !!span)) {
       // Japanese puts the particle after the path: `src/a.ts` に作成 / を更新 ("create in", "update").
       const declared: boolean = declaring || listOpen || /^[にへを]/.test(tokens[i + 1] ?? '');
@@ -87,7 +104,10 @@ export function extractDeclaredPaths(text: string): string[] {
  */
 function isPathToken(candidate: string, quoted: boolean): boolean {
   if (!candidate || /\s/.test(candidate)) return false;
-  const route = candidate.startsWith('/') && !candidate.endsWith('/') && !hasExtension(candidate.slice(candidate.lastIndexOf('/') + 1));
+  const route =
+    candidate.startsWith('/') &&
+    !candidate.endsWith('/') &&
+    !hasExtension(candidate.slice(candidate.lastIndexOf('/') + 1));
   if (route || (!quoted && FEATURE_DOCS.has(candidate))) return false;
   return looksLikePath(candidate, quoted);
 }
@@ -96,14 +116,16 @@ function isPathToken(candidate: string, quoted: boolean): boolean {
 export function extractFilesBullet(bullet: string): string[] {
   const m = /^\W*(?:files?|paths?)\W*?:\**\s*(.*)$/i.exec(bullet);
   if (!m) return [];
-  return m[1]
-    .split(/[,;]|\s+and\s+/)
-    // Drop notes first (`src/a.py (modify)`): trimming punctuation before would eat the `)` and
-    // leave `src/a.py (modify` behind, which has a space and would be thrown away.
-    .map((entry) => entry.replace(/\s*\([^)]*\)\s*$/, '').trim())
-    .map((entry) => trimPunctuation(entry.replace(/^`|`$/g, '').trim()))
-    .filter((entry) => entry && !/\s/.test(entry) && !/^(?:none|n\/a|tbd|-+)$/i.test(entry))
-    .map(normalizeDeclaredPath);
+  return (
+    m[1]
+      .split(/[,;]|\s+and\s+/)
+      // Drop notes first (`src/a.py (modify)`): trimming punctuation before would eat the `)` and
+      // leave `src/a.py (modify` behind, which has a space and would be thrown away.
+      .map((entry) => entry.replace(/\s*\([^)]*\)\s*$/, '').trim())
+      .map((entry) => trimPunctuation(entry.replace(/^`|`$/g, '').trim()))
+      .filter((entry) => entry && !/\s/.test(entry) && !/^(?:none|n\/a|tbd|-+)$/i.test(entry))
+      .map(normalizeDeclaredPath)
+  );
 }
 
 /**
@@ -134,10 +156,17 @@ export function expandDependencyRefs(refs: string[], knownIds: string[]): string
   let keys: Array<[string, number, string]> | undefined; // computed once, and only when a range appears
   for (const ref of refs) {
     const range = RANGE.exec(ref);
-    if (!range) { out.push(ref); continue; }
+    if (!range) {
+      out.push(ref);
+      continue;
+    }
     keys ??= knownIds.map((id) => [id, ...idKey(id)]);
     const [lo, hi] = [idKey(range[1]), idKey(range[2])].sort(compareKeys);
-    out.push(range[1], ...keys.filter(([, n, s]) => compareKeys([n, s], lo) > 0 && compareKeys([n, s], hi) < 0).map(([id]) => id), range[2]);
+    out.push(
+      range[1],
+      ...keys.filter(([, n, s]) => compareKeys([n, s], lo) > 0 && compareKeys([n, s], hi) < 0).map(([id]) => id),
+      range[2],
+    );
   }
   return [...new Set(out)];
 }
@@ -179,7 +208,7 @@ function looksLikePath(word: string, quoted: boolean): boolean {
   if (!segments.every((s) => s === '' || SEGMENT.test(s))) return false;
   const last = segments[segments.length - 1];
   if (word.includes('/')) return word.endsWith('/') || hasExtension(last) || quoted;
-  if (KNOWN_FILES.has(word) || /^\.[\w-]+$/.test(word) && quoted) return true;
+  if (KNOWN_FILES.has(word) || (/^\.[\w-]+$/.test(word) && quoted)) return true;
   return hasExtension(word) && !FRAMEWORK_NAME.test(word);
 }
 

@@ -52,7 +52,11 @@ export function writeAtomically(file: string, data: Buffer, changedMeanwhile: ()
     renameSync(temp, file);
     return true;
   } catch (error) {
-    try { unlinkSync(temp); } catch { /* already gone */ }
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* already gone */
+    }
     throw error;
   }
 }

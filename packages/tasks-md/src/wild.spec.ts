@@ -14,12 +14,21 @@ const names = readdirSync(WILD).sort();
 /** What a user sees of a feature: tasks, direct prerequisites with rules and causes, statements, diagnostics. */
 function view(source: string, name: string) {
   const dir = `specs/${name}`;
-  const { parsed, plan, diagnostics } = analyzeFeature({ dir, documents: { 'tasks.md': source, 'plan.md': '', 'spec.md': '' } });
+  const { parsed, plan, diagnostics } = analyzeFeature({
+    dir,
+    documents: { 'tasks.md': source, 'plan.md': '', 'spec.md': '' },
+  });
   return {
     phases: parsed.phases.map((p) => `${p.number} ${p.kind}${p.story ? ` ${p.story}` : ''}: ${p.title}`),
     tasks: parsed.tasks.map((t) => ({
-      id: t.id, line: t.line, checkbox: t.checkbox, description: t.description, files: t.files,
-      after: (plan.dependsOn[t.id] ?? []).map((d) => `${d.id} (${d.reasons.map((r) => `${r.rule}: ${r.cause}`).join('; ')})`),
+      id: t.id,
+      line: t.line,
+      checkbox: t.checkbox,
+      description: t.description,
+      files: t.files,
+      after: (plan.dependsOn[t.id] ?? []).map(
+        (d) => `${d.id} (${d.reasons.map((r) => `${r.rule}: ${r.cause}`).join('; ')})`,
+      ),
     })),
     statements: parsed.statements,
     openItems: parsed.nonTasks.filter((n) => n.open).map((n) => n.line),
@@ -28,15 +37,24 @@ function view(source: string, name: string) {
 }
 
 test('the wild fixtures cover the shapes of issue 14', () => {
-  expect(names).toEqual(['crlf-bom', 'hand-written', 'heading-ids-only', 'japanese', 'old-template', 'user-story-template']);
+  expect(names).toEqual([
+    'crlf-bom',
+    'hand-written',
+    'heading-ids-only',
+    'japanese',
+    'old-template',
+    'user-story-template',
+  ]);
 });
 
 test.each(names)('%s: parse and plan match expected.json exactly', (name) => {
   const source = readFileSync(join(WILD, name, 'tasks.md'), 'utf8');
   const actual = view(source, name);
   const expectedFile = join(WILD, name, 'expected.json');
-  if (process.env.UPDATE_WILD || !existsSync(expectedFile)) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
+  if (process.env.UPDATE_WILD || !existsSync(expectedFile))
+    writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
   expect(actual).toEqual(JSON.parse(readFileSync(expectedFile, 'utf8')));
   // Every box is where the parse says, whatever the line ends and BOM.
-  for (const t of analyzeFeature({ dir: 'x', documents: { 'tasks.md': source } }).parsed.tasks) expect(source[t.checkboxOffset]).toMatch(/[ xX]/);
+  for (const t of analyzeFeature({ dir: 'x', documents: { 'tasks.md': source } }).parsed.tasks)
+    expect(source[t.checkboxOffset]).toMatch(/[ xX]/);
 });

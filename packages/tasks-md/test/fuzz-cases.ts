@@ -22,19 +22,85 @@ type Rng = ReturnType<typeof prng>;
 
 const FIXTURE_DIR = join(__dirname, 'fixtures');
 const BASES: { name: string; bytes: Buffer }[] = readdirSync(FIXTURE_DIR)
-  .filter((f) => f.endsWith('.md')).sort().map((f) => ({ name: f, bytes: readFileSync(join(FIXTURE_DIR, f)) }));
+  .filter((f) => f.endsWith('.md'))
+  .sort()
+  .map((f) => ({ name: f, bytes: readFileSync(join(FIXTURE_DIR, f)) }));
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
 const PIECES = [
-  '- [ ] ', '- [x] ', '- [X] ', '* [ ] ', '+ [ ] ', '1. [ ] ', '12) [x] ', '- [] ', '- [  ] ', '-[ ] ', '- [ ]',
-  'T001', 'T002', 'T0001', 'T999999999999', 'T1', '**T003**', '__T004__', 'T005:', 'T006.', '[P]', '[US1]', '[US2]', '[P1]', '[ALL]',
-  '(depends on T001, T002)', 'Depends on: T001-T009', '(depends on T0001-T9999)', 'depends on T1 and T2 & T3;', '(depends on T002-T001)',
-  'in src/a.ts', 'in `src/b.ts`', 'in ../outside.ts', 'in /etc/passwd', 'in C:/x.ts', 'src/', 'Files: a.ts, b/', '`', '```', '~~~',
-  '## Phase 1: Setup', '## Phase 3: User Story 2 (Priority: P1)', '### Tests for User Story 1', '# Tasks: X', '####### not a heading',
-  '> ', '>> ', '  ', '    ', '\t', '\n', '\r\n', '\r', '\uFEFF', '\0', '\u2028', 'é', '🎯', '\uD83C', '<!--', '-->', '<div>', '| a | b |\n|---|---|',
-  '[link](T001)', '\\[ ]', '[ ]', 'NEEDS CLARIFICATION', '[NEEDS CLARIFICATION: what?]', '---', '***', 'text',
+  '- [ ] ',
+  '- [x] ',
+  '- [X] ',
+  '* [ ] ',
+  '+ [ ] ',
+  '1. [ ] ',
+  '12) [x] ',
+  '- [] ',
+  '- [  ] ',
+  '-[ ] ',
+  '- [ ]',
+  'T001',
+  'T002',
+  'T0001',
+  'T999999999999',
+  'T1',
+  '**T003**',
+  '__T004__',
+  'T005:',
+  'T006.',
+  '[P]',
+  '[US1]',
+  '[US2]',
+  '[P1]',
+  '[ALL]',
+  '(depends on T001, T002)',
+  'Depends on: T001-T009',
+  '(depends on T0001-T9999)',
+  'depends on T1 and T2 & T3;',
+  '(depends on T002-T001)',
+  'in src/a.ts',
+  'in `src/b.ts`',
+  'in ../outside.ts',
+  'in /etc/passwd',
+  'in C:/x.ts',
+  'src/',
+  'Files: a.ts, b/',
+  '`',
+  '```',
+  '~~~',
+  '## Phase 1: Setup',
+  '## Phase 3: User Story 2 (Priority: P1)',
+  '### Tests for User Story 1',
+  '# Tasks: X',
+  '####### not a heading',
+  '> ',
+  '>> ',
+  '  ',
+  '    ',
+  '\t',
+  '\n',
+  '\r\n',
+  '\r',
+  '\uFEFF',
+  '\0',
+  '\u2028',
+  'é',
+  '🎯',
+  '\uD83C',
+  '<!--',
+  '-->',
+  '<div>',
+  '| a | b |\n|---|---|',
+  '[link](T001)',
+  '\\[ ]',
+  '[ ]',
+  'NEEDS CLARIFICATION',
+  '[NEEDS CLARIFICATION: what?]',
+  '---',
+  '***',
+  'text',
 ];
 
 function randomDoc(r: Rng): string {
@@ -54,24 +120,48 @@ function randomDoc(r: Rng): string {
 function lines(b: Buffer): Buffer[] {
   const out: Buffer[] = [];
   let start = 0;
-  for (let i = 0; i < b.length; i++) if (b[i] === 0x0a) { out.push(b.subarray(start, i + 1)); start = i + 1; }
+  for (let i = 0; i < b.length; i++)
+    if (b[i] === 0x0a) {
+      out.push(b.subarray(start, i + 1));
+      start = i + 1;
+    }
   if (start < b.length) out.push(b.subarray(start));
   return out;
 }
 
-const INVALID_UTF8 = [[0xff], [0xfe], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0x80], [0xef, 0xbb, 0xbf], [0x00], [0x0d], [0x0a]];
+const INVALID_UTF8 = [
+  [0xff],
+  [0xfe],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0x80],
+  [0xef, 0xbb, 0xbf],
+  [0x00],
+  [0x0d],
+  [0x0a],
+];
 
 type Mutation = (b: Buffer, r: Rng) => Buffer;
 const MUTATIONS: Record<string, Mutation> = {
   truncate: (b, r) => b.subarray(0, r.int(b.length + 1)),
   duplicateLines: (b, r) => {
     const ls = lines(b);
-    for (let k = 1 + r.int(5); k > 0 && ls.length; k--) { const i = r.int(ls.length); ls.splice(i, 0, ls[i]); }
+    for (let k = 1 + r.int(5); k > 0 && ls.length; k--) {
+      const i = r.int(ls.length);
+      ls.splice(i, 0, ls[i]);
+    }
     return Buffer.concat(ls);
   },
   swapLines: (b, r) => {
     const ls = lines(b);
-    for (let k = 1 + r.int(5); k > 0 && ls.length > 1; k--) { const i = r.int(ls.length), j = r.int(ls.length); [ls[i], ls[j]] = [ls[j], ls[i]]; }
+    for (let k = 1 + r.int(5); k > 0 && ls.length > 1; k--) {
+      const i = r.int(ls.length),
+        j = r.int(ls.length);
+      [ls[i], ls[j]] = [ls[j], ls[i]];
+    }
     return Buffer.concat(ls);
   },
   deleteLines: (b, r) => {
@@ -85,7 +175,11 @@ const MUTATIONS: Record<string, Mutation> = {
     for (let k = 1 + r.int(12); k > 0; k--) {
       const i = at + r.int(Math.max(1, b.length - at));
       parts.push(b.subarray(at, i));
-      parts.push(r.next() < 0.5 ? Buffer.from(r.pick(INVALID_UTF8)) : Buffer.from(Array.from({ length: 1 + r.int(8) }, () => r.int(256))));
+      parts.push(
+        r.next() < 0.5
+          ? Buffer.from(r.pick(INVALID_UTF8))
+          : Buffer.from(Array.from({ length: 1 + r.int(8) }, () => r.int(256))),
+      );
       at = i;
     }
     parts.push(b.subarray(at));
@@ -98,12 +192,15 @@ const MUTATIONS: Record<string, Mutation> = {
   },
   insertPieces: (b, r) => {
     const ls = lines(b);
-    for (let k = 1 + r.int(10); k > 0; k--) ls.splice(r.int(ls.length + 1), 0, Buffer.from(`${r.pick(PIECES)}${r.pick(PIECES)}${r.pick(PIECES)}\n`));
+    for (let k = 1 + r.int(10); k > 0; k--)
+      ls.splice(r.int(ls.length + 1), 0, Buffer.from(`${r.pick(PIECES)}${r.pick(PIECES)}${r.pick(PIECES)}\n`));
     return Buffer.concat(ls);
   },
   lineEndings: (b, r) => {
     const style = r.pick(['\r\n', '\n', '\r', 'mix']);
-    const text = b.toString('latin1').replace(/\r?\n|\r/g, () => (style === 'mix' ? r.pick(['\r\n', '\n', '\r', '\n\r']) : style));
+    const text = b
+      .toString('latin1')
+      .replace(/\r?\n|\r/g, () => (style === 'mix' ? r.pick(['\r\n', '\n', '\r', '\n\r']) : style));
     return Buffer.from(text, 'latin1');
   },
   bom: (b, r) => {
@@ -125,7 +222,8 @@ const MUTATIONS: Record<string, Mutation> = {
   },
   splice: (b, r) => {
     const other = r.pick(BASES).bytes;
-    const i = r.int(b.length + 1), j = r.int(other.length + 1);
+    const i = r.int(b.length + 1),
+      j = r.int(other.length + 1);
     return Buffer.concat([b.subarray(0, i), other.subarray(j)]);
   },
 };
@@ -145,7 +243,8 @@ const SHAPES: Record<string, (r: Rng) => Buffer> = {
   pathologicalRanges: (r) => {
     const n = 300 + r.int(700);
     let s = '## Phase 1\n\n';
-    for (let i = 1; i <= n; i++) s += `- [ ] T${String(i).padStart(4, '0')} [P] t (depends on T0001-T9999, T1-T999999999)\n`;
+    for (let i = 1; i <= n; i++)
+      s += `- [ ] T${String(i).padStart(4, '0')} [P] t (depends on T0001-T9999, T1-T999999999)\n`;
     return Buffer.from(s);
   },
   rangeEveryTask: (r) => {
@@ -170,17 +269,29 @@ const SHAPES: Record<string, (r: Rng) => Buffer> = {
     for (let i = 0; i < depth; i++) s += `${'> - '.repeat(i)}[ ] T${i + 1} m\n`;
     return Buffer.from(s);
   },
-  hugeLine: (r) => Buffer.from(`- [ ] T001 ${r.pick(['a', '[', '`', '*', '(', 'T1-', ' '])!.repeat(100_000 + r.int(200_000))}\n- [ ] T002 b\n`),
+  hugeLine: (r) =>
+    Buffer.from(
+      `- [ ] T001 ${r.pick(['a', '[', '`', '*', '(', 'T1-', ' '])!.repeat(100_000 + r.int(200_000))}\n- [ ] T002 b\n`,
+    ),
   hugeFile: (r) => {
     const base = r.pick(BASES).bytes;
     return Buffer.concat(Array.from({ length: Math.ceil(400_000 / Math.max(base.length, 1)) }, () => base));
   },
   manyBrackets: (r) => Buffer.from(`- [ ] T001 ${'[P] '.repeat(50_000 + r.int(50_000))}\n`),
-  nulsAndGarbage: (r) => Buffer.from(Array.from({ length: 100_000 + r.int(200_000) }, () => r.pick([0, 0x0a, 0x5b, 0x20, 0x5d, 0x2d, 0x54, 0x31, 0xff, r.int(256)]))),
+  nulsAndGarbage: (r) =>
+    Buffer.from(
+      Array.from({ length: 100_000 + r.int(200_000) }, () =>
+        r.pick([0, 0x0a, 0x5b, 0x20, 0x5d, 0x2d, 0x54, 0x31, 0xff, r.int(256)]),
+      ),
+    ),
   randomDoc: (r) => Buffer.from(randomDoc(r)),
 };
 
-export interface Case { index: number; how: string; bytes: Buffer }
+export interface Case {
+  index: number;
+  how: string;
+  bytes: Buffer;
+}
 
 export function buildCase(seed: number, index: number): Case {
   const r = prng(seed ^ Math.imul(index + 1, 0x9e3779b1));
@@ -201,4 +312,3 @@ export function buildCase(seed: number, index: number): Case {
   }
   return { index, how: `${base.name} ${steps.join('+')}`, bytes };
 }
-

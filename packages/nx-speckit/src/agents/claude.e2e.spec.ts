@@ -40,7 +40,16 @@ function context(prompt: string): AgentRunContext {
 async function run(script: Script, extra: { args?: string[]; prompt?: string } = {}): Promise<AgentRunResult> {
   server = await startScriptedServer(anthropicMessages, script);
   // `command` swaps in the repo's binary; the preset's flags and parser still apply.
-  const agent = resolveAgent({ preset: 'claude', command: [CLAUDE], retries: 0, args: extra.args, env: claudeTestEnv(server.url, path.join(ws, '.home')) }, {});
+  const agent = resolveAgent(
+    {
+      preset: 'claude',
+      command: [CLAUDE],
+      retries: 0,
+      args: extra.args,
+      env: claudeTestEnv(server.url, path.join(ws, '.home')),
+    },
+    {},
+  );
   return runAgent(agent, context(extra.prompt ?? 'T003 create src/greeting.ts'));
 }
 
@@ -83,7 +92,9 @@ describe('claude preset with the real CLI', () => {
   });
 
   it('fails when the CLI stops on its turn limit (subtype error_max_turns)', async () => {
-    const result = await run(byTurn({ tool: { name: 'Glob', input: { pattern: '**/*.ts' } } }), { args: ['--max-turns', '1'] });
+    const result = await run(byTurn({ tool: { name: 'Glob', input: { pattern: '**/*.ts' } } }), {
+      args: ['--max-turns', '1'],
+    });
     expect(result.ok).toBe(false);
     expect(result.error).toContain('error_max_turns');
     expect(result.usage.costUsd).toBeGreaterThan(0);

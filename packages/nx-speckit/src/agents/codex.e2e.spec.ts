@@ -28,7 +28,13 @@ afterEach(async () => {
 async function run(script: Script, prompt = 'T004 create src/sum.ts'): Promise<AgentRunResult> {
   server = await startScriptedServer(openaiResponses, script);
   const agent = resolveAgent(
-    { preset: 'codex', command: [CODEX], retries: 0, args: codexProviderArgs(server.url), env: codexTestEnv(path.join(ws, '.codex-home'), path.join(ws, '.home')) },
+    {
+      preset: 'codex',
+      command: [CODEX],
+      retries: 0,
+      args: codexProviderArgs(server.url),
+      env: codexTestEnv(path.join(ws, '.codex-home'), path.join(ws, '.home')),
+    },
     {},
   );
   return runAgent(agent, {
@@ -45,10 +51,15 @@ async function run(script: Script, prompt = 'T004 create src/sum.ts'): Promise<A
 
 describe('codex preset with the real CLI', () => {
   it('applies the scripted patch and reports tokens and thread id', async () => {
-    const result = await run(codexAddsFile('src/sum.ts', 'export const sum = (a: number, b: number) => a + b;\n'), 'Implement T004 [marker-c0d3]');
+    const result = await run(
+      codexAddsFile('src/sum.ts', 'export const sum = (a: number, b: number) => a + b;\n'),
+      'Implement T004 [marker-c0d3]',
+    );
     expect(result.error).toBeUndefined();
     expect(result.ok).toBe(true);
-    expect(fs.readFileSync(path.join(ws, 'src/sum.ts'), 'utf8')).toBe('export const sum = (a: number, b: number) => a + b;\n');
+    expect(fs.readFileSync(path.join(ws, 'src/sum.ts'), 'utf8')).toBe(
+      'export const sum = (a: number, b: number) => a + b;\n',
+    );
     expect(result.usage).toMatchObject({ inputTokens: 200, outputTokens: 40, cachedInputTokens: 20, turns: 1 });
     expect(result.usage.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(server!.requests).toHaveLength(2);

@@ -37,7 +37,12 @@ function help(name: PresetName, subcommand: string[]): string {
   // A throwaway HOME: some CLIs create their config directory even for --help.
   const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), NO_COLOR: '1' };
   // Some print help on stderr (opencode's yargs).
-  const r = spawnSync(path.join(BIN, name), [...subcommand, '--help'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 50_000 });
+  const r = spawnSync(path.join(BIN, name), [...subcommand, '--help'], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 50_000,
+  });
   if (r.status !== 0) throw new Error(`${name} ${subcommand.join(' ')} --help exited ${r.status}: ${r.stderr}`);
   return r.stdout + r.stderr;
 }

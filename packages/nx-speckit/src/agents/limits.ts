@@ -13,11 +13,16 @@ export const BUDGET_FLAGS: Partial<Record<PresetName, string>> = { claude: '--ma
  */
 export function checkBudgetLimit(c: AgentConfig): void {
   if (c.maxBudgetUsd === undefined) return;
-  if (!(typeof c.maxBudgetUsd === 'number' && Number.isFinite(c.maxBudgetUsd) && c.maxBudgetUsd > 0)) throw new Error('agent.maxBudgetUsd must be a positive number');
+  if (!(typeof c.maxBudgetUsd === 'number' && Number.isFinite(c.maxBudgetUsd) && c.maxBudgetUsd > 0))
+    throw new Error('agent.maxBudgetUsd must be a positive number');
   const name: PresetName = c.preset ?? (c.command ? 'command' : 'claude');
   if (!BUDGET_FLAGS[name]) {
-    const limited = Object.entries(BUDGET_FLAGS).map(([preset, flag]) => `${preset}'s ${flag}`).join(', ');
-    throw new Error(`agent.maxBudgetUsd: the ${name} preset's CLI has no per-run dollar limit (only ${limited}); remove it, or set the plugin's budgetUsd for the whole run`);
+    const limited = Object.entries(BUDGET_FLAGS)
+      .map(([preset, flag]) => `${preset}'s ${flag}`)
+      .join(', ');
+    throw new Error(
+      `agent.maxBudgetUsd: the ${name} preset's CLI has no per-run dollar limit (only ${limited}); remove it, or set the plugin's budgetUsd for the whole run`,
+    );
   }
 }
 

@@ -10,7 +10,16 @@ describe('resolveAgent', () => {
   it('builds the exact claude command (never the root-refused skip-permissions flag)', () => {
     expect(resolveAgent('claude', noEnv)).toEqual({
       name: 'claude',
-      command: ['claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,Glob,Grep,Bash'],
+      command: [
+        'claude',
+        '-p',
+        '--output-format',
+        'json',
+        '--permission-mode',
+        'acceptEdits',
+        '--allowedTools',
+        'Read,Write,Edit,Glob,Grep,Bash',
+      ],
       promptVia: 'stdin',
       env: {},
       timeoutSeconds: 1800,
@@ -21,25 +30,66 @@ describe('resolveAgent', () => {
 
   it('places model and extra args before trailing markers', () => {
     expect(resolveAgent({ preset: 'codex', model: 'o4', args: ['-c', 'x=1'] }, noEnv).command).toEqual([
-      'codex', 'exec', '--json', '--sandbox', 'workspace-write', '--skip-git-repo-check', '--model', 'o4', '-c', 'x=1', '-',
+      'codex',
+      'exec',
+      '--json',
+      '--sandbox',
+      'workspace-write',
+      '--skip-git-repo-check',
+      '--model',
+      'o4',
+      '-c',
+      'x=1',
+      '-',
     ]);
     const gemini = resolveAgent({ preset: 'gemini', args: ['--debug'] }, noEnv);
-    expect(gemini.command).toEqual(['gemini', '--output-format', 'json', '--approval-mode', 'yolo', '--skip-trust', '--debug', '-p']);
+    expect(gemini.command).toEqual([
+      'gemini',
+      '--output-format',
+      'json',
+      '--approval-mode',
+      'yolo',
+      '--skip-trust',
+      '--debug',
+      '-p',
+    ]);
     expect(gemini.promptVia).toBe('arg');
-    expect(resolveAgent('cursor', noEnv).command.slice(1)).toEqual(['-p', '--force', '--trust', '--output-format', 'json']);
-    expect(resolveAgent('copilot', noEnv).command).toEqual(['copilot', '--yolo', '-s', '--output-format', 'json', '--usage-output-file', USAGE_FILE, '-p']);
+    expect(resolveAgent('cursor', noEnv).command.slice(1)).toEqual([
+      '-p',
+      '--force',
+      '--trust',
+      '--output-format',
+      'json',
+    ]);
+    expect(resolveAgent('copilot', noEnv).command).toEqual([
+      'copilot',
+      '--yolo',
+      '-s',
+      '--output-format',
+      'json',
+      '--usage-output-file',
+      USAGE_FILE,
+      '-p',
+    ]);
     expect(resolveAgent('opencode', noEnv).command).toEqual(['opencode', 'run', '--format', 'json']);
   });
 
   it('lets command replace only the program of a preset', () => {
-    const a = resolveAgent({ preset: 'claude', command: ['npx', 'claude'], timeoutSeconds: 60, retries: 3, env: { A: 'b' } }, noEnv);
+    const a = resolveAgent(
+      { preset: 'claude', command: ['npx', 'claude'], timeoutSeconds: 60, retries: 3, env: { A: 'b' } },
+      noEnv,
+    );
     expect(a.command.slice(0, 4)).toEqual(['npx', 'claude', '-p', '--output-format']);
     expect(a).toMatchObject({ name: 'claude', timeoutSeconds: 60, retries: 3, env: { A: 'b' } });
     expect(a.install).toBeUndefined();
   });
 
   it('resolves plain commands and replay with no retries by default', () => {
-    expect(resolveAgent({ command: ['./agent.sh', '--fast'], args: ['--x'] }, noEnv)).toMatchObject({ name: 'command', command: ['./agent.sh', '--fast', '--x'], retries: 0 });
+    expect(resolveAgent({ command: ['./agent.sh', '--fast'], args: ['--x'] }, noEnv)).toMatchObject({
+      name: 'command',
+      command: ['./agent.sh', '--fast', '--x'],
+      retries: 0,
+    });
     const replay = resolveAgent('replay', noEnv);
     expect(replay).toMatchObject({ name: 'replay', retries: 0, promptVia: 'stdin' });
     expect(replay.command[0]).toBe(process.execPath);
@@ -68,9 +118,22 @@ describe('resolveAgent', () => {
   });
 
   it('maxBudgetUsd: claude caps each run with its own --max-budget-usd, after the model and before extra args', () => {
-    expect(resolveAgent({ preset: 'claude', model: 'haiku', maxBudgetUsd: 0.5, args: ['--verbose'] }, noEnv).command).toEqual([
-      'claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,Glob,Grep,Bash',
-      '--model', 'haiku', '--max-budget-usd', '0.5', '--verbose',
+    expect(
+      resolveAgent({ preset: 'claude', model: 'haiku', maxBudgetUsd: 0.5, args: ['--verbose'] }, noEnv).command,
+    ).toEqual([
+      'claude',
+      '-p',
+      '--output-format',
+      'json',
+      '--permission-mode',
+      'acceptEdits',
+      '--allowedTools',
+      'Read,Write,Edit,Glob,Grep,Bash',
+      '--model',
+      'haiku',
+      '--max-budget-usd',
+      '0.5',
+      '--verbose',
     ]);
     expect(resolveAgent({ maxBudgetUsd: 2 }, noEnv).command.slice(-2)).toEqual(['--max-budget-usd', '2']);
   });
@@ -81,26 +144,43 @@ describe('resolveAgent', () => {
         `agent.maxBudgetUsd: the ${preset} preset's CLI has no per-run dollar limit (only claude's --max-budget-usd); remove it, or set the plugin's budgetUsd for the whole run`,
       );
     }
-    expect(() => resolveAgent({ command: ['./agent.sh'], maxBudgetUsd: 1 }, noEnv)).toThrow(/the command preset's CLI has no per-run dollar limit/);
+    expect(() => resolveAgent({ command: ['./agent.sh'], maxBudgetUsd: 1 }, noEnv)).toThrow(
+      /the command preset's CLI has no per-run dollar limit/,
+    );
     expect(() => resolveAgent({ maxBudgetUsd: 0 }, noEnv)).toThrow('agent.maxBudgetUsd must be a positive number');
-    expect(() => resolveAgent({ maxBudgetUsd: '1' as never }, noEnv)).toThrow('agent.maxBudgetUsd must be a positive number');
+    expect(() => resolveAgent({ maxBudgetUsd: '1' as never }, noEnv)).toThrow(
+      'agent.maxBudgetUsd must be a positive number',
+    );
   });
 
   it('SPECKIT_AGENT overrides the configured agent for one run', () => {
     const configured = { preset: 'claude' as const, timeoutSeconds: 99, args: ['--max-turns', '3'] };
-    expect(resolveAgent(configured, { SPECKIT_AGENT: 'replay' })).toMatchObject({ name: 'replay', timeoutSeconds: 1800, retries: 0 });
+    expect(resolveAgent(configured, { SPECKIT_AGENT: 'replay' })).toMatchObject({
+      name: 'replay',
+      timeoutSeconds: 1800,
+      retries: 0,
+    });
     expect(resolveAgent({ command: ['x'] }, { SPECKIT_AGENT: 'codex' }).command[0]).toBe('codex');
     // Same preset: the configuration stays.
     expect(resolveAgent(configured, { SPECKIT_AGENT: 'claude' })).toMatchObject({ name: 'claude', timeoutSeconds: 99 });
-    expect(() => resolveAgent(configured, { SPECKIT_AGENT: 'clod' })).toThrow(/Unknown agent preset 'clod' \(from SPECKIT_AGENT\)/);
+    expect(() => resolveAgent(configured, { SPECKIT_AGENT: 'clod' })).toThrow(
+      /Unknown agent preset 'clod' \(from SPECKIT_AGENT\)/,
+    );
   });
 });
 
 describe('resolveAgents (fallback lists)', () => {
   it('one agent, or each listed one in order, with its own name for records and reports', () => {
     expect(resolveAgents('codex', noEnv).map((a) => a.name)).toEqual(['codex']);
-    const list = resolveAgents([{ preset: 'claude', model: 'opus', name: 'claude-opus' }, { preset: 'claude', model: 'sonnet' }, 'codex'], noEnv);
-    expect(list.map((a) => [a.name, a.label])).toEqual([['claude', 'claude-opus'], ['claude', undefined], ['codex', undefined]]);
+    const list = resolveAgents(
+      [{ preset: 'claude', model: 'opus', name: 'claude-opus' }, { preset: 'claude', model: 'sonnet' }, 'codex'],
+      noEnv,
+    );
+    expect(list.map((a) => [a.name, a.label])).toEqual([
+      ['claude', 'claude-opus'],
+      ['claude', undefined],
+      ['codex', undefined],
+    ]);
     expect(list[1].command).toContain('sonnet');
     expect(() => resolveAgents([], noEnv)).toThrow(/empty list/);
     expect(() => resolveAgents([{ name: '' }], noEnv)).toThrow(/agent.name/);
@@ -108,7 +188,9 @@ describe('resolveAgents (fallback lists)', () => {
 
   it('SPECKIT_AGENT picks one agent for the run: the listed entry of that preset, else the bare preset', () => {
     const list = [{ preset: 'claude' as const }, { preset: 'codex' as const, timeoutSeconds: 42 }];
-    expect(resolveAgents(list, { SPECKIT_AGENT: 'codex' })).toEqual([expect.objectContaining({ name: 'codex', timeoutSeconds: 42 })]);
+    expect(resolveAgents(list, { SPECKIT_AGENT: 'codex' })).toEqual([
+      expect.objectContaining({ name: 'codex', timeoutSeconds: 42 }),
+    ]);
     expect(resolveAgents(list, { SPECKIT_AGENT: 'replay' })).toEqual([expect.objectContaining({ name: 'replay' })]);
   });
 });
@@ -141,7 +223,9 @@ describe('findExecutable / assertAgentAvailable', () => {
     process.env.PATH = path.join(dir, 'bin'); // nothing named gemini here
     try {
       expect(() => assertAgentAvailable(resolveAgent('gemini', noEnv), dir)).toThrow(
-        new Error("Agent 'gemini' needs the `gemini` CLI, which is not installed. Install it with: npm install -g @google/gemini-cli"),
+        new Error(
+          "Agent 'gemini' needs the `gemini` CLI, which is not installed. Install it with: npm install -g @google/gemini-cli",
+        ),
       );
       expect(() => assertAgentAvailable(resolveAgent({ command: ['my-agent'] }, noEnv), dir)).toThrow(
         new Error("Agent 'command' needs the `my-agent` CLI, which is not installed."),
@@ -169,7 +253,7 @@ describe('findExecutable / assertAgentAvailable', () => {
     }
   });
 
-  it('finds the pinned claude devDependency in the repo\'s node_modules/.bin, with nothing on PATH', () => {
+  it("finds the pinned claude devDependency in the repo's node_modules/.bin, with nothing on PATH", () => {
     const root = path.resolve(__dirname, '../../../..');
     const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
     const pkgDir = path.join(root, 'node_modules', '@anthropic-ai', 'claude-code');
@@ -177,7 +261,9 @@ describe('findExecutable / assertAgentAvailable', () => {
     expect(pkg.version).toBe(readJson(path.join(root, 'package.json')).devDependencies['@anthropic-ai/claude-code']);
     const found = findExecutable('claude', root, { PATH: '' });
     expect(found).toBe(path.join(root, 'node_modules', '.bin', 'claude'));
-    expect(fs.realpathSync(found!)).toBe(fs.realpathSync(path.join(pkgDir, typeof pkg.bin === 'string' ? pkg.bin : pkg.bin.claude)));
+    expect(fs.realpathSync(found!)).toBe(
+      fs.realpathSync(path.join(pkgDir, typeof pkg.bin === 'string' ? pkg.bin : pkg.bin.claude)),
+    );
     const saved = process.env.PATH;
     process.env.PATH = '';
     try {

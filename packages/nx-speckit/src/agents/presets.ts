@@ -39,14 +39,24 @@ function replayProgram(): string[] {
 
 /** Cursor's docs call the CLI `agent`; older installs (and the installer's shim) have `cursor-agent`. */
 function cursorProgram(): string[] {
-  return [findExecutable('agent', process.cwd()) || !findExecutable('cursor-agent', process.cwd()) ? 'agent' : 'cursor-agent'];
+  return [
+    findExecutable('agent', process.cwd()) || !findExecutable('cursor-agent', process.cwd()) ? 'agent' : 'cursor-agent',
+  ];
 }
 
 export const PRESETS: Record<PresetName, Preset> = {
   claude: {
     program: () => ['claude'],
     // acceptEdits + an explicit tool list: bypassPermissions/--dangerously-skip-permissions is refused as root.
-    flags: ['-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Write,Edit,Glob,Grep,Bash'],
+    flags: [
+      '-p',
+      '--output-format',
+      'json',
+      '--permission-mode',
+      'acceptEdits',
+      '--allowedTools',
+      'Read,Write,Edit,Glob,Grep,Bash',
+    ],
     modelFlag: '--model',
     promptVia: 'stdin',
     parser: parseClaudeOutput,
@@ -139,7 +149,8 @@ function presetByName(name: string, source: string): PresetName {
 
 function stringArray(v: unknown, what: string): string[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`agent.${what} must be an array of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new Error(`agent.${what} must be an array of strings`);
   return v;
 }
 
@@ -147,7 +158,10 @@ function validate(c: AgentConfig): void {
   stringArray(c.command, 'command');
   stringArray(c.args, 'args');
   if (c.command && c.command.length === 0) throw new Error('agent.command must not be empty');
-  if (c.env !== undefined && (typeof c.env !== 'object' || c.env === null || Object.values(c.env).some((v) => typeof v !== 'string'))) {
+  if (
+    c.env !== undefined &&
+    (typeof c.env !== 'object' || c.env === null || Object.values(c.env).some((v) => typeof v !== 'string'))
+  ) {
     throw new Error('agent.env must be an object of strings');
   }
   if (c.timeoutSeconds !== undefined && !(typeof c.timeoutSeconds === 'number' && c.timeoutSeconds > 0)) {
@@ -157,7 +171,8 @@ function validate(c: AgentConfig): void {
     throw new Error('agent.retries must be a non-negative integer');
   }
   if (c.model !== undefined && typeof c.model !== 'string') throw new Error('agent.model must be a string');
-  if (c.name !== undefined && !(typeof c.name === 'string' && c.name.trim())) throw new Error('agent.name must be a non-empty string');
+  if (c.name !== undefined && !(typeof c.name === 'string' && c.name.trim()))
+    throw new Error('agent.name must be a non-empty string');
   checkBudgetLimit(c);
 }
 
@@ -167,10 +182,15 @@ function validate(c: AgentConfig): void {
  * No option at all means the `claude` preset.
  */
 export function resolveAgent(option: AgentOption | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedAgent {
-  if (option !== undefined && typeof option !== 'string' && (typeof option !== 'object' || option === null || Array.isArray(option))) {
+  if (
+    option !== undefined &&
+    typeof option !== 'string' &&
+    (typeof option !== 'object' || option === null || Array.isArray(option))
+  ) {
     throw new Error(`agent must be a preset name or an object, got ${JSON.stringify(option)}`);
   }
-  let config: AgentConfig = typeof option === 'string' ? { preset: presetByName(option, 'the agent option') } : { ...(option ?? {}) };
+  let config: AgentConfig =
+    typeof option === 'string' ? { preset: presetByName(option, 'the agent option') } : { ...(option ?? {}) };
   if (config.preset !== undefined) presetByName(config.preset, 'agent.preset');
   validate(config);
 
@@ -183,10 +203,12 @@ export function resolveAgent(option: AgentOption | undefined, env: NodeJS.Proces
 
   const name: PresetName = config.preset ?? (config.command ? 'command' : 'claude');
   const preset = PRESETS[name];
-  if (name === 'command' && !config.command) throw new Error("agent preset 'command' needs agent.command ([exe, ...args])");
+  if (name === 'command' && !config.command)
+    throw new Error("agent preset 'command' needs agent.command ([exe, ...args])");
   const program = config.command ?? preset.program();
   const model = config.model && preset.modelFlag ? [preset.modelFlag, config.model] : [];
-  const budget = config.maxBudgetUsd !== undefined && BUDGET_FLAGS[name] ? [BUDGET_FLAGS[name]!, String(config.maxBudgetUsd)] : [];
+  const budget =
+    config.maxBudgetUsd !== undefined && BUDGET_FLAGS[name] ? [BUDGET_FLAGS[name]!, String(config.maxBudgetUsd)] : [];
   return {
     name,
     command: [...program, ...preset.flags, ...model, ...budget, ...(config.args ?? []), ...(preset.tail ?? [])],

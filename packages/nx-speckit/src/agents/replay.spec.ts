@@ -53,7 +53,9 @@ describe('replay agent', () => {
     const result = await runAgent(replay, ctx);
     expect(result.ok).toBe(false);
     expect(result.attempts[0].exitCode).toBe(1);
-    expect(result.error).toContain(`no recording for task T001: ${path.join(ws, '.speckit/recordings/001-demo/T001.json')} does not exist`);
+    expect(result.error).toContain(
+      `no recording for task T001: ${path.join(ws, '.speckit/recordings/001-demo/T001.json')} does not exist`,
+    );
   });
 
   it.each([
@@ -81,7 +83,9 @@ describe('replay agent', () => {
       fs.symlinkSync(outside, path.join(ws, 'link'));
       fs.symlinkSync(path.join(outside, 'target.txt'), path.join(ws, 'file-link'));
       for (const p of ['link/pwned.txt', 'link/new/dir/pwned.txt', 'file-link']) {
-        expect(() => applyRecording({ taskId: 'T001', files: [{ path: p, content: 'x' }] }, ws)).toThrow(/escapes the workspace through a symlink|dangling symlink/);
+        expect(() => applyRecording({ taskId: 'T001', files: [{ path: p, content: 'x' }] }, ws)).toThrow(
+          /escapes the workspace through a symlink|dangling symlink/,
+        );
       }
       expect(fs.readdirSync(outside)).toEqual([]);
     } finally {
@@ -106,6 +110,8 @@ describe('replay agent', () => {
 
   it('rejects malformed entries and task ids that could name other files', () => {
     expect(() => writeRecording(recordings(), '../T001', [])).toThrow(/invalid task id/);
-    expect(() => writeRecording(recordings(), 'T001', [{ path: 'a', content: 'x', deleted: true } as never])).toThrow(/exactly one of/);
+    expect(() => writeRecording(recordings(), 'T001', [{ path: 'a', content: 'x', deleted: true } as never])).toThrow(
+      /exactly one of/,
+    );
   });
 });

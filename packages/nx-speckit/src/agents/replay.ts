@@ -3,9 +3,7 @@ import * as path from 'node:path';
 
 /** One recorded change: new text, new bytes, or a deletion. Paths are workspace-relative. */
 export type RecordedFile =
-  | { path: string; content: string }
-  | { path: string; base64: string }
-  | { path: string; deleted: true };
+  { path: string; content: string } | { path: string; base64: string } | { path: string; deleted: true };
 
 export interface Recording {
   taskId: string;
@@ -21,7 +19,8 @@ const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 function checkTaskId(taskId: string): void {
   // The id becomes a file name: keep it from naming anything outside the recordings folder.
-  if (!TASK_ID.test(taskId) || taskId.includes('..')) throw new Error(`invalid task id for a recording: ${JSON.stringify(taskId)}`);
+  if (!TASK_ID.test(taskId) || taskId.includes('..'))
+    throw new Error(`invalid task id for a recording: ${JSON.stringify(taskId)}`);
 }
 
 /** `$SPECKIT_REPLAY_DIR`, else `<workspaceRoot>/.speckit/recordings/<feature folder name>`. */
@@ -53,7 +52,9 @@ export function snapshotFiles(workspaceRoot: string, paths: string[]): RecordedF
     const bytes = fs.readFileSync(abs);
     const text = bytes.toString('utf8');
     // Keep text readable in the recording; anything that does not round-trip as UTF-8 goes as base64.
-    return Buffer.from(text, 'utf8').equals(bytes) ? { path: p, content: text } : { path: p, base64: bytes.toString('base64') };
+    return Buffer.from(text, 'utf8').equals(bytes)
+      ? { path: p, content: text }
+      : { path: p, base64: bytes.toString('base64') };
   });
 }
 
@@ -61,9 +62,12 @@ function checkEntry(f: unknown): asserts f is RecordedFile {
   const e = f as Record<string, unknown>;
   const kinds = ['content', 'base64', 'deleted'].filter((k) => e && e[k] !== undefined);
   if (!e || typeof e.path !== 'string' || kinds.length !== 1) {
-    throw new Error(`recording entry needs a string "path" and exactly one of content/base64/deleted: ${JSON.stringify(f)}`);
+    throw new Error(
+      `recording entry needs a string "path" and exactly one of content/base64/deleted: ${JSON.stringify(f)}`,
+    );
   }
-  if (kinds[0] === 'content' && typeof e.content !== 'string') throw new Error(`"content" must be a string for ${e.path}`);
+  if (kinds[0] === 'content' && typeof e.content !== 'string')
+    throw new Error(`"content" must be a string for ${e.path}`);
   if (kinds[0] === 'base64' && typeof e.base64 !== 'string') throw new Error(`"base64" must be a string for ${e.path}`);
   if (kinds[0] === 'deleted' && e.deleted !== true) throw new Error(`"deleted" must be true for ${e.path}`);
 }

@@ -8,7 +8,10 @@ const AGENTS = path.join(__dirname, '__fixtures__', 'agents');
 const FIXTURES = path.join(__dirname, '__fixtures__');
 
 /** A command agent running one of the fixture scripts with node. */
-function nodeAgent(script: string, opts: { env?: Record<string, string>; retries?: number; timeoutSeconds?: number; preset?: 'claude' } = {}): ResolvedAgent {
+function nodeAgent(
+  script: string,
+  opts: { env?: Record<string, string>; retries?: number; timeoutSeconds?: number; preset?: 'claude' } = {},
+): ResolvedAgent {
   return resolveAgent({ ...opts, command: [process.execPath, path.join(AGENTS, script)] }, {});
 }
 
@@ -56,14 +59,30 @@ afterEach(() => {
 describe('runAgent command protocol', () => {
   it('puts a fresh usage file path per attempt where a preset asks for one', async () => {
     const out = path.join(ws, 'probe.json');
-    const agent = resolveAgent({ command: [process.execPath, path.join(AGENTS, 'probe.js'), '--usage-output-file', USAGE_FILE], env: { PROBE_OUT: out } }, {});
+    const agent = resolveAgent(
+      {
+        command: [process.execPath, path.join(AGENTS, 'probe.js'), '--usage-output-file', USAGE_FILE],
+        env: { PROBE_OUT: out },
+      },
+      {},
+    );
     expect((await runAgent(agent, ctx)).ok).toBe(true);
-    expect(JSON.parse(fs.readFileSync(out, 'utf8')).argv).toEqual(['--usage-output-file', path.join(ws, '.speckit/prompts/T012.usage-1.json')]);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).argv).toEqual([
+      '--usage-output-file',
+      path.join(ws, '.speckit/prompts/T012.usage-1.json'),
+    ]);
   });
 
   it("classifies a failure from the CLI's words", async () => {
-    const limited = await runAgent(nodeAgent('emit.js', { env: { EXIT_CODE: '1', EMIT_STDERR: 'Error: 429 Too Many Requests\nRetry later' } }), ctx);
-    expect(limited).toMatchObject({ ok: false, error: 'exited with code 1: Error: 429 Too Many Requests', failureKind: 'rate-limit' });
+    const limited = await runAgent(
+      nodeAgent('emit.js', { env: { EXIT_CODE: '1', EMIT_STDERR: 'Error: 429 Too Many Requests\nRetry later' } }),
+      ctx,
+    );
+    expect(limited).toMatchObject({
+      ok: false,
+      error: 'exited with code 1: Error: 429 Too Many Requests',
+      failureKind: 'rate-limit',
+    });
     expect(limited.attempts[0].failureKind).toBe('rate-limit');
   });
 
@@ -127,11 +146,20 @@ describe('runAgent command protocol', () => {
     const pidFile = path.join(ws, 'gc.pid');
     const started = Date.now();
     const result = await runAgent(
-      nodeAgent('grandchild.js', { timeoutSeconds: 0.5, retries: 0, env: { MARK_FILE: mark, MARK_DELAY_MS: '1500', PID_FILE: pidFile } }),
+      nodeAgent('grandchild.js', {
+        timeoutSeconds: 0.5,
+        retries: 0,
+        env: { MARK_FILE: mark, MARK_DELAY_MS: '1500', PID_FILE: pidFile },
+      }),
       ctx,
     );
     expect(result).toMatchObject({ ok: false, failureKind: 'other' }); // our verdict, not the CLI's
-    expect(result.attempts[0]).toMatchObject({ timedOut: true, exitCode: null, signal: 'SIGTERM', error: 'timed out after 0.5s' });
+    expect(result.attempts[0]).toMatchObject({
+      timedOut: true,
+      exitCode: null,
+      signal: 'SIGTERM',
+      error: 'timed out after 0.5s',
+    });
     expect(Date.now() - started).toBeLessThan(1400); // returned before the grandchild would have written
     const gc = Number(fs.readFileSync(pidFile, 'utf8'));
     await waitFor(() => !alive(gc), 1000);
@@ -144,11 +172,18 @@ describe('runAgent command protocol', () => {
     const attemptsFile = path.join(ws, 'attempts.txt');
     const seen: number[] = [];
     const started = Date.now();
-    const result = await runAgent(nodeAgent('flaky.js', { retries: 3, env: { ATTEMPTS_FILE: attemptsFile, SUCCEED_ON: '3' } }), { ...ctx, onAttempt: (n) => seen.push(n) });
+    const result = await runAgent(
+      nodeAgent('flaky.js', { retries: 3, env: { ATTEMPTS_FILE: attemptsFile, SUCCEED_ON: '3' } }),
+      { ...ctx, onAttempt: (n) => seen.push(n) },
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(150 + 300);
     expect(result.ok).toBe(true);
     expect(result.error).toBeUndefined();
-    expect(result.attempts.map((a) => [a.attempt, a.ok, a.exitCode])).toEqual([[1, false, 1], [2, false, 1], [3, true, 0]]);
+    expect(result.attempts.map((a) => [a.attempt, a.ok, a.exitCode])).toEqual([
+      [1, false, 1],
+      [2, false, 1],
+      [3, true, 0],
+    ]);
     expect(result.attempts[0].error).toBe('exited with code 1: flaky: attempt 1 fails');
     expect(fs.readFileSync(attemptsFile, 'utf8')).toBe('1\n2\n3\n');
     expect(seen).toEqual([1, 2, 3]);
@@ -156,8 +191,15 @@ describe('runAgent command protocol', () => {
 
   it('gives up after the configured retries', async () => {
     const attemptsFile = path.join(ws, 'attempts.txt');
-    const result = await runAgent(nodeAgent('flaky.js', { retries: 1, env: { ATTEMPTS_FILE: attemptsFile, SUCCEED_ON: '9' } }), ctx);
-    expect(result).toMatchObject({ ok: false, aborted: false, error: 'exited with code 1: flaky: attempt 2 fails (after 2 attempts)' });
+    const result = await runAgent(
+      nodeAgent('flaky.js', { retries: 1, env: { ATTEMPTS_FILE: attemptsFile, SUCCEED_ON: '9' } }),
+      ctx,
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      aborted: false,
+      error: 'exited with code 1: flaky: attempt 2 fails (after 2 attempts)',
+    });
     expect(fs.readFileSync(attemptsFile, 'utf8')).toBe('1\n2\n');
   });
 
@@ -165,7 +207,10 @@ describe('runAgent command protocol', () => {
     const mark = path.join(ws, 'grandchild-was-alive');
     const pidFile = path.join(ws, 'gc.pid');
     const controller = new AbortController();
-    const agent = nodeAgent('grandchild.js', { retries: 3, env: { MARK_FILE: mark, MARK_DELAY_MS: '1500', PID_FILE: pidFile } });
+    const agent = nodeAgent('grandchild.js', {
+      retries: 3,
+      env: { MARK_FILE: mark, MARK_DELAY_MS: '1500', PID_FILE: pidFile },
+    });
     const started = Date.now();
     const running = runAgent(agent, { ...ctx, signal: controller.signal });
     await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8') !== '');
@@ -184,7 +229,10 @@ describe('runAgent command protocol', () => {
     const controller = new AbortController();
     controller.abort();
     const out = path.join(ws, 'probe.json');
-    const result = await runAgent(nodeAgent('probe.js', { env: { PROBE_OUT: out } }), { ...ctx, signal: controller.signal });
+    const result = await runAgent(nodeAgent('probe.js', { env: { PROBE_OUT: out } }), {
+      ...ctx,
+      signal: controller.signal,
+    });
     expect(result).toMatchObject({ ok: false, aborted: true, attempts: [] });
     expect(fs.existsSync(out)).toBe(false);
   });
@@ -193,11 +241,18 @@ describe('runAgent command protocol', () => {
     const script = path.join(ws, 'suicide.js');
     fs.writeFileSync(script, "process.kill(process.pid, 'SIGKILL')");
     const result = await runAgent(resolveAgent({ command: [process.execPath, script] }, {}), ctx);
-    expect(result).toMatchObject({ ok: false, error: 'killed by SIGKILL', attempts: [{ exitCode: null, signal: 'SIGKILL', timedOut: false }] });
+    expect(result).toMatchObject({
+      ok: false,
+      error: 'killed by SIGKILL',
+      attempts: [{ exitCode: null, signal: 'SIGKILL', timedOut: false }],
+    });
   });
 
   it('reports a crash with its exit code and stderr', async () => {
-    const result = await runAgent(nodeAgent('emit.js', { env: { EXIT_CODE: '3', EMIT_STDERR: 'TypeError: boom' } }), ctx);
+    const result = await runAgent(
+      nodeAgent('emit.js', { env: { EXIT_CODE: '3', EMIT_STDERR: 'TypeError: boom' } }),
+      ctx,
+    );
     expect(result).toMatchObject({ ok: false, error: 'exited with code 3: TypeError: boom' });
     expect(result.attempts[0]).toMatchObject({ exitCode: 3, ok: false });
   });
@@ -205,13 +260,31 @@ describe('runAgent command protocol', () => {
   it('judges a preset by its parser: exit 0 with garbage JSON is a failure for claude', async () => {
     const garbage = path.join(ws, 'garbage.txt');
     fs.writeFileSync(garbage, '{"type":"result", oops');
-    const bad = await runAgent(nodeAgent('emit.js', { preset: 'claude', retries: 0, env: { EMIT_FILE: garbage } }), ctx);
+    const bad = await runAgent(
+      nodeAgent('emit.js', { preset: 'claude', retries: 0, env: { EMIT_FILE: garbage } }),
+      ctx,
+    );
     expect(bad).toMatchObject({ ok: false, error: 'Claude printed no result JSON' });
     expect(bad.attempts[0].exitCode).toBe(0);
 
-    const good = await runAgent(nodeAgent('emit.js', { preset: 'claude', retries: 1, env: { EMIT_FILE: path.join(FIXTURES, 'claude-success.stdout') } }), ctx);
+    const good = await runAgent(
+      nodeAgent('emit.js', {
+        preset: 'claude',
+        retries: 1,
+        env: { EMIT_FILE: path.join(FIXTURES, 'claude-success.stdout') },
+      }),
+      ctx,
+    );
     expect(good.ok).toBe(true);
-    expect(good.usage).toEqual({ costUsd: 0.002, inputTokens: 200, outputTokens: 40, cachedInputTokens: 0, turns: 2, sessionId: '6ae40042-6b60-4c5d-a928-7436937bf261', model: 'claude-opus-4-8[1m]' });
+    expect(good.usage).toEqual({
+      costUsd: 0.002,
+      inputTokens: 200,
+      outputTokens: 40,
+      cachedInputTokens: 0,
+      turns: 2,
+      sessionId: '6ae40042-6b60-4c5d-a928-7436937bf261',
+      model: 'claude-opus-4-8[1m]',
+    });
   });
 
   it('sums usage over attempts and keeps the last session id', async () => {
@@ -219,13 +292,21 @@ describe('runAgent command protocol', () => {
     const failing = path.join(ws, 'fail.json');
     fs.writeFileSync(failing, fs.readFileSync(path.join(FIXTURES, 'claude-max-turns.stdout')));
     const script = path.join(ws, 'two-step.js');
-    fs.writeFileSync(script, `process.stdout.write(require('fs').readFileSync(process.env.SPECKIT_ATTEMPT === '1' ? ${JSON.stringify(failing)} : ${JSON.stringify(path.join(FIXTURES, 'claude-success.stdout'))}))`);
+    fs.writeFileSync(
+      script,
+      `process.stdout.write(require('fs').readFileSync(process.env.SPECKIT_ATTEMPT === '1' ? ${JSON.stringify(failing)} : ${JSON.stringify(path.join(FIXTURES, 'claude-success.stdout'))}))`,
+    );
     const agent = resolveAgent({ preset: 'claude', command: [process.execPath, script], retries: 1 }, {});
     const result = await runAgent(agent, ctx);
     expect(result.ok).toBe(true);
     expect(result.attempts[0].error).toContain('error_max_turns');
     expect(result.usage.costUsd).toBeCloseTo(0.003, 10);
-    expect(result.usage).toMatchObject({ inputTokens: 300, outputTokens: 60, turns: 4, sessionId: '6ae40042-6b60-4c5d-a928-7436937bf261' });
+    expect(result.usage).toMatchObject({
+      inputTokens: 300,
+      outputTokens: 60,
+      turns: 4,
+      sessionId: '6ae40042-6b60-4c5d-a928-7436937bf261',
+    });
   });
 
   it('does not retry a program that cannot start', async () => {

@@ -48,7 +48,12 @@ interface AttemptOutcome extends AgentAttempt {
   startFailed: boolean;
 }
 
-async function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number, log: fs.WriteStream): Promise<AttemptOutcome> {
+async function runAttempt(
+  agent: ResolvedAgent,
+  ctx: AgentRunContext,
+  attempt: number,
+  log: fs.WriteStream,
+): Promise<AttemptOutcome> {
   const usageFile = path.join(path.dirname(ctx.promptFile), `${ctx.taskId}.usage-${attempt}.json`);
   // A file left by an earlier run (or the agent before a fallback) must not count as this attempt's usage.
   fs.rmSync(usageFile, { force: true });
@@ -70,7 +75,9 @@ async function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: n
   const exe = findExecutable(program, ctx.workspaceRoot, env) ?? program;
   const argv = agent.promptVia === 'arg' ? [...args, ctx.prompt] : args;
   const shown = display([program, ...args]) + (agent.promptVia === 'arg' ? ' <prompt>' : ' < prompt');
-  log.write(`\n=== ${new Date().toISOString()} task ${ctx.taskId} attempt ${attempt}/${agent.retries + 1}: ${shown} (prompt file ${ctx.promptFile}) ===\n`);
+  log.write(
+    `\n=== ${new Date().toISOString()} task ${ctx.taskId} attempt ${attempt}/${agent.retries + 1}: ${shown} (prompt file ${ctx.promptFile}) ===\n`,
+  );
 
   const result = await runCommand(exe, argv, {
     cwd: ctx.workspaceRoot,
@@ -98,8 +105,21 @@ async function runAttempt(agent: ResolvedAgent, ctx: AgentRunContext, attempt: n
     failureKind = classifyFailure(error);
   }
   const ok = error === undefined;
-  log.write(`\n=== attempt ${attempt} ${ok ? 'succeeded' : `failed: ${error}`} (exit ${exitCode ?? signal}, ${durationMs} ms) ===\n`);
-  return { attempt, exitCode, signal, timedOut, durationMs, ok, ...(error ? { error, failureKind } : {}), usage: parsed.usage, aborted, startFailed: !!startError };
+  log.write(
+    `\n=== attempt ${attempt} ${ok ? 'succeeded' : `failed: ${error}`} (exit ${exitCode ?? signal}, ${durationMs} ms) ===\n`,
+  );
+  return {
+    attempt,
+    exitCode,
+    signal,
+    timedOut,
+    durationMs,
+    ok,
+    ...(error ? { error, failureKind } : {}),
+    usage: parsed.usage,
+    aborted,
+    startFailed: !!startError,
+  };
 }
 
 /**
@@ -132,7 +152,20 @@ export async function runAgent(agent: ResolvedAgent, ctx: AgentRunContext): Prom
 
   const last = attempts[attempts.length - 1];
   const ok = !aborted && !!last?.ok;
-  const error = ok ? undefined : aborted ? 'aborted' : attempts.length > 1 ? `${last.error} (after ${attempts.length} attempts)` : last?.error;
+  const error = ok
+    ? undefined
+    : aborted
+      ? 'aborted'
+      : attempts.length > 1
+        ? `${last.error} (after ${attempts.length} attempts)`
+        : last?.error;
   const failureKind = ok ? undefined : aborted ? 'other' : last?.failureKind;
-  return { ok, attempts, usage: sumUsages(attempts.map((a) => a.usage)), ...(error ? { error } : {}), ...(failureKind ? { failureKind } : {}), aborted };
+  return {
+    ok,
+    attempts,
+    usage: sumUsages(attempts.map((a) => a.usage)),
+    ...(error ? { error } : {}),
+    ...(failureKind ? { failureKind } : {}),
+    aborted,
+  };
 }

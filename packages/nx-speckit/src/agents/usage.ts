@@ -23,7 +23,9 @@ export function usageText(u: AgentUsage): string {
   const parts: string[] = [];
   if (u.costUsd !== undefined) parts.push(`$${u.costUsd.toFixed(4)}`);
   if (u.inputTokens !== undefined || u.outputTokens !== undefined) {
-    parts.push(`${(u.inputTokens ?? 0).toLocaleString('en-US')} in / ${(u.outputTokens ?? 0).toLocaleString('en-US')} out tokens`);
+    parts.push(
+      `${(u.inputTokens ?? 0).toLocaleString('en-US')} in / ${(u.outputTokens ?? 0).toLocaleString('en-US')} out tokens`,
+    );
   }
   return parts.join(', ');
 }

@@ -11,13 +11,29 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { analyzeFeature, formatDiagnostic, readFeature, type FeatureAnalysis, type PlanOptions } from '@nx-speckit/tasks-md';
+import {
+  analyzeFeature,
+  formatDiagnostic,
+  readFeature,
+  type FeatureAnalysis,
+  type PlanOptions,
+} from '@nx-speckit/tasks-md';
 
-const USAGE = 'usage: nx-speckit-plan <feature folder | tasks.md> [--lanes story|none] [--durations <file.json>] [--json]';
+const USAGE =
+  'usage: nx-speckit-plan <feature folder | tasks.md> [--lanes story|none] [--durations <file.json>] [--json]';
 
-interface Args { target: string; lanes: 'story' | 'none'; durations?: string; json: boolean }
+interface Args {
+  target: string;
+  lanes: 'story' | 'none';
+  durations?: string;
+  json: boolean;
+}
 
-export function main(argv: string[], cwd = process.cwd(), out: (s: string) => void = (s) => process.stdout.write(s)): number {
+export function main(
+  argv: string[],
+  cwd = process.cwd(),
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): number {
   if (argv.includes('--help') || argv.includes('-h')) {
     out(`${USAGE}\n`);
     return 0;
@@ -35,25 +51,47 @@ export function main(argv: string[], cwd = process.cwd(), out: (s: string) => vo
     return 2;
   }
   const options: PlanOptions = { lanes: args.lanes };
-  if (args.durations) options.durations = JSON.parse(readFileSync(resolve(cwd, args.durations), 'utf8')) as Record<string, number>;
+  if (args.durations)
+    options.durations = JSON.parse(readFileSync(resolve(cwd, args.durations), 'utf8')) as Record<string, number>;
   const analysis = analyzeFeature(readFeature(found.root, found.dir), options);
-  out(args.json ? `${JSON.stringify(toJson(found.dir, args.lanes, analysis), null, 2)}\n` : report(found.dir, args, analysis));
+  out(
+    args.json
+      ? `${JSON.stringify(toJson(found.dir, args.lanes, analysis), null, 2)}\n`
+      : report(found.dir, args, analysis),
+  );
   return analysis.ok ? 0 : 1;
 }
 
 function readArgs(argv: string[]): Args {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, lanes: { type: 'string', default: 'none' }, durations: { type: 'string' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        lanes: { type: 'string', default: 'none' },
+        durations: { type: 'string' },
+      },
+    });
   } catch (error) {
     // Node's wording names the option; the code prefix (ERR_PARSE_ARGS_…) says nothing to a user.
-    throw new Error((error as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, ''), { cause: error });
+    throw new Error(
+      (error as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, ''),
+      { cause: error },
+    );
   }
   const { values, positionals } = parsed;
-  if (values.lanes !== 'story' && values.lanes !== 'none') throw new Error(`--lanes must be "story" or "none", not "${values.lanes}"`);
+  if (values.lanes !== 'story' && values.lanes !== 'none')
+    throw new Error(`--lanes must be "story" or "none", not "${values.lanes}"`);
   if (positionals.length > 1) throw new Error(`one feature at a time (got ${positionals.join(' and ')})`);
   if (!positionals.length) throw new Error('which feature? give its folder or its tasks.md');
-  return { target: positionals[0], lanes: values.lanes, json: values.json, ...(values.durations !== undefined && { durations: values.durations }) };
+  return {
+    target: positionals[0],
+    lanes: values.lanes,
+    json: values.json,
+    ...(values.durations !== undefined && { durations: values.durations }),
+  };
 }
 
 /**
@@ -76,7 +114,9 @@ function locateFeature(target: string, cwd: string): { root: string; dir: string
 function report(dir: string, args: Args, { parsed, plan, diagnostics }: FeatureAnalysis): string {
   const lines: string[] = [];
   const done = parsed.tasks.filter((t) => t.done).length;
-  lines.push(`Feature ${dir}: ${parsed.tasks.length} tasks (${done} done) in ${parsed.phases.length} phase${parsed.phases.length === 1 ? '' : 's'}${args.lanes === 'story' ? ', story lanes' : ''}`);
+  lines.push(
+    `Feature ${dir}: ${parsed.tasks.length} tasks (${done} done) in ${parsed.phases.length} phase${parsed.phases.length === 1 ? '' : 's'}${args.lanes === 'story' ? ', story lanes' : ''}`,
+  );
 
   lines.push('', 'Phases');
   for (const p of parsed.phases) {
@@ -88,7 +128,10 @@ function report(dir: string, args: Args, { parsed, plan, diagnostics }: FeatureA
     lines.push('', `Waves (${plan.waves.length})`);
     plan.waves.forEach((wave, i) => lines.push(`  ${i + 1}: ${wave.join(' ')}`));
     lines.push('', `Critical path (${plan.criticalPath.length} tasks): ${plan.criticalPath.ids.join(' → ')}`);
-    if (args.durations) lines.push(`Critical path by duration (${plan.weightedCriticalPath.seconds}s): ${plan.weightedCriticalPath.ids.join(' → ')}`);
+    if (args.durations)
+      lines.push(
+        `Critical path by duration (${plan.weightedCriticalPath.seconds}s): ${plan.weightedCriticalPath.ids.join(' → ')}`,
+      );
   } else {
     lines.push('', 'Waves: none, the dependency graph has errors (below)');
   }
@@ -98,11 +141,15 @@ function report(dir: string, args: Args, { parsed, plan, diagnostics }: FeatureA
     lines.push(`  [${t.checkbox}] ${t.id} ${t.description}`);
     const deps = plan.dependsOn[t.id] ?? [];
     if (!deps.length) lines.push('        no prerequisites');
-    for (const d of deps) lines.push(`        after ${d.id}: ${d.reasons.map((r) => `${r.rule}: ${r.cause}`).join('; ')}`);
+    for (const d of deps)
+      lines.push(`        after ${d.id}: ${d.reasons.map((r) => `${r.rule}: ${r.cause}`).join('; ')}`);
   }
 
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  lines.push('', `Diagnostics (${errors} error${errors === 1 ? '' : 's'}, ${diagnostics.length - errors} warning${diagnostics.length - errors === 1 ? '' : 's'})`);
+  lines.push(
+    '',
+    `Diagnostics (${errors} error${errors === 1 ? '' : 's'}, ${diagnostics.length - errors} warning${diagnostics.length - errors === 1 ? '' : 's'})`,
+  );
   for (const d of diagnostics) lines.push(formatDiagnostic(d));
   return `${lines.join('\n')}\n`;
 }
@@ -114,8 +161,17 @@ function toJson(dir: string, lanes: string, { ok, parsed, plan, diagnostics }: F
     lanes,
     phases: parsed.phases,
     tasks: parsed.tasks.map((t) => ({
-      id: t.id, done: t.done, line: t.line, phase: parsed.phases[t.phase].number, story: t.story, priority: t.priority,
-      parallel: t.parallel, labels: t.labels, description: t.description, files: t.files, dependsOn: plan.dependsOn[t.id] ?? [],
+      id: t.id,
+      done: t.done,
+      line: t.line,
+      phase: parsed.phases[t.phase].number,
+      story: t.story,
+      priority: t.priority,
+      parallel: t.parallel,
+      labels: t.labels,
+      description: t.description,
+      files: t.files,
+      dependsOn: plan.dependsOn[t.id] ?? [],
     })),
     waves: plan.waves,
     criticalPath: plan.criticalPath,

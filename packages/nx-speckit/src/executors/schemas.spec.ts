@@ -6,19 +6,24 @@ const schema = JSON.parse(readFileSync(join(__dirname, 'task/schema.json'), 'utf
 
 /** Every property schema in the file, with its path, so none can go undocumented. */
 function propertiesOf(node: any, path: string): Array<[string, any]> {
-  const own = Object.entries<any>(node.properties ?? {}).map(([name, value]): [string, any] => [`${path}.${name}`, value]);
+  const own = Object.entries<any>(node.properties ?? {}).map(([name, value]): [string, any] => [
+    `${path}.${name}`,
+    value,
+  ]);
   return own.flatMap(([at, value]) => [[at, value] as [string, any], ...propertiesOf(value, at)]);
 }
 
 describe('executor schemas', () => {
-  it('describes every option, the agent object\'s fields included', () => {
+  it("describes every option, the agent object's fields included", () => {
     const all = [...propertiesOf(schema, 'options'), ...propertiesOf(schema.definitions.agentConfig, 'agent')];
     const undocumented = all.filter(([, value]) => !value.description).map(([at]) => at);
     expect(undocumented).toEqual([]);
-    expect(all.map(([at]) => at)).toEqual(expect.arrayContaining(['options.agent', 'agent.model', 'agent.timeoutSeconds']));
+    expect(all.map(([at]) => at)).toEqual(
+      expect.arrayContaining(['options.agent', 'agent.model', 'agent.timeoutSeconds']),
+    );
   });
 
-  it('describes every gate option, each command\'s fields included', () => {
+  it("describes every gate option, each command's fields included", () => {
     const gate = JSON.parse(readFileSync(join(__dirname, 'gate/schema.json'), 'utf8'));
     const all = [...propertiesOf(gate, 'options'), ...propertiesOf(gate.properties.commands.items, 'commands[]')];
     expect(all.filter(([, value]) => !value.description).map(([at]) => at)).toEqual([]);

@@ -61,7 +61,10 @@ export async function runGates(options: RunGatesOptions): Promise<RunGatesResult
   mkdirSync(join(logFile, '..'), { recursive: true });
   writeFileSync(logFile, '');
   const results: GateResult[] = [];
-  const where = options.phase === undefined ? `after every task of ${options.featureDir}` : `after phase ${options.phase} of ${options.featureDir}`;
+  const where =
+    options.phase === undefined
+      ? `after every task of ${options.featureDir}`
+      : `after phase ${options.phase} of ${options.featureDir}`;
   if (!options.commands.length) write(`nx-speckit gate (${where}): no commands configured\n`);
 
   for (const spec of options.commands) {
@@ -76,10 +79,21 @@ export async function runGates(options: RunGatesOptions): Promise<RunGatesResult
     results.push(result.result);
     appendFileSync(logFile, `--- ${name}: ${result.result.ok ? 'passed' : `failed (${describe(result.result)})`}\n`);
     if (!result.result.ok) {
-      const tail = result.output.split('\n').slice(-TAIL_LINES - 1).join('\n').trimEnd();
-      write(`\n✗ nx-speckit gate "${name}" failed ${where}: \`${line}\` ${describe(result.result)}.\n`
-        + (tail ? `  Last output:\n${tail.split('\n').map((l) => `    ${l}`).join('\n')}\n` : '')
-        + `  Full output: ${logRel}\n`);
+      const tail = result.output
+        .split('\n')
+        .slice(-TAIL_LINES - 1)
+        .join('\n')
+        .trimEnd();
+      write(
+        `\n✗ nx-speckit gate "${name}" failed ${where}: \`${line}\` ${describe(result.result)}.\n` +
+          (tail
+            ? `  Last output:\n${tail
+                .split('\n')
+                .map((l) => `    ${l}`)
+                .join('\n')}\n`
+            : '') +
+          `  Full output: ${logRel}\n`,
+      );
       return { ok: false, results, log: logRel };
     }
     write(`✓ nx-speckit gate "${name}" passed (${(result.result.durationMs / 1000).toFixed(1)} s)\n`);
@@ -93,17 +107,26 @@ function describe(r: GateResult): string {
   return `exited ${r.exitCode}`;
 }
 
-async function runOne(spec: GateCommandSpec, name: string, options: RunGatesOptions, out: (text: string) => void): Promise<{ result: GateResult; output: string }> {
+async function runOne(
+  spec: GateCommandSpec,
+  name: string,
+  options: RunGatesOptions,
+  out: (text: string) => void,
+): Promise<{ result: GateResult; output: string }> {
   const root = options.workspaceRoot;
   const started = Date.now();
   const base = { name, command: spec.command };
-  const fail = (error: string) => ({ result: { ...base, exitCode: null, signal: null, durationMs: Date.now() - started, ok: false, error }, output: '' });
+  const fail = (error: string) => ({
+    result: { ...base, exitCode: null, signal: null, durationMs: Date.now() - started, ok: false, error },
+    output: '',
+  });
   const cwd = resolve(root, spec.cwd ?? '.');
   const rel = relative(root, cwd);
   if (rel.startsWith('..') || isAbsolute(rel)) return fail(`cwd ${spec.cwd} is outside the workspace`);
   const env = options.env ?? process.env;
   const exe = findExecutable(spec.command[0], cwd, env);
-  if (!exe) return fail(`could not start: \`${spec.command[0]}\` is not installed (not on PATH or in node_modules/.bin)`);
+  if (!exe)
+    return fail(`could not start: \`${spec.command[0]}\` is not installed (not on PATH or in node_modules/.bin)`);
   if (options.signal?.aborted) return fail('interrupted before it started');
 
   // Failures repeat the end of the output: stdout and stderr interleaved as they came.
@@ -131,7 +154,14 @@ async function runOne(spec: GateCommandSpec, name: string, options: RunGatesOpti
   if (result.startError) return { ...fail(`could not start: ${result.startError.message}`), output: output.toString() };
   const ok = result.exitCode === 0 && !result.aborted;
   return {
-    result: { ...base, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs, ok, ...(result.aborted ? { error: 'interrupted' } : {}) },
+    result: {
+      ...base,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      durationMs: result.durationMs,
+      ok,
+      ...(result.aborted ? { error: 'interrupted' } : {}),
+    },
     output: output.toString(),
   };
 }

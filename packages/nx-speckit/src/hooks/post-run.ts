@@ -15,7 +15,15 @@ import { readPlanRecord, staleChanges, staleLine, writePlanRecord } from './stal
 import { marksJournal, runDirOf, takeNotice } from '../task-runner/run-dir';
 import type { TaskRecord } from '../task-runner/run-task';
 import { readSpend, type Budget } from '../task-runner/spend';
-import { CACHE_STATUSES, collectReport, errorFromOutput, taskKey, type FeatureInput, type NxTaskOutcome, type NxTaskStatus } from '../report/collect';
+import {
+  CACHE_STATUSES,
+  collectReport,
+  errorFromOutput,
+  taskKey,
+  type FeatureInput,
+  type NxTaskOutcome,
+  type NxTaskStatus,
+} from '../report/collect';
 import { renderHtml } from '../report/html';
 import { formatSummary } from '../report/summary';
 import type { FailedTarget, RunReport } from '../report/types';
@@ -27,12 +35,21 @@ export interface RunContext {
   argv: string[];
   startTime: number;
   endTime: number;
-  taskResults: Record<string, {
-    task: { id: string; target: { project: string; target: string }; projectRoot?: string; startTime?: number; endTime?: number };
-    status: string;
-    code: number;
-    terminalOutput?: string;
-  }>;
+  taskResults: Record<
+    string,
+    {
+      task: {
+        id: string;
+        target: { project: string; target: string };
+        projectRoot?: string;
+        startTime?: number;
+        endTime?: number;
+      };
+      status: string;
+      code: number;
+      terminalOutput?: string;
+    }
+  >;
 }
 
 export interface ReportRunOptions {
@@ -70,7 +87,12 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
       const tasksFile = join(root, dir, 'tasks.md');
       if (!existsSync(tasksFile)) {
         // Moved or deleted during the run: its tasks cannot be reported, but a failure must not vanish.
-        if (result.status === 'failure') failedTargets.push({ project, target, error: `${posix.join(dir, 'tasks.md')} is gone (moved or deleted during the run): ${errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}`}` });
+        if (result.status === 'failure')
+          failedTargets.push({
+            project,
+            target,
+            error: `${posix.join(dir, 'tasks.md')} is gone (moved or deleted during the run): ${errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}`}`,
+          });
         continue;
       }
       const parse = reusingParser(runDirOf(root, project));
@@ -80,17 +102,30 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
     const taskId = subTargetSuffix(base, target);
     if (taskId === undefined || !features.get(project)!.ids.has(taskId)) {
       // Aggregates (nx:noop) never fail; gates and a broken feature's checks can.
-      if (result.status === 'failure') failedTargets.push({ project, target, error: errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}` });
+      if (result.status === 'failure')
+        failedTargets.push({
+          project,
+          target,
+          error: errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}`,
+        });
       continue;
     }
     candidates.push({
-      project, target, taskId, status: result.status as NxTaskStatus, code: result.code,
-      startTime: result.task.startTime, endTime: result.task.endTime, terminalOutput: result.terminalOutput,
+      project,
+      target,
+      taskId,
+      status: result.status as NxTaskStatus,
+      code: result.code,
+      startTime: result.task.startTime,
+      endTime: result.task.endTime,
+      terminalOutput: result.terminalOutput,
     });
   }
   if (!features.size && !failedTargets.length) return undefined;
 
-  const records = candidates.map((c) => readRecord(root, c.project, c.taskId, context.startTime)).filter((r): r is TaskRecord => !!r);
+  const records = candidates
+    .map((c) => readRecord(root, c.project, c.taskId, context.startTime))
+    .filter((r): r is TaskRecord => !!r);
   const fresh = new Set(records.map((r) => `${r.project}:${r.id}`));
 
   // Checkpoints for work the executor did not do here: cache hits, and successes with no local record.
@@ -104,9 +139,15 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
       // A cache hit restored the declared files; what the task changed elsewhere lands now, or the box stays open.
       if (cached) {
         const restored = await restoreCachedChangeset(root, c.project, c.taskId);
-        if (restored?.conflicts.length) throw new Error(`its cached changes to ${restored.conflicts.join(', ')} conflict with the workspace; nothing of them was applied`);
+        if (restored?.conflicts.length)
+          throw new Error(
+            `its cached changes to ${restored.conflicts.join(', ')} conflict with the workspace; nothing of them was applied`,
+          );
       }
-      await markDone(join(root, feature.dir, 'tasks.md'), c.taskId, { parse: feature.parse, journal: marksJournal(root, c.project) });
+      await markDone(join(root, feature.dir, 'tasks.md'), c.taskId, {
+        parse: feature.parse,
+        journal: marksJournal(root, c.project),
+      });
     } catch (error) {
       const why = `${c.taskId} (${c.status}) could not be marked [X]: ${error instanceof Error ? error.message : String(error)}`;
       feature.warnings.push(why);
@@ -115,15 +156,30 @@ export async function reportRun(context: RunContext, options: ReportRunOptions):
   }
 
   const asked = requestedRun(context.argv).targets.filter((t) => isPluginTarget(base, t));
-  const inputs: FeatureInput[] = [...features].sort(([a], [b]) => a.localeCompare(b)).map(([project, f]) => {
-    const analysis = analyzeFeature(readFeature(root, f.dir), { lanes: options.lanes, parse: f.parse });
-    const warnings = [...recordPlan(root, project, f.dir, analysis.parsed.tasks), ...f.warnings];
-    const targets = options.graph?.nodes[project]?.data.targets;
-    const requested = targets && asked.length
-      ? new Set([...reachedTargets(targets, asked)].map((t) => subTargetSuffix(base, t)).filter((suffix) => suffix !== undefined))
-      : undefined;
-    return { project, dir: f.dir, targetName: options.targetName, parsed: analysis.parsed, plan: analysis.plan, warnings, requested };
-  });
+  const inputs: FeatureInput[] = [...features]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([project, f]) => {
+      const analysis = analyzeFeature(readFeature(root, f.dir), { lanes: options.lanes, parse: f.parse });
+      const warnings = [...recordPlan(root, project, f.dir, analysis.parsed.tasks), ...f.warnings];
+      const targets = options.graph?.nodes[project]?.data.targets;
+      const requested =
+        targets && asked.length
+          ? new Set(
+              [...reachedTargets(targets, asked)]
+                .map((t) => subTargetSuffix(base, t))
+                .filter((suffix) => suffix !== undefined),
+            )
+          : undefined;
+      return {
+        project,
+        dir: f.dir,
+        targetName: options.targetName,
+        parsed: analysis.parsed,
+        plan: analysis.plan,
+        warnings,
+        requested,
+      };
+    });
   const report = collectReport({
     startTime: context.startTime,
     endTime: context.endTime,
@@ -152,7 +208,12 @@ function madeByPlugin(graph: ProjectGraph, project: string): boolean {
  * the report), then records this one. A notice the pre-run hook left for a task of the feature
  * that never started is dropped: the report carries the finding now.
  */
-function recordPlan(root: string, project: string, dir: string, tasks: Array<{ id: string; description: string }>): string[] {
+function recordPlan(
+  root: string,
+  project: string,
+  dir: string,
+  tasks: Array<{ id: string; description: string }>,
+): string[] {
   const now = Object.fromEntries(tasks.map((t) => [t.id, t.description]));
   const previous = readPlanRecord(root, project);
   const line = previous && staleLine(staleChanges(previous.tasks, now), previous.recordedAt);

@@ -18,15 +18,26 @@ export const postTasksExecution: PostTasksExecution<SpeckitPluginOptions> = asyn
     let graph;
     try {
       graph = readCachedProjectGraph();
-    } catch { /* without it, every task downstream of a failure counts as blocked */ }
+    } catch {
+      /* without it, every task downstream of a failure counts as blocked */
+    }
     let budget;
     try {
       budget = resolveBudget(normalized);
-    } catch { /* a bad SPECKIT_BUDGET_* failed every task already, naming it */ }
-    const result = await reportRun(context, { targetName: normalized.targetName, lanes: normalized.lanes, graph, budget });
+    } catch {
+      /* a bad SPECKIT_BUDGET_* failed every task already, naming it */
+    }
+    const result = await reportRun(context, {
+      targetName: normalized.targetName,
+      lanes: normalized.lanes,
+      graph,
+      budget,
+    });
     if (result) await print(`\n${result.summary}`);
   } catch (error) {
     // A report problem must not turn a good run into a failed one.
-    await print(`\nnx-speckit: could not write the run report: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    await print(
+      `\nnx-speckit: could not write the run report: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
 };

@@ -23,12 +23,20 @@ export interface PreRunResult {
   error?: string;
 }
 
-export function preRun(workspaceRoot: string, argv: string[], targetName: string, graph: ProjectGraph, env: NodeJS.ProcessEnv = process.env): PreRunResult {
+export function preRun(
+  workspaceRoot: string,
+  argv: string[],
+  targetName: string,
+  graph: ProjectGraph,
+  env: NodeJS.ProcessEnv = process.env,
+): PreRunResult {
   const run = requestedRun(argv);
   const requested = run.targets.filter((t) => isPluginTarget(targetName, t));
   if (!requested.length) return { warnings: [] };
 
-  const features = Object.fromEntries(Object.entries(graph.nodes).filter(([, node]) => Object.values(node.data.targets ?? {}).some((t) => taskId(t))));
+  const features = Object.fromEntries(
+    Object.entries(graph.nodes).filter(([, node]) => Object.values(node.data.targets ?? {}).some((t) => taskId(t))),
+  );
   const selected = selectFeatures(run, features);
   const warnings = selected.flatMap((name) => {
     const text = staleWarning(workspaceRoot, name, features[name], targetName);
@@ -48,14 +56,28 @@ function selectFeatures(run: RequestedRun, features: Record<string, ProjectGraph
   return named.filter((p) => !excluded.has(p)).sort();
 }
 
-function staleWarning(workspaceRoot: string, name: string, node: ProjectGraphProjectNode, targetName: string): string | undefined {
+function staleWarning(
+  workspaceRoot: string,
+  name: string,
+  node: ProjectGraphProjectNode,
+  targetName: string,
+): string | undefined {
   const previous = readPlanRecord(workspaceRoot, name);
   if (!previous) return undefined;
-  return formatStaleWarning(name, node.data.root, staleChanges(previous.tasks, taskTexts(node.data.targets ?? {}, targetName)), previous.recordedAt);
+  return formatStaleWarning(
+    name,
+    node.data.root,
+    staleChanges(previous.tasks, taskTexts(node.data.targets ?? {}, targetName)),
+    previous.recordedAt,
+  );
 }
 
 /** Each agent option the run's open tasks use, with those tasks (`spec-a:T001`). */
-function agentsNeeded(selected: string[], features: Record<string, ProjectGraphProjectNode>, requested: string[]): Map<string, { option: AgentChoice | undefined; users: string[] }> {
+function agentsNeeded(
+  selected: string[],
+  features: Record<string, ProjectGraphProjectNode>,
+  requested: string[],
+): Map<string, { option: AgentChoice | undefined; users: string[] }> {
   const agents = new Map<string, { option: AgentChoice | undefined; users: string[] }>();
   for (const name of selected) {
     const targets = features[name].data.targets ?? {};
@@ -76,7 +98,11 @@ function agentsNeeded(selected: string[], features: Record<string, ProjectGraphP
 }
 
 /** One error naming every missing agent CLI and a few tasks that need it; undefined when all are there. */
-function missingAgentsError(agents: Map<string, { option: AgentChoice | undefined; users: string[] }>, workspaceRoot: string, env: NodeJS.ProcessEnv): string | undefined {
+function missingAgentsError(
+  agents: Map<string, { option: AgentChoice | undefined; users: string[] }>,
+  workspaceRoot: string,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   const missing: string[] = [];
   for (const { option, users } of agents.values()) {
     try {
@@ -87,8 +113,10 @@ function missingAgentsError(agents: Map<string, { option: AgentChoice | undefine
     }
   }
   if (!missing.length) return undefined;
-  return `nx-speckit: no task was started: ${missing.length === 1 ? 'an agent CLI is' : 'agent CLIs are'} missing.\n${missing.map((m) => `  ${m}`).join('\n')}\n`
-    + '  Install it, set the plugin\'s "agent" option in nx.json to an installed agent, or pick one for this run with SPECKIT_AGENT=<preset>.';
+  return (
+    `nx-speckit: no task was started: ${missing.length === 1 ? 'an agent CLI is' : 'agent CLIs are'} missing.\n${missing.map((m) => `  ${m}`).join('\n')}\n` +
+    '  Install it, set the plugin\'s "agent" option in nx.json to an installed agent, or pick one for this run with SPECKIT_AGENT=<preset>.'
+  );
 }
 
 /** Task id → description, from the task targets' metadata (`T001: Model in src/a.ts`). */
@@ -96,7 +124,8 @@ function taskTexts(targets: Record<string, TargetConfiguration>, targetName: str
   const tasks: Record<string, string> = {};
   for (const [target, config] of Object.entries(targets)) {
     const id = taskId(config);
-    if (id && subTargetSuffix(targetName, target) !== undefined) tasks[id] = (readDescription(config.metadata) ?? '').replace(/^[^:]+:\s*/, '');
+    if (id && subTargetSuffix(targetName, target) !== undefined)
+      tasks[id] = (readDescription(config.metadata) ?? '').replace(/^[^:]+:\s*/, '');
   }
   return tasks;
 }
@@ -104,4 +133,3 @@ function taskTexts(targets: Record<string, TargetConfiguration>, targetName: str
 function taskId(config: { metadata?: unknown }): string | undefined {
   return readTaskMetadata(config.metadata)?.taskId;
 }
-

@@ -42,7 +42,11 @@ function startRunLedger(context: PreTasksExecutionContext): void {
  * the failed tasks' worktrees an earlier run kept for inspection and the claims a kill -9 left,
  * and keeps at most as many free worktrees as tasks can run at once.
  */
-async function prepareIsolation(options: SpeckitPluginOptions | undefined, context: PreTasksExecutionContext, parallel: number): Promise<void> {
+async function prepareIsolation(
+  options: SpeckitPluginOptions | undefined,
+  context: PreTasksExecutionContext,
+  parallel: number,
+): Promise<void> {
   const { isolation } = normalizeOptions(options);
   const { resolveIsolation } = require('../isolation/mode') as typeof import('../isolation/mode');
   const { tidyPool } = require('../isolation/pool') as typeof import('../isolation/pool');
@@ -50,7 +54,9 @@ async function prepareIsolation(options: SpeckitPluginOptions | undefined, conte
   const { mode, reason } = resolveIsolation(isolation, context.workspaceRoot, parallel);
   const top = gitTopLevel(context.workspaceRoot);
   const removed = top ? await tidyPool(top, parallel) : [];
-  const cleaned = removed.length ? `; removed ${removed.length} task worktree${removed.length > 1 ? 's' : ''} left by an earlier run` : '';
+  const cleaned = removed.length
+    ? `; removed ${removed.length} task worktree${removed.length > 1 ? 's' : ''} left by an earlier run`
+    : '';
   if (!onNxDaemon()) await print(`nx-speckit: isolation "${mode}" (${reason})${cleaned}\n`);
 }
 
@@ -65,7 +71,9 @@ async function checkRun(options: SpeckitPluginOptions | undefined, context: PreT
     graph = readCachedProjectGraph();
   } catch (error) {
     // Nx computes the graph before it runs tasks, so this should not happen; say what was skipped.
-    await print(`nx-speckit: skipped the pre-run checks (stale task ids, missing agent CLIs): the project graph could not be read: ${error instanceof Error ? error.message : String(error)}\n`);
+    await print(
+      `nx-speckit: skipped the pre-run checks (stale task ids, missing agent CLIs): the project graph could not be read: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return;
   }
   const result = preRun(context.workspaceRoot, context.argv, targetName, graph);

@@ -5,12 +5,30 @@ const argv = (...args: string[]) => ['/usr/bin/node', '/x/node_modules/nx/dist/b
 
 describe('requestedRun', () => {
   it.each([
-    [['run-many', '-t', 'implement', '--outputStyle=static'], { command: 'run-many', targets: ['implement'], projects: 'all', exclude: [] }],
-    [['run-many', '--targets=build,implement', '-p', 'spec-a,spec-b', '--exclude', 'spec-c'], { command: 'run-many', targets: ['build', 'implement'], projects: ['spec-a', 'spec-b'], exclude: ['spec-c'] }],
-    [['run-many', '-t', 'lint', 'test', '--projects=tag:speckit'], { command: 'run-many', targets: ['lint', 'test'], projects: ['tag:speckit'], exclude: [] }],
-    [['affected', '-t', 'implement', '--base=abc', '--head', 'def'], { command: 'affected', targets: ['implement'], projects: 'unknown', exclude: [] }],
-    [['run', 'spec-a:implement--T001'], { command: 'run', targets: ['implement--T001'], projects: ['spec-a'], exclude: [] }],
-    [['spec-a:implement--US1', '--verbose'], { command: 'run', targets: ['implement--US1'], projects: ['spec-a'], exclude: [] }],
+    [
+      ['run-many', '-t', 'implement', '--outputStyle=static'],
+      { command: 'run-many', targets: ['implement'], projects: 'all', exclude: [] },
+    ],
+    [
+      ['run-many', '--targets=build,implement', '-p', 'spec-a,spec-b', '--exclude', 'spec-c'],
+      { command: 'run-many', targets: ['build', 'implement'], projects: ['spec-a', 'spec-b'], exclude: ['spec-c'] },
+    ],
+    [
+      ['run-many', '-t', 'lint', 'test', '--projects=tag:speckit'],
+      { command: 'run-many', targets: ['lint', 'test'], projects: ['tag:speckit'], exclude: [] },
+    ],
+    [
+      ['affected', '-t', 'implement', '--base=abc', '--head', 'def'],
+      { command: 'affected', targets: ['implement'], projects: 'unknown', exclude: [] },
+    ],
+    [
+      ['run', 'spec-a:implement--T001'],
+      { command: 'run', targets: ['implement--T001'], projects: ['spec-a'], exclude: [] },
+    ],
+    [
+      ['spec-a:implement--US1', '--verbose'],
+      { command: 'run', targets: ['implement--US1'], projects: ['spec-a'], exclude: [] },
+    ],
     [['implement', 'spec-a'], { command: 'run', targets: ['implement'], projects: ['spec-a'], exclude: [] }],
     [['implement'], { command: 'run', targets: ['implement'], projects: 'unknown', exclude: [] }], // the project of the current folder
   ])('%j', (args, expected) => {
@@ -20,7 +38,7 @@ describe('requestedRun', () => {
 
 describe('reachedTargets', () => {
   const targets: Record<string, TargetConfiguration> = {
-    'implement': { dependsOn: ['implement--US1', 'implement--US2'] },
+    implement: { dependsOn: ['implement--US1', 'implement--US2'] },
     'implement--T001': {},
     'implement--T002': { dependsOn: ['implement--T001', '^build'] },
     'implement--T003': { dependsOn: [{ target: 'implement--T001' }, 'web:build'] },
@@ -28,17 +46,30 @@ describe('reachedTargets', () => {
     'implement--US2': { dependsOn: ['implement--T003', { target: 'build', projects: ['web'] }] },
   };
   it('follows dependsOn inside the project (string and object forms), not into other projects', () => {
-    expect([...reachedTargets(targets, ['implement--US1'])].sort()).toEqual(['implement--T001', 'implement--T002', 'implement--US1']);
+    expect([...reachedTargets(targets, ['implement--US1'])].sort()).toEqual([
+      'implement--T001',
+      'implement--T002',
+      'implement--US1',
+    ]);
     expect([...reachedTargets(targets, ['implement'])].sort()).toEqual(Object.keys(targets).sort());
-    expect([...reachedTargets(targets, ['lint', 'implement--T003'])].sort()).toEqual(['implement--T001', 'implement--T003']);
+    expect([...reachedTargets(targets, ['lint', 'implement--T003'])].sort()).toEqual([
+      'implement--T001',
+      'implement--T003',
+    ]);
   });
 });
 
 describe('runParallelism: what Nx runs at once, for the batch implementation', () => {
-  const of = (args: string[], nxJson: Record<string, unknown> = {}) => runParallelism(requestedRun(argv('run-many', '-t', 'implement', ...args)), nxJson);
+  const of = (args: string[], nxJson: Record<string, unknown> = {}) =>
+    runParallelism(requestedRun(argv('run-many', '-t', 'implement', ...args)), nxJson);
   const saved = process.env.NX_PARALLEL;
-  beforeEach(() => { delete process.env.NX_PARALLEL; });
-  afterAll(() => { if (saved === undefined) delete process.env.NX_PARALLEL; else process.env.NX_PARALLEL = saved; });
+  beforeEach(() => {
+    delete process.env.NX_PARALLEL;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.NX_PARALLEL;
+    else process.env.NX_PARALLEL = saved;
+  });
 
   it.each([
     [['--parallel=8'], {}, 8],
@@ -61,6 +92,12 @@ describe('runParallelism: what Nx runs at once, for the batch implementation', (
   });
 
   it('keeps the other fields of the command as they were', () => {
-    expect(requestedRun(argv('run-many', '-t', 'implement', '--parallel', '5', '-p', 'spec-a'))).toEqual({ command: 'run-many', targets: ['implement'], projects: ['spec-a'], exclude: [], parallel: '5' });
+    expect(requestedRun(argv('run-many', '-t', 'implement', '--parallel', '5', '-p', 'spec-a'))).toEqual({
+      command: 'run-many',
+      targets: ['implement'],
+      projects: ['spec-a'],
+      exclude: [],
+      parallel: '5',
+    });
   });
 });

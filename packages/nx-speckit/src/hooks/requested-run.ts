@@ -28,22 +28,40 @@ const PROJECT_FLAGS = new Set(['-p', '--projects', '--project']);
 export function requestedRun(argv: string[]): RequestedRun {
   const args = argv.slice(2);
   const values = (flags: Set<string>) => flagValues(args, flags);
-  const positional = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1].startsWith('-') && !args[i - 1].includes('=') && isValueFlag(args[i - 1])));
+  const positional = args.filter(
+    (a, i) =>
+      !a.startsWith('-') &&
+      !(i > 0 && args[i - 1].startsWith('-') && !args[i - 1].includes('=') && isValueFlag(args[i - 1])),
+  );
   const command = positional[0] ?? '';
   const exclude = values(new Set(['--exclude'])) ?? [];
   const parallel = values(new Set(['--parallel']))?.join(',');
   const maxParallel = values(new Set(['--maxParallel', '--max-parallel']))?.join(',');
-  const common = { exclude, ...(parallel !== undefined && { parallel }), ...(maxParallel !== undefined && { maxParallel }) };
+  const common = {
+    exclude,
+    ...(parallel !== undefined && { parallel }),
+    ...(maxParallel !== undefined && { maxParallel }),
+  };
   if (command === 'run-many' || command === 'affected') {
-    return { command, targets: values(TARGET_FLAGS) ?? [], projects: command === 'affected' ? 'unknown' : values(PROJECT_FLAGS) ?? 'all', ...common };
+    return {
+      command,
+      targets: values(TARGET_FLAGS) ?? [],
+      projects: command === 'affected' ? 'unknown' : (values(PROJECT_FLAGS) ?? 'all'),
+      ...common,
+    };
   }
-  const spec = command === 'run' ? positional[1] ?? '' : command;
+  const spec = command === 'run' ? (positional[1] ?? '') : command;
   if (spec.includes(':')) {
     const [project, target] = spec.split(':');
     return { command: 'run', targets: [target], projects: [project], ...common };
   }
   // `nx implement spec-x`: a target name, then (optionally) the project.
-  return { command: 'run', targets: command ? [command] : [], projects: positional[1] ? [positional[1]] : 'unknown', ...common };
+  return {
+    command: 'run',
+    targets: command ? [command] : [],
+    projects: positional[1] ? [positional[1]] : 'unknown',
+    ...common,
+  };
 }
 
 /**
@@ -54,7 +72,10 @@ export function requestedRun(argv: string[]): RequestedRun {
  */
 export function runParallelism(run: RequestedRun, nxJson: NxJsonConfiguration): number {
   const { readParallelFromArgsAndEnv } = require('../nx-internals') as typeof import('../nx-internals');
-  return readParallelFromArgsAndEnv({ parallel: run.parallel, maxParallel: run.maxParallel }) ?? (nxJson.parallel ? Math.max(1, Math.floor(nxJson.parallel)) : 3);
+  return (
+    readParallelFromArgsAndEnv({ parallel: run.parallel, maxParallel: run.maxParallel }) ??
+    (nxJson.parallel ? Math.max(1, Math.floor(nxJson.parallel)) : 3)
+  );
 }
 
 /**
@@ -76,7 +97,23 @@ function flagValues(args: string[], flags: Set<string>): string[] | undefined {
 }
 
 function isValueFlag(flag: string): boolean {
-  return TARGET_FLAGS.has(flag) || PROJECT_FLAGS.has(flag) || ['--exclude', '--base', '--head', '--parallel', '--maxParallel', '--max-parallel', '--outputStyle', '-c', '--configuration', '--files', '--nxBail'].includes(flag);
+  return (
+    TARGET_FLAGS.has(flag) ||
+    PROJECT_FLAGS.has(flag) ||
+    [
+      '--exclude',
+      '--base',
+      '--head',
+      '--parallel',
+      '--maxParallel',
+      '--max-parallel',
+      '--outputStyle',
+      '-c',
+      '--configuration',
+      '--files',
+      '--nxBail',
+    ].includes(flag)
+  );
 }
 
 /**
@@ -85,8 +122,20 @@ function isValueFlag(flag: string): boolean {
  * followed; nx-speckit's own edges stay inside the feature.
  */
 export function reachedTargets(targets: Record<string, TargetConfiguration>, requested: string[]): Set<string> {
-  const sameProjectDeps = (name: string) => (targets[name]?.dependsOn ?? [])
-    .map((dep) => typeof dep === 'string' ? (dep.includes(':') || dep.startsWith('^') ? undefined : dep) : !dep.projects && !dep.dependencies ? dep.target : undefined)
-    .filter((target): target is string => !!target && !!targets[target]);
-  return reachable(requested.filter((t) => targets[t]), sameProjectDeps);
+  const sameProjectDeps = (name: string) =>
+    (targets[name]?.dependsOn ?? [])
+      .map((dep) =>
+        typeof dep === 'string'
+          ? dep.includes(':') || dep.startsWith('^')
+            ? undefined
+            : dep
+          : !dep.projects && !dep.dependencies
+            ? dep.target
+            : undefined,
+      )
+      .filter((target): target is string => !!target && !!targets[target]);
+  return reachable(
+    requested.filter((t) => targets[t]),
+    sameProjectDeps,
+  );
 }

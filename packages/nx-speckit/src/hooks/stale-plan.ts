@@ -50,11 +50,25 @@ export function staleChanges(before: Record<string, string>, now: Record<string,
       taken.add(p.old);
     }
   };
-  trace(Object.entries(now).flatMap(([id, text]) => oldIds.filter((old) => norm(before[old]) === norm(text)).map((old) => ({ now: id, old, score: 1 }))));
-  trace(Object.entries(now).filter(([id]) => !origin.has(id)).flatMap(([id, text]) => oldIds.filter((old) => !taken.has(old))
-    .map((old) => ({ now: id, old, score: overlap(words(text), words(before[old])) })).filter((p) => p.score >= SAME_TASK)));
+  trace(
+    Object.entries(now).flatMap(([id, text]) =>
+      oldIds.filter((old) => norm(before[old]) === norm(text)).map((old) => ({ now: id, old, score: 1 })),
+    ),
+  );
+  trace(
+    Object.entries(now)
+      .filter(([id]) => !origin.has(id))
+      .flatMap(([id, text]) =>
+        oldIds
+          .filter((old) => !taken.has(old))
+          .map((old) => ({ now: id, old, score: overlap(words(text), words(before[old])) }))
+          .filter((p) => p.score >= SAME_TASK),
+      ),
+  );
 
-  const renumbered = [...origin].filter(([id, old]) => id !== old).map(([to, from]) => ({ from, to, text: before[from] }))
+  const renumbered = [...origin]
+    .filter(([id, old]) => id !== old)
+    .map(([to, from]) => ({ from, to, text: before[from] }))
     .sort((a, b) => oldIds.indexOf(a.from) - oldIds.indexOf(b.from));
   const removed = oldIds.filter((id) => !taken.has(id)).map((id) => ({ id, text: before[id] }));
   return { renumbered, removed };
@@ -64,20 +78,32 @@ const isStale = (change: StaleChange) => change.renumbered.length > 0 || change.
 const short = (t: string) => (t.length > 60 ? `${t.slice(0, 57)}…` : t);
 
 /** The warning printed before a run (several lines), or undefined when nothing is stale. */
-export function formatStaleWarning(project: string, root: string, change: StaleChange, recordedAt: string): string | undefined {
+export function formatStaleWarning(
+  project: string,
+  root: string,
+  change: StaleChange,
+  recordedAt: string,
+): string | undefined {
   if (!isStale(change)) return undefined;
-  const lines = [`nx-speckit: warning: the task list of ${project} (${root}/tasks.md) changed since its last run (${recordedAt}):`];
+  const lines = [
+    `nx-speckit: warning: the task list of ${project} (${root}/tasks.md) changed since its last run (${recordedAt}):`,
+  ];
   for (const r of change.renumbered) lines.push(`  ${r.from} → ${r.to} renumbered: "${short(r.text)}"`);
   for (const r of change.removed) lines.push(`  ${r.id} removed: "${short(r.text)}"`);
-  lines.push('  Task ids now mean other tasks: checkpoints, .speckit/runs records, replay recordings and cache entries of the old ids no longer match.'
-    + ' Check that the [X] marks in tasks.md are on the tasks really done (re-running /speckit.tasks renumbers ids).');
+  lines.push(
+    '  Task ids now mean other tasks: checkpoints, .speckit/runs records, replay recordings and cache entries of the old ids no longer match.' +
+      ' Check that the [X] marks in tasks.md are on the tasks really done (re-running /speckit.tasks renumbers ids).',
+  );
   return lines.join('\n');
 }
 
 /** The same finding in one line, for the run report. */
 export function staleLine(change: StaleChange, recordedAt: string): string | undefined {
   if (!isStale(change)) return undefined;
-  const parts = [...change.renumbered.map((r) => `${r.from} → ${r.to} renumbered`), ...change.removed.map((r) => `${r.id} removed`)];
+  const parts = [
+    ...change.renumbered.map((r) => `${r.from} → ${r.to} renumbered`),
+    ...change.removed.map((r) => `${r.id} removed`),
+  ];
   return `task ids changed since the run of ${recordedAt} (${parts.join(', ')}): check that the [X] marks are on the tasks really done`;
 }
 

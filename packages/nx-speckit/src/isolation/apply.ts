@@ -20,10 +20,20 @@ export interface ApplyResult {
 }
 
 // Tasks queue here for the few milliseconds a merge takes (as checkpoints do for tasks.md).
-export const LOCK_OPTIONS = { stale: 30_000, update: 5_000, retries: { retries: 1000, factor: 1.2, minTimeout: 5, maxTimeout: 200 }, realpath: false };
+export const LOCK_OPTIONS = {
+  stale: 30_000,
+  update: 5_000,
+  retries: { retries: 1000, factor: 1.2, minTimeout: 5, maxTimeout: 200 },
+  realpath: false,
+};
 
 /** Applies `patch` (touching exactly `files`) to the working tree at `top`; `lockDir` holds the lock. */
-export async function applyChangeset(top: string, lockDir: string, patch: string, files: ChangedFile[]): Promise<ApplyResult> {
+export async function applyChangeset(
+  top: string,
+  lockDir: string,
+  patch: string,
+  files: ChangedFile[],
+): Promise<ApplyResult> {
   if (!files.length) return { conflicts: [] };
   mkdirSync(lockDir, { recursive: true });
   const release = await lock(lockDir, { ...LOCK_OPTIONS, lockfilePath: join(lockDir, 'apply.lock') });
@@ -68,7 +78,9 @@ function reverseApplies(top: string, env: Record<string, string>, patch: string)
  * workspace meanwhile (an editor, a dev server) sees the old file or the new one, never none.
  */
 function writeFromIndex(top: string, env: Record<string, string>, files: ChangedFile[], stagingRoot: string) {
-  const present = new Set(splitZ(git(top, ['ls-files', '-z', '--', ...files.map((f) => `:(literal)${f.path}`)], { env })));
+  const present = new Set(
+    splitZ(git(top, ['ls-files', '-z', '--', ...files.map((f) => `:(literal)${f.path}`)], { env })),
+  );
   const write = files.filter((f) => present.has(f.path)).map((f) => f.path);
   for (const f of files.filter((f) => !present.has(f.path))) removeFile(top, f.path);
   if (!write.length) return;

@@ -18,7 +18,14 @@ interface CachedChangeset {
 }
 
 /** Keeps the undeclared part of a landed changeset for the cache; none (and no stale file) when there is none. */
-export function writeCachedChangeset(root: string, project: string, taskId: string, tx: Transaction, changeset: Changeset, undeclared: string[]) {
+export function writeCachedChangeset(
+  root: string,
+  project: string,
+  taskId: string,
+  tx: Transaction,
+  changeset: Changeset,
+  undeclared: string[],
+) {
   const file = join(root, changesetFile(project, taskId));
   const wanted = new Set(undeclared.map((p) => (tx.prefix ? posix.join(tx.prefix, p) : p)));
   const files = changeset.files.filter((f) => wanted.has(f.path));
@@ -26,7 +33,16 @@ export function writeCachedChangeset(root: string, project: string, taskId: stri
     rmSync(file, { force: true });
     return;
   }
-  const patch = git(tx.worktree.top, ['diff', '--binary', '--full-index', '--no-renames', changeset.baseTree, changeset.tree, '--', ...files.map((f) => `:(literal)${f.path}`)]);
+  const patch = git(tx.worktree.top, [
+    'diff',
+    '--binary',
+    '--full-index',
+    '--no-renames',
+    changeset.baseTree,
+    changeset.tree,
+    '--',
+    ...files.map((f) => `:(literal)${f.path}`),
+  ]);
   writePatchFile(file, `${JSON.stringify({ files, patch } satisfies CachedChangeset, null, 2)}\n`);
 }
 
@@ -34,7 +50,11 @@ export function writeCachedChangeset(root: string, project: string, taskId: stri
  * After a cache hit: merges the restored changeset into the workspace. Undefined when the task has
  * none (it changed only declared files, or ran without isolation).
  */
-export async function restoreCachedChangeset(root: string, project: string, taskId: string): Promise<(ApplyResult & { files: string[] }) | undefined> {
+export async function restoreCachedChangeset(
+  root: string,
+  project: string,
+  taskId: string,
+): Promise<(ApplyResult & { files: string[] }) | undefined> {
   const file = join(root, changesetFile(project, taskId));
   if (!existsSync(file)) return undefined;
   const top = gitTopLevel(root);

@@ -33,8 +33,10 @@ export function git(cwd: string, args: string[], options: GitOptions = {}): stri
 
 /** Snapshots are commit objects of our own: they need an author, whatever the user configured. */
 const IDENTITY = {
-  GIT_AUTHOR_NAME: 'nx-speckit', GIT_AUTHOR_EMAIL: 'nx-speckit@localhost',
-  GIT_COMMITTER_NAME: 'nx-speckit', GIT_COMMITTER_EMAIL: 'nx-speckit@localhost',
+  GIT_AUTHOR_NAME: 'nx-speckit',
+  GIT_AUTHOR_EMAIL: 'nx-speckit@localhost',
+  GIT_COMMITTER_NAME: 'nx-speckit',
+  GIT_COMMITTER_EMAIL: 'nx-speckit@localhost',
 };
 
 /** The top folder of the git repository holding `dir`, or undefined outside one. */

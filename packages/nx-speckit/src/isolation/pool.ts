@@ -40,7 +40,14 @@ const claimFile = (home: string, slot: string) => join(home, `${slot}.claim`);
 const recordFile = (home: string, slot: string) => join(home, `${slot}.json`);
 
 /** Claims a free checkout (or a new one when all are taken) and checks `commit` out in it. */
-export async function openPooledWorktree(top: string, workspaceRoot: string, commit: string, baseTree: string, task: string, links: string[]): Promise<PooledWorktree> {
+export async function openPooledWorktree(
+  top: string,
+  workspaceRoot: string,
+  commit: string,
+  baseTree: string,
+  task: string,
+  links: string[],
+): Promise<PooledWorktree> {
   const home = worktreesHome(top);
   const slot = await claimSlot(home, task);
   const dir = join(home, slot);
@@ -107,7 +114,8 @@ export async function tidyPool(top: string, keep: number): Promise<string[]> {
     // Claims and records whose checkout is gone.
     for (const entry of readdirSync(home)) {
       const slot = entry.replace(/\.(claim|json)$/, '');
-      if (slot !== entry && SLOT.test(slot) && !existsSync(join(home, slot)) && holder(home, slot) === undefined) rmSync(join(home, entry), { force: true });
+      if (slot !== entry && SLOT.test(slot) && !existsSync(join(home, slot)) && holder(home, slot) === undefined)
+        rmSync(join(home, entry), { force: true });
     }
     return removed;
   });

@@ -20,7 +20,13 @@ export function workingTree(top: string): string {
 export function snapshotCommit(top: string): { commit: string; tree: string } {
   const tree = workingTree(top);
   const head = headCommit(top);
-  const commit = git(top, ['commit-tree', tree, ...(head ? ['-p', head] : []), '-m', 'nx-speckit task snapshot']).trim();
+  const commit = git(top, [
+    'commit-tree',
+    tree,
+    ...(head ? ['-p', head] : []),
+    '-m',
+    'nx-speckit task snapshot',
+  ]).trim();
   return { commit, tree };
 }
 

@@ -1,6 +1,15 @@
 /** The transaction's git mechanics on real temporary repositories (no Nx). */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beginTransaction, commitTransaction, endTransaction, type Transaction } from './transaction';
@@ -27,7 +36,8 @@ function repo(): string {
   return root;
 }
 
-const edit = (file: string, from: string, to: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
+const edit = (file: string, from: string, to: string) =>
+  writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
 const settings = { links: [] };
 
 describe('a task transaction', () => {
@@ -35,7 +45,12 @@ describe('a task transaction', () => {
     const root = repo();
     writeFileSync(join(root, 'untracked.txt'), 'new\n');
     edit(join(root, 'shared.txt'), 'line 1\n', 'line one\n');
-    const state = () => [git(root, 'status', '--porcelain'), git(root, 'for-each-ref'), git(root, 'stash', 'list'), git(root, 'worktree', 'list')];
+    const state = () => [
+      git(root, 'status', '--porcelain'),
+      git(root, 'for-each-ref'),
+      git(root, 'stash', 'list'),
+      git(root, 'worktree', 'list'),
+    ];
     const before = state();
     const tx = await beginTransaction(root, 'spec-x-T001', settings);
     expect(readFileSync(join(tx.worktree.root, 'untracked.txt'), 'utf8')).toBe('new\n');
@@ -47,7 +62,10 @@ describe('a task transaction', () => {
     expect(result.changed).toEqual(['task.txt']);
     // The worktree went back to the pool: nobody holds it now.
     expect(existsSync(join(tx.worktree.home, `${tx.worktree.slot}.claim`))).toBe(false);
-    expect(state()).toEqual([before[0].replace('?? untracked.txt\n', '?? task.txt\n?? untracked.txt\n'), ...before.slice(1)]);
+    expect(state()).toEqual([
+      before[0].replace('?? untracked.txt\n', '?? task.txt\n?? untracked.txt\n'),
+      ...before.slice(1),
+    ]);
   });
 
   it('merges edits of one file in different places three-way; the same lines conflict and nothing of that task is written', async () => {
@@ -62,7 +80,9 @@ describe('a task transaction', () => {
     const third = await commitTransaction(c);
     [a, b, c].forEach(endTransaction);
     expect(third.conflicts).toEqual(['shared.txt']);
-    expect(readFileSync(join(root, 'shared.txt'), 'utf8')).toBe(LINES.replace('line 1\n', 'line 1 by a\n').replace('line 12\n', 'line 12 by b\n'));
+    expect(readFileSync(join(root, 'shared.txt'), 'utf8')).toBe(
+      LINES.replace('line 1\n', 'line 1 by a\n').replace('line 12\n', 'line 12 by b\n'),
+    );
     expect(existsSync(join(root, 'c-only.txt'))).toBe(false);
   });
 
@@ -78,7 +98,10 @@ describe('a task transaction', () => {
     rmSync(join(w, 'shared.txt'));
     const result = await commitTransaction(tx);
     endTransaction(tx);
-    expect(result.changeset.files).toEqual([{ status: 'A', path: 'run.sh' }, { status: 'D', path: 'shared.txt' }]);
+    expect(result.changeset.files).toEqual([
+      { status: 'A', path: 'run.sh' },
+      { status: 'D', path: 'shared.txt' },
+    ]);
     expect(existsSync(join(root, 'shared.txt'))).toBe(false);
     expect(existsSync(join(root, 'specs'))).toBe(false);
     expect(execFileSync('stat', ['-c', '%a', join(root, 'run.sh')], { encoding: 'utf8' }).trim()).toBe('755');
@@ -97,10 +120,11 @@ function files(dir: string, at = ''): Record<string, string> {
   return out;
 }
 
-const agentGit = (tx: Transaction, ...args: string[]) => git(tx.worktree.top, '-c', 'user.email=a@example.com', '-c', 'user.name=agent', ...args);
+const agentGit = (tx: Transaction, ...args: string[]) =>
+  git(tx.worktree.top, '-c', 'user.email=a@example.com', '-c', 'user.name=agent', ...args);
 
 describe('the pool of worktrees', () => {
-  it('a later task reuses a finished task\'s worktree and sees exactly the new snapshot', async () => {
+  it("a later task reuses a finished task's worktree and sees exactly the new snapshot", async () => {
     const root = repo();
     const [a, b] = await Promise.all(['T001', 'T002'].map((id) => beginTransaction(root, id, settings)));
     expect([a.worktree.reused, b.worktree.reused]).toEqual([false, false]);
@@ -143,7 +167,7 @@ describe('the pool of worktrees', () => {
     expect(readFileSync(join(root, 'ignored/pkg/index.js'), 'utf8')).toBe('shared\n');
   });
 
-  it('an agent\'s commits, branches, stash and config in a pooled worktree do not reach the next task', async () => {
+  it("an agent's commits, branches, stash and config in a pooled worktree do not reach the next task", async () => {
     const root = repo();
     const a = await beginTransaction(root, 'T001', settings);
     writeFileSync(join(a.worktree.root, 'kept.txt'), 'x\n');
@@ -173,10 +197,37 @@ describe('the pool of worktrees', () => {
   it.each([
     ['its .git is damaged', (dir: string) => writeFileSync(join(dir, '.git/HEAD'), 'garbage\n')],
     ['its index was lost', (dir: string) => rmSync(join(dir, '.git/index'))],
-    ['its HEAD moved while nobody held it', (dir: string) => git(dir, '-c', 'user.email=a@example.com', '-c', 'user.name=x', 'commit', '-q', '--allow-empty', '-m', 'meanwhile')],
-    ['its index changed while nobody held it', (dir: string) => { writeFileSync(join(dir, 'sneaked.txt'), 'x\n'); git(dir, 'add', 'sneaked.txt'); }],
+    [
+      'its HEAD moved while nobody held it',
+      (dir: string) =>
+        git(
+          dir,
+          '-c',
+          'user.email=a@example.com',
+          '-c',
+          'user.name=x',
+          'commit',
+          '-q',
+          '--allow-empty',
+          '-m',
+          'meanwhile',
+        ),
+    ],
+    [
+      'its index changed while nobody held it',
+      (dir: string) => {
+        writeFileSync(join(dir, 'sneaked.txt'), 'x\n');
+        git(dir, 'add', 'sneaked.txt');
+      },
+    ],
     // HEAD and index as recorded, yet its .git cannot take the user's ignore rules.
-    ['bringing it to the snapshot fails', (dir: string) => { rmSync(join(dir, '.git/info'), { recursive: true }); writeFileSync(join(dir, '.git/info'), 'not a folder\n'); }],
+    [
+      'bringing it to the snapshot fails',
+      (dir: string) => {
+        rmSync(join(dir, '.git/info'), { recursive: true });
+        writeFileSync(join(dir, '.git/info'), 'not a folder\n');
+      },
+    ],
   ])('a pooled worktree is made again from scratch when %s', async (_, damage) => {
     const root = repo();
     const a = await beginTransaction(root, 'T001', settings);
@@ -196,7 +247,9 @@ describe('the pool of worktrees', () => {
     const home = a.worktree.home;
     const claim = (tx: Transaction) => join(home, `${tx.worktree.slot}.claim`);
     // a's process "died" holding its claim: a real pid that no longer runs.
-    const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+    const dead = Number(
+      execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }),
+    );
     writeFileSync(claim(a), JSON.stringify({ pid: dead, task: 'T001' }));
     const d = await beginTransaction(root, 'T004', settings);
     expect(d.worktree.slot).toBe(a.worktree.slot);
@@ -222,8 +275,11 @@ describe('the pool of worktrees', () => {
 
 describe('splitDeclared', () => {
   it('puts files under a declared file or folder in declared, everything else in undeclared', () => {
-    expect(splitDeclared(['src/a.ts', 'src/lib/b.ts', 'src/libx.ts', 'package.json'], ['src/a.ts', 'src/lib/'])).toEqual({
-      declared: ['src/a.ts', 'src/lib/b.ts'], undeclared: ['src/libx.ts', 'package.json'],
+    expect(
+      splitDeclared(['src/a.ts', 'src/lib/b.ts', 'src/libx.ts', 'package.json'], ['src/a.ts', 'src/lib/']),
+    ).toEqual({
+      declared: ['src/a.ts', 'src/lib/b.ts'],
+      undeclared: ['src/libx.ts', 'package.json'],
     });
   });
 });

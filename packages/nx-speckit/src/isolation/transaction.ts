@@ -32,7 +32,11 @@ export interface CommitResult extends ApplyResult {
 }
 
 /** Snapshots the workspace and checks it out in a worktree of the pool, claimed for the task `name`. */
-export async function beginTransaction(workspaceRoot: string, name: string, settings: IsolationSettings): Promise<Transaction> {
+export async function beginTransaction(
+  workspaceRoot: string,
+  name: string,
+  settings: IsolationSettings,
+): Promise<Transaction> {
   const top = gitTopLevel(workspaceRoot);
   if (!top) throw new Error(`isolation "worktree" needs a git repository, and ${workspaceRoot} is not in one`);
   const { commit, tree } = snapshotCommit(top);
@@ -45,7 +49,12 @@ export async function commitTransaction(tx: Transaction): Promise<CommitResult> 
   const changeset = computeChangeset(tx.worktree, excludedPathspecs(tx.prefix, tx.settings.links));
   const result = await applyChangeset(tx.top, join(tx.workspaceRoot, '.speckit'), changeset.patch, changeset.files);
   const local = (p: string) => workspacePath(tx.prefix, p);
-  return { ...result, conflicts: result.conflicts.map(local), changeset, changed: changeset.files.map((f) => local(f.path)) };
+  return {
+    ...result,
+    conflicts: result.conflicts.map(local),
+    changeset,
+    changed: changeset.files.map((f) => local(f.path)),
+  };
 }
 
 /** Gives the task's worktree back to the pool (call it on success; see `keepWorktree` for a failed task). */

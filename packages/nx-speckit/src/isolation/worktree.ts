@@ -4,7 +4,18 @@
  * The pool (pool.ts) decides which folder a task gets; this file makes it hold the snapshot.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { git } from './git';
@@ -38,7 +49,15 @@ export function worktreesHome(top: string): string {
  * repository borrows the objects instead (git alternates): nothing is copied, and whatever the
  * agent does with git stays in it.
  */
-export function checkOut(top: string, workspaceRoot: string, dir: string, commit: string, baseTree: string, links: string[], reuse: boolean): TaskWorktree {
+export function checkOut(
+  top: string,
+  workspaceRoot: string,
+  dir: string,
+  commit: string,
+  baseTree: string,
+  links: string[],
+  reuse: boolean,
+): TaskWorktree {
   if (reuse) borrowObjects(top, dir);
   else resetRepository(top, dir, commit);
   inCheckout(dir, ['read-tree', '--reset', '-u', baseTree]);
@@ -65,7 +84,8 @@ export function checkOut(top: string, workspaceRoot: string, dir: string, commit
 export function resetRepository(top: string, dir: string, commit: string) {
   const gitDir = join(dir, '.git');
   mkdirSync(gitDir, { recursive: true });
-  for (const entry of readdirSync(gitDir)) if (entry !== 'objects' && entry !== 'index') rmSync(join(gitDir, entry), { recursive: true, force: true });
+  for (const entry of readdirSync(gitDir))
+    if (entry !== 'objects' && entry !== 'index') rmSync(join(gitDir, entry), { recursive: true, force: true });
   // Not through inCheckout: with GIT_WORK_TREE set, init would record the folder's path in the config.
   git(dir, ['init', '--quiet', dir]);
   borrowObjects(top, dir);
@@ -84,7 +104,8 @@ function borrowObjects(top: string, dir: string) {
 // A repository's git folder does not move while a process runs: asked once.
 const commonDirs = new Map<string, string>();
 function commonDir(top: string): string {
-  if (!commonDirs.has(top)) commonDirs.set(top, git(top, ['rev-parse', '--path-format=absolute', '--git-common-dir']).trim());
+  if (!commonDirs.has(top))
+    commonDirs.set(top, git(top, ['rev-parse', '--path-format=absolute', '--git-common-dir']).trim());
   return commonDirs.get(top)!;
 }
 

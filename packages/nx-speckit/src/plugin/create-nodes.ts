@@ -14,7 +14,11 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
     const options = normalizeOptions(rawOptions);
     const roots = files.map((f) => dirname(f).split('\\').join('/'));
     // Keyed by every file in the feature folder and the options, as Nx's own plugins do.
-    const hashes = await calculateHashesForCreateNodes(roots, { ...options, plugin: PLUGIN_VERSION, shape: PROJECT_SHAPE }, context);
+    const hashes = await calculateHashesForCreateNodes(
+      roots,
+      { ...options, plugin: PLUGIN_VERSION, shape: PROJECT_SHAPE },
+      context,
+    );
     const cachePath = join(workspaceDataDirectory, 'nx-speckit.hash');
     const cache = new PluginCache<ProjectConfiguration>(cachePath);
     const clashes = nameClashes(roots);
@@ -27,7 +31,9 @@ export const createNodesV2: CreateNodesV2<SpeckitPluginOptions> = [
           const root = roots[index];
           const clash = clashes.get(root);
           if (clash) {
-            throw new Error(`nx-speckit: ${clash.length} features would be named ${projectName(root)}: ${clash.join(', ')}. Rename one folder, or narrow the plugin with "include"/"exclude".`);
+            throw new Error(
+              `nx-speckit: ${clash.length} features would be named ${projectName(root)}: ${clash.join(', ')}. Rename one folder, or narrow the plugin with "include"/"exclude".`,
+            );
           }
           let project = cache.get(hashes[index]);
           if (!project) {
@@ -61,13 +67,22 @@ export const createNodes = createNodesV2;
  * that every graph computation parses. Other roots' entries stay (another plugin entry with a
  * different include may own them). Undefined when nothing is stale.
  */
-function withoutStaleVersions(cache: PluginCache<ProjectConfiguration>, path: string, roots: string[], hashes: string[]) {
+function withoutStaleVersions(
+  cache: PluginCache<ProjectConfiguration>,
+  path: string,
+  roots: string[],
+  hashes: string[],
+) {
   const ours = new Set(roots);
   const current = new Set(hashes);
   const { entries, accessOrder } = cache.toSerializable();
   const keep = (key: string) => current.has(key) || !ours.has(entries[key]?.root ?? '');
   if (Object.keys(entries).every(keep)) return undefined;
-  return new PluginCache(path, Object.fromEntries(Object.entries(entries).filter(([key]) => keep(key))), accessOrder.filter(keep));
+  return new PluginCache(
+    path,
+    Object.fromEntries(Object.entries(entries).filter(([key]) => keep(key))),
+    accessOrder.filter(keep),
+  );
 }
 
 /** Feature folders whose project names collide: contract says report, never merge. */

@@ -11,7 +11,14 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { formatDiagnostic, isUnsafePath, phaseLabel, type FeatureAnalysis, type Phase, type Task } from '@nx-speckit/tasks-md';
+import {
+  formatDiagnostic,
+  isUnsafePath,
+  phaseLabel,
+  type FeatureAnalysis,
+  type Phase,
+  type Task,
+} from '@nx-speckit/tasks-md';
 import type { AgentChoice } from '../agents/types';
 import { exclusiveErrors, type NormalizedGate, type NormalizedOptions } from './options';
 import { matchesTask } from './task-matcher';
@@ -20,7 +27,6 @@ import { GATE_EXECUTOR, gateTargetName, phaseTargetName, projectName, subTarget,
 import { changesetFile } from '../isolation/paths';
 import { memoisedFold } from '../graph-walk';
 import { gatedGraph, gatePlan, type GateAwareEdges, type GatedGraph, type GatePlan } from './phase-gates';
-
 
 /** Documents the prompt reads: a change to any of them changes every task's cache key. */
 export const PROMPT_INPUTS = [
@@ -47,16 +53,30 @@ export const TASK_INPUT = 'speckit-task';
 
 /** A fresh copy per project, so no project shares (and could mutate) another's definition. */
 function taskNamedInputs(): NonNullable<ProjectConfiguration['namedInputs']> {
-  return { [TASK_INPUT]: [...PROMPT_INPUTS, { dependentTasksOutputFiles: '**/*', transitive: true }, { env: 'SPECKIT_AGENT' }] };
+  return {
+    [TASK_INPUT]: [...PROMPT_INPUTS, { dependentTasksOutputFiles: '**/*', transitive: true }, { env: 'SPECKIT_AGENT' }],
+  };
 }
 
-export function buildFeatureProject(root: string, analysis: FeatureAnalysis, options: NormalizedOptions): ProjectConfiguration {
+export function buildFeatureProject(
+  root: string,
+  analysis: FeatureAnalysis,
+  options: NormalizedOptions,
+): ProjectConfiguration {
   const name = projectName(root);
   const optionErrors = exclusiveErrors(options.exclusive, posix.basename(root));
   if (!analysis.ok || optionErrors.length) return brokenFeatureProject(root, name, analysis, options, optionErrors);
   const { parsed, plan } = analysis;
   const gates = gatePlan(parsed.phases, options.gates);
-  const feature: FeatureTargets = { root, name, base: options.targetName, analysis, options, gates, graph: gatedGraph(analysis, gates) };
+  const feature: FeatureTargets = {
+    root,
+    name,
+    base: options.targetName,
+    analysis,
+    options,
+    gates,
+    graph: gatedGraph(analysis, gates),
+  };
   return {
     name,
     root,
@@ -65,9 +85,20 @@ export function buildFeatureProject(root: string, analysis: FeatureAnalysis, opt
     targets: { ...buildTaskTargets(feature), ...buildAggregateTargets(feature) },
     metadata: {
       technologies: ['speckit'],
-      targetGroups: targetGroups(parsed.phases, parsed.tasks, (suffix) => subTarget(feature.base, suffix), feature.base, gates),
+      targetGroups: targetGroups(
+        parsed.phases,
+        parsed.tasks,
+        (suffix) => subTarget(feature.base, suffix),
+        feature.base,
+        gates,
+      ),
       // lanes: the executor plans the feature as the graph did (a task's prompt lists its prerequisites).
-      speckit: { diagnostics: analysis.diagnostics.map(formatDiagnostic), waves: plan.waves, criticalPath: plan.criticalPath.ids, lanes: options.lanes } satisfies SpeckitProjectMetadata,
+      speckit: {
+        diagnostics: analysis.diagnostics.map(formatDiagnostic),
+        waves: plan.waves,
+        criticalPath: plan.criticalPath.ids,
+        lanes: options.lanes,
+      } satisfies SpeckitProjectMetadata,
     },
   };
 }
@@ -86,11 +117,21 @@ interface FeatureTargets {
 
 /** A target's `dependsOn`: the tasks it waits for, then the phase gates standing in for others. */
 function dependsOnOf(base: string, edges: GateAwareEdges): string[] {
-  return [...edges.tasks.map((id) => subTarget(base, id)), ...[...edges.gates.keys()].sort((a, b) => a - b).map((n) => gateTargetName(base, n))];
+  return [
+    ...edges.tasks.map((id) => subTarget(base, id)),
+    ...[...edges.gates.keys()].sort((a, b) => a - b).map((n) => gateTargetName(base, n)),
+  ];
 }
 
 /** One `nx-speckit:task` target per task, finished ones included (they cost nothing). */
-function buildTaskTargets({ root, name, base, analysis, options, graph }: FeatureTargets): Record<string, TargetConfiguration> {
+function buildTaskTargets({
+  root,
+  name,
+  base,
+  analysis,
+  options,
+  graph,
+}: FeatureTargets): Record<string, TargetConfiguration> {
   const { parsed, plan } = analysis;
   const writes = (task: Task) => declaredOutputs(task, root);
   const upstream = prerequisiteFiles(parsed.tasks, plan, writes);
@@ -112,7 +153,10 @@ function buildTaskTargets({ root, name, base, analysis, options, graph }: Featur
         ...upstream[task.id].map((f) => (f.endsWith('/') ? `{workspaceRoot}/${f}**/*` : `{workspaceRoot}/${f}`)),
       ],
       // The changeset file holds what the task changed outside its declared files (worktree isolation).
-      outputs: [...writes(task).map((f) => `{workspaceRoot}/${f.replace(/\/$/, '')}`), `{workspaceRoot}/${changesetFile(name, task.id)}`],
+      outputs: [
+        ...writes(task).map((f) => `{workspaceRoot}/${f.replace(/\/$/, '')}`),
+        `{workspaceRoot}/${changesetFile(name, task.id)}`,
+      ],
       cache: options.cache,
       metadata: {
         description: `${task.id}: ${task.description}`,
@@ -141,7 +185,14 @@ function buildTaskTargets({ root, name, base, analysis, options, graph }: Featur
 }
 
 /** The feature's `implement`, its phases (and their gates), the feature gate, its stories and priorities. */
-function buildAggregateTargets({ root, name, base, analysis, gates, graph }: FeatureTargets): Record<string, TargetConfiguration> {
+function buildAggregateTargets({
+  root,
+  name,
+  base,
+  analysis,
+  gates,
+  graph,
+}: FeatureTargets): Record<string, TargetConfiguration> {
   const { tasks, phases } = analysis.parsed;
   const done = new Set(tasks.filter((t) => t.done).map((t) => t.id));
   // Finished tasks stay targets but drop out of aggregates: re-running a finished feature costs nothing.
@@ -156,25 +207,54 @@ function buildAggregateTargets({ root, name, base, analysis, gates, graph }: Fea
   targets[base] = aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(tasks, all)})`);
   for (const phase of phases) {
     const phaseTarget = phaseTargetName(base, phase.number);
-    targets[phaseTarget] = aggregate(phase.taskIds, `Phase ${phase.number}: ${phase.title} (${countOpen(tasks, phase.taskIds)})`);
+    targets[phaseTarget] = aggregate(
+      phase.taskIds,
+      `Phase ${phase.number}: ${phase.title} (${countOpen(tasks, phase.taskIds)})`,
+    );
     const commands = gates.byPhase.get(phase.number);
     if (commands) {
-      targets[gateTargetName(base, phase.number)] = gateTarget(name, commands, dependsOnOf(base, graph.gate.get(phase.number)!), `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`, phase.number);
-      if (graph.openGates.includes(phase.number)) targets[phaseTarget].dependsOn!.push(gateTargetName(base, phase.number));
+      targets[gateTargetName(base, phase.number)] = gateTarget(
+        name,
+        commands,
+        dependsOnOf(base, graph.gate.get(phase.number)!),
+        `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`,
+        phase.number,
+      );
+      if (graph.openGates.includes(phase.number))
+        targets[phaseTarget].dependsOn!.push(gateTargetName(base, phase.number));
     }
   }
   if (gates.any) {
     const after = [...open(all), ...graph.openGates.map((n) => gateTargetName(base, n))];
     targets[gateTargetName(base)] = gates.feature.length
-      ? gateTarget(name, gates.feature, after, `Quality gate after every task of ${posix.basename(root)}: ${gates.feature.map((g) => g.name).join(', ')}`)
-      : { executor: 'nx:noop', dependsOn: after, metadata: { description: `Every phase gate of ${posix.basename(root)}`, technologies: ['speckit'], help: helpFor(name) } };
+      ? gateTarget(
+          name,
+          gates.feature,
+          after,
+          `Quality gate after every task of ${posix.basename(root)}: ${gates.feature.map((g) => g.name).join(', ')}`,
+        )
+      : {
+          executor: 'nx:noop',
+          dependsOn: after,
+          metadata: {
+            description: `Every phase gate of ${posix.basename(root)}`,
+            technologies: ['speckit'],
+            help: helpFor(name),
+          },
+        };
     targets[base].dependsOn!.push(gateTargetName(base));
   }
   for (const [story, ids] of groupBy(tasks, (t) => t.story)) {
-    targets[subTarget(base, story)] = aggregate(ids, `User story ${story.slice(2)}: its tasks and their prerequisites (${countOpen(tasks, ids)})`);
+    targets[subTarget(base, story)] = aggregate(
+      ids,
+      `User story ${story.slice(2)}: its tasks and their prerequisites (${countOpen(tasks, ids)})`,
+    );
   }
   for (const [priority, ids] of groupBy(tasks, (t) => t.priority)) {
-    targets[subTarget(base, priority)] = aggregate(ids, `Priority ${priority} tasks and their prerequisites (${countOpen(tasks, ids)})`);
+    targets[subTarget(base, priority)] = aggregate(
+      ids,
+      `Priority ${priority} tasks and their prerequisites (${countOpen(tasks, ids)})`,
+    );
   }
   return targets;
 }
@@ -218,7 +298,13 @@ export function resourcesOption(task: Task, root: string, options: NormalizedOpt
  * A feature whose tasks.md cannot be planned still shows up (so the rest of the workspace loads),
  * and every target fails fast with the engine's diagnostics.
  */
-function brokenFeatureProject(root: string, name: string, analysis: FeatureAnalysis, options: NormalizedOptions, optionErrors: string[]): ProjectConfiguration {
+function brokenFeatureProject(
+  root: string,
+  name: string,
+  analysis: FeatureAnalysis,
+  options: NormalizedOptions,
+  optionErrors: string[],
+): ProjectConfiguration {
   const diagnostics = [...optionErrors, ...analysis.diagnostics.map(formatDiagnostic)];
   // The executor re-reads tasks.md but not nx.json: an option's error travels in the target.
   const optionError = optionErrors.length ? { optionError: optionErrors.join('\n') } : {};
@@ -226,17 +312,30 @@ function brokenFeatureProject(root: string, name: string, analysis: FeatureAnaly
     executor: TASK_EXECUTOR,
     options: { taskId, validateOnly: true, ...optionError },
     cache: false,
-    metadata: { description: `Cannot run: ${diagnostics.find((d) => d.includes('error:'))}`, technologies: ['speckit'], help: helpFor(name) },
+    metadata: {
+      description: `Cannot run: ${diagnostics.find((d) => d.includes('error:'))}`,
+      technologies: ['speckit'],
+      help: helpFor(name),
+    },
   });
   const targets: Record<string, TargetConfiguration> = { [options.targetName]: failing() };
   for (const task of analysis.parsed.tasks) targets[subTarget(options.targetName, task.id)] = failing(task.id);
   return {
-    name, root, tags: ['speckit'], targets,
+    name,
+    root,
+    tags: ['speckit'],
+    targets,
     metadata: { technologies: ['speckit'], speckit: { diagnostics } satisfies SpeckitProjectMetadata },
   };
 }
 
-function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => string, base: string, gates: GatePlan): Record<string, string[]> {
+function targetGroups(
+  phases: Phase[],
+  tasks: Task[],
+  target: (s: string) => string,
+  base: string,
+  gates: GatePlan,
+): Record<string, string[]> {
   const groups: Record<string, string[]> = {};
   for (const phase of phases) {
     const gate = gates.byPhase.has(phase.number) ? [gateTargetName(base, phase.number)] : [];
@@ -244,7 +343,12 @@ function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => str
   }
   const stories = [...new Set(tasks.map((t) => t.story).filter(Boolean))] as string[];
   const priorities = [...new Set(tasks.map((t) => t.priority).filter(Boolean))] as string[];
-  groups['Feature'] = [base, ...(gates.any ? [gateTargetName(base)] : []), ...stories.map(target), ...priorities.sort().map(target)];
+  groups['Feature'] = [
+    base,
+    ...(gates.any ? [gateTargetName(base)] : []),
+    ...stories.map(target),
+    ...priorities.sort().map(target),
+  ];
   return groups;
 }
 
@@ -255,7 +359,13 @@ function targetGroups(phases: Phase[], tasks: Task[], target: (s: string) => str
  * every task's cache key. (Nx hashes nx.json too, so today a gate edit there still invalidates
  * every task; gates defined elsewhere would not.)
  */
-function gateTarget(project: string, gates: NormalizedGate[], dependsOn: string[], description: string, phase?: number): TargetConfiguration {
+function gateTarget(
+  project: string,
+  gates: NormalizedGate[],
+  dependsOn: string[],
+  description: string,
+  phase?: number,
+): TargetConfiguration {
   return {
     executor: GATE_EXECUTOR,
     options: phase === undefined ? {} : { phase },
@@ -272,7 +382,10 @@ function gateTarget(project: string, gates: NormalizedGate[], dependsOn: string[
 
 /** A command that exists: the task executor's options, or the feature's targets and plan. */
 function helpFor(project: string, taskTarget?: string) {
-  return { command: taskTarget ? `npx nx run ${project}:${taskTarget} --help` : `npx nx show project ${project}`, example: {} };
+  return {
+    command: taskTarget ? `npx nx run ${project}:${taskTarget} --help` : `npx nx show project ${project}`,
+    example: {},
+  };
 }
 
 /**
@@ -284,12 +397,22 @@ function declaredOutputs(task: Task, root: string): string[] {
 }
 
 /** Declared paths of every task each task transitively waits for in the full plan. */
-function prerequisiteFiles(tasks: Task[], plan: FeatureAnalysis['plan'], writes: (t: Task) => string[]): Record<string, string[]> {
+function prerequisiteFiles(
+  tasks: Task[],
+  plan: FeatureAnalysis['plan'],
+  writes: (t: Task) => string[],
+): Record<string, string[]> {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const deps = (id: string) => (plan.dependsOn[id] ?? []).map((d) => d.id);
   // What a task and everything before it writes.
-  const writtenUpTo = memoisedFold<string, Set<string>>(deps, (id, before) => new Set([...writes(byId.get(id)!), ...before.flatMap((s) => [...s])]), new Set());
-  return Object.fromEntries(tasks.map((t) => [t.id, [...new Set(deps(t.id).flatMap((d) => [...writtenUpTo(d)]))].sort()]));
+  const writtenUpTo = memoisedFold<string, Set<string>>(
+    deps,
+    (id, before) => new Set([...writes(byId.get(id)!), ...before.flatMap((s) => [...s])]),
+    new Set(),
+  );
+  return Object.fromEntries(
+    tasks.map((t) => [t.id, [...new Set(deps(t.id).flatMap((d) => [...writtenUpTo(d)]))].sort()]),
+  );
 }
 
 function groupBy(tasks: Task[], key: (t: Task) => string | undefined): Map<string, string[]> {

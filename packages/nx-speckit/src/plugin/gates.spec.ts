@@ -47,25 +47,36 @@ const FOUR_PHASES = `# Tasks
 
 describe('normalizeGates', () => {
   it('accepts argv arrays and objects, naming argv gates by their command line', () => {
-    expect(normalizeGates([['npm', 'test'], { name: 'types', command: ['npx', 'tsc', '--noEmit'], phase: 2, cwd: 'apps/web' }, { command: ['node', '--test'], phase: 'each' }]))
-      .toEqual([
-        { name: 'npm test', command: ['npm', 'test'] },
+    expect(
+      normalizeGates([
+        ['npm', 'test'],
         { name: 'types', command: ['npx', 'tsc', '--noEmit'], phase: 2, cwd: 'apps/web' },
-        { name: 'node --test', command: ['node', '--test'], phase: 'each' },
-      ]);
+        { command: ['node', '--test'], phase: 'each' },
+      ]),
+    ).toEqual([
+      { name: 'npm test', command: ['npm', 'test'] },
+      { name: 'types', command: ['npx', 'tsc', '--noEmit'], phase: 2, cwd: 'apps/web' },
+      { name: 'node --test', command: ['node', '--test'], phase: 'each' },
+    ]);
     expect(normalizeGates(undefined)).toEqual([]);
     expect(normalizeOptions({}).gates).toEqual([]);
   });
 
   it.each([
     ['npm test', /gates must be a list of commands/],
-    [['npm test'] as unknown, /gates\[0\] must be an argv array or \{ name\?, command, phase\?, cwd\? \}, got "npm test"/], // a shell line, not argv
+    [
+      ['npm test'] as unknown,
+      /gates\[0\] must be an argv array or \{ name\?, command, phase\?, cwd\? \}, got "npm test"/,
+    ], // a shell line, not argv
     [[[]], /gates\[0\]\.command must be a non-empty argv array/],
     [[{ name: 'x' }], /gates\[0\]\.command must be a non-empty argv array/],
     [[['npm', 3]], /gates\[0\]\.command must be a non-empty argv array of strings/],
     [[{ command: ['a'], phase: 0 }], /gates\[0\]\.phase must be a phase number \(1, 2, …\) or "each", got 0/],
     [[{ command: ['a'], phase: 'all' }], /gates\[0\]\.phase must be/],
-    [[{ command: ['a'], cwd: '../elsewhere' }], /gates\[0\]\.cwd must be a workspace-relative folder inside the workspace/],
+    [
+      [{ command: ['a'], cwd: '../elsewhere' }],
+      /gates\[0\]\.cwd must be a workspace-relative folder inside the workspace/,
+    ],
     [[{ command: ['a'], cwd: '/tmp' }], /gates\[0\]\.cwd must be/],
     [[['ok'], { command: ['a'], shell: true }], /gates\[1\] has unknown field\(s\) shell/],
     [[{ command: ['a'], name: ' ' }], /gates\[0\]\.name must be a non-empty string/],
@@ -79,11 +90,15 @@ describe('gate targets', () => {
   it('without gates there are none, and implement depends only on tasks', () => {
     const p = project(FOUR_PHASES, {});
     expect(Object.keys(p.targets!).filter((t) => t.includes('gate'))).toEqual([]);
-    expect(p.targets!.implement.dependsOn).toEqual(['T002', 'T003', 'T004', 'T005', 'T006', 'T007'].map((id) => `implement--${id}`));
+    expect(p.targets!.implement.dependsOn).toEqual(
+      ['T002', 'T003', 'T004', 'T005', 'T006', 'T007'].map((id) => `implement--${id}`),
+    );
   });
 
   it('a feature gate runs after every open task, uncached; implement depends on it; commands in metadata only', () => {
-    const p = project(FOUR_PHASES, { gates: [['npm', 'test'], { name: 'lint', command: ['npx', 'eslint', '.'], cwd: 'apps' }] });
+    const p = project(FOUR_PHASES, {
+      gates: [['npm', 'test'], { name: 'lint', command: ['npx', 'eslint', '.'], cwd: 'apps' }],
+    });
     expect(p.targets!['implement--gate']).toEqual({
       executor: 'nx-speckit:gate',
       options: {},
@@ -91,21 +106,52 @@ describe('gate targets', () => {
       cache: false,
       metadata: expect.objectContaining({
         description: 'Quality gate after every task of 001-x: npm test, lint',
-        speckit: { gates: [{ name: 'npm test', command: ['npm', 'test'] }, { name: 'lint', command: ['npx', 'eslint', '.'], cwd: 'apps' }] },
+        speckit: {
+          gates: [
+            { name: 'npm test', command: ['npm', 'test'] },
+            { name: 'lint', command: ['npx', 'eslint', '.'], cwd: 'apps' },
+          ],
+        },
       }),
     });
-    expect(p.targets!.implement.dependsOn).toEqual([...['T002', 'T003', 'T004', 'T005', 'T006', 'T007'].map((id) => `implement--${id}`), 'implement--gate']);
+    expect(p.targets!.implement.dependsOn).toEqual([
+      ...['T002', 'T003', 'T004', 'T005', 'T006', 'T007'].map((id) => `implement--${id}`),
+      'implement--gate',
+    ]);
     // Task targets are as without gates (no phase gates here).
     const plain = project(FOUR_PHASES, {});
-    for (const id of ['T001', 'T002', 'T003', 'T004', 'T005', 'T006', 'T007']) expect(p.targets![`implement--${id}`]).toEqual(plain.targets![`implement--${id}`]);
-    expect((p.metadata as any).targetGroups.Feature).toEqual(['implement', 'implement--gate', 'implement--US1', 'implement--US2', 'implement--P1', 'implement--P2']);
+    for (const id of ['T001', 'T002', 'T003', 'T004', 'T005', 'T006', 'T007'])
+      expect(p.targets![`implement--${id}`]).toEqual(plain.targets![`implement--${id}`]);
+    expect((p.metadata as any).targetGroups.Feature).toEqual([
+      'implement',
+      'implement--gate',
+      'implement--US1',
+      'implement--US2',
+      'implement--P1',
+      'implement--P2',
+    ]);
   });
 
   it('phase "each": a gate per phase; later tasks that wait for a phase wait for its gate; concurrent story phases stay concurrent', () => {
     const p = project(FOUR_PHASES, { gates: [{ name: 'tests', command: ['npm', 'test'], phase: 'each' }] });
     const t = p.targets!;
-    expect(Object.keys(t).filter((n) => n.includes('gate')).sort()).toEqual(['implement--gate', 'implement--phase1-gate', 'implement--phase2-gate', 'implement--phase3-gate', 'implement--phase4-gate']);
-    expect(t['implement--phase1-gate']).toMatchObject({ executor: 'nx-speckit:gate', options: { phase: 1 }, dependsOn: ['implement--T002'], cache: false });
+    expect(
+      Object.keys(t)
+        .filter((n) => n.includes('gate'))
+        .sort(),
+    ).toEqual([
+      'implement--gate',
+      'implement--phase1-gate',
+      'implement--phase2-gate',
+      'implement--phase3-gate',
+      'implement--phase4-gate',
+    ]);
+    expect(t['implement--phase1-gate']).toMatchObject({
+      executor: 'nx-speckit:gate',
+      options: { phase: 1 },
+      dependsOn: ['implement--T002'],
+      cache: false,
+    });
     expect(t['implement--phase2-gate'].dependsOn).toEqual(['implement--T003', 'implement--T004']);
     expect(t['implement--phase4-gate'].dependsOn).toEqual(['implement--T006', 'implement--T007']);
     // The gate stands in for the phase's tasks: it waits for them.
@@ -117,24 +163,60 @@ describe('gate targets', () => {
     expect((t['implement--T004'].metadata as any).speckit.gates).toBeUndefined();
     expect(t['implement--T001'].dependsOn).toEqual([]);
     // Only phase gates: the feature gate is a no-op collecting them (and every open task).
-    expect(t['implement--gate']).toMatchObject({ executor: 'nx:noop', dependsOn: [...['T002', 'T003', 'T004', 'T005', 'T006', 'T007'].map((id) => `implement--${id}`), 'implement--phase1-gate', 'implement--phase2-gate', 'implement--phase3-gate', 'implement--phase4-gate'] });
+    expect(t['implement--gate']).toMatchObject({
+      executor: 'nx:noop',
+      dependsOn: [
+        ...['T002', 'T003', 'T004', 'T005', 'T006', 'T007'].map((id) => `implement--${id}`),
+        'implement--phase1-gate',
+        'implement--phase2-gate',
+        'implement--phase3-gate',
+        'implement--phase4-gate',
+      ],
+    });
     expect(t['implement--phase2'].dependsOn).toEqual(['implement--T003', 'implement--T004', 'implement--phase2-gate']);
     expect(t.implement.dependsOn).toContain('implement--gate');
-    expect((p.metadata as any).targetGroups['Phase 2: User Story 1 - Albums (Priority: P1)']).toEqual(['implement--phase2', 'implement--T003', 'implement--T004', 'implement--phase2-gate']);
+    expect((p.metadata as any).targetGroups['Phase 2: User Story 1 - Albums (Priority: P1)']).toEqual([
+      'implement--phase2',
+      'implement--T003',
+      'implement--T004',
+      'implement--phase2-gate',
+    ]);
   });
 
   it('a numbered phase gate only where the feature has that phase', () => {
-    const p = project(FOUR_PHASES, { gates: [{ command: ['npm', 'test'], phase: 1 }, { command: ['x'], phase: 9 }, ['npm', 'run', 'e2e']] });
-    expect(Object.keys(p.targets!).filter((n) => n.includes('gate')).sort()).toEqual(['implement--gate', 'implement--phase1-gate']);
-    expect((p.targets!['implement--phase1-gate'].metadata as any).speckit).toEqual({ gates: [{ name: 'npm test', command: ['npm', 'test'] }], phase: 1 });
-    expect(p.targets!['implement--gate']).toMatchObject({ executor: 'nx-speckit:gate', dependsOn: expect.arrayContaining(['implement--phase1-gate']) });
-    expect((p.targets!['implement--gate'].metadata as any).speckit.gates).toEqual([{ name: 'npm run e2e', command: ['npm', 'run', 'e2e'] }]);
+    const p = project(FOUR_PHASES, {
+      gates: [{ command: ['npm', 'test'], phase: 1 }, { command: ['x'], phase: 9 }, ['npm', 'run', 'e2e']],
+    });
+    expect(
+      Object.keys(p.targets!)
+        .filter((n) => n.includes('gate'))
+        .sort(),
+    ).toEqual(['implement--gate', 'implement--phase1-gate']);
+    expect((p.targets!['implement--phase1-gate'].metadata as any).speckit).toEqual({
+      gates: [{ name: 'npm test', command: ['npm', 'test'] }],
+      phase: 1,
+    });
+    expect(p.targets!['implement--gate']).toMatchObject({
+      executor: 'nx-speckit:gate',
+      dependsOn: expect.arrayContaining(['implement--phase1-gate']),
+    });
+    expect((p.targets!['implement--gate'].metadata as any).speckit.gates).toEqual([
+      { name: 'npm run e2e', command: ['npm', 'run', 'e2e'] },
+    ]);
   });
 
   it('editing a gate command changes no target field Nx hashes (executor, options, outputs, inputs), nor namedInputs; nx.json itself is hashed too, see e2e', () => {
-    const hashed = (p: ProjectConfiguration) => Object.fromEntries(Object.entries(p.targets!).map(([n, t]) => [n, { executor: t.executor, options: t.options, outputs: t.outputs, inputs: t.inputs, cache: t.cache }]));
+    const hashed = (p: ProjectConfiguration) =>
+      Object.fromEntries(
+        Object.entries(p.targets!).map(([n, t]) => [
+          n,
+          { executor: t.executor, options: t.options, outputs: t.outputs, inputs: t.inputs, cache: t.cache },
+        ]),
+      );
     const before = project(FOUR_PHASES, { gates: [['npm', 'test'], { command: ['npm', 'test'], phase: 'each' }] });
-    const after = project(FOUR_PHASES, { gates: [['npm', 'run', 'test:ci'], { name: 'unit', command: ['node', '--test'], phase: 'each' }] });
+    const after = project(FOUR_PHASES, {
+      gates: [['npm', 'run', 'test:ci'], { name: 'unit', command: ['node', '--test'], phase: 'each' }],
+    });
     expect(hashed(after)).toEqual(hashed(before));
     expect(after.namedInputs).toEqual(before.namedInputs);
     expect(after.targets!['implement--gate'].metadata).not.toEqual(before.targets!['implement--gate'].metadata);
@@ -147,12 +229,16 @@ describe('gate targets', () => {
 
     it('a later task waits for the gate of the open phase it still depends on, through finished tasks', () => {
       const t = project(middleDone, each).targets!;
-      expect(t['implement--T006'].dependsOn).toEqual(['implement--phase1-gate', 'implement--phase2-gate', 'implement--phase3-gate']);
+      expect(t['implement--T006'].dependsOn).toEqual([
+        'implement--phase1-gate',
+        'implement--phase2-gate',
+        'implement--phase3-gate',
+      ]);
       expect((t['implement--T006'].metadata as any).speckit.gates).toEqual({ 1: ['T002'], 2: ['T004'], 3: ['T005'] });
       expect(t['implement--T007'].dependsOn).toEqual(['implement--T006']);
     });
 
-    it('a finished phase\'s gate waits for the open work before it, so it never checks a workspace still changing', () => {
+    it("a finished phase's gate waits for the open work before it, so it never checks a workspace still changing", () => {
       const t = project(middleDone, each).targets!;
       expect(t['implement--phase1-gate'].dependsOn).toEqual(['implement--T002']);
       expect(t['implement--phase2-gate'].dependsOn).toEqual(['implement--phase1-gate']);
@@ -164,7 +250,13 @@ describe('gate targets', () => {
       for (const id of ['T001', 'T003', 'T004', 'T005']) expect(t[`implement--${id}`].dependsOn).toEqual([]);
       expect(t['implement--phase2'].dependsOn).toEqual([]);
       expect(t['implement--phase1'].dependsOn).toEqual(['implement--T002', 'implement--phase1-gate']);
-      expect(t['implement--gate'].dependsOn).toEqual(['implement--T002', 'implement--T006', 'implement--T007', 'implement--phase1-gate', 'implement--phase4-gate']);
+      expect(t['implement--gate'].dependsOn).toEqual([
+        'implement--T002',
+        'implement--T006',
+        'implement--T007',
+        'implement--phase1-gate',
+        'implement--phase4-gate',
+      ]);
     });
 
     it('a finished feature runs no phase gate', () => {
@@ -178,9 +270,10 @@ describe('gate targets', () => {
   });
 
   it('story phases that wait for each other keep direct task edges: gates never close a cycle', () => {
-    const crossed = FOUR_PHASES
-      .replace('T004 [US1] Page in src/page.ts', 'T004 [US1] Page in src/page.ts (depends on T005)')
-      .replace('T005 [US2] Share in src/share.ts', 'T005 [US2] Share in src/share.ts (depends on T003)');
+    const crossed = FOUR_PHASES.replace(
+      'T004 [US1] Page in src/page.ts',
+      'T004 [US1] Page in src/page.ts (depends on T005)',
+    ).replace('T005 [US2] Share in src/share.ts', 'T005 [US2] Share in src/share.ts (depends on T003)');
     const t = project(crossed, { gates: [{ command: ['npm', 'test'], phase: 'each' }] }).targets!;
     expect(t['implement--T004'].dependsOn).toEqual(['implement--T005']);
     expect(t['implement--T005'].dependsOn).toEqual(['implement--T003']);

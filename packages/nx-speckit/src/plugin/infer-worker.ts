@@ -2,7 +2,11 @@
 import type { NormalizedOptions } from './options';
 import { inferFeatureProject, type WorkerResult } from './infer';
 
-export default function inferChunk(input: { workspaceRoot: string; roots: string[]; options: NormalizedOptions }): WorkerResult[] {
+export default function inferChunk(input: {
+  workspaceRoot: string;
+  roots: string[];
+  options: NormalizedOptions;
+}): WorkerResult[] {
   return input.roots.map((root) => {
     try {
       return { root, project: inferFeatureProject(input.workspaceRoot, root, input.options) };

@@ -18,9 +18,10 @@ beforeAll(() => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'spec.md'), '# Spec\n');
     writeFileSync(join(dir, 'plan.md'), '# Plan\n');
-    const tasks = n === 3
-      ? '## Phase 1: Setup\n\n- [ ] T001 A in src/a.ts\n- [ ] T001 Again in src/b.ts\n' // duplicate id: a broken feature
-      : `## Phase 1: Setup\n\n- [ ] T001 Setup in src/f${n}/index.ts\n- [ ] T002 [P] Model in src/f${n}/model.ts\n- [X] T003 [P] Service in src/f${n}/service.ts\n`;
+    const tasks =
+      n === 3
+        ? '## Phase 1: Setup\n\n- [ ] T001 A in src/a.ts\n- [ ] T001 Again in src/b.ts\n' // duplicate id: a broken feature
+        : `## Phase 1: Setup\n\n- [ ] T001 Setup in src/f${n}/index.ts\n- [ ] T002 [P] Model in src/f${n}/model.ts\n- [X] T003 [P] Service in src/f${n}/service.ts\n`;
     writeFileSync(join(dir, 'tasks.md'), tasks);
   }
 });
@@ -29,7 +30,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 test('worker threads infer the same projects and the same errors as one thread', async () => {
   const { inferProjects } = require('../../dist/plugin/infer') as typeof Infer;
   const roots = [1, 2, 3, 4, 5].map((n) => `specs/00${n}-f`);
-  const plain = (m: Map<string, unknown>) => [...m].map(([k, v]) => [k, v instanceof Error ? `Error: ${v.message}` : v]);
+  const plain = (m: Map<string, unknown>) =>
+    [...m].map(([k, v]) => [k, v instanceof Error ? `Error: ${v.message}` : v]);
   const infer = async (workers: string) => {
     process.env.SPECKIT_GRAPH_WORKERS = workers;
     try {

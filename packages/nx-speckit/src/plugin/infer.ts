@@ -10,23 +10,36 @@ import type { NormalizedOptions } from './options';
 
 export type Inferred = ProjectConfiguration | Error;
 
-export function inferFeatureProject(workspaceRoot: string, root: string, options: NormalizedOptions): ProjectConfiguration {
+export function inferFeatureProject(
+  workspaceRoot: string,
+  root: string,
+  options: NormalizedOptions,
+): ProjectConfiguration {
   // Loaded lazily: the engine pulls in remark, which graph construction needs only on a cache miss.
   const { analyzeFeature, readFeature } = require('@nx-speckit/tasks-md') as typeof import('@nx-speckit/tasks-md');
   const { buildFeatureProject } = require('./feature-project') as typeof import('./feature-project');
   return buildFeatureProject(root, analyzeFeature(readFeature(workspaceRoot, root), { lanes: options.lanes }), options);
 }
 
-export async function inferProjects(workspaceRoot: string, roots: string[], options: NormalizedOptions): Promise<Map<string, Inferred>> {
+export async function inferProjects(
+  workspaceRoot: string,
+  roots: string[],
+  options: NormalizedOptions,
+): Promise<Map<string, Inferred>> {
   const workers = workerCount(roots.length);
-  if (workers < 2) return new Map(roots.map((root) => [root, attempt(() => inferFeatureProject(workspaceRoot, root, options))]));
+  if (workers < 2)
+    return new Map(roots.map((root) => [root, attempt(() => inferFeatureProject(workspaceRoot, root, options))]));
 
   const { Tinypool } = require('tinypool') as typeof import('tinypool');
   const pool = new Tinypool({ filename: join(__dirname, 'infer-worker.js'), minThreads: workers, maxThreads: workers });
   try {
     const size = Math.ceil(roots.length / (workers * 4)); // a few chunks per thread evens out uneven files
-    const chunks = Array.from({ length: Math.ceil(roots.length / size) }, (_, i) => roots.slice(i * size, (i + 1) * size));
-    const results = await Promise.all(chunks.map((chunk) => pool.run({ workspaceRoot, roots: chunk, options }) as Promise<WorkerResult[]>));
+    const chunks = Array.from({ length: Math.ceil(roots.length / size) }, (_, i) =>
+      roots.slice(i * size, (i + 1) * size),
+    );
+    const results = await Promise.all(
+      chunks.map((chunk) => pool.run({ workspaceRoot, roots: chunk, options }) as Promise<WorkerResult[]>),
+    );
     return new Map(results.flat().map((r) => [r.root, r.error !== undefined ? new Error(r.error) : r.project!]));
   } finally {
     await pool.destroy();

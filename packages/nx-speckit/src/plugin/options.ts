@@ -91,44 +91,79 @@ export interface GateConfig extends GateCommandSpec {
 /** A gate after normalisation: named (the command line by default). */
 export type NormalizedGate = GateConfig & { name: string };
 
-export type NormalizedOptions = Required<Omit<SpeckitPluginOptions, 'verify' | 'gates' | 'isolation' | 'budgetUsd' | 'budgetTokens' | 'exclusive'>>
-  & { verify?: string[]; gates: NormalizedGate[]; isolation?: 'worktree' | 'none'; budgetUsd?: number; budgetTokens?: number; exclusive: NormalizedExclusive[] };
+export type NormalizedOptions = Required<
+  Omit<SpeckitPluginOptions, 'verify' | 'gates' | 'isolation' | 'budgetUsd' | 'budgetTokens' | 'exclusive'>
+> & {
+  verify?: string[];
+  gates: NormalizedGate[];
+  isolation?: 'worktree' | 'none';
+  budgetUsd?: number;
+  budgetTokens?: number;
+  exclusive: NormalizedExclusive[];
+};
 
 // Typed over the interface's keys: an option added there and not here fails to compile.
 const KNOWN_OPTIONS = Object.keys({
-  targetName: true, agent: true, agentRules: true, lanes: true, cache: true, verify: true, allowIncompleteChecklists: true, record: true, gates: true,
-  isolation: true, onConflict: true, isolationLinks: true, budgetUsd: true, budgetTokens: true, exclusive: true,
+  targetName: true,
+  agent: true,
+  agentRules: true,
+  lanes: true,
+  cache: true,
+  verify: true,
+  allowIncompleteChecklists: true,
+  record: true,
+  gates: true,
+  isolation: true,
+  onConflict: true,
+  isolationLinks: true,
+  budgetUsd: true,
+  budgetTokens: true,
+  exclusive: true,
 } satisfies Record<keyof SpeckitPluginOptions, true>);
 
 export function normalizeOptions(options: SpeckitPluginOptions | undefined): NormalizedOptions {
   // A misspelt option would otherwise be ignored silently (e.g. "agnet": the run uses claude).
   const unknown = Object.keys(options ?? {}).filter((key) => !KNOWN_OPTIONS.includes(key));
   if (unknown.length) {
-    throw new Error(`nx-speckit: unknown plugin option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} in nx.json (known: ${KNOWN_OPTIONS.join(', ')})`);
+    throw new Error(
+      `nx-speckit: unknown plugin option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} in nx.json (known: ${KNOWN_OPTIONS.join(', ')})`,
+    );
   }
   const targetName = options?.targetName?.trim() || 'implement';
   if (!/^[\w:.-]+$/.test(targetName)) {
     throw new Error(`nx-speckit: targetName "${targetName}" may only contain letters, digits, "_", "-", "." and ":"`);
   }
   const lanes = options?.lanes ?? 'none';
-  if (lanes !== 'story' && lanes !== 'none') throw new Error(`nx-speckit: lanes must be "story" or "none", not "${lanes}"`);
+  if (lanes !== 'story' && lanes !== 'none')
+    throw new Error(`nx-speckit: lanes must be "story" or "none", not "${lanes}"`);
   const isolation = options?.isolation;
-  if (isolation !== undefined && isolation !== 'worktree' && isolation !== 'none') throw new Error(`nx-speckit: isolation must be "worktree" or "none", not ${JSON.stringify(isolation)}`);
+  if (isolation !== undefined && isolation !== 'worktree' && isolation !== 'none')
+    throw new Error(`nx-speckit: isolation must be "worktree" or "none", not ${JSON.stringify(isolation)}`);
   const onConflict = options?.onConflict ?? 'retry';
-  if (onConflict !== 'retry' && onConflict !== 'fail') throw new Error(`nx-speckit: onConflict must be "retry" or "fail", not ${JSON.stringify(onConflict)}`);
+  if (onConflict !== 'retry' && onConflict !== 'fail')
+    throw new Error(`nx-speckit: onConflict must be "retry" or "fail", not ${JSON.stringify(onConflict)}`);
   const isolationLinks = options?.isolationLinks ?? ['node_modules'];
-  if (!Array.isArray(isolationLinks) || isolationLinks.some((l) => typeof l !== 'string' || !l || l.startsWith('/') || l.split(/[\\/]/).includes('..'))) {
-    throw new Error(`nx-speckit: isolationLinks must be a list of workspace-relative folders, got ${JSON.stringify(isolationLinks)}`);
+  if (
+    !Array.isArray(isolationLinks) ||
+    isolationLinks.some((l) => typeof l !== 'string' || !l || l.startsWith('/') || l.split(/[\\/]/).includes('..'))
+  ) {
+    throw new Error(
+      `nx-speckit: isolationLinks must be a list of workspace-relative folders, got ${JSON.stringify(isolationLinks)}`,
+    );
   }
   for (const key of ['budgetUsd', 'budgetTokens'] as const) {
     const value = options?.[key];
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new Error(`nx-speckit: ${key} must be a positive number, not ${JSON.stringify(value)}`);
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0))
+      throw new Error(`nx-speckit: ${key} must be a positive number, not ${JSON.stringify(value)}`);
   }
   for (const rule of options?.agentRules ?? []) {
     if (rule.text) new RegExp(rule.text, 'i'); // fail at graph time, naming the bad pattern, not mid-run
   }
   // A per-run dollar limit on a CLI that cannot keep it fails now, not when the task starts.
-  for (const [where, choice] of [['agent', options?.agent], ...(options?.agentRules ?? []).map((r, i) => [`agentRules[${i}].agent`, r.agent])] as const) {
+  for (const [where, choice] of [
+    ['agent', options?.agent],
+    ...(options?.agentRules ?? []).map((r, i) => [`agentRules[${i}].agent`, r.agent]),
+  ] as const) {
     try {
       checkAgentChoice(choice as AgentChoice | undefined);
     } catch (error) {
@@ -163,11 +198,14 @@ const EXCLUSIVE_FIELDS = ['name', 'feature', 'story', 'text'];
  */
 export function normalizeExclusive(entries: unknown): NormalizedExclusive[] {
   if (entries === undefined || entries === null) return [];
-  if (!Array.isArray(entries)) throw new Error(`nx-speckit: exclusive in nx.json must be a list of { name, feature?, story?, text? }, got ${JSON.stringify(entries)}`);
+  if (!Array.isArray(entries))
+    throw new Error(
+      `nx-speckit: exclusive in nx.json must be a list of { name, feature?, story?, text? }, got ${JSON.stringify(entries)}`,
+    );
   return entries.map((entry, i) => {
     const problem = exclusiveProblem(entry);
     if (!problem) return { ...(entry as ExclusiveResource) };
-    const fields = entry && typeof entry === 'object' ? entry as Record<string, unknown> : {};
+    const fields = entry && typeof entry === 'object' ? (entry as Record<string, unknown>) : {};
     return {
       name: String(fields.name ?? ''),
       ...(typeof fields.feature === 'string' ? { feature: fields.feature } : {}),
@@ -178,19 +216,23 @@ export function normalizeExclusive(entries: unknown): NormalizedExclusive[] {
 
 /** What is wrong with one `exclusive` entry, or undefined. */
 function exclusiveProblem(entry: unknown): string | undefined {
-  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return 'must be an object { name, feature?, story?, text? }';
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+    return 'must be an object { name, feature?, story?, text? }';
   const fields = entry as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((k) => !EXCLUSIVE_FIELDS.includes(k));
   if (unknown.length) return `unknown field(s) ${unknown.join(', ')} (allowed: ${EXCLUSIVE_FIELDS.join(', ')})`;
   // The name becomes a lock folder under .speckit/locks.
-  if (typeof fields.name !== 'string' || !/^[A-Za-z0-9][\w-]*$/.test(fields.name)) return 'name must be letters, digits, "_" or "-" (it names a lock folder)';
+  if (typeof fields.name !== 'string' || !/^[A-Za-z0-9][\w-]*$/.test(fields.name))
+    return 'name must be letters, digits, "_" or "-" (it names a lock folder)';
   for (const key of ['feature', 'story', 'text']) {
-    if (fields[key] !== undefined && (typeof fields[key] !== 'string' || !fields[key])) return `${key} must be a non-empty string`;
+    if (fields[key] !== undefined && (typeof fields[key] !== 'string' || !fields[key]))
+      return `${key} must be a non-empty string`;
   }
   // Without one, every task would hold it: that is --parallel=1.
-  if (fields.feature === undefined && fields.story === undefined && fields.text === undefined) return 'needs feature, story or text to say which tasks hold it';
+  if (fields.feature === undefined && fields.story === undefined && fields.text === undefined)
+    return 'needs feature, story or text to say which tasks hold it';
   try {
-    new RegExp(fields.text as string ?? '', 'i');
+    new RegExp((fields.text as string) ?? '', 'i');
   } catch (error) {
     return `text is not a regular expression: ${(error as Error).message}`;
   }
@@ -205,7 +247,8 @@ export function exclusiveErrors(entries: NormalizedExclusive[], feature: string)
 /** Validates `gates` at graph time, so a typo fails `nx show project`, not the end of a long run. */
 export function normalizeGates(gates: unknown): NormalizedGate[] {
   if (gates === undefined || gates === null) return [];
-  if (!Array.isArray(gates)) throw new Error(`nx-speckit: gates must be a list of commands, got ${JSON.stringify(gates)}`);
+  if (!Array.isArray(gates))
+    throw new Error(`nx-speckit: gates must be a list of commands, got ${JSON.stringify(gates)}`);
   return gates.map((gate, i) => normalizeGate(gate, `nx-speckit: gates[${i}]`));
 }
 
@@ -213,7 +256,8 @@ const GATE_FIELDS = new Set(['name', 'command', 'phase', 'cwd']);
 
 function normalizeGate(gate: unknown, where: string): NormalizedGate {
   const config = (Array.isArray(gate) ? { command: gate } : gate) as GateConfig;
-  if (!config || typeof config !== 'object') throw new Error(`${where} must be an argv array or { name?, command, phase?, cwd? }, got ${JSON.stringify(gate)}`);
+  if (!config || typeof config !== 'object')
+    throw new Error(`${where} must be an argv array or { name?, command, phase?, cwd? }, got ${JSON.stringify(gate)}`);
   const problem = gateProblem(config);
   if (problem) throw new Error(`${where}${problem}`);
   const { command, name, phase, cwd } = config;
@@ -237,7 +281,10 @@ function gateProblem(config: GateConfig): string | undefined {
   if (phase !== undefined && phase !== 'each' && !(Number.isInteger(phase) && (phase as number) >= 1)) {
     return `.phase must be a phase number (1, 2, …) or "each", got ${JSON.stringify(phase)}`;
   }
-  if (cwd !== undefined && (typeof cwd !== 'string' || cwd.startsWith('/') || /^[A-Za-z]:/.test(cwd) || cwd.split(/[\\/]/).includes('..'))) {
+  if (
+    cwd !== undefined &&
+    (typeof cwd !== 'string' || cwd.startsWith('/') || /^[A-Za-z]:/.test(cwd) || cwd.split(/[\\/]/).includes('..'))
+  ) {
     return `.cwd must be a workspace-relative folder inside the workspace, got ${JSON.stringify(cwd)}`;
   }
   return undefined;

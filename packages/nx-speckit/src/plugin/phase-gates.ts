@@ -69,7 +69,13 @@ export function gatedGraph(analysis: FeatureAnalysis, gates: GatePlan): GatedGra
   const task: GatedGraph['task'] = {};
   for (const t of parsed.tasks) {
     const own = phaseOf.get(t.id)!;
-    task[t.id] = t.done ? { tasks: [], gates: new Map() } : edges(own, (plan.dependsOn[t.id] ?? []).map((d) => d.id), remaining[t.id].map((d) => d.id));
+    task[t.id] = t.done
+      ? { tasks: [], gates: new Map() }
+      : edges(
+          own,
+          (plan.dependsOn[t.id] ?? []).map((d) => d.id),
+          remaining[t.id].map((d) => d.id),
+        );
   }
 
   const before = openPrerequisites(parsed.tasks, plan);
@@ -79,7 +85,10 @@ export function gatedGraph(analysis: FeatureAnalysis, gates: GatePlan): GatedGra
     if (!gates.byPhase.has(phase.number)) continue;
     const members = phase.taskIds.map((id) => byId.get(id)!);
     const open = members.filter((t) => !t.done).map((t) => t.id);
-    const upstream = members.filter((t) => t.done).flatMap((t) => before(t.id).map((d) => d.id)).filter((id) => phaseOf.get(id) !== phase.number);
+    const upstream = members
+      .filter((t) => t.done)
+      .flatMap((t) => before(t.id).map((d) => d.id))
+      .filter((id) => phaseOf.get(id) !== phase.number);
     gate.set(phase.number, edges(phase.number, [], [...open, ...upstream]));
     if (open.length) openGates.push(phase.number);
   }
@@ -87,7 +96,11 @@ export function gatedGraph(analysis: FeatureAnalysis, gates: GatePlan): GatedGra
 }
 
 /** `reaches(a, b)`: phase a waits for phase b, directly or through other phases (some task of one waits for a task of the next). */
-function phaseReachability(tasks: Task[], plan: FeatureAnalysis['plan'], phaseOf: Map<string, number>): (a: number, b: number) => boolean {
+function phaseReachability(
+  tasks: Task[],
+  plan: FeatureAnalysis['plan'],
+  phaseOf: Map<string, number>,
+): (a: number, b: number) => boolean {
   const direct = new Map<number, Set<number>>();
   for (const t of tasks) {
     for (const d of plan.dependsOn[t.id] ?? []) {

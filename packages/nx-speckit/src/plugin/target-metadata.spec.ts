@@ -7,17 +7,41 @@ const TASKS = `## Phase 1: Setup
 - [X] T001 Create the manifest in package.json
 - [ ] T002 [P] Lint config in lint.json
 `;
-const analysis = analyzeFeature({ dir: 'specs/001-x', documents: { 'tasks.md': TASKS, 'spec.md': '# Spec\n', 'plan.md': '# Plan\n' } });
+const analysis = analyzeFeature({
+  dir: 'specs/001-x',
+  documents: { 'tasks.md': TASKS, 'spec.md': '# Spec\n', 'plan.md': '# Plan\n' },
+});
 // Through JSON, as Nx hands metadata from the plugin worker and the graph cache to the readers.
-const project = JSON.parse(JSON.stringify(buildFeatureProject('specs/001-x', analysis, normalizeOptions({
-  lanes: 'story', gates: [{ name: 'tests', command: ['node', '--test'] }],
-}))));
+const project = JSON.parse(
+  JSON.stringify(
+    buildFeatureProject(
+      'specs/001-x',
+      analysis,
+      normalizeOptions({
+        lanes: 'story',
+        gates: [{ name: 'tests', command: ['node', '--test'] }],
+      }),
+    ),
+  ),
+);
 const metadataOf = (target: string) => project.targets[target].metadata;
 
 describe('reading the metadata the plugin writes', () => {
   it('a task target: its task, done or not, its files and prerequisites', () => {
-    expect(readTaskMetadata(metadataOf('implement--T001'))).toMatchObject({ taskId: 'T001', done: true, checkbox: 'X', files: ['package.json'], dependsOn: [], phaseNumber: 1 });
-    expect(readTaskMetadata(metadataOf('implement--T002'))).toMatchObject({ taskId: 'T002', done: false, parallel: true, files: ['lint.json'] });
+    expect(readTaskMetadata(metadataOf('implement--T001'))).toMatchObject({
+      taskId: 'T001',
+      done: true,
+      checkbox: 'X',
+      files: ['package.json'],
+      dependsOn: [],
+      phaseNumber: 1,
+    });
+    expect(readTaskMetadata(metadataOf('implement--T002'))).toMatchObject({
+      taskId: 'T002',
+      done: false,
+      parallel: true,
+      files: ['lint.json'],
+    });
     expect(readDescription(metadataOf('implement--T002'))).toBe('T002: Lint config in lint.json');
   });
 
@@ -39,7 +63,7 @@ describe('reading the metadata the plugin writes', () => {
 describe('metadata of another shape reads as not ours', () => {
   it.each([
     ['nothing', undefined],
-    ['another plugin\'s', { description: 'build', technologies: ['vite'] }],
+    ["another plugin's", { description: 'build', technologies: ['vite'] }],
     ['a task id that is not a string', { speckit: { taskId: 1, done: false, files: [], dependsOn: [] } }],
     ['files that are not a list of paths', { speckit: { taskId: 'T001', done: false, files: 'a.ts', dependsOn: [] } }],
     ['done missing', { speckit: { taskId: 'T001', files: [], dependsOn: [] } }],

@@ -48,14 +48,24 @@ export interface SpeckitProjectMetadata {
   lanes?: 'story' | 'none';
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
-const speckitOf = (metadata: unknown) => (isRecord(metadata) && isRecord(metadata.speckit) ? metadata.speckit : undefined);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
+const speckitOf = (metadata: unknown) =>
+  isRecord(metadata) && isRecord(metadata.speckit) ? metadata.speckit : undefined;
 
 /** The task a target runs, or undefined for any other target. */
 export function readTaskMetadata(metadata: unknown): SpeckitTaskMetadata | undefined {
   const speckit = speckitOf(metadata);
-  if (!speckit || typeof speckit.taskId !== 'string' || typeof speckit.done !== 'boolean' || !isStrings(speckit.files) || !Array.isArray(speckit.dependsOn)) return undefined;
+  if (
+    !speckit ||
+    typeof speckit.taskId !== 'string' ||
+    typeof speckit.done !== 'boolean' ||
+    !isStrings(speckit.files) ||
+    !Array.isArray(speckit.dependsOn)
+  )
+    return undefined;
   return speckit as unknown as SpeckitTaskMetadata;
 }
 

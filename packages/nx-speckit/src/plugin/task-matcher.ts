@@ -22,7 +22,9 @@ export function matchesFeature(matcher: TaskMatcher, feature: string): boolean {
 
 /** Every field the matcher sets holds for the task of `feature`; a matcher with none matches every task. */
 export function matchesTask(matcher: TaskMatcher, task: Pick<Task, 'story' | 'text'>, feature: string): boolean {
-  return matchesFeature(matcher, feature)
-    && (!matcher.story || matcher.story === task.story)
-    && (!matcher.text || new RegExp(matcher.text, 'i').test(task.text));
+  return (
+    matchesFeature(matcher, feature) &&
+    (!matcher.story || matcher.story === task.story) &&
+    (!matcher.text || new RegExp(matcher.text, 'i').test(task.text))
+  );
 }

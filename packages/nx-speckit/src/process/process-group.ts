@@ -34,4 +34,3 @@ export function trackGroup(pid: number): void {
     process.once('exit', () => liveGroups.forEach((g) => killGroup(g, 'SIGKILL')));
   }
 }
-

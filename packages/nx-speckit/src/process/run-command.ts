@@ -82,8 +82,15 @@ export function runCommand(file: string, args: string[], options: RunCommandOpti
       timers.forEach(clearTimeout);
       signal?.removeEventListener('abort', onAbort);
       resolve({
-        exitCode, signal: exitSignal, stdout: stdout.toString(), stderr: stderr.toString(), truncated: stdout.truncated || stderr.truncated,
-        timedOut, aborted, ...(startError ? { startError } : {}), durationMs: Date.now() - started,
+        exitCode,
+        signal: exitSignal,
+        stdout: stdout.toString(),
+        stderr: stderr.toString(),
+        truncated: stdout.truncated || stderr.truncated,
+        timedOut,
+        aborted,
+        ...(startError ? { startError } : {}),
+        durationMs: Date.now() - started,
       });
     };
     const onAbort = () => {
@@ -93,7 +100,10 @@ export function runCommand(file: string, args: string[], options: RunCommandOpti
 
     try {
       child = spawn(file, args, {
-        cwd: options.cwd, env: options.env ?? process.env, shell: false, detached: true,
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        shell: false,
+        detached: true,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
     } catch (error) {
@@ -136,10 +146,15 @@ export function runCommand(file: string, args: string[], options: RunCommandOpti
     proc.on('close', () => finish(...exit));
 
     if (options.timeoutMs !== undefined) {
-      timers.push(setTimeout(() => {
-        timedOut = true;
-        killTree(pid);
-      }, Math.min(options.timeoutMs, MAX_TIMER_MS)));
+      timers.push(
+        setTimeout(
+          () => {
+            timedOut = true;
+            killTree(pid);
+          },
+          Math.min(options.timeoutMs, MAX_TIMER_MS),
+        ),
+      );
     }
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });

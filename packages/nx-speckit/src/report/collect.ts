@@ -11,14 +11,28 @@ import type { TaskRecord } from '../task-runner/run-task';
 import type { Budget, Spend } from '../task-runner/spend';
 import { packSlots } from './timeline';
 import {
-  STATUSES, type AgentTotals, type FailedTarget, type ReportBudget, type ReportFeature, type ReportResource, type ReportTask, type ReportTaskStatus, type ReportUsage,
-  type RunOutcome, type RunReport,
+  STATUSES,
+  type AgentTotals,
+  type FailedTarget,
+  type ReportBudget,
+  type ReportFeature,
+  type ReportResource,
+  type ReportTask,
+  type ReportTaskStatus,
+  type ReportUsage,
+  type RunOutcome,
+  type RunReport,
 } from './types';
 
 /** Nx's TaskStatus (nx/src/tasks-runner/tasks-runner.d.ts in Nx 24). */
-export type NxTaskStatus = 'success' | 'failure' | 'skipped' | 'stopped' | 'local-cache-kept-existing' | 'local-cache' | 'remote-cache';
+export type NxTaskStatus =
+  'success' | 'failure' | 'skipped' | 'stopped' | 'local-cache-kept-existing' | 'local-cache' | 'remote-cache';
 
-export const CACHE_STATUSES: ReadonlySet<string> = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
+export const CACHE_STATUSES: ReadonlySet<string> = new Set([
+  'local-cache',
+  'local-cache-kept-existing',
+  'remote-cache',
+]);
 
 /** One task target's result, as Nx reported it. */
 export interface NxTaskOutcome {
@@ -102,7 +116,14 @@ export function collectReport(input: CollectInput): RunReport {
         if (unmarked && task.status !== 'failed') Object.assign(task, { status: 'failed', error: unmarked });
         const start = result.startTime ?? (record ? Date.parse(record.startedAt) : undefined);
         const end = result.endTime ?? (record ? Date.parse(record.endedAt) : undefined);
-        if (start !== undefined && end !== undefined && Number.isFinite(start) && Number.isFinite(end) && task.status !== 'blocked' && task.status !== 'not-run') {
+        if (
+          start !== undefined &&
+          end !== undefined &&
+          Number.isFinite(start) &&
+          Number.isFinite(end) &&
+          task.status !== 'blocked' &&
+          task.status !== 'not-run'
+        ) {
           task.startedAt = new Date(start).toISOString();
           task.endedAt = new Date(end).toISOString();
           task.durationMs = Math.max(0, end - start);
@@ -113,7 +134,8 @@ export function collectReport(input: CollectInput): RunReport {
         }
         if (record?.failureKind && task.status === 'failed') task.failureKind = record.failureKind;
         if (record?.notStarted && task.status === 'failed') task.notStarted = record.notStarted;
-        if (record?.skippedAgents?.length && (task.status === 'done' || task.status === 'failed')) task.skippedAgents = record.skippedAgents;
+        if (record?.skippedAgents?.length && (task.status === 'done' || task.status === 'failed'))
+          task.skippedAgents = record.skippedAgents;
         if (record?.log) task.log = record.log;
         if (record?.warnings?.length) task.warnings = record.warnings;
         if (record?.changes) task.changes = record.changes;
@@ -145,7 +167,9 @@ export function collectReport(input: CollectInput): RunReport {
       }
     }
 
-    const finished = own.filter((t) => t.status === 'done' || t.status === 'cached' || t.status === 'already-done').length;
+    const finished = own.filter(
+      (t) => t.status === 'done' || t.status === 'cached' || t.status === 'already-done',
+    ).length;
     features.push({
       project: feature.project,
       dir: feature.dir,
@@ -165,15 +189,18 @@ export function collectReport(input: CollectInput): RunReport {
 
   const timed = tasks.filter((t) => t.durationMs !== undefined);
   const slots = packSlots(timed.map((t) => ({ start: Date.parse(t.startedAt!), end: Date.parse(t.endedAt!) })));
-  timed.forEach((t, i) => { t.slot = slots[i]; });
+  timed.forEach((t, i) => {
+    t.slot = slots[i];
+  });
   const wallMs = Math.max(0, input.endTime - input.startTime);
   const sequentialMs = timed.reduce((sum, t) => sum + t.durationMs!, 0);
 
   const counts = countStatuses(tasks);
   const failedTargets = input.failedTargets ?? [];
   const notStarted = tasks.filter((t) => t.notStarted);
-  const { outcome, reason } = budgetStop(counts, notStarted)
-    ?? outcomeOf(counts, features, failedTargets.length, tasks.filter((t) => t.nxStatus === 'stopped').length);
+  const { outcome, reason } =
+    budgetStop(counts, notStarted) ??
+    outcomeOf(counts, features, failedTargets.length, tasks.filter((t) => t.nxStatus === 'stopped').length);
   return {
     version: 1,
     outcome,
@@ -182,7 +209,12 @@ export function collectReport(input: CollectInput): RunReport {
     endedAt: new Date(input.endTime).toISOString(),
     command: input.command,
     counts,
-    timing: { wallMs, sequentialMs, savedMs: Math.max(0, sequentialMs - wallMs), slots: timed.length ? Math.max(...slots) + 1 : 0 },
+    timing: {
+      wallMs,
+      sequentialMs,
+      savedMs: Math.max(0, sequentialMs - wallMs),
+      slots: timed.length ? Math.max(...slots) + 1 : 0,
+    },
     usage: sumUsage(tasks.map((t) => t.usage)),
     agents: agentTotals(tasks),
     features,
@@ -194,7 +226,11 @@ export function collectReport(input: CollectInput): RunReport {
 }
 
 /** The budget's limits and spend, the tasks it refused, and the agents it could not count. */
-function budgetSection(budget: Budget | undefined, spend: Spend | undefined, tasks: ReportTask[]): { budget?: ReportBudget } {
+function budgetSection(
+  budget: Budget | undefined,
+  spend: Spend | undefined,
+  tasks: ReportTask[],
+): { budget?: ReportBudget } {
   if (!budget || (budget.usd === undefined && budget.tokens === undefined)) return {};
   const refused = tasks.filter((t) => t.notStarted);
   return {
@@ -213,10 +249,15 @@ function budgetSection(budget: Budget | undefined, spend: Spend | undefined, tas
  * (unless a token budget counts their tokens), no tokens under a token budget alone.
  */
 export function unenforcedAgents(budget: Budget, tasks: ReportTask[]): { agent: string; reason: string }[] {
-  const counted = (u: ReportUsage | undefined) => (budget.usd !== undefined && u?.costUsd !== undefined)
-    || (budget.tokens !== undefined && (u?.inputTokens !== undefined || u?.outputTokens !== undefined));
-  const reason = budget.usd !== undefined && budget.tokens !== undefined ? 'it reports neither cost nor tokens'
-    : budget.usd !== undefined ? 'it reports no cost' : 'it reports no tokens';
+  const counted = (u: ReportUsage | undefined) =>
+    (budget.usd !== undefined && u?.costUsd !== undefined) ||
+    (budget.tokens !== undefined && (u?.inputTokens !== undefined || u?.outputTokens !== undefined));
+  const reason =
+    budget.usd !== undefined && budget.tokens !== undefined
+      ? 'it reports neither cost nor tokens'
+      : budget.usd !== undefined
+        ? 'it reports no cost'
+        : 'it reports no tokens';
   const agents = new Set(tasks.filter((t) => t.agent && !counted(t.usage)).map((t) => t.agent!));
   return [...agents].sort().map((agent) => ({ agent, reason }));
 }
@@ -227,17 +268,28 @@ function resourceSection(tasks: ReportTask[]): ReportResource[] {
   for (const t of tasks) {
     for (const use of t.resources ?? []) {
       const entry = byName.get(use.name) ?? { name: use.name, tasks: [], waitedMs: 0 };
-      entry.tasks.push({ project: t.project, id: t.id, waitedMs: use.waitedMs, ...(use.heldBy ? { heldBy: use.heldBy } : {}) });
+      entry.tasks.push({
+        project: t.project,
+        id: t.id,
+        waitedMs: use.waitedMs,
+        ...(use.heldBy ? { heldBy: use.heldBy } : {}),
+      });
       entry.waitedMs += use.waitedMs;
       byName.set(use.name, entry);
     }
   }
-  const acquired = (r: ReportResource['tasks'][number]) => Date.parse(tasks.find((t) => t.project === r.project && t.id === r.id)?.startedAt ?? '') + r.waitedMs || 0;
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({ ...r, tasks: [...r.tasks].sort((a, b) => acquired(a) - acquired(b)) }));
+  const acquired = (r: ReportResource['tasks'][number]) =>
+    Date.parse(tasks.find((t) => t.project === r.project && t.id === r.id)?.startedAt ?? '') + r.waitedMs || 0;
+  return [...byName.values()]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((r) => ({ ...r, tasks: [...r.tasks].sort((a, b) => acquired(a) - acquired(b)) }));
 }
 
 function statusOf(result: NxTaskOutcome, record: TaskRecord | undefined): Partial<ReportTask> {
-  const failed = (): Partial<ReportTask> => ({ status: 'failed', error: record?.error ?? errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}` });
+  const failed = (): Partial<ReportTask> => ({
+    status: 'failed',
+    error: record?.error ?? errorFromOutput(result.terminalOutput) ?? `exited with code ${result.code}`,
+  });
   if (CACHE_STATUSES.has(result.status)) return result.code === 0 ? { status: 'cached' } : failed();
   switch (result.status) {
     case 'success':
@@ -259,10 +311,22 @@ function statusOf(result: NxTaskOutcome, record: TaskRecord | undefined): Partia
  */
 function failedAncestors(task: ReportTask, byId: Map<string, ReportTask>, failedGates: Map<number, string>): string[] {
   const failed = (id: string) => byId.get(id)?.status === 'failed';
-  const upstream = [...reachable(task.dependsOn, (id) => byId.get(id)?.dependsOn ?? [], (id) => id !== task.id && !failed(id))]
-    .map((id) => byId.get(id)).filter((t): t is ReportTask => !!t && t.id !== task.id);
+  const upstream = [
+    ...reachable(
+      task.dependsOn,
+      (id) => byId.get(id)?.dependsOn ?? [],
+      (id) => id !== task.id && !failed(id),
+    ),
+  ]
+    .map((id) => byId.get(id))
+    .filter((t): t is ReportTask => !!t && t.id !== task.id);
   const found = upstream.filter((t) => t.status === 'failed').map((t) => t.id);
-  const gates = new Set(upstream.filter((t) => t.phase !== task.phase).map((t) => failedGates.get(t.phase)).filter((g): g is string => !!g));
+  const gates = new Set(
+    upstream
+      .filter((t) => t.phase !== task.phase)
+      .map((t) => failedGates.get(t.phase))
+      .filter((g): g is string => !!g),
+  );
   const order = [...byId.keys()];
   return [...[...found].sort((a, b) => order.indexOf(a) - order.indexOf(b)), ...[...gates].sort()];
 }
@@ -274,8 +338,14 @@ function failedAncestors(task: ReportTask, byId: Map<string, ReportTask>, failed
  */
 export function errorFromOutput(output: string | undefined): string | undefined {
   if (!output) return undefined;
-  const lines = stripVTControlCharacters(output).split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim());
-  const marked = lines.map((l, i) => (/✗/.test(l) ? i : -1)).filter((i) => i >= 0).pop();
+  const lines = stripVTControlCharacters(output)
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim());
+  const marked = lines
+    .map((l, i) => (/✗/.test(l) ? i : -1))
+    .filter((i) => i >= 0)
+    .pop();
   let picked: string[];
   if (marked === undefined) picked = lines.slice(-3);
   else {
@@ -297,26 +367,48 @@ function countStatuses(tasks: ReportTask[]): Record<ReportTaskStatus, number> {
  * A run its budget stopped: `budget reached: $4.02 of $4.00, 12 tasks not started` (those refused
  * and those Nx skipped after them), and any real failures besides.
  */
-function budgetStop(counts: Record<ReportTaskStatus, number>, notStarted: ReportTask[]): { outcome: RunOutcome; reason: string } | undefined {
+function budgetStop(
+  counts: Record<ReportTaskStatus, number>,
+  notStarted: ReportTask[],
+): { outcome: RunOutcome; reason: string } | undefined {
   if (!notStarted.length) return undefined;
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
   const others = counts.failed - notStarted.length;
   const cause = notStarted[notStarted.length - 1].notStarted;
-  return { outcome: 'halted', reason: `${cause}, ${n(notStarted.length + counts.blocked, 'task')} not started${others ? `; ${n(others, 'other task')} failed` : ''}` };
+  return {
+    outcome: 'halted',
+    reason: `${cause}, ${n(notStarted.length + counts.blocked, 'task')} not started${others ? `; ${n(others, 'other task')} failed` : ''}`,
+  };
 }
 
-function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFeature[], failedTargets: number, stopped: number): { outcome: RunOutcome; reason: string } {
+function outcomeOf(
+  counts: Record<ReportTaskStatus, number>,
+  features: ReportFeature[],
+  failedTargets: number,
+  stopped: number,
+): { outcome: RunOutcome; reason: string } {
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
   if (stopped) {
     const failed = counts.failed + failedTargets;
-    return { outcome: 'halted', reason: `the run was interrupted: ${n(stopped, 'task')} stopped before finishing${failed ? `, ${n(failed, 'target')} failed` : ''}` };
+    return {
+      outcome: 'halted',
+      reason: `the run was interrupted: ${n(stopped, 'task')} stopped before finishing${failed ? `, ${n(failed, 'target')} failed` : ''}`,
+    };
   }
   if (counts.blocked && !counts.failed && !failedTargets) {
     // Nx skipped them for a reason outside the features' tasks (a prerequisite of another kind).
-    return { outcome: 'halted', reason: `nothing failed here, but Nx skipped ${n(counts.blocked, 'task')} (a prerequisite outside the features' tasks did not succeed)` };
+    return {
+      outcome: 'halted',
+      reason: `nothing failed here, but Nx skipped ${n(counts.blocked, 'task')} (a prerequisite outside the features' tasks did not succeed)`,
+    };
   }
   if (counts.failed || counts.blocked || failedTargets) {
-    const failures = [counts.failed || !failedTargets ? n(counts.failed, 'task') : '', failedTargets ? n(failedTargets, 'other target') : ''].filter(Boolean).join(' and ');
+    const failures = [
+      counts.failed || !failedTargets ? n(counts.failed, 'task') : '',
+      failedTargets ? n(failedTargets, 'other target') : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     const one = counts.failed + failedTargets === 1;
     const blocked = counts.blocked
       ? `${n(counts.blocked, 'task')} that depend${counts.blocked === 1 ? 's' : ''} on ${one ? 'it' : 'them'} did not run`
@@ -328,11 +420,22 @@ function outcomeOf(counts: Record<ReportTaskStatus, number>, features: ReportFea
   const notTasks = features.filter((f) => f.openItems.length);
   if (open === 0 && notTasks.length) {
     const items = notTasks.reduce((sum, f) => sum + f.openItems.length, 0);
-    const where = notTasks.map((f) => `${f.dir}/tasks.md lines ${f.openItems.slice(0, 10).join(', ')}${f.openItems.length > 10 ? ', …' : ''}`).join('; ');
-    return { outcome: 'partial', reason: `every task is done, but not run: ${n(items, 'open item')} that ${items === 1 ? 'is not a task' : 'are not tasks'}, ${where}` };
+    const where = notTasks
+      .map(
+        (f) => `${f.dir}/tasks.md lines ${f.openItems.slice(0, 10).join(', ')}${f.openItems.length > 10 ? ', …' : ''}`,
+      )
+      .join('; ');
+    return {
+      outcome: 'partial',
+      reason: `every task is done, but not run: ${n(items, 'open item')} that ${items === 1 ? 'is not a task' : 'are not tasks'}, ${where}`,
+    };
   }
-  if (open === 0) return { outcome: 'complete', reason: `every task of the ${n(features.length, 'feature')} in the run is done` };
-  return { outcome: 'partial', reason: `nothing failed, but ${n(open, 'task')} of the features in the run ${open === 1 ? 'was' : 'were'} not part of this run` };
+  if (open === 0)
+    return { outcome: 'complete', reason: `every task of the ${n(features.length, 'feature')} in the run is done` };
+  return {
+    outcome: 'partial',
+    reason: `nothing failed, but ${n(open, 'task')} of the features in the run ${open === 1 ? 'was' : 'were'} not part of this run`,
+  };
 }
 
 const USAGE_KEYS = ['costUsd', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const;
@@ -352,5 +455,7 @@ function sumUsage(usages: Array<ReportUsage | undefined>): ReportUsage {
 function agentTotals(tasks: ReportTask[]): AgentTotals[] {
   const byAgent = new Map<string, ReportTask[]>();
   for (const t of tasks) if (t.agent) byAgent.set(t.agent, [...(byAgent.get(t.agent) ?? []), t]);
-  return [...byAgent].sort(([a], [b]) => a.localeCompare(b)).map(([agent, list]) => ({ agent, tasks: list.length, ...sumUsage(list.map((t) => t.usage)) }));
+  return [...byAgent]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([agent, list]) => ({ agent, tasks: list.length, ...sumUsage(list.map((t) => t.usage)) }));
 }

@@ -19,7 +19,12 @@ export const STATUS_COLOURS: Record<ReportTaskStatus, string> = {
   'not-run': '#d8d8d8',
 };
 const TEXT_ON: Record<ReportTaskStatus, string> = {
-  done: '#ffffff', cached: '#ffffff', 'already-done': '#ffffff', failed: '#ffffff', blocked: '#ffffff', 'not-run': '#333333',
+  done: '#ffffff',
+  cached: '#ffffff',
+  'already-done': '#ffffff',
+  failed: '#ffffff',
+  blocked: '#ffffff',
+  'not-run': '#333333',
 };
 
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
@@ -81,8 +86,12 @@ export function renderHtml(report: RunReport): string {
         h('title', `nx-speckit run: ${report.outcome}`),
         h('style', STYLE),
       ]),
-      h('body',
-        h('h1', ['nx-speckit run ', h('span', { class: `outcome outcome-${report.outcome}`, id: 'outcome' }, report.outcome)]),
+      h(
+        'body',
+        h('h1', [
+          'nx-speckit run ',
+          h('span', { class: `outcome outcome-${report.outcome}`, id: 'outcome' }, report.outcome),
+        ]),
         h('p', { id: 'reason' }, report.reason),
         summaryList(report),
         h('h2', 'Timeline'),
@@ -111,13 +120,27 @@ function summaryList(report: RunReport): Element {
     ['sequential', 'Sequential time', `${duration(report.timing.sequentialMs)} (sum of task durations)`],
     ['saved', 'Parallelism saved', duration(report.timing.savedMs)],
     ['cost', 'Cost', usageText(report.usage) || 'not reported by the agents'],
-    ...report.agents.map((a): [string, string, Child] => [`agent-${a.agent}`, `Agent ${a.agent}`, `${a.tasks} task${a.tasks === 1 ? '' : 's'}${usageText(a) ? `, ${usageText(a)}` : ''}`]),
+    ...report.agents.map((a): [string, string, Child] => [
+      `agent-${a.agent}`,
+      `Agent ${a.agent}`,
+      `${a.tasks} task${a.tasks === 1 ? '' : 's'}${usageText(a) ? `, ${usageText(a)}` : ''}`,
+    ]),
   ];
-  return h('dl', { id: 'summary' }, rows.flatMap(([key, term, value]) => [h('dt', term), h('dd', { 'data-key': key }, value)]));
+  return h(
+    'dl',
+    { id: 'summary' },
+    rows.flatMap(([key, term, value]) => [h('dt', term), h('dd', { 'data-key': key }, value)]),
+  );
 }
 
 function legend(): Element {
-  return h('div', { class: 'legend' }, STATUSES.map((status) => h('span', { 'data-status': status }, [h('i', { style: `background:${STATUS_COLOURS[status]}` }), status])));
+  return h(
+    'div',
+    { class: 'legend' },
+    STATUSES.map((status) =>
+      h('span', { 'data-status': status }, [h('i', { style: `background:${STATUS_COLOURS[status]}` }), status]),
+    ),
+  );
 }
 
 function timeline(report: RunReport, label: (t: ReportTask) => string): Element {
@@ -126,7 +149,11 @@ function timeline(report: RunReport, label: (t: ReportTask) => string): Element 
   const t0 = Math.min(Date.parse(report.startedAt), ...bars.map((t) => Date.parse(t.startedAt!)));
   const t1 = Math.max(Date.parse(report.endedAt), ...bars.map((t) => Date.parse(t.endedAt!)));
   const span = Math.max(t1 - t0, 1);
-  const left = 70, plot = 900, row = 28, bar = 22, top = 24;
+  const left = 70,
+    plot = 900,
+    row = 28,
+    bar = 22,
+    top = 24;
   const slots = report.timing.slots;
   const height = top + slots * row + 6;
   const x = (ms: number) => left + ((ms - t0) / span) * plot;
@@ -138,7 +165,9 @@ function timeline(report: RunReport, label: (t: ReportTask) => string): Element 
       s('text', { x: tx, y: top - 8, textAnchor: 'middle', fill: '#666' }, duration((span * i) / ticks)),
     ];
   });
-  const lanes = Array.from({ length: slots }, (_, slot) => s('text', { x: 4, y: top + slot * row + bar / 2 + 4, fill: '#555' }, `slot ${slot + 1}`));
+  const lanes = Array.from({ length: slots }, (_, slot) =>
+    s('text', { x: 4, y: top + slot * row + bar / 2 + 4, fill: '#555' }, `slot ${slot + 1}`),
+  );
   const rects = bars.map((t) => {
     const bx = x(Date.parse(t.startedAt!));
     const w = Math.max(x(Date.parse(t.endedAt!)) - bx, 3);
@@ -151,12 +180,34 @@ function timeline(report: RunReport, label: (t: ReportTask) => string): Element 
     ]);
   });
   const width = left + plot + 60;
-  return s('svg', { id: 'timeline', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', ariaLabel: 'Timeline of tasks per agent slot' }, axis, lanes, rects);
+  return s(
+    'svg',
+    {
+      id: 'timeline',
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      ariaLabel: 'Timeline of tasks per agent slot',
+    },
+    axis,
+    lanes,
+    rects,
+  );
 }
 
 /** A table row of plain cells, each cell's content given as hast children. */
-const row = (properties: Record<string, string>, cells: Child[]) => h('tr', properties, cells.map((cell) => h('td', cell)));
-const headerRow = (names: string[]) => h('tr', names.map((name) => h('th', name)));
+const row = (properties: Record<string, string>, cells: Child[]) =>
+  h(
+    'tr',
+    properties,
+    cells.map((cell) => h('td', cell)),
+  );
+const headerRow = (names: string[]) =>
+  h(
+    'tr',
+    names.map((name) => h('th', name)),
+  );
 
 function problems(report: RunReport): Element[] {
   const failed = report.tasks.filter((t) => t.status === 'failed' && !t.notStarted);
@@ -165,14 +216,48 @@ function problems(report: RunReport): Element[] {
   const targets = report.failedTargets ?? [];
   if (!failed.length && !refused.length && !blocked.length && !targets.length) return [];
   const rows = [
-    ...targets.map((f) => row({ class: 'failed-target', 'data-target': `${f.project}:${f.target}` }, [f.project, f.target, 'failed', [h('pre', f.error), ...next(report, f)]])),
-    ...failed.map((t) => row({ class: 'failed', 'data-task': taskKey(t) }, [t.project, t.id, 'failed', h('details', [
-      h('summary', t.description), h('pre', t.error ?? ''), ...(t.log ? [h('div', ['log: ', h('code', t.log)])] : []), ...next(report, t),
-    ])])),
-    ...refused.map((t) => row({ class: 'not-started', 'data-task': taskKey(t) }, [t.project, t.id, 'not started', `${t.notStarted ?? ''}; the next run resumes it`])),
-    ...blocked.map((t) => row({ class: 'blocked', 'data-task': taskKey(t) }, [t.project, t.id, 'blocked', `blocked by ${t.blockedBy?.join(', ') || 'a failed prerequisite'}`])),
+    ...targets.map((f) =>
+      row({ class: 'failed-target', 'data-target': `${f.project}:${f.target}` }, [
+        f.project,
+        f.target,
+        'failed',
+        [h('pre', f.error), ...next(report, f)],
+      ]),
+    ),
+    ...failed.map((t) =>
+      row({ class: 'failed', 'data-task': taskKey(t) }, [
+        t.project,
+        t.id,
+        'failed',
+        h('details', [
+          h('summary', t.description),
+          h('pre', t.error ?? ''),
+          ...(t.log ? [h('div', ['log: ', h('code', t.log)])] : []),
+          ...next(report, t),
+        ]),
+      ]),
+    ),
+    ...refused.map((t) =>
+      row({ class: 'not-started', 'data-task': taskKey(t) }, [
+        t.project,
+        t.id,
+        'not started',
+        `${t.notStarted ?? ''}; the next run resumes it`,
+      ]),
+    ),
+    ...blocked.map((t) =>
+      row({ class: 'blocked', 'data-task': taskKey(t) }, [
+        t.project,
+        t.id,
+        'blocked',
+        `blocked by ${t.blockedBy?.join(', ') || 'a failed prerequisite'}`,
+      ]),
+    ),
   ];
-  return [h('h2', 'Failed and blocked tasks'), h('table', { id: 'problems' }, [headerRow(['Project', 'Task', 'Status', 'Details']), rows])];
+  return [
+    h('h2', 'Failed and blocked tasks'),
+    h('table', { id: 'problems' }, [headerRow(['Project', 'Task', 'Status', 'Details']), rows]),
+  ];
 }
 
 /** Every file each task changed, declared and undeclared (exact for tasks run in their own worktree). */
@@ -180,16 +265,26 @@ function changes(report: RunReport): Element[] {
   const changed = report.tasks.filter((t) => t.changes && (t.changes.declared.length || t.changes.undeclared.length));
   if (!changed.length) return [];
   const list = (paths: string[]) => paths.flatMap((path, i) => (i ? [h('br'), h('code', path)] : [h('code', path)]));
-  const rows = changed.map((t) => row({ 'data-task': taskKey(t) }, [t.project, t.id, list(t.changes!.declared), list(t.changes!.undeclared)]));
-  return [h('h2', 'Changed files'), h('table', { id: 'changes' }, [headerRow(['Project', 'Task', 'Declared', 'Undeclared']), rows])];
+  const rows = changed.map((t) =>
+    row({ 'data-task': taskKey(t) }, [t.project, t.id, list(t.changes!.declared), list(t.changes!.undeclared)]),
+  );
+  return [
+    h('h2', 'Changed files'),
+    h('table', { id: 'changes' }, [headerRow(['Project', 'Task', 'Declared', 'Undeclared']), rows]),
+  ];
 }
 
 /** Tasks a fallback agent took, and why the agents before it were skipped. */
 function fallbacks(report: RunReport): Element[] {
   const fellBack = report.tasks.filter((t) => t.skippedAgents?.length);
   if (!fellBack.length) return [];
-  const rows = fellBack.map((t) => row({ 'data-task': taskKey(t) }, [t.project, t.id, `${t.status} by ${t.agent ?? ''}`, skippedText(t)]));
-  return [h('h2', 'Fallback agents'), h('table', { id: 'fallbacks' }, [headerRow(['Project', 'Task', 'Outcome', 'Skipped']), rows])];
+  const rows = fellBack.map((t) =>
+    row({ 'data-task': taskKey(t) }, [t.project, t.id, `${t.status} by ${t.agent ?? ''}`, skippedText(t)]),
+  );
+  return [
+    h('h2', 'Fallback agents'),
+    h('table', { id: 'fallbacks' }, [headerRow(['Project', 'Task', 'Outcome', 'Skipped']), rows]),
+  ];
 }
 
 /** The budget's limits and spend, and the agents it could not count (the tasks it refused are with the problems). */
@@ -199,17 +294,35 @@ function budget(report: RunReport): Element[] {
   return [
     h('h2', 'Budget'),
     h('p', { id: 'budget' }, spent.replace(/^Budget: /, '')),
-    ...(unenforced.length ? [h('ul', { id: 'budget-not-enforced' }, unenforced.map((line) => h('li', line.trim())))] : []),
+    ...(unenforced.length
+      ? [
+          h(
+            'ul',
+            { id: 'budget-not-enforced' },
+            unenforced.map((line) => h('li', line.trim())),
+          ),
+        ]
+      : []),
   ];
 }
 
 /** Each exclusive resource: the tasks that held it, in turn, and how long each waited and for whom. */
 function resources(report: RunReport): Element[] {
   if (!report.resources?.length) return [];
-  const rows = report.resources.flatMap((r) => r.tasks.map((t) => row({ 'data-task': taskKey(t) }, [
-    r.name, t.project, t.id, t.heldBy?.length ? `${duration(t.waitedMs)} for ${t.heldBy.join(', ')}` : 'no wait',
-  ])));
-  return [h('h2', 'Exclusive resources'), h('table', { id: 'resources' }, [headerRow(['Resource', 'Project', 'Task', 'Waited']), rows])];
+  const rows = report.resources.flatMap((r) =>
+    r.tasks.map((t) =>
+      row({ 'data-task': taskKey(t) }, [
+        r.name,
+        t.project,
+        t.id,
+        t.heldBy?.length ? `${duration(t.waitedMs)} for ${t.heldBy.join(', ')}` : 'no wait',
+      ]),
+    ),
+  );
+  return [
+    h('h2', 'Exclusive resources'),
+    h('table', { id: 'resources' }, [headerRow(['Resource', 'Project', 'Task', 'Waited']), rows]),
+  ];
 }
 
 /** The summary's next steps, the command in each as code. */
@@ -225,7 +338,10 @@ function featureSection(report: RunReport, project: string): Element {
   const tasks = report.tasks.filter((t) => t.project === project);
   return h('section', { class: 'feature', 'data-project': project }, [
     h('h2', [`${project} `, h('small', `(${feature.dir}): ${feature.finished}/${feature.total} done`)]),
-    h('table', { class: 'phases' }, [headerRow(['Phase', 'Tasks']), feature.phases.map((p) => row({}, [phaseLabel(p), countsText(p.counts)]))]),
+    h('table', { class: 'phases' }, [
+      headerRow(['Phase', 'Tasks']),
+      feature.phases.map((p) => row({}, [phaseLabel(p), countsText(p.counts)])),
+    ]),
     h('div', { class: 'scroll' }, graph(tasks, project)),
   ]);
 }
@@ -235,31 +351,91 @@ function graph(tasks: ReportTask[], project: string): Element {
   const column = (t: ReportTask) => (t.wave > 0 ? t.wave - 1 : t.phase - 1);
   const columns = new Map<number, ReportTask[]>();
   for (const t of tasks) columns.set(column(t), [...(columns.get(column(t)) ?? []), t]);
-  const colW = 130, rowH = 50, nodeW = 92, nodeH = 36, pad = 20, top = 26;
+  const colW = 130,
+    rowH = 50,
+    nodeW = 92,
+    nodeH = 36,
+    pad = 20,
+    top = 26;
   const pos = new Map<string, { x: number; y: number }>();
   for (const [c, list] of columns) list.forEach((t, r) => pos.set(t.id, { x: pad + c * colW, y: top + r * rowH }));
   const cols = Math.max(...columns.keys(), 0) + 1;
   const rows = Math.max(...[...columns.values()].map((l) => l.length), 1);
-  const width = pad * 2 + (cols - 1) * colW + nodeW, height = top + rows * rowH + 6;
+  const width = pad * 2 + (cols - 1) * colW + nodeW,
+    height = top + rows * rowH + 6;
   const marker = `arrow-${project.replace(/[^\w-]/g, '_')}`;
-  const headers = Array.from({ length: cols }, (_, c) => s('text', { x: pad + c * colW + nodeW / 2, y: 14, textAnchor: 'middle', fill: '#666' }, `wave ${c + 1}`));
-  const edges = tasks.flatMap((t) => t.dependsOn.filter((d) => pos.has(d)).map((d) => {
-    const a = pos.get(d)!, b = pos.get(t.id)!;
-    const x1 = a.x + nodeW, y1 = a.y + nodeH / 2, x2 = b.x - 2, y2 = b.y + nodeH / 2, mid = (x1 + x2) / 2;
-    return s('path', { class: 'edge', 'data-from': d, 'data-to': t.id, d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, fill: 'none', stroke: '#9a9a9a', strokeWidth: 1.3, markerEnd: `url(#${marker})` });
-  }));
+  const headers = Array.from({ length: cols }, (_, c) =>
+    s('text', { x: pad + c * colW + nodeW / 2, y: 14, textAnchor: 'middle', fill: '#666' }, `wave ${c + 1}`),
+  );
+  const edges = tasks.flatMap((t) =>
+    t.dependsOn
+      .filter((d) => pos.has(d))
+      .map((d) => {
+        const a = pos.get(d)!,
+          b = pos.get(t.id)!;
+        const x1 = a.x + nodeW,
+          y1 = a.y + nodeH / 2,
+          x2 = b.x - 2,
+          y2 = b.y + nodeH / 2,
+          mid = (x1 + x2) / 2;
+        return s('path', {
+          class: 'edge',
+          'data-from': d,
+          'data-to': t.id,
+          d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`,
+          fill: 'none',
+          stroke: '#9a9a9a',
+          strokeWidth: 1.3,
+          markerEnd: `url(#${marker})`,
+        });
+      }),
+  );
   const nodes = tasks.map((t) => {
     const { x, y } = pos.get(t.id)!;
     const title = `${t.id} ${t.description} (phase ${t.phase}, wave ${t.wave || '?'}): ${t.status}${t.blockedBy?.length ? `, blocked by ${t.blockedBy.join(', ')}` : ''}`;
     return s('g', { class: 'node', 'data-task': t.id, 'data-status': t.status, 'data-phase': t.phase }, [
       s('title', title),
-      s('rect', { x, y, width: nodeW, height: nodeH, rx: 5, fill: STATUS_COLOURS[t.status], stroke: '#555', strokeWidth: 0.6 }),
+      s('rect', {
+        x,
+        y,
+        width: nodeW,
+        height: nodeH,
+        rx: 5,
+        fill: STATUS_COLOURS[t.status],
+        stroke: '#555',
+        strokeWidth: 0.6,
+      }),
       s('text', { x: x + nodeW / 2, y: y + 15, textAnchor: 'middle', fill: TEXT_ON[t.status], fontWeight: 600 }, t.id),
-      s('text', { x: x + nodeW / 2, y: y + 29, textAnchor: 'middle', fill: TEXT_ON[t.status], fontSize: 10 }, `phase ${t.phase}`),
+      s(
+        'text',
+        { x: x + nodeW / 2, y: y + 29, textAnchor: 'middle', fill: TEXT_ON[t.status], fontSize: 10 },
+        `phase ${t.phase}`,
+      ),
     ]);
   });
-  return s('svg', { class: 'graph', 'data-project': project, width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', ariaLabel: `Task graph of ${project}` }, [
-    s('defs', s('marker', { id: marker, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#9a9a9a' }))),
-    ...headers, ...edges, ...nodes,
-  ]);
+  return s(
+    'svg',
+    {
+      class: 'graph',
+      'data-project': project,
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      ariaLabel: `Task graph of ${project}`,
+    },
+    [
+      s(
+        'defs',
+        s(
+          'marker',
+          { id: marker, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' },
+          s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#9a9a9a' }),
+        ),
+      ),
+      ...headers,
+      ...edges,
+      ...nodes,
+    ],
+  );
 }

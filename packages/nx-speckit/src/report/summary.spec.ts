@@ -23,23 +23,65 @@ const TASKS = `# Tasks
 `;
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 const parsed = parseTasks(TASKS, 'specs/001-x/tasks.md');
-const features = [{ project: 'spec-001-x', dir: 'specs/001-x', targetName: 'implement', parsed, plan: planTasks(parsed), warnings: ['T003 (local-cache) could not be marked [X]: gone'] }];
-const r = (taskId: string, status: NxTaskOutcome['status'], from: number, to: number, terminalOutput?: string): NxTaskOutcome =>
-  ({ project: 'spec-001-x', taskId, status, code: status === 'failure' ? 1 : 0, startTime: T0 + from, endTime: T0 + to, terminalOutput });
-const rec = (id: string, status: 'done' | 'failed', extra: object = {}) =>
-  ({ project: 'spec-001-x', id, status, attempts: 1, startedAt: new Date(T0).toISOString(), endedAt: new Date(T0).toISOString(), agent: 'claude', ...extra });
+const features = [
+  {
+    project: 'spec-001-x',
+    dir: 'specs/001-x',
+    targetName: 'implement',
+    parsed,
+    plan: planTasks(parsed),
+    warnings: ['T003 (local-cache) could not be marked [X]: gone'],
+  },
+];
+const r = (
+  taskId: string,
+  status: NxTaskOutcome['status'],
+  from: number,
+  to: number,
+  terminalOutput?: string,
+): NxTaskOutcome => ({
+  project: 'spec-001-x',
+  taskId,
+  status,
+  code: status === 'failure' ? 1 : 0,
+  startTime: T0 + from,
+  endTime: T0 + to,
+  terminalOutput,
+});
+const rec = (id: string, status: 'done' | 'failed', extra: object = {}) => ({
+  project: 'spec-001-x',
+  id,
+  status,
+  attempts: 1,
+  startedAt: new Date(T0).toISOString(),
+  endedAt: new Date(T0).toISOString(),
+  agent: 'claude',
+  ...extra,
+});
 
 describe('formatSummary', () => {
   it('halted: phases, the failure with cause, log and next steps, the blocked tasks, time, cost per agent', () => {
     const report = collectReport({
-      startTime: T0, endTime: T0 + 95_000, command: 'nx run-many -t implement', features,
-      results: [r('T002', 'success', 0, 60_000), r('T003', 'local-cache', 0, 500), r('T004', 'failure', 60_000, 90_000)],
+      startTime: T0,
+      endTime: T0 + 95_000,
+      command: 'nx run-many -t implement',
+      features,
+      results: [
+        r('T002', 'success', 0, 60_000),
+        r('T003', 'local-cache', 0, 500),
+        r('T004', 'failure', 60_000, 90_000),
+      ],
       records: [
         rec('T002', 'done', { usage: { costUsd: 0.01234, inputTokens: 12345, outputTokens: 678 } }),
-        rec('T004', 'failed', { error: 'T004 not marked done: verify command `npm test` failed (exit 1)\nsecond line', log: '.speckit/logs/spec-001-x/T004.log', usage: { costUsd: 0.5 } }),
+        rec('T004', 'failed', {
+          error: 'T004 not marked done: verify command `npm test` failed (exit 1)\nsecond line',
+          log: '.speckit/logs/spec-001-x/T004.log',
+          usage: { costUsd: 0.5 },
+        }),
       ],
     });
-    expect(formatSummary(report, { files: ['.speckit/reports/latest.json', '.speckit/reports/latest.html'] })).toBe(`nx-speckit run: HALTED (1 task failed; 3 tasks that depend on it did not run)
+    expect(formatSummary(report, { files: ['.speckit/reports/latest.json', '.speckit/reports/latest.html'] }))
+      .toBe(`nx-speckit run: HALTED (1 task failed; 3 tasks that depend on it did not run)
 
 spec-001-x (specs/001-x): 3/7 tasks done
   Phase 1: Setup                               1 done, 1 cached, 1 already done
@@ -70,8 +112,12 @@ Report: .speckit/reports/latest.json, .speckit/reports/latest.html
   it('complete without usage: says the agents reported none; a failure without a log suggests the re-run', () => {
     const done = parseTasks(TASKS.replace(/- \[ \]/g, '- [X]'), 'specs/001-x/tasks.md');
     const report = collectReport({
-      startTime: T0, endTime: T0 + 1500, command: 'nx run spec-001-x:implement', features: [{ ...features[0], parsed: done, plan: planTasks(done), warnings: [] }],
-      results: [r('T007', 'remote-cache', 0, 10)], records: [],
+      startTime: T0,
+      endTime: T0 + 1500,
+      command: 'nx run spec-001-x:implement',
+      features: [{ ...features[0], parsed: done, plan: planTasks(done), warnings: [] }],
+      results: [r('T007', 'remote-cache', 0, 10)],
+      records: [],
     });
     expect(formatSummary(report)).toBe(`nx-speckit run: COMPLETE (every task of the 1 feature in the run is done)
 
@@ -83,7 +129,14 @@ spec-001-x (specs/001-x): 7/7 tasks done
 Time: wall 1.5s, sequential 0.0s (sum of task durations), parallelism saved 0.0s
 Cost: not reported by the agents
 `);
-    const failed = collectReport({ startTime: T0, endTime: T0 + 1500, command: 'nx', features, results: [r('T007', 'failure', 0, 10, 'boom\n')], records: [] });
+    const failed = collectReport({
+      startTime: T0,
+      endTime: T0 + 1500,
+      command: 'nx',
+      features,
+      results: [r('T007', 'failure', 0, 10, 'boom\n')],
+      records: [],
+    });
     expect(formatSummary(failed)).toContain(`Failed:
   spec-001-x T007 Docs in docs/readme.md
     cause: boom
@@ -96,12 +149,20 @@ Time:`);
 describe('formatSummary with a failed gate', () => {
   it('names the gate target with its cause and the tasks it blocked', () => {
     const report = collectReport({
-      startTime: T0, endTime: T0 + 1000, command: 'nx', features: [{ ...features[0], warnings: [] }],
-      results: [r('T002', 'success', 0, 10), r('T003', 'success', 0, 10)], records: [rec('T002', 'done'), rec('T003', 'done')],
-      failedTargets: [{ project: 'spec-001-x', target: 'implement--phase1-gate', error: 'gate "tests" failed: npm test (exit 1)' }],
+      startTime: T0,
+      endTime: T0 + 1000,
+      command: 'nx',
+      features: [{ ...features[0], warnings: [] }],
+      results: [r('T002', 'success', 0, 10), r('T003', 'success', 0, 10)],
+      records: [rec('T002', 'done'), rec('T003', 'done')],
+      failedTargets: [
+        { project: 'spec-001-x', target: 'implement--phase1-gate', error: 'gate "tests" failed: npm test (exit 1)' },
+      ],
     });
     const text = formatSummary(report);
-    expect(text.split('\n')[0]).toBe('nx-speckit run: HALTED (1 other target failed; 4 tasks that depend on it did not run)');
+    expect(text.split('\n')[0]).toBe(
+      'nx-speckit run: HALTED (1 other target failed; 4 tasks that depend on it did not run)',
+    );
     expect(text).toContain(`
 Failed:
   spec-001-x:implement--phase1-gate
@@ -120,7 +181,16 @@ Blocked (not run because a prerequisite failed):
 
 describe('duration and usageText', () => {
   it('formats', () => {
-    expect([0, 999, 59_949, 60_000, 61_500, 3_599_000, 3_600_000, 7_380_000].map(duration)).toEqual(['0.0s', '1.0s', '59.9s', '1m 00s', '1m 02s', '59m 59s', '1h 00m', '2h 03m']);
+    expect([0, 999, 59_949, 60_000, 61_500, 3_599_000, 3_600_000, 7_380_000].map(duration)).toEqual([
+      '0.0s',
+      '1.0s',
+      '59.9s',
+      '1m 00s',
+      '1m 02s',
+      '59m 59s',
+      '1h 00m',
+      '2h 03m',
+    ]);
     expect(usageText({})).toBe('');
     expect(usageText({ costUsd: 1 })).toBe('$1.0000');
     expect(usageText({ outputTokens: 1234567 })).toBe('0 in / 1,234,567 out tokens');
@@ -128,48 +198,76 @@ describe('duration and usageText', () => {
 });
 
 describe('formatSummary with worktree isolation', () => {
-  it('lists what each task changed outside its declared files, and a failed task\'s kept worktree', () => {
+  it("lists what each task changed outside its declared files, and a failed task's kept worktree", () => {
     const report = collectReport({
-      startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement', features,
+      startTime: T0,
+      endTime: T0 + 10_000,
+      command: 'nx run-many -t implement',
+      features,
       results: [r('T002', 'success', 0, 5_000), r('T003', 'failure', 0, 6_000)],
       records: [
         rec('T002', 'done', { changes: { declared: ['src/lint.json'], undeclared: ['package.json', 'src/index.ts'] } }),
-        rec('T003', 'failed', { error: 'T003 not marked done: verify failed', worktree: '/tmp/nx-speckit-worktrees/abc/spec-001-x-T003-123456' }),
+        rec('T003', 'failed', {
+          error: 'T003 not marked done: verify failed',
+          worktree: '/tmp/nx-speckit-worktrees/abc/spec-001-x-T003-123456',
+        }),
       ],
     });
     const text = formatSummary(report);
-    expect(text).toContain('Changed outside the files the task declares:\n  spec-001-x T002: package.json, src/index.ts');
-    expect(text).toContain('    worktree (kept until the next run): /tmp/nx-speckit-worktrees/abc/spec-001-x-T003-123456');
-    expect(report.tasks.find((t) => t.id === 'T002')!.changes).toEqual({ declared: ['src/lint.json'], undeclared: ['package.json', 'src/index.ts'] });
+    expect(text).toContain(
+      'Changed outside the files the task declares:\n  spec-001-x T002: package.json, src/index.ts',
+    );
+    expect(text).toContain(
+      '    worktree (kept until the next run): /tmp/nx-speckit-worktrees/abc/spec-001-x-T003-123456',
+    );
+    expect(report.tasks.find((t) => t.id === 'T002')!.changes).toEqual({
+      declared: ['src/lint.json'],
+      undeclared: ['package.json', 'src/index.ts'],
+    });
   });
 });
 
 describe('formatSummary: run controls', () => {
-  const budgetRun = (budget: { usd?: number; tokens?: number }) => collectReport({
-    startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement', features,
-    results: [r('T002', 'success', 0, 5_000), r('T003', 'success', 0, 6_000), r('T004', 'failure', 6_000, 6_001)],
-    records: [
-      rec('T002', 'done', { usage: { costUsd: 4.5, inputTokens: 100, outputTokens: 10 } }),
-      rec('T003', 'done', { agent: 'codex', usage: { inputTokens: 2000, outputTokens: 300 } }),
-      rec('T004', 'failed', { agent: undefined, error: 'T004 not started: budget reached: $4.50 of $4.00', notStarted: 'budget reached: $4.50 of $4.00' }),
-    ],
-    budget,
-    spend: { costUsd: 4.5, tokens: 2410, unpriced: 1 },
-  });
+  const budgetRun = (budget: { usd?: number; tokens?: number }) =>
+    collectReport({
+      startTime: T0,
+      endTime: T0 + 10_000,
+      command: 'nx run-many -t implement',
+      features,
+      results: [r('T002', 'success', 0, 5_000), r('T003', 'success', 0, 6_000), r('T004', 'failure', 6_000, 6_001)],
+      records: [
+        rec('T002', 'done', { usage: { costUsd: 4.5, inputTokens: 100, outputTokens: 10 } }),
+        rec('T003', 'done', { agent: 'codex', usage: { inputTokens: 2000, outputTokens: 300 } }),
+        rec('T004', 'failed', {
+          agent: undefined,
+          error: 'T004 not started: budget reached: $4.50 of $4.00',
+          notStarted: 'budget reached: $4.50 of $4.00',
+        }),
+      ],
+      budget,
+      spend: { costUsd: 4.5, tokens: 2410, unpriced: 1 },
+    });
 
   it('a dollar budget: its limit and spend, the refused tasks, and the agent that reports no cost', () => {
     const report = budgetRun({ usd: 4 });
     expect(report.budget).toEqual({
-      usd: 4, spent: { costUsd: 4.5, tokens: 2410, unpriced: 1 }, reached: 'budget reached: $4.50 of $4.00',
-      refused: ['spec-001-x T004'], notEnforced: [{ agent: 'codex', reason: 'it reports no cost' }],
+      usd: 4,
+      spent: { costUsd: 4.5, tokens: 2410, unpriced: 1 },
+      reached: 'budget reached: $4.50 of $4.00',
+      refused: ['spec-001-x T004'],
+      notEnforced: [{ agent: 'codex', reason: 'it reports no cost' }],
     });
-    expect(formatSummary(report)).toContain('\nBudget: $4.50 of $4.00 spent; reached, 1 task refused\n  budget not enforced for codex: it reports no cost\n');
+    expect(formatSummary(report)).toContain(
+      '\nBudget: $4.50 of $4.00 spent; reached, 1 task refused\n  budget not enforced for codex: it reports no cost\n',
+    );
   });
 
   it('a token budget beside it counts the agent without a cost: nothing is left unenforced', () => {
     const report = budgetRun({ usd: 4, tokens: 10_000 });
     expect(report.budget!.notEnforced).toEqual([]);
-    expect(formatSummary(report)).toContain('\nBudget: $4.50 of $4.00, 2,410 of 10,000 tokens spent; reached, 1 task refused\n\n');
+    expect(formatSummary(report)).toContain(
+      '\nBudget: $4.50 of $4.00, 2,410 of 10,000 tokens spent; reached, 1 task refused\n\n',
+    );
   });
 
   it('no budget, no section', () => {
@@ -180,18 +278,36 @@ describe('formatSummary: run controls', () => {
 
   it('exclusive resources: each with its tasks in the order they held it, and whom each waited for', () => {
     const report = collectReport({
-      startTime: T0, endTime: T0 + 10_000, command: 'nx run-many -t implement', features,
+      startTime: T0,
+      endTime: T0 + 10_000,
+      command: 'nx run-many -t implement',
+      features,
       results: [r('T002', 'success', 0, 5_000), r('T003', 'success', 0, 9_000)],
       records: [
         rec('T002', 'done', { resources: [{ name: 'simulator', waitedMs: 0 }] }),
-        rec('T003', 'done', { resources: [{ name: 'db', waitedMs: 0 }, { name: 'simulator', waitedMs: 4_200, heldBy: ['T002'] }] }),
+        rec('T003', 'done', {
+          resources: [
+            { name: 'db', waitedMs: 0 },
+            { name: 'simulator', waitedMs: 4_200, heldBy: ['T002'] },
+          ],
+        }),
       ],
     });
     expect(report.resources).toEqual([
       { name: 'db', waitedMs: 0, tasks: [{ project: 'spec-001-x', id: 'T003', waitedMs: 0 }] },
-      { name: 'simulator', waitedMs: 4_200, tasks: [{ project: 'spec-001-x', id: 'T002', waitedMs: 0 }, { project: 'spec-001-x', id: 'T003', waitedMs: 4_200, heldBy: ['T002'] }] },
+      {
+        name: 'simulator',
+        waitedMs: 4_200,
+        tasks: [
+          { project: 'spec-001-x', id: 'T002', waitedMs: 0 },
+          { project: 'spec-001-x', id: 'T003', waitedMs: 4_200, heldBy: ['T002'] },
+        ],
+      },
     ]);
-    expect(report.tasks.find((t) => t.id === 'T003')!.resources).toEqual([{ name: 'db', waitedMs: 0 }, { name: 'simulator', waitedMs: 4_200, heldBy: ['T002'] }]);
+    expect(report.tasks.find((t) => t.id === 'T003')!.resources).toEqual([
+      { name: 'db', waitedMs: 0 },
+      { name: 'simulator', waitedMs: 4_200, heldBy: ['T002'] },
+    ]);
     expect(formatSummary(report)).toContain(`
 Exclusive resources (the tasks on each ran one at a time):
   db: 1 task, waited 0.0s in all

@@ -72,8 +72,11 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
   if (report.resources?.length) {
     out.push('', 'Exclusive resources (the tasks on each ran one at a time):');
     for (const r of report.resources) {
-      out.push(`  ${r.name}: ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'}, waited ${duration(r.waitedMs)} in all`);
-      for (const t of r.tasks.filter((w) => w.heldBy?.length)) out.push(`    ${t.project} ${t.id} waited ${duration(t.waitedMs)} for ${t.heldBy!.join(', ')}`);
+      out.push(
+        `  ${r.name}: ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'}, waited ${duration(r.waitedMs)} in all`,
+      );
+      for (const t of r.tasks.filter((w) => w.heldBy?.length))
+        out.push(`    ${t.project} ${t.id} waited ${duration(t.waitedMs)} for ${t.heldBy!.join(', ')}`);
     }
   }
 
@@ -81,12 +84,17 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
   if (blocked.length) {
     out.push('', 'Blocked (not run because a prerequisite failed):');
     for (const t of blocked) {
-      out.push(`  ${t.project} ${t.id} ${t.description}  <- blocked by ${t.blockedBy?.length ? t.blockedBy.join(', ') : 'a failed prerequisite'}`);
+      out.push(
+        `  ${t.project} ${t.id} ${t.description}  <- blocked by ${t.blockedBy?.length ? t.blockedBy.join(', ') : 'a failed prerequisite'}`,
+      );
     }
   }
 
   const { wallMs, sequentialMs, savedMs } = report.timing;
-  out.push('', `Time: wall ${duration(wallMs)}, sequential ${duration(sequentialMs)} (sum of task durations), parallelism saved ${duration(savedMs)}`);
+  out.push(
+    '',
+    `Time: wall ${duration(wallMs)}, sequential ${duration(sequentialMs)} (sum of task durations), parallelism saved ${duration(savedMs)}`,
+  );
   out.push(`Cost: ${usageText(report.usage) || 'not reported by the agents'}`);
   for (const a of report.agents) {
     out.push(`  ${a.agent}: ${a.tasks} task${a.tasks === 1 ? '' : 's'}${usageText(a) ? `, ${usageText(a)}` : ''}`);
@@ -102,7 +110,9 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
 export function budgetLines(budget: NonNullable<RunReport['budget']>): string[] {
   const spent = [
     ...(budget.usd !== undefined ? [`$${budget.spent.costUsd.toFixed(2)} of $${budget.usd.toFixed(2)}`] : []),
-    ...(budget.tokens !== undefined ? [`${budget.spent.tokens.toLocaleString('en-US')} of ${budget.tokens.toLocaleString('en-US')} tokens`] : []),
+    ...(budget.tokens !== undefined
+      ? [`${budget.spent.tokens.toLocaleString('en-US')} of ${budget.tokens.toLocaleString('en-US')} tokens`]
+      : []),
   ].join(', ');
   const n = budget.refused.length;
   const lines = [`Budget: ${spent} spent${budget.reached ? `; reached, ${n} task${n === 1 ? '' : 's'} refused` : ''}`];
@@ -119,11 +129,19 @@ export function countsText(counts: Record<ReportTaskStatus, number>): string {
  * What to do about a failed task or target: re-run it (after the log, if there is one), then
  * what it blocked. One wording for the summary and the HTML report.
  */
-export function nextSteps(report: RunReport, failure: { project: string; target: string; id?: string; log?: string }): string[] {
+export function nextSteps(
+  report: RunReport,
+  failure: { project: string; target: string; id?: string; log?: string },
+): string[] {
   const key = failure.id ?? failure.target;
   const blocked = report.tasks.filter((b) => b.project === failure.project && b.blockedBy?.includes(key));
-  const steps = [`${failure.log ? 'read the log, fix' : 'fix'} the cause, then run: npx nx run ${failure.project}:${failure.target}`];
-  if (blocked.length) steps.push(`then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${failure.project}:${baseTarget(blocked[0])}`);
+  const steps = [
+    `${failure.log ? 'read the log, fix' : 'fix'} the cause, then run: npx nx run ${failure.project}:${failure.target}`,
+  ];
+  if (blocked.length)
+    steps.push(
+      `then the ${blocked.length === 1 ? 'task' : `${blocked.length} tasks`} it blocked: npx nx run ${failure.project}:${baseTarget(blocked[0])}`,
+    );
   return steps;
 }
 

@@ -7,7 +7,9 @@ export interface Interval {
 
 /** Slot of every interval (same order as given). Touching intervals (end == start) share a slot. */
 export function packSlots(intervals: Interval[]): number[] {
-  const order = intervals.map((_, i) => i).sort((a, b) => intervals[a].start - intervals[b].start || intervals[a].end - intervals[b].end || a - b);
+  const order = intervals
+    .map((_, i) => i)
+    .sort((a, b) => intervals[a].start - intervals[b].start || intervals[a].end - intervals[b].end || a - b);
   const slotEnds: number[] = [];
   const slots = new Array<number>(intervals.length);
   for (const i of order) {

@@ -34,9 +34,15 @@ export function writeReport(workspaceRoot: string, report: RunReport, html: stri
 
 function prune(dir: string) {
   for (const ext of ['.json', '.html']) {
-    const stamped = readdirSync(dir).filter((f) => /^\d{4}-\d\d-\d\dT/.test(f) && f.endsWith(ext)).sort();
+    const stamped = readdirSync(dir)
+      .filter((f) => /^\d{4}-\d\d-\d\dT/.test(f) && f.endsWith(ext))
+      .sort();
     for (const old of stamped.slice(0, Math.max(0, stamped.length - KEEP_REPORTS))) {
-      try { unlinkSync(join(dir, old)); } catch { /* another run pruned it */ }
+      try {
+        unlinkSync(join(dir, old));
+      } catch {
+        /* another run pruned it */
+      }
     }
   }
 }

@@ -11,7 +11,10 @@ beforeEach(() => {
 afterEach(() => rmSync(feature, { recursive: true, force: true }));
 
 test('counts checkbox items per checklist; an example in a code fence is not an item', () => {
-  writeFileSync(join(feature, 'checklists', 'ux.md'), '# UX\n\n- [x] CHK001 a\n- [ ] CHK002 b\n\n```md\n- [ ] example\n- [ ] example\n```\n');
+  writeFileSync(
+    join(feature, 'checklists', 'ux.md'),
+    '# UX\n\n- [x] CHK001 a\n- [ ] CHK002 b\n\n```md\n- [ ] example\n- [ ] example\n```\n',
+  );
   writeFileSync(join(feature, 'checklists', 'api.md'), '# API\n\n* [X] CHK001 a\n  + [x] CHK002 nested\n');
   writeFileSync(join(feature, 'checklists', 'notes.txt'), '- [ ] not a checklist file\n');
   const rows = readChecklists(feature);
@@ -19,7 +22,10 @@ test('counts checkbox items per checklist; an example in a code fence is not an 
     { file: 'api.md', total: 2, checked: 2, unchecked: 0 },
     { file: 'ux.md', total: 2, checked: 1, unchecked: 1 },
   ]);
-  expect(checklistTable(rows).split('\n').slice(2)).toEqual(['| api.md | 2 | 2 | 0 | ✓ PASS |', '| ux.md | 2 | 1 | 1 | ✗ FAIL |']);
+  expect(checklistTable(rows).split('\n').slice(2)).toEqual([
+    '| api.md | 2 | 2 | 0 | ✓ PASS |',
+    '| ux.md | 2 | 1 | 1 | ✗ FAIL |',
+  ]);
 });
 
 test('a checklist whose only open boxes sit in a code example passes', () => {

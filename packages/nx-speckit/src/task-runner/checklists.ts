@@ -28,7 +28,11 @@ export function readChecklists(featureDirAbs: string): ChecklistRow[] {
 
 /** The table spec-kit prints: Checklist | Total | Checked | Unchecked | Status. */
 export function checklistTable(rows: ChecklistRow[]): string {
-  const lines = ['| Checklist | Total | Checked | Unchecked | Status |', '|-----------|-------|---------|-----------|--------|'];
-  for (const r of rows) lines.push(`| ${r.file} | ${r.total} | ${r.checked} | ${r.unchecked} | ${r.unchecked ? '✗ FAIL' : '✓ PASS'} |`);
+  const lines = [
+    '| Checklist | Total | Checked | Unchecked | Status |',
+    '|-----------|-------|---------|-----------|--------|',
+  ];
+  for (const r of rows)
+    lines.push(`| ${r.file} | ${r.total} | ${r.checked} | ${r.unchecked} | ${r.unchecked ? '✗ FAIL' : '✓ PASS'} |`);
   return lines.join('\n');
 }

@@ -5,14 +5,20 @@ import { parseTasks } from '@nx-speckit/tasks-md';
 import { buildPrompt } from './prompt';
 
 const TASKS = [
-  '# Tasks', '', '## Phase 1: Setup', '',
+  '# Tasks',
+  '',
+  '## Phase 1: Setup',
+  '',
   '- [ ] T001 Create the store in `src/store.ts`',
   '  - Steps:',
   '    1. keep **every** entry keyed by id',
   '    2. expose `get` and `put`',
   '  - Acceptance: `put` then `get` returns the entry',
-  '  ```ts', '  const s = store(); // a ``` fence inside', '  ```',
-  '- [ ] T002 Use the store in src/app.ts', '',
+  '  ```ts',
+  '  const s = store(); // a ``` fence inside',
+  '  ```',
+  '- [ ] T002 Use the store in src/app.ts',
+  '',
 ].join('\r\n');
 
 let root: string;
@@ -28,7 +34,13 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 test('the prompt carries the whole task item as written, nested content and markup included, then tasks.md among the documents', () => {
   const parsed = parseTasks(`\uFEFF${TASKS}`, 'specs/001-x/tasks.md');
   const [t1, t2] = parsed.tasks;
-  const prompt = buildPrompt({ workspaceRoot: root, featureDir: 'specs/001-x', task: t1, phase: parsed.phases[0], prerequisites: [] });
+  const prompt = buildPrompt({
+    workspaceRoot: root,
+    featureDir: 'specs/001-x',
+    task: t1,
+    phase: parsed.phases[0],
+    prerequisites: [],
+  });
   const item = TASKS.split('\r\n').slice(4, 12).join('\r\n');
   expect(prompt).toContain(`## The task as written (specs/001-x/tasks.md:5)\n\n\`\`\`\`markdown\n${item}\n\`\`\`\`\n`);
   // Only its own item, not its neighbour's (which the tasks.md document below does show).

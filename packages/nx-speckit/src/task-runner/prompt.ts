@@ -37,7 +37,9 @@ export function buildPrompt(input: PromptInput): string {
     '## Rules',
     '- Work only on this task. Do not start other tasks of the feature.',
     `- Do not edit ${tasksFile}: nx-speckit marks the task done after checking your work.`,
-    ...(task.files.length ? ['- Create or change every file listed above, and keep other changes to what the task needs.'] : []),
+    ...(task.files.length
+      ? ['- Create or change every file listed above, and keep other changes to what the task needs.']
+      : []),
     '- If this task writes tests for code that a later task implements, the tests are expected to fail for now: do not implement that code.',
     '- Follow plan.md and the constitution. When done, stop; say briefly what you changed.',
     '',
@@ -45,7 +47,11 @@ export function buildPrompt(input: PromptInput): string {
   head.push(...taskAsWritten(input, tasksFile));
   const produced = input.prerequisites.filter((t) => t.files.length);
   if (produced.length) {
-    head.push('## What the prerequisite tasks produced', ...produced.map((t) => `- ${t.id} ${t.description}: ${t.files.join(', ')}`), '');
+    head.push(
+      '## What the prerequisite tasks produced',
+      ...produced.map((t) => `- ${t.id} ${t.description}: ${t.files.join(', ')}`),
+      '',
+    );
   }
   return [...head, ...documents(input)].join('\n');
 }
@@ -57,7 +63,9 @@ export function buildPrompt(input: PromptInput): string {
 function taskAsWritten({ workspaceRoot, task }: PromptInput, tasksFile: string): string[] {
   const path = join(workspaceRoot, tasksFile);
   if (!existsSync(path)) return [];
-  const item = readFileSync(path, 'utf8').slice(...task.itemRange).replace(/\s+$/, '');
+  const item = readFileSync(path, 'utf8')
+    .slice(...task.itemRange)
+    .replace(/\s+$/, '');
   if (!item) return [];
   // A fence longer than any backtick run inside, so the item's own code blocks stay inside it.
   const fence = '`'.repeat(Math.max(3, ...[...item.matchAll(/`+/g)].map((m) => m[0].length + 1)));
@@ -88,7 +96,8 @@ function documentPaths(root: string, featureDir: string): string[] {
   const inFeature = (name: string) => posix.join(featureDir, name);
   const paths = ['spec.md', 'plan.md', 'tasks.md', 'data-model.md'].map(inFeature);
   const contracts = join(root, featureDir, 'contracts');
-  if (existsSync(contracts) && statSync(contracts).isDirectory()) paths.push(...listFiles(contracts).map((f) => inFeature(`contracts/${f}`)));
+  if (existsSync(contracts) && statSync(contracts).isDirectory())
+    paths.push(...listFiles(contracts).map((f) => inFeature(`contracts/${f}`)));
   paths.push(...['research.md', 'quickstart.md'].map(inFeature), '.specify/memory/constitution.md');
   return paths.filter((p) => existsSync(join(root, p)) && statSync(join(root, p)).isFile());
 }

@@ -5,19 +5,36 @@ import { join } from 'node:path';
 import { acquireResources, locksDir, readHolder } from './resources';
 
 const roots: string[] = [];
-afterAll(() => { for (const r of roots) rmSync(r, { recursive: true, force: true }); });
-const workspace = () => { const r = mkdtempSync(join(tmpdir(), 'speckit-locks-')); roots.push(r); return r; };
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+const workspace = () => {
+  const r = mkdtempSync(join(tmpdir(), 'speckit-locks-'));
+  roots.push(r);
+  return r;
+};
 const fast = { pollMs: 10 };
 
 describe('exclusive resources', () => {
   it('a second task waits until the first releases, and records whom it waited for', async () => {
     const root = workspace();
     const first = await acquireResources(root, ['simulator'], { project: 'spec-001-a', taskId: 'T001' }, fast);
-    expect(readHolder(join(locksDir(root), 'simulator'))).toMatchObject({ project: 'spec-001-a', taskId: 'T001', pid: process.pid });
+    expect(readHolder(join(locksDir(root), 'simulator'))).toMatchObject({
+      project: 'spec-001-a',
+      taskId: 'T001',
+      pid: process.pid,
+    });
     const waits: string[] = [];
     let secondHeld = false;
-    const second = acquireResources(root, ['simulator'], { project: 'spec-002-b', taskId: 'T005' }, { ...fast, onWait: (name, by) => waits.push(`${name} ${by}`) })
-      .then((held) => { secondHeld = true; return held; });
+    const second = acquireResources(
+      root,
+      ['simulator'],
+      { project: 'spec-002-b', taskId: 'T005' },
+      { ...fast, onWait: (name, by) => waits.push(`${name} ${by}`) },
+    ).then((held) => {
+      secondHeld = true;
+      return held;
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(secondHeld).toBe(false);
     expect(waits).toEqual(['simulator spec-001-a T001']);
@@ -49,7 +66,10 @@ describe('exclusive resources', () => {
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
     const dir = join(locksDir(root), 'simulator');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'holder.json'), JSON.stringify({ project: 'p', taskId: 'T001', pid: Number(dead), host: hostname() }));
+    writeFileSync(
+      join(dir, 'holder.json'),
+      JSON.stringify({ project: 'p', taskId: 'T001', pid: Number(dead), host: hostname() }),
+    );
     const held = await acquireResources(root, ['simulator'], { project: 'p', taskId: 'T002' }, fast);
     expect(readHolder(dir)).toMatchObject({ taskId: 'T002', pid: process.pid });
     await held.release();
@@ -61,7 +81,12 @@ describe('exclusive resources', () => {
     const past = new Date(Date.now() - 3_600_000);
     utimesSync(join(locksDir(root), 'simulator'), past, past);
     const controller = new AbortController();
-    const second = acquireResources(root, ['simulator'], { project: 'p', taskId: 'T002' }, { ...fast, signal: controller.signal });
+    const second = acquireResources(
+      root,
+      ['simulator'],
+      { project: 'p', taskId: 'T002' },
+      { ...fast, signal: controller.signal },
+    );
     setTimeout(() => controller.abort(), 150);
     await expect(second).rejects.toThrow('interrupted while waiting for resource simulator');
     expect(readHolder(join(locksDir(root), 'simulator'))).toMatchObject({ taskId: 'T001' });
@@ -72,7 +97,12 @@ describe('exclusive resources', () => {
     const root = workspace();
     const sim = await acquireResources(root, ['sim'], { project: 'p', taskId: 'T001' }, fast);
     const controller = new AbortController();
-    const both = acquireResources(root, ['db', 'sim'], { project: 'p', taskId: 'T002' }, { ...fast, signal: controller.signal });
+    const both = acquireResources(
+      root,
+      ['db', 'sim'],
+      { project: 'p', taskId: 'T002' },
+      { ...fast, signal: controller.signal },
+    );
     setTimeout(() => controller.abort(), 100);
     await expect(both).rejects.toThrow('interrupted while waiting for resource sim');
     expect(existsSync(join(locksDir(root), 'db'))).toBe(false);

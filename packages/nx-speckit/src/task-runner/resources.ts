@@ -53,7 +53,12 @@ const LOCK_OPTIONS = { stale: 60_000, update: 10_000, realpath: false, retries: 
  * Takes every named resource, in sorted order, waiting as long as another task holds one.
  * @throws when the signal aborts while waiting (whatever was taken is released)
  */
-export async function acquireResources(root: string, names: string[], self: Omit<Holder, 'pid' | 'host'>, options: AcquireOptions = {}): Promise<HeldResources> {
+export async function acquireResources(
+  root: string,
+  names: string[],
+  self: Omit<Holder, 'pid' | 'host'>,
+  options: AcquireOptions = {},
+): Promise<HeldResources> {
   const held: Array<() => Promise<void>> = [];
   const release = async () => {
     for (const free of held.reverse()) await free();
@@ -72,7 +77,12 @@ export async function acquireResources(root: string, names: string[], self: Omit
   return { uses, release };
 }
 
-async function acquireOne(root: string, name: string, self: Holder, options: AcquireOptions): Promise<{ free: () => Promise<void>; use: ResourceUse }> {
+async function acquireOne(
+  root: string,
+  name: string,
+  self: Holder,
+  options: AcquireOptions,
+): Promise<{ free: () => Promise<void>; use: ResourceUse }> {
   const dir = join(locksDir(root), name);
   mkdirSync(locksDir(root), { recursive: true });
   const started = Date.now();
@@ -163,7 +173,8 @@ async function takeOver(dir: string, dead: Holder) {
   });
 }
 
-const holderLabel = (holder: Holder, project: string) => (holder.project === project ? holder.taskId : `${holder.project} ${holder.taskId}`);
+const holderLabel = (holder: Holder, project: string) =>
+  holder.project === project ? holder.taskId : `${holder.project} ${holder.taskId}`;
 
 function sleep(ms: number, signal?: AbortSignal) {
   return new Promise<void>((resolve) => {
@@ -176,4 +187,3 @@ function sleep(ms: number, signal?: AbortSignal) {
     }
   });
 }
-

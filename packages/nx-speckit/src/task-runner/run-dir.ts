@@ -35,6 +35,10 @@ export function takeNotice(root: string, project: string): string | undefined {
   try {
     return readFileSync(taken, 'utf8');
   } finally {
-    try { unlinkSync(taken); } catch { /* gone */ }
+    try {
+      unlinkSync(taken);
+    } catch {
+      /* gone */
+    }
   }
 }

@@ -14,7 +14,8 @@ function harness(dependencies: Record<string, string[]>, limit: number, failing:
     return !failing.includes(id);
   };
   const settleAll = async (outcomes: Array<GraphOutcome<boolean>>) => {
-    for await (const o of runGraph({ ids: Object.keys(dependencies), dependencies }, limit, run, (ok) => ok)) outcomes.push(o);
+    for await (const o of runGraph({ ids: Object.keys(dependencies), dependencies }, limit, run, (ok) => ok))
+      outcomes.push(o);
   };
   return { events, settleAll, peak: () => peak };
 }
@@ -37,7 +38,9 @@ describe('runGraph', () => {
     const h = harness({ a: [], b: ['a'], c: ['b'], x: [] }, 4, ['a']);
     const outcomes: Array<GraphOutcome<boolean>> = [];
     await h.settleAll(outcomes);
-    expect(Object.fromEntries(outcomes.map((o) => [o.id, o.ran ? String(o.result) : `blocked by ${o.blockedBy}`]))).toEqual({ a: 'false', b: 'blocked by a', c: 'blocked by b', x: 'true' });
+    expect(
+      Object.fromEntries(outcomes.map((o) => [o.id, o.ran ? String(o.result) : `blocked by ${o.blockedBy}`])),
+    ).toEqual({ a: 'false', b: 'blocked by a', c: 'blocked by b', x: 'true' });
     expect(h.events.filter((e) => e.startsWith('start')).sort()).toEqual(['start a', 'start x']);
   });
 
@@ -49,7 +52,12 @@ describe('runGraph', () => {
   });
 
   it('reports a cycle instead of hanging', async () => {
-    const it = runGraph({ ids: ['a', 'b'], dependencies: { a: ['b'], b: ['a'] } }, 2, async () => true, (ok) => ok);
+    const it = runGraph(
+      { ids: ['a', 'b'], dependencies: { a: ['b'], b: ['a'] } },
+      2,
+      async () => true,
+      (ok) => ok,
+    );
     await expect(it.next()).rejects.toThrow('cannot order tasks a, b');
   });
 });

@@ -12,9 +12,7 @@ export interface TaskGraphShape {
   dependencies: Record<string, string[]>;
 }
 
-export type GraphOutcome<R> =
-  | { id: string; ran: true; result: R }
-  | { id: string; ran: false; blockedBy: string };
+export type GraphOutcome<R> = { id: string; ran: true; result: R } | { id: string; ran: false; blockedBy: string };
 
 /**
  * Starts every task whose prerequisites all succeeded, longest remaining chain first (what bounds
@@ -36,7 +34,7 @@ export async function* runGraph<R>(
 
   while (waiting.size || running.size) {
     // Blocked tasks settle at once, in dependency order (a blocked task blocks its dependents).
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const id of waiting) {
         const failed = graph.dependencies[id]?.find((d) => notOk.has(d));
@@ -53,11 +51,16 @@ export async function* runGraph<R>(
       .sort((a, b) => urgency.get(b)! - urgency.get(a)! || order.get(a)! - order.get(b)!);
     for (const id of ready.slice(0, Math.max(1, limit) - running.size)) {
       waiting.delete(id);
-      running.set(id, run(id).then((result) => ({ id, result })));
+      running.set(
+        id,
+        run(id).then((result) => ({ id, result })),
+      );
     }
     if (!running.size) {
       // Only a cycle (or a dependency outside the graph) can leave tasks that are neither ready nor blocked.
-      throw new Error(`cannot order tasks ${[...waiting].join(', ')}: their prerequisites are not in the batch or form a cycle`);
+      throw new Error(
+        `cannot order tasks ${[...waiting].join(', ')}: their prerequisites are not in the batch or form a cycle`,
+      );
     }
     const { id, result } = await Promise.race(running.values());
     running.delete(id);
@@ -71,6 +74,10 @@ function chainLengths(graph: TaskGraphShape): Map<string, number> {
   const dependents = new Map<string, string[]>(graph.ids.map((id) => [id, []]));
   for (const id of graph.ids) for (const d of graph.dependencies[id] ?? []) dependents.get(d)?.push(id);
   // A cycle counts 0: runGraph reports it when nothing can start.
-  const length = memoisedFold<string, number>((id) => dependents.get(id)!, (_id, after) => 1 + Math.max(0, ...after), 0);
+  const length = memoisedFold<string, number>(
+    (id) => dependents.get(id)!,
+    (_id, after) => 1 + Math.max(0, ...after),
+    0,
+  );
   return new Map(graph.ids.map((id) => [id, length(id)]));
 }

@@ -6,8 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import {
-  analyzeFeature, formatDiagnostic, isUnsafePath, markDone, readFeature, reusingParser, undoAgentEdits,
-  type FeatureAnalysis, type ParseFn, type Task,
+  analyzeFeature,
+  formatDiagnostic,
+  isUnsafePath,
+  markDone,
+  readFeature,
+  reusingParser,
+  undoAgentEdits,
+  type FeatureAnalysis,
+  type ParseFn,
+  type Task,
 } from '@nx-speckit/tasks-md';
 import { assertAgentAvailable, resolveAgents, runAgent } from '../agents';
 import { sumUsages, usageText } from '../agents/usage';
@@ -17,7 +25,14 @@ import type { FailureKind } from '../agents/output/failure';
 import { checklistTable, readChecklists } from './checklists';
 import { buildPrompt } from './prompt';
 import { marksJournal, runDirOf, takeNotice } from './run-dir';
-import { checkDeclaredPaths, clearBaseline, firstAttemptBaseline, gitChanges, snapshotPaths, type Snapshot } from './verify';
+import {
+  checkDeclaredPaths,
+  clearBaseline,
+  firstAttemptBaseline,
+  gitChanges,
+  snapshotPaths,
+  type Snapshot,
+} from './verify';
 import { beginTransaction, commitTransaction, endTransaction, keepWorktree } from '../isolation/transaction';
 import { writeCachedChangeset } from '../isolation/cache';
 import type { IsolationMode } from '../isolation/mode';
@@ -98,8 +113,18 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
   const log = options.log ?? ((line: string) => console.log(line));
   const startedAt = new Date().toISOString();
   let resources: ResourceUse[] | undefined;
-  const record = (fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'endedAt' | 'attempts'> & { attempts?: number }): TaskRecord => {
-    const result: TaskRecord = { project: options.project, id: options.taskId ?? '', startedAt, endedAt: new Date().toISOString(), attempts: 0, ...fields, ...(resources ? { resources } : {}) };
+  const record = (
+    fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'endedAt' | 'attempts'> & { attempts?: number },
+  ): TaskRecord => {
+    const result: TaskRecord = {
+      project: options.project,
+      id: options.taskId ?? '',
+      startedAt,
+      endedAt: new Date().toISOString(),
+      attempts: 0,
+      ...fields,
+      ...(resources ? { resources } : {}),
+    };
     if (options.taskId) writeRunRecord(options.workspaceRoot, result);
     return result;
   };
@@ -113,22 +138,33 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
     if (options.optionError) throw new TaskFailure(options.optionError);
     // Parses shared with the feature's other tasks, each in its own process (see reusingParser).
     const parse = reusingParser(runDirOf(options.workspaceRoot, options.project));
-    const analysis = analyzeFeature(readFeature(options.workspaceRoot, options.featureDir), { lanes: options.lanes, parse });
+    const analysis = analyzeFeature(readFeature(options.workspaceRoot, options.featureDir), {
+      lanes: options.lanes,
+      parse,
+    });
     checkPrerequisites(analysis, options, log);
     if (options.validateOnly || !options.taskId) return record({ status: 'already-done' });
 
     const task = analysis.parsed.tasks.find((t) => t.id === options.taskId);
-    if (!task) throw new TaskFailure(`${posix.join(options.featureDir, 'tasks.md')}: task ${options.taskId} no longer exists; re-run so Nx re-reads the file`);
+    if (!task)
+      throw new TaskFailure(
+        `${posix.join(options.featureDir, 'tasks.md')}: task ${options.taskId} no longer exists; re-run so Nx re-reads the file`,
+      );
     if (task.done) {
       log(`[${task.id}] already marked [${task.checkbox}] in tasks.md: skipped`);
       return record({ status: 'already-done' });
     }
     if (options.resources?.length) {
       // Before the budget check: what others spent while this task waited counts.
-      const held = await acquireResources(options.workspaceRoot, options.resources, { project: options.project, taskId: task.id }, {
-        signal: options.signal,
-        onWait: (name, heldBy) => log(`[${task.id}] waiting for resource ${name} held by ${heldBy}`),
-      });
+      const held = await acquireResources(
+        options.workspaceRoot,
+        options.resources,
+        { project: options.project, taskId: task.id },
+        {
+          signal: options.signal,
+          onWait: (name, heldBy) => log(`[${task.id}] waiting for resource ${name} held by ${heldBy}`),
+        },
+      );
       release = held.release;
       resources = held.uses;
     }
@@ -152,21 +188,34 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
 function checkPrerequisites(analysis: FeatureAnalysis, options: RunTaskOptions, log: (line: string) => void) {
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
-    throw new TaskFailure(`${options.featureDir} cannot run until these are fixed:\n${errors.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`);
+    throw new TaskFailure(
+      `${options.featureDir} cannot run until these are fixed:\n${errors.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
+    );
   }
   const rows = readChecklists(join(options.workspaceRoot, options.featureDir));
   if (rows.some((r) => r.unchecked > 0)) {
     const table = checklistTable(rows);
     if (!options.allowIncompleteChecklists) {
-      throw new TaskFailure(`checklists in ${options.featureDir}/checklists have unchecked items:\n${table}\nComplete them, or set "allowIncompleteChecklists": true in the plugin options.`);
+      throw new TaskFailure(
+        `checklists in ${options.featureDir}/checklists have unchecked items:\n${table}\nComplete them, or set "allowIncompleteChecklists": true in the plugin options.`,
+      );
     }
     log(`${table}\n(continuing: allowIncompleteChecklists is set)`);
   }
 }
 
-type Recorder = (fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'endedAt' | 'attempts'> & { attempts?: number }) => TaskRecord;
+type Recorder = (
+  fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'endedAt' | 'attempts'> & { attempts?: number },
+) => TaskRecord;
 
-async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, options: RunTaskOptions, log: (line: string) => void, record: Recorder): Promise<TaskRecord> {
+async function implement(
+  task: Task,
+  analysis: FeatureAnalysis,
+  parse: ParseFn,
+  options: RunTaskOptions,
+  log: (line: string) => void,
+  record: Recorder,
+): Promise<TaskRecord> {
   const root = options.workspaceRoot;
   const agents = resolveAgents(options.agent);
   for (const agent of agents) assertAgentAvailable(agent, root);
@@ -175,7 +224,12 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
   const baselineFile = join(runDir, `${task.id}.baseline.json`);
   const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
   const attempt = (workRoot: string, conflicts: string[]) =>
-    withFallbacks(task.id, agents, (agent) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log), log);
+    withFallbacks(
+      task.id,
+      agents,
+      (agent) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log),
+      log,
+    );
 
   if (options.isolation !== 'worktree') {
     const gitBefore = await gitChanges(root);
@@ -183,10 +237,27 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
     if (outcome.error) return fail(task.id, outcome, outcome.error, log, record);
     // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
     const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
-    const gitAfter = gitBefore && await gitChanges(root);
-    const outside = gitBefore && gitAfter ? outsidePaths(gitBefore, gitAfter, featureFiles, posix.join(options.featureDir, 'tasks.md')) : [];
-    const warnings = outside.length ? [`changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${listText(outside)}`] : [];
-    return checkpoint(task, parse, options, outcome, { declared: outcome.changed, undeclared: outside }, warnings, baselineFile, log, record);
+    const gitAfter = gitBefore && (await gitChanges(root));
+    const outside =
+      gitBefore && gitAfter
+        ? outsidePaths(gitBefore, gitAfter, featureFiles, posix.join(options.featureDir, 'tasks.md'))
+        : [];
+    const warnings = outside.length
+      ? [
+          `changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${listText(outside)}`,
+        ]
+      : [];
+    return checkpoint(
+      task,
+      parse,
+      options,
+      outcome,
+      { declared: outcome.changed, undeclared: outside },
+      warnings,
+      baselineFile,
+      log,
+      record,
+    );
   }
 
   // Worktree isolation: the task runs in a worktree of a fresh snapshot and lands whole or not at all.
@@ -203,19 +274,34 @@ async function implement(task: Task, analysis: FeatureAnalysis, parse: ParseFn, 
     }
     const landed = await commitTransaction(tx);
     const changes = splitDeclared(landed.changed, files);
-    if (!landed.conflicts.length) writeCachedChangeset(root, options.project, task.id, tx, landed.changeset, changes.undeclared);
+    if (!landed.conflicts.length)
+      writeCachedChangeset(root, options.project, task.id, tx, landed.changeset, changes.undeclared);
     endTransaction(tx);
     if (landed.conflicts.length) {
       conflicts = landed.conflicts;
       if (round === 1 && options.onConflict !== 'fail') {
-        log(`[${task.id}] conflicts with work that landed meanwhile in ${listText(conflicts)}: nothing of it was applied; running it again on a fresh snapshot`);
+        log(
+          `[${task.id}] conflicts with work that landed meanwhile in ${listText(conflicts)}: nothing of it was applied; running it again on a fresh snapshot`,
+        );
         continue;
       }
       const error = `${task.id} not marked done: its changes conflict with work that landed meanwhile in ${listText(conflicts)}; nothing of it was applied${round > 1 ? ' (also after a re-run on a fresh snapshot)' : ''} (log: ${outcome.base.log})`;
       return fail(task.id, { ...outcome, attempts: outcome.base.attempts + round - 1 }, error, log, record);
     }
-    const warnings = changes.undeclared.length ? [`changed files the task does not declare (applied with it): ${listText(changes.undeclared)}`] : [];
-    return checkpoint(task, parse, options, { ...outcome, base: { ...outcome.base, attempts: outcome.base.attempts + round - 1 } }, changes, warnings, baselineFile, log, record);
+    const warnings = changes.undeclared.length
+      ? [`changed files the task does not declare (applied with it): ${listText(changes.undeclared)}`]
+      : [];
+    return checkpoint(
+      task,
+      parse,
+      options,
+      { ...outcome, base: { ...outcome.base, attempts: outcome.base.attempts + round - 1 } },
+      changes,
+      warnings,
+      baselineFile,
+      log,
+      record,
+    );
   }
 }
 
@@ -230,7 +316,14 @@ interface AttemptInput {
 }
 
 interface AttemptOutcome {
-  base: { agent: string; usage: AgentUsage; attempts: number; log: string; failureKind?: FailureKind; skippedAgents?: SkippedAgent[] };
+  base: {
+    agent: string;
+    usage: AgentUsage;
+    attempts: number;
+    log: string;
+    failureKind?: FailureKind;
+    skippedAgents?: SkippedAgent[];
+  };
   result: AgentRunResult;
   /** Declared files the agent changed. */
   changed: string[];
@@ -240,20 +333,28 @@ interface AttemptOutcome {
 }
 
 /** The agent, the tasks.md guard, the declared-file checks and verify, all in `workRoot`. */
-async function runAttempt(task: Task, analysis: FeatureAnalysis, parse: ParseFn, options: RunTaskOptions, input: AttemptInput, log: (line: string) => void): Promise<AttemptOutcome> {
+async function runAttempt(
+  task: Task,
+  analysis: FeatureAnalysis,
+  parse: ParseFn,
+  options: RunTaskOptions,
+  input: AttemptInput,
+  log: (line: string) => void,
+): Promise<AttemptOutcome> {
   const root = options.workspaceRoot;
   const { agent, files, workRoot } = input;
   const isolated = workRoot !== root;
   const tasksFile = posix.join(options.featureDir, 'tasks.md');
   const tasksPath = join(workRoot, tasksFile);
   const byId = new Map(analysis.parsed.tasks.map((t) => [t.id, t]));
-  const prompt = buildPrompt({
-    workspaceRoot: workRoot,
-    featureDir: options.featureDir,
-    task,
-    phase: analysis.parsed.phases[task.phase],
-    prerequisites: (analysis.plan.dependsOn[task.id] ?? []).map((d) => byId.get(d.id)!),
-  }) + conflictNote(input.conflicts);
+  const prompt =
+    buildPrompt({
+      workspaceRoot: workRoot,
+      featureDir: options.featureDir,
+      task,
+      phase: analysis.parsed.phases[task.phase],
+      prerequisites: (analysis.plan.dependsOn[task.id] ?? []).map((d) => byId.get(d.id)!),
+    }) + conflictNote(input.conflicts);
   const runDir = runDirOf(root, options.project);
   const logFile = join(root, '.speckit', 'logs', options.project, `${task.id}.log`);
   // In a worktree the checkpoint journal is not involved: marks happen in the workspace only.
@@ -282,14 +383,20 @@ async function runAttempt(task: Task, analysis: FeatureAnalysis, parse: ParseFn,
     ...(result.ok ? {} : { failureKind: result.failureKind ?? ('other' as const) }),
   };
 
-  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, { replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`), parse, journal });
+  const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, {
+    replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`),
+    parse,
+    journal,
+  });
   for (const w of guard.warnings) log(`[${task.id}] warning: ${w}`);
   const problems = agentProblems(result);
   if (guard.refusal) problems.push(guard.refusal);
   const { problems: fileProblems, changed } = checkDeclaredPaths(workRoot, files, input.before);
   if (!result.aborted) problems.push(...fileProblems);
-  if (!problems.length && options.verify?.length) problems.push(...runVerify(options.verify, workRoot, task, options, logFile));
-  if (options.record && !problems.length) writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(workRoot, changed));
+  if (!problems.length && options.verify?.length)
+    problems.push(...runVerify(options.verify, workRoot, task, options, logFile));
+  if (options.record && !problems.length)
+    writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(workRoot, changed));
   const error = problems.length ? `${task.id} not marked done: ${problems.join('; ')} (log: ${base.log})` : undefined;
   return { base, result, changed, guardWarnings: guard.warnings, error };
 }
@@ -302,7 +409,12 @@ const FALLBACK_KINDS: ReadonlySet<FailureKind> = new Set(['quota', 'rate-limit',
  * (each after its own preset's retries). The outcome is the last agent's, with the spend and
  * attempts of all of them and the agents it skipped.
  */
-async function withFallbacks(taskId: string, agents: ResolvedAgent[], run: (agent: ResolvedAgent) => Promise<AttemptOutcome>, log: (line: string) => void): Promise<AttemptOutcome> {
+async function withFallbacks(
+  taskId: string,
+  agents: ResolvedAgent[],
+  run: (agent: ResolvedAgent) => Promise<AttemptOutcome>,
+  log: (line: string) => void,
+): Promise<AttemptOutcome> {
   const skipped: SkippedAgent[] = [];
   const spent: AgentUsage[] = [];
   let attempts = 0;
@@ -312,7 +424,12 @@ async function withFallbacks(taskId: string, agents: ResolvedAgent[], run: (agen
     const next = agents[i + 1];
     if (result.ok || result.aborted || !next || !FALLBACK_KINDS.has(result.failureKind ?? 'other')) {
       if (!skipped.length) return outcome;
-      const base = { ...outcome.base, usage: sumUsages([...spent, outcome.base.usage]), attempts: attempts + outcome.base.attempts, skippedAgents: skipped };
+      const base = {
+        ...outcome.base,
+        usage: sumUsages([...spent, outcome.base.usage]),
+        attempts: attempts + outcome.base.attempts,
+        skippedAgents: skipped,
+      };
       return { ...outcome, base };
     }
     log(`[${taskId}] ${agentName(agent)} failed (${result.failureKind}): ${agentName(next)} takes the task`);
@@ -333,7 +450,13 @@ function conflictNote(paths: string[]): string {
 
 type Changes = NonNullable<TaskRecord['changes']>;
 
-function fail(taskId: string, outcome: Pick<AttemptOutcome, 'base' | 'guardWarnings' | 'worktree'> & { attempts?: number }, error: string, log: (line: string) => void, record: Recorder): TaskRecord {
+function fail(
+  taskId: string,
+  outcome: Pick<AttemptOutcome, 'base' | 'guardWarnings' | 'worktree'> & { attempts?: number },
+  error: string,
+  log: (line: string) => void,
+  record: Recorder,
+): TaskRecord {
   log(`[${taskId}] ✗ ${error}`);
   return record({
     ...outcome.base,
@@ -345,25 +468,48 @@ function fail(taskId: string, outcome: Pick<AttemptOutcome, 'base' | 'guardWarni
   });
 }
 
-async function checkpoint(task: Task, parse: ParseFn, options: RunTaskOptions, outcome: AttemptOutcome, changes: Changes, extra: string[], baselineFile: string, log: (line: string) => void, record: Recorder): Promise<TaskRecord> {
+async function checkpoint(
+  task: Task,
+  parse: ParseFn,
+  options: RunTaskOptions,
+  outcome: AttemptOutcome,
+  changes: Changes,
+  extra: string[],
+  baselineFile: string,
+  log: (line: string) => void,
+  record: Recorder,
+): Promise<TaskRecord> {
   for (const w of extra) log(`[${task.id}] warning: ${w}`);
   const warnings = [...outcome.guardWarnings, ...extra];
-  if (!task.files.length) warnings.push('the task declares no files: only the agent\'s exit status vouches for it');
+  if (!task.files.length) warnings.push("the task declares no files: only the agent's exit status vouches for it");
   const root = options.workspaceRoot;
-  const progress = await markDone(join(root, options.featureDir, 'tasks.md'), task.id, { parse, journal: marksJournal(root, options.project) });
+  const progress = await markDone(join(root, options.featureDir, 'tasks.md'), task.id, {
+    parse,
+    journal: marksJournal(root, options.project),
+  });
   clearBaseline(baselineFile);
   log(`[${task.id}] ${task.description} → marked [X]${costText(outcome.result.usage)}`);
-  log(`Progress: ${progress.done}/${progress.total} (${Math.round((progress.done / Math.max(progress.total, 1)) * 100)}%)`);
-  return record({ ...outcome.base, status: 'done', warnings, changes, ...(options.isolation === 'worktree' ? { isolation: 'worktree' as const } : {}) });
+  log(
+    `Progress: ${progress.done}/${progress.total} (${Math.round((progress.done / Math.max(progress.total, 1)) * 100)}%)`,
+  );
+  return record({
+    ...outcome.base,
+    status: 'done',
+    warnings,
+    changes,
+    ...(options.isolation === 'worktree' ? { isolation: 'worktree' as const } : {}),
+  });
 }
 
 /** Changed files split into those under the task's declared paths and the rest. */
 export function splitDeclared(changed: string[], declared: string[]): Changes {
-  const inside = (p: string) => declared.some((f) => p === f.replace(/\/$/, '') || p.startsWith(f.endsWith('/') ? f : `${f}/`));
+  const inside = (p: string) =>
+    declared.some((f) => p === f.replace(/\/$/, '') || p.startsWith(f.endsWith('/') ? f : `${f}/`));
   return { declared: changed.filter(inside), undeclared: changed.filter((p) => !inside(p)) };
 }
 
-const listText = (paths: string[]) => `${paths.slice(0, 10).join(', ')}${paths.length > 10 ? `, … (${paths.length} files)` : ''}`;
+const listText = (paths: string[]) =>
+  `${paths.slice(0, 10).join(', ')}${paths.length > 10 ? `, … (${paths.length} files)` : ''}`;
 
 function agentProblems(result: AgentRunResult): string[] {
   if (result.aborted) return ['interrupted before the agent finished'];
@@ -374,8 +520,15 @@ function agentProblems(result: AgentRunResult): string[] {
 function runVerify(command: string[], root: string, task: Task, options: RunTaskOptions, logFile: string): string[] {
   try {
     const out = execFileSync(command[0], command.slice(1), {
-      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SPECKIT_TASK_ID: task.id, SPECKIT_FEATURE_DIR: options.featureDir, SPECKIT_TASK_FILES: JSON.stringify(task.files) },
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        SPECKIT_TASK_ID: task.id,
+        SPECKIT_FEATURE_DIR: options.featureDir,
+        SPECKIT_TASK_FILES: JSON.stringify(task.files),
+      },
     });
     appendLog(logFile, `\n--- verify: ${command.join(' ')} (ok)\n${out}`);
     return [];
@@ -387,7 +540,8 @@ function runVerify(command: string[], root: string, task: Task, options: RunTask
 }
 
 function outsidePaths(before: Set<string>, after: Set<string>, files: string[], tasksFile: string): string[] {
-  const inside = (p: string) => p === tasksFile || p.startsWith('.speckit/') || files.some((f) => p === f || (f.endsWith('/') && p.startsWith(f)));
+  const inside = (p: string) =>
+    p === tasksFile || p.startsWith('.speckit/') || files.some((f) => p === f || (f.endsWith('/') && p.startsWith(f)));
   return [...after].filter((p) => !before.has(p) && !inside(p));
 }
 
@@ -400,7 +554,9 @@ function costText(usage: AgentUsage): string {
 function appendLog(file: string, text: string) {
   try {
     writeFileSync(file, text, { flag: 'a' });
-  } catch { /* the log is best effort */ }
+  } catch {
+    /* the log is best effort */
+  }
 }
 
 function writeRunRecord(root: string, record: TaskRecord) {

@@ -54,7 +54,11 @@ export async function addSpend(root: string, usage: AgentUsage | undefined): Pro
   if (usage.costUsd === undefined && !tokens) return;
   const file = ledgerFile(root);
   mkdirSync(dirname(file), { recursive: true });
-  try { writeFileSync(file, `${JSON.stringify(ZERO)}\n`, { flag: 'wx' }); } catch { /* there already */ }
+  try {
+    writeFileSync(file, `${JSON.stringify(ZERO)}\n`, { flag: 'wx' });
+  } catch {
+    /* there already */
+  }
   await withFileLock(file, () => {
     const spend = readSpend(root);
     writeSpend(root, {
@@ -67,7 +71,8 @@ export async function addSpend(root: string, usage: AgentUsage | undefined): Pro
 
 /** `budget reached: $4.02 of $4.00` (or tokens) once the spend reaches a limit, else undefined. */
 export function budgetReached(spend: Spend, budget: Budget): string | undefined {
-  if (budget.usd !== undefined && spend.costUsd >= budget.usd) return `budget reached: $${spend.costUsd.toFixed(2)} of $${budget.usd.toFixed(2)}`;
+  if (budget.usd !== undefined && spend.costUsd >= budget.usd)
+    return `budget reached: $${spend.costUsd.toFixed(2)} of $${budget.usd.toFixed(2)}`;
   if (budget.tokens !== undefined && spend.tokens >= budget.tokens) {
     return `budget reached: ${spend.tokens.toLocaleString('en-US')} of ${budget.tokens.toLocaleString('en-US')} tokens`;
   }
@@ -78,7 +83,10 @@ export function budgetReached(spend: Spend, budget: Budget): string | undefined 
  * The run's budget: `SPECKIT_BUDGET_USD` / `SPECKIT_BUDGET_TOKENS` over the options.
  * @throws when a value is not a positive number, naming where it came from
  */
-export function resolveBudget(options: { budgetUsd?: number; budgetTokens?: number }, env: NodeJS.ProcessEnv = process.env): Budget {
+export function resolveBudget(
+  options: { budgetUsd?: number; budgetTokens?: number },
+  env: NodeJS.ProcessEnv = process.env,
+): Budget {
   const pick = (envName: string, option: number | undefined, optionName: string) => {
     const raw = env[envName]?.trim();
     const value = raw ? Number(raw) : option;

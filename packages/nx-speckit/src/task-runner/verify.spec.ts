@@ -1,9 +1,28 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive } from '../../testing/processes';
-import { checkDeclaredPaths, clearBaseline, DEFAULT_VERIFY_TIMEOUT_SECONDS, escapingPaths, firstAttemptBaseline, gitChanges, snapshotPaths, verifyTimeoutMs } from './verify';
+import {
+  checkDeclaredPaths,
+  clearBaseline,
+  DEFAULT_VERIFY_TIMEOUT_SECONDS,
+  escapingPaths,
+  firstAttemptBaseline,
+  gitChanges,
+  snapshotPaths,
+  verifyTimeoutMs,
+} from './verify';
 
 let root: string;
 let outside: string;
@@ -20,14 +39,25 @@ describe('symlinks that lead out of the workspace', () => {
   test('a declared file under a linked folder, the linked folder, and a folder holding such a link are refused before the agent runs', () => {
     symlinkSync(outside, join(root, 'src/evil'), 'dir');
     symlinkSync(join(outside, 'gone.ts'), join(root, 'dangling.ts'));
-    expect(escapingPaths(root, ['src/a.ts', 'src/inner/', 'new/file.ts', 'src/evil/x.ts', 'src/evil/', 'src/', 'dangling.ts'])).toEqual([
+    expect(
+      escapingPaths(root, [
+        'src/a.ts',
+        'src/inner/',
+        'new/file.ts',
+        'src/evil/x.ts',
+        'src/evil/',
+        'src/',
+        'dangling.ts',
+      ]),
+    ).toEqual([
       `src/evil/x.ts: src/evil resolves outside the workspace (${outside})`,
       `src/evil/: src/evil resolves outside the workspace (${outside})`,
       `src/: src/evil resolves outside the workspace (${outside})`,
       'dangling.ts: dangling.ts is a dangling symlink',
     ]);
     expect(() => snapshotPaths(root, ['src/evil/x.ts'])).toThrow(
-      `refusing to run: src/evil/x.ts: src/evil resolves outside the workspace (${outside}); an agent told to write there would write outside the workspace`);
+      `refusing to run: src/evil/x.ts: src/evil resolves outside the workspace (${outside}); an agent told to write there would write outside the workspace`,
+    );
     expect(readdirSync(outside)).toEqual([]);
   });
 
@@ -35,14 +65,16 @@ describe('symlinks that lead out of the workspace', () => {
     const before = snapshotPaths(root, ['src/']);
     writeFileSync(join(root, 'src/b.ts'), 'b');
     symlinkSync(outside, join(root, 'src/evil'), 'dir');
-    expect(checkDeclaredPaths(root, ['src/'], before).problems).toEqual([`src/: src/evil resolves outside the workspace (${outside})`]);
+    expect(checkDeclaredPaths(root, ['src/'], before).problems).toEqual([
+      `src/: src/evil resolves outside the workspace (${outside})`,
+    ]);
   });
 });
 
-describe('the first attempt\'s baseline', () => {
+describe("the first attempt's baseline", () => {
   const paths = ['src/a.ts', 'src/new.ts'];
 
-  test('an attempt killed after its agent wrote the files: the re-run\'s agent may leave them as they are', () => {
+  test("an attempt killed after its agent wrote the files: the re-run's agent may leave them as they are", () => {
     const baseline = () => join(root, '.speckit/runs/p/T001.baseline.json');
     // Attempt 1: baseline taken, the agent writes both files, then the process dies before the checkpoint.
     firstAttemptBaseline(baseline(), paths, snapshotPaths(root, paths));
@@ -55,21 +87,35 @@ describe('the first attempt\'s baseline', () => {
     clearBaseline(baseline());
     expect(existsSync(baseline())).toBe(false);
     const fresh = firstAttemptBaseline(baseline(), paths, snapshotPaths(root, paths));
-    expect(checkDeclaredPaths(root, paths, fresh).problems).toEqual(['src/a.ts did not change', 'src/new.ts did not change']);
+    expect(checkDeclaredPaths(root, paths, fresh).problems).toEqual([
+      'src/a.ts did not change',
+      'src/new.ts did not change',
+    ]);
   });
 
   test('a torn baseline file or a changed list of paths starts afresh', () => {
     const file = join(root, 'b.json');
     writeFileSync(file, '{"paths": ["src/a.ts"], "hash');
-    expect(checkDeclaredPaths(root, ['src/a.ts'], firstAttemptBaseline(file, ['src/a.ts'], snapshotPaths(root, ['src/a.ts']))).problems).toEqual(['src/a.ts did not change']);
+    expect(
+      checkDeclaredPaths(
+        root,
+        ['src/a.ts'],
+        firstAttemptBaseline(file, ['src/a.ts'], snapshotPaths(root, ['src/a.ts'])),
+      ).problems,
+    ).toEqual(['src/a.ts did not change']);
     writeFileSync(join(root, 'src/a.ts'), 'changed since');
-    expect(checkDeclaredPaths(root, ['src/a.ts', 'src/new.ts'], firstAttemptBaseline(file, ['src/a.ts', 'src/new.ts'], snapshotPaths(root, ['src/a.ts', 'src/new.ts']))).problems)
-      .toEqual(['src/a.ts did not change', 'src/new.ts does not exist']);
+    expect(
+      checkDeclaredPaths(
+        root,
+        ['src/a.ts', 'src/new.ts'],
+        firstAttemptBaseline(file, ['src/a.ts', 'src/new.ts'], snapshotPaths(root, ['src/a.ts', 'src/new.ts'])),
+      ).problems,
+    ).toEqual(['src/a.ts did not change', 'src/new.ts does not exist']);
   });
 });
 
 describe('what git reports as changed, within the verify timeout', () => {
-  test('a repository\'s new and modified files; outside a repository git cannot tell', async () => {
+  test("a repository's new and modified files; outside a repository git cannot tell", async () => {
     expect(await gitChanges(root)).toBeUndefined();
     execFileSync('git', ['init', '-q'], { cwd: root });
     expect(await gitChanges(root)).toEqual(new Set(['src/a.ts', 'src/inner/alias.ts']));
@@ -80,7 +126,10 @@ describe('what git reports as changed, within the verify timeout', () => {
     const pidFile = join(outside, 'grandchild.pid');
     mkdirSync(bin);
     // A fake git that leaves a grandchild ignoring SIGTERM, then hangs.
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\nsh -c 'trap "" TERM; echo $$ > ${pidFile}; while :; do sleep 1; done' &\nwhile :; do sleep 1; done\n`);
+    writeFileSync(
+      join(bin, 'git'),
+      `#!/bin/sh\nsh -c 'trap "" TERM; echo $$ > ${pidFile}; while :; do sleep 1; done' &\nwhile :; do sleep 1; done\n`,
+    );
     chmodSync(join(bin, 'git'), 0o755);
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path}`;

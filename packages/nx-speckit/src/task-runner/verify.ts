@@ -20,7 +20,9 @@ const GIT_STATUS_LIMIT = 256 * 1024 * 1024;
 export function snapshotPaths(root: string, paths: string[]): Snapshot {
   const escaping = escapingPaths(root, paths);
   if (escaping.length) {
-    throw new Error(`refusing to run: ${escaping.join('; ')}; an agent told to write there would write outside the workspace`);
+    throw new Error(
+      `refusing to run: ${escaping.join('; ')}; an agent told to write there would write outside the workspace`,
+    );
   }
   const snap: Snapshot = new Map();
   for (const p of paths) for (const file of filesUnder(root, p)) snap.set(file, hashFile(join(root, file)));
@@ -37,7 +39,9 @@ export function firstAttemptBaseline(file: string, paths: string[], current: Sna
   try {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { paths: string[]; hashes: Record<string, string> };
     if (JSON.stringify(saved.paths) === JSON.stringify(paths)) return new Map(Object.entries(saved.hashes));
-  } catch { /* none yet, or torn by a crash: start from now */ }
+  } catch {
+    /* none yet, or torn by a crash: start from now */
+  }
   writeFileAtomic(file, JSON.stringify({ paths, hashes: Object.fromEntries(current) }));
   return current;
 }
@@ -48,7 +52,11 @@ export function clearBaseline(file: string) {
 }
 
 /** Problems with the declared paths after the agent ran (empty when all is well), and the files that changed. */
-export function checkDeclaredPaths(root: string, paths: string[], before: Snapshot): { problems: string[]; changed: string[] } {
+export function checkDeclaredPaths(
+  root: string,
+  paths: string[],
+  before: Snapshot,
+): { problems: string[]; changed: string[] } {
   const problems: string[] = [];
   const changed: string[] = [];
   for (const p of paths) {
@@ -90,12 +98,15 @@ export function escapingPaths(root: string, paths: string[]): string[] {
     } catch {
       return `${relative(root, abs).split(sep).join('/')} is a dangling symlink`;
     }
-    return real === realRoot || real.startsWith(realRoot + sep) ? undefined : `${relative(root, abs).split(sep).join('/')} resolves outside the workspace (${real})`;
+    return real === realRoot || real.startsWith(realRoot + sep)
+      ? undefined
+      : `${relative(root, abs).split(sep).join('/')} resolves outside the workspace (${real})`;
   };
   const found: string[] = [];
   for (const p of paths) {
     let existing = join(root, p);
-    while (existing !== root && lstatSync(existing, { throwIfNoEntry: false }) === undefined) existing = dirname(existing);
+    while (existing !== root && lstatSync(existing, { throwIfNoEntry: false }) === undefined)
+      existing = dirname(existing);
     const problem = outside(existing);
     if (problem) {
       found.push(`${p}: ${problem}`);
@@ -110,7 +121,6 @@ export function escapingPaths(root: string, paths: string[]): string[] {
   }
   return found;
 }
-
 
 function linksUnder(dir: string): string[] {
   const out: string[] = [];
@@ -128,7 +138,11 @@ export const DEFAULT_VERIFY_TIMEOUT_SECONDS = 60;
 
 export function verifyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env.SPECKIT_VERIFY_TIMEOUT_SECONDS);
-  return (env.SPECKIT_VERIFY_TIMEOUT_SECONDS && Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_VERIFY_TIMEOUT_SECONDS) * 1000;
+  return (
+    (env.SPECKIT_VERIFY_TIMEOUT_SECONDS && Number.isFinite(seconds) && seconds > 0
+      ? seconds
+      : DEFAULT_VERIFY_TIMEOUT_SECONDS) * 1000
+  );
 }
 
 /**
@@ -136,9 +150,19 @@ export function verifyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
  * repository, git missing, a status slower than the verify timeout).
  */
 export async function gitChanges(root: string, timeoutMs = verifyTimeoutMs()): Promise<Set<string> | undefined> {
-  const result = await runCommand('git', ['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: root, timeoutMs, stdoutLimit: GIT_STATUS_LIMIT, stderrLimit: 0 });
+  const result = await runCommand('git', ['status', '--porcelain', '-z', '--untracked-files=all'], {
+    cwd: root,
+    timeoutMs,
+    stdoutLimit: GIT_STATUS_LIMIT,
+    stderrLimit: 0,
+  });
   if (result.exitCode !== 0 || result.truncated) return undefined;
-  return new Set(result.stdout.split('\0').filter(Boolean).map((entry) => entry.slice(3)));
+  return new Set(
+    result.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => entry.slice(3)),
+  );
 }
 
 function filesUnder(root: string, p: string): string[] {

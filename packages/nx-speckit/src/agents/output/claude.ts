@@ -6,7 +6,9 @@ import type { ParsedOutput } from './types';
 function findResult(stdout: string): Json | undefined {
   const whole = lastJsonObject(stdout);
   if (whole?.type === 'result') return whole;
-  return jsonLines(stdout).filter((o) => o.type === 'result').pop();
+  return jsonLines(stdout)
+    .filter((o) => o.type === 'result')
+    .pop();
 }
 
 export function claudeUsage(r: Json): AgentUsage {
@@ -32,15 +34,21 @@ export function parseClaudeOutput(stdout: string, exitCode: number | null = 0, s
   if (!r) {
     return {
       ok: false,
-      error: exitCode === 0 ? 'Claude printed no result JSON' : `Claude ${exitError(exitCode, stderr)} (no result JSON)`,
+      error:
+        exitCode === 0 ? 'Claude printed no result JSON' : `Claude ${exitError(exitCode, stderr)} (no result JSON)`,
       usage: {},
     };
   }
   const usage = claudeUsage(r);
   const subtype = str(r.subtype) ?? 'unknown';
   if (r.is_error === true || subtype !== 'success') {
-    const detail = str(r.result) ?? (Array.isArray(r.errors) ? r.errors.filter((e) => typeof e === 'string').join('; ') : '');
-    return { ok: false, error: `Claude ${r.is_error === true ? 'reported an error' : 'stopped'} (${subtype})${detail ? `: ${detail}` : ''}`, usage };
+    const detail =
+      str(r.result) ?? (Array.isArray(r.errors) ? r.errors.filter((e) => typeof e === 'string').join('; ') : '');
+    return {
+      ok: false,
+      error: `Claude ${r.is_error === true ? 'reported an error' : 'stopped'} (${subtype})${detail ? `: ${detail}` : ''}`,
+      usage,
+    };
   }
   return { ok: true, usage };
 }

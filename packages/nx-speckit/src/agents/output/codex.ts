@@ -42,7 +42,11 @@ export function parseCodexOutput(stdout: string, exitCode: number | null = 0, st
   const error = failed ?? pendingError;
   if (error) return { ok: false, error: `Codex turn failed: ${error}`, usage };
   if (!completed) {
-    return { ok: false, error: `Codex ${exitCode === 0 ? 'finished without a turn.completed event' : exitError(exitCode, stderr)}`, usage };
+    return {
+      ok: false,
+      error: `Codex ${exitCode === 0 ? 'finished without a turn.completed event' : exitError(exitCode, stderr)}`,
+      usage,
+    };
   }
   return { ok: true, usage };
 }

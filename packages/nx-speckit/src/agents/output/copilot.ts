@@ -30,7 +30,12 @@ function copilotUsage(usageFile: string | undefined): AgentUsage {
  * errors arrive as `session.error` events (with the HTTP status). Before the session starts (no login),
  * only stderr explains, and its last line is a hint, so the cause is its `Error:` line.
  */
-export function parseCopilotOutput(stdout: string, exitCode: number | null = 0, stderr = '', usageFile?: string): ParsedOutput {
+export function parseCopilotOutput(
+  stdout: string,
+  exitCode: number | null = 0,
+  stderr = '',
+  usageFile?: string,
+): ParsedOutput {
   const events = jsonLines(stdout);
   const result = events.filter((e) => e.type === 'result').pop();
   const usage: AgentUsage = { ...copilotUsage(usageFile), sessionId: result ? str(result.sessionId) : undefined };
@@ -38,7 +43,12 @@ export function parseCopilotOutput(stdout: string, exitCode: number | null = 0, 
   if (failure) {
     const data = isObject(failure.data) ? failure.data : {};
     const message = str(data.message) ?? JSON.stringify(data);
-    return { ok: false, error: `Copilot reported an error: ${message}`, failureKind: classifyFailure(message, num(data.statusCode)), usage };
+    return {
+      ok: false,
+      error: `Copilot reported an error: ${message}`,
+      failureKind: classifyFailure(message, num(data.statusCode)),
+      usage,
+    };
   }
   const code = result ? (num(result.exitCode) ?? exitCode) : exitCode;
   if (code !== 0) return { ok: false, error: `Copilot ${exitError(code, stderr)}`, usage };

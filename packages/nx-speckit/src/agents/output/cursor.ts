@@ -10,12 +10,20 @@ export function parseCursorOutput(stdout: string, exitCode: number | null = 0, s
   const r = lastJsonObject(stdout);
   if (!r || r.type !== 'result') {
     const said = stderrCause(stderr) ?? stderrCause(stdout);
-    return { ok: false, error: `cursor-agent ${exitCode === 0 ? `printed no result JSON${said ? `: ${said}` : ''}` : exitError(exitCode, stderr)}`, usage: {} };
+    return {
+      ok: false,
+      error: `cursor-agent ${exitCode === 0 ? `printed no result JSON${said ? `: ${said}` : ''}` : exitError(exitCode, stderr)}`,
+      usage: {},
+    };
   }
   const usage = { sessionId: str(r.session_id) };
   const subtype = str(r.subtype) ?? 'unknown';
   if (r.is_error === true || subtype !== 'success') {
-    return { ok: false, error: `cursor-agent reported an error (${subtype})${str(r.result) ? `: ${r.result}` : ''}`, usage };
+    return {
+      ok: false,
+      error: `cursor-agent reported an error (${subtype})${str(r.result) ? `: ${r.result}` : ''}`,
+      usage,
+    };
   }
   return { ok: true, usage };
 }

@@ -5,10 +5,16 @@ export type FailureKind = 'quota' | 'rate-limit' | 'overload' | 'auth' | 'other'
 
 // Checked in order: a quota message often also says 429 or "rate", so quota comes first.
 const KINDS: [FailureKind, RegExp][] = [
-  ['quota', /quota|RESOURCE_EXHAUSTED|insufficient[_ ](credit|balance|funds)|credit balance|billing|usage limit|premium request/i],
+  [
+    'quota',
+    /quota|RESOURCE_EXHAUSTED|insufficient[_ ](credit|balance|funds)|credit balance|billing|usage limit|premium request/i,
+  ],
   ['rate-limit', /rate[_ -]?limit|too many requests|\b429\b/i],
   ['overload', /overload|\b529\b|\b503\b|UNAVAILABLE|capacity/i],
-  ['auth', /auth(entication|orization)?\b|unauthori[sz]ed|UNAUTHENTICATED|PERMISSION_DENIED|api[_ ]?key|\blog ?in\b|\/login|credentials|\b401\b|\b403\b/i],
+  [
+    'auth',
+    /auth(entication|orization)?\b|unauthori[sz]ed|UNAUTHENTICATED|PERMISSION_DENIED|api[_ ]?key|\blog ?in\b|\/login|credentials|\b401\b|\b403\b/i,
+  ],
 ];
 
 /**
@@ -28,7 +34,10 @@ export function classifyFailure(message: string, status?: number): FailureKind {
  * @returns at most 500 characters, or undefined for empty stderr
  */
 export function stderrCause(stderr: string | undefined): string | undefined {
-  const lines = (stderr ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = (stderr ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const line = [...lines].reverse().find((l) => /^Error:/.test(l)) ?? lines.pop();
   return line && line.length > 500 ? line.slice(0, 500) + '…' : line;
 }

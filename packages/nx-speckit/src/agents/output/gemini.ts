@@ -38,7 +38,8 @@ function errorDetail(err: Json): { message?: string; status?: number } {
   const message = str(err.message);
   try {
     const inner = JSON.parse(message ?? '');
-    if (isObject(inner) && isObject(inner.error)) return { message: str(inner.error.message) ?? message, status: num(inner.error.code) };
+    if (isObject(inner) && isObject(inner.error))
+      return { message: str(inner.error.message) ?? message, status: num(inner.error.code) };
   } catch {
     // a plain message
   }
@@ -54,10 +55,13 @@ export function parseGeminiOutput(stdout: string, exitCode: number | null = 0, s
   const o = lastJsonObject(stdout) ?? lastJsonObject(stderr);
   const usage = o ? geminiUsage(o) : {};
   const err = o && isObject(o.error) ? o.error : undefined;
-  if (!err && exitCode === 0) return o ? { ok: true, usage } : { ok: false, error: 'Gemini printed no JSON result', usage };
+  if (!err && exitCode === 0)
+    return o ? { ok: true, usage } : { ok: false, error: 'Gemini printed no JSON result', usage };
   const { message, status } = err ? errorDetail(err) : { message: stderrCause(stderr) };
   const reason = exitCode ? GEMINI_EXIT_REASONS[exitCode] : undefined;
-  const what = [exitCode ? `exit ${exitCode}` : undefined, reason, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
+  const what = [exitCode ? `exit ${exitCode}` : undefined, reason, status ? `HTTP ${status}` : undefined]
+    .filter(Boolean)
+    .join(', ');
   return {
     ok: false,
     error: `Gemini failed${what ? ` (${what})` : ''}: ${message ?? 'no error message'}`,

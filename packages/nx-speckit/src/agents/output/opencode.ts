@@ -15,7 +15,9 @@ function refusal(part: Json, stderr: string): string {
   const state = isObject(part.state) ? part.state : {};
   const input = isObject(state.input) ? state.input : {};
   const target = str(input.filePath) ?? str(input.path) ?? str(input.command);
-  const asked = [...stripVTControlCharacters(stderr).matchAll(/permission requested: (.+?); auto-rejecting/g)].pop()?.[1];
+  const asked = [
+    ...stripVTControlCharacters(stderr).matchAll(/permission requested: (.+?); auto-rejecting/g),
+  ].pop()?.[1];
   const why = asked ? `permission requested: ${asked}` : (str(state.error) ?? 'permission rejected');
   return `opencode refused the ${str(part.tool) ?? 'tool'} call${target ? ` on ${target}` : ''} (${why}): headless runs reject whatever would ask`;
 }
@@ -45,7 +47,8 @@ export function parseOpencodeOutput(stdout: string, exitCode: number | null = 0,
     }
     // Other tool errors are not a run failure: the model usually recovers.
     const state = isObject(part.state) ? part.state : {};
-    if (ev.type === 'tool_use' && state.status === 'error' && /rejected permission/i.test(str(state.error) ?? '')) refused ??= refusal(part, stderr);
+    if (ev.type === 'tool_use' && state.status === 'error' && /rejected permission/i.test(str(state.error) ?? ''))
+      refused ??= refusal(part, stderr);
   }
   if (refused) return { ok: false, error: refused, failureKind: 'other', usage };
   if (error) return { ok: false, error: `opencode reported an error: ${error}`, usage };

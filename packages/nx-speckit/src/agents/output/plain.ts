@@ -16,14 +16,25 @@ export function parseUsageFile(text: string | undefined): AgentUsage {
   }
   if (!isObject(o)) return {};
   const usage: AgentUsage = {
-    costUsd: num(o.costUsd), inputTokens: num(o.inputTokens), outputTokens: num(o.outputTokens),
-    cachedInputTokens: num(o.cachedInputTokens), turns: num(o.turns), model: str(o.model),
+    costUsd: num(o.costUsd),
+    inputTokens: num(o.inputTokens),
+    outputTokens: num(o.outputTokens),
+    cachedInputTokens: num(o.cachedInputTokens),
+    turns: num(o.turns),
+    model: str(o.model),
   };
-  return Object.fromEntries(Object.entries(usage).filter(([, v]) => v !== undefined && !(typeof v === 'number' && v < 0)));
+  return Object.fromEntries(
+    Object.entries(usage).filter(([, v]) => v !== undefined && !(typeof v === 'number' && v < 0)),
+  );
 }
 
 /** Agents whose output is free text (command, replay): the exit code is the verdict; usage comes from the usage file. */
-export function parsePlainOutput(_stdout: string, exitCode: number | null = 0, stderr = '', usageFile?: string): ParsedOutput {
+export function parsePlainOutput(
+  _stdout: string,
+  exitCode: number | null = 0,
+  stderr = '',
+  usageFile?: string,
+): ParsedOutput {
   const usage = parseUsageFile(usageFile);
   return exitCode === 0 ? { ok: true, usage } : { ok: false, error: exitError(exitCode, stderr), usage };
 }

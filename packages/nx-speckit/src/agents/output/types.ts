@@ -11,4 +11,9 @@ export interface ParsedOutput {
 }
 
 /** Pure: the attempt's stdout, exit code, stderr (and the usage file, for CLIs that write one) in, a verdict out. */
-export type OutputParser = (stdout: string, exitCode?: number | null, stderr?: string, usageFile?: string) => ParsedOutput;
+export type OutputParser = (
+  stdout: string,
+  exitCode?: number | null,
+  stderr?: string,
+  usageFile?: string,
+) => ParsedOutput;

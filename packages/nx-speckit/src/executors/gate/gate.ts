@@ -4,7 +4,10 @@ import { runGates } from '../../gates/run-gates';
 import { readGateCommands } from '../../plugin/target-metadata';
 
 /** `nx-speckit:gate`: a feature's quality-gate commands, after its tasks (or after one phase). */
-export default async function gateExecutor(options: GateExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function gateExecutor(
+  options: GateExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const project = context.projectName!;
   const config = context.projectsConfigurations!.projects[project];
   const commands = options.commands ?? readGateCommands(config.targets?.[context.targetName!]?.metadata) ?? [];

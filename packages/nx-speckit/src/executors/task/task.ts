@@ -8,7 +8,10 @@ import { resolveBudget } from '../../task-runner/spend';
 import { readProjectLanes } from '../../plugin/target-metadata';
 
 /** `nx-speckit:task`: one spec-kit task, run by a coding agent, verified and checkpointed. */
-export default async function taskExecutor(options: TaskExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function taskExecutor(
+  options: TaskExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const { signal, release } = abortOnInterrupt();
   try {
     return { success: succeeded(await runTask(runOptions(options, context, context.projectName!, signal))) };
@@ -20,7 +23,13 @@ export default async function taskExecutor(options: TaskExecutorSchema, context:
 /** One task's result as a batch reports it to Nx. */
 interface BatchTaskResult {
   task: string;
-  result: { success: boolean; status: 'success' | 'failure' | 'skipped'; terminalOutput: string; startTime: number; endTime: number };
+  result: {
+    success: boolean;
+    status: 'success' | 'failure' | 'skipped';
+    terminalOutput: string;
+    startTime: number;
+    endTime: number;
+  };
 }
 
 /**
@@ -39,26 +48,57 @@ export async function* taskBatch(
   const ids = Object.keys(taskGraph.tasks);
   const inBatch = new Set(ids);
   // Prerequisites outside the batch have succeeded already: Nx batches a task only then.
-  const dependencies = Object.fromEntries(ids.map((id) => [id, (taskGraph.dependencies[id] ?? []).map((edge) => edge.id).filter((d) => inBatch.has(d))]));
+  const dependencies = Object.fromEntries(
+    ids.map((id) => [id, (taskGraph.dependencies[id] ?? []).map((edge) => edge.id).filter((d) => inBatch.has(d))]),
+  );
   // Printed as it happens (lines carry their task id), and kept as the task's own output for Nx's cache.
   const run = async (id: string, signal: AbortSignal) => {
     const lines: string[] = [];
     const startTime = Date.now();
-    const log = (line: string) => { lines.push(line); console.log(line); };
-    const record = await runTask({ ...runOptions(inputs[id], context, taskGraph.tasks[id].target.project, signal), log });
+    const log = (line: string) => {
+      lines.push(line);
+      console.log(line);
+    };
+    const record = await runTask({
+      ...runOptions(inputs[id], context, taskGraph.tasks[id].target.project, signal),
+      log,
+    });
     return { record, lines, startTime };
   };
 
   const { signal, release } = abortOnInterrupt();
   try {
-    for await (const outcome of runGraph({ ids, dependencies }, batchParallelism(), (id) => run(id, signal), (r) => succeeded(r.record))) {
+    for await (const outcome of runGraph(
+      { ids, dependencies },
+      batchParallelism(),
+      (id) => run(id, signal),
+      (r) => succeeded(r.record),
+    )) {
       const endTime = Date.now();
       if (outcome.ran) {
         const { record, lines, startTime } = outcome.result;
         const ok = succeeded(record);
-        yield { task: outcome.id, result: { success: ok, status: ok ? 'success' : 'failure', terminalOutput: `${lines.join('\n')}\n`, startTime, endTime } };
+        yield {
+          task: outcome.id,
+          result: {
+            success: ok,
+            status: ok ? 'success' : 'failure',
+            terminalOutput: `${lines.join('\n')}\n`,
+            startTime,
+            endTime,
+          },
+        };
       } else {
-        yield { task: outcome.id, result: { success: false, status: 'skipped', terminalOutput: `not run: its prerequisite ${outcome.blockedBy} did not succeed\n`, startTime: endTime, endTime } };
+        yield {
+          task: outcome.id,
+          result: {
+            success: false,
+            status: 'skipped',
+            terminalOutput: `not run: its prerequisite ${outcome.blockedBy} did not succeed\n`,
+            startTime: endTime,
+            endTime,
+          },
+        };
       }
     }
   } finally {
@@ -67,7 +107,12 @@ export async function* taskBatch(
 }
 
 /** What runTask needs for one task of `project`, from its target options and the executor context. */
-function runOptions(options: TaskExecutorSchema, context: ExecutorContext, project: string, signal: AbortSignal): RunTaskOptions {
+function runOptions(
+  options: TaskExecutorSchema,
+  context: ExecutorContext,
+  project: string,
+  signal: AbortSignal,
+): RunTaskOptions {
   const config = context.projectsConfigurations!.projects[project];
   return {
     workspaceRoot: context.root,
@@ -102,5 +147,11 @@ function abortOnInterrupt(): { signal: AbortSignal; release: () => void } {
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return { signal: controller.signal, release: () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); } };
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
 }

@@ -18,16 +18,25 @@ export const IGNORED = ['.speckit/runs', '.speckit/logs', '.speckit/reports', '.
  * package, so every version in package.json stays as it is either way.
  */
 export async function initGenerator(tree: Tree, schema: InitGeneratorSchema = {}) {
-  await addPlugin(tree, await createProjectGraphAsync(), PLUGIN_NAME, createNodesV2, {
-    targetName: [schema.targetName ?? 'implement', 'speckit-implement', 'spec-implement'],
-    agent: [schema.agent ?? 'claude'],
-  }, false);
+  await addPlugin(
+    tree,
+    await createProjectGraphAsync(),
+    PLUGIN_NAME,
+    createNodesV2,
+    {
+      targetName: [schema.targetName ?? 'implement', 'speckit-implement', 'spec-implement'],
+      agent: [schema.agent ?? 'claude'],
+    },
+    false,
+  );
   ignoreLines(tree, '.gitignore', IGNORED);
   // .nxignore hides files from Nx that git keeps; a workspace that has one gets the artefacts there too.
   if (tree.exists('.nxignore')) ignoreLines(tree, '.nxignore', IGNORED);
   if (schema.speckit) {
     const agents = installSpeckitExtension(tree, configuredAgent(tree));
-    logger.info(`nx-speckit: spec-kit extension "nx" installed (/speckit.nx.implement, /speckit.nx.plan, after_tasks hook) for ${agents.join(', ')}`);
+    logger.info(
+      `nx-speckit: spec-kit extension "nx" installed (/speckit.nx.implement, /speckit.nx.plan, after_tasks hook) for ${agents.join(', ')}`,
+    );
   }
   if (!schema.skipFormat) await formatFiles(tree);
 }
@@ -37,7 +46,7 @@ function configuredAgent(tree: Tree): string {
   const entry = readNxJson(tree)?.plugins?.find((p) => typeof p !== 'string' && p.plugin === PLUGIN_NAME);
   const agent = typeof entry === 'object' ? (entry.options as { agent?: unknown } | undefined)?.agent : undefined;
   const first = Array.isArray(agent) ? agent[0] : agent;
-  return typeof first === 'string' ? first : (first as { preset?: string } | undefined)?.preset ?? 'claude';
+  return typeof first === 'string' ? first : ((first as { preset?: string } | undefined)?.preset ?? 'claude');
 }
 
 /** Appends the entries an ignore file does not list yet, under one comment. */

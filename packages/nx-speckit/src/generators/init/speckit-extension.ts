@@ -16,7 +16,15 @@ interface Manifest {
  * Per agent: the folder that shows the workspace uses it, where it reads custom slash commands,
  * and how a command file is written for it.
  */
-const AGENT_COMMANDS: Record<string, { marker: string; dir: string; file: (name: string) => string; render?: (description: string, body: string) => string }> = {
+const AGENT_COMMANDS: Record<
+  string,
+  {
+    marker: string;
+    dir: string;
+    file: (name: string) => string;
+    render?: (description: string, body: string) => string;
+  }
+> = {
   claude: { marker: '.claude', dir: '.claude/commands', file: (n) => `${n}.md` },
   cursor: { marker: '.cursor', dir: '.cursor/commands', file: (n) => `${n}.md` },
   codex: { marker: '.codex', dir: '.codex/prompts', file: (n) => `${n}.md` },
@@ -36,11 +44,16 @@ export function installSpeckitExtension(tree: Tree, configuredAgent: string): st
   const manifest = parse(manifestText) as Manifest;
   tree.write(`.specify/extensions/${EXTENSION_ID}/extension.yml`, manifestText);
   for (const file of readdirSync(join(EXTENSION_DIR, 'commands'))) {
-    tree.write(`.specify/extensions/${EXTENSION_ID}/commands/${file}`, readFileSync(join(EXTENSION_DIR, 'commands', file), 'utf8'));
+    tree.write(
+      `.specify/extensions/${EXTENSION_ID}/commands/${file}`,
+      readFileSync(join(EXTENSION_DIR, 'commands', file), 'utf8'),
+    );
   }
   registerHooks(tree, manifest);
 
-  const agents = Object.keys(AGENT_COMMANDS).filter((agent) => agent === configuredAgent || tree.exists(AGENT_COMMANDS[agent].marker));
+  const agents = Object.keys(AGENT_COMMANDS).filter(
+    (agent) => agent === configuredAgent || tree.exists(AGENT_COMMANDS[agent].marker),
+  );
   for (const agent of agents) {
     const { dir, file, render } = AGENT_COMMANDS[agent];
     for (const command of manifest.provides.commands) {
@@ -54,15 +67,27 @@ export function installSpeckitExtension(tree: Tree, configuredAgent: string): st
 /** The extension's hooks in spec-kit's project hook file, replacing any earlier entry of ours. */
 function registerHooks(tree: Tree, manifest: Manifest) {
   const path = '.specify/extensions.yml';
-  const config = (tree.exists(path) ? parse(tree.read(path, 'utf-8')!) : null) ?? { installed: [], settings: { auto_execute_hooks: true }, hooks: {} };
+  const config = (tree.exists(path) ? parse(tree.read(path, 'utf-8')!) : null) ?? {
+    installed: [],
+    settings: { auto_execute_hooks: true },
+    hooks: {},
+  };
   config.installed = [...new Set([...(config.installed ?? []), EXTENSION_ID])];
   config.hooks ??= {};
   for (const [event, hook] of Object.entries(manifest.hooks)) {
     const others = (config.hooks[event] ?? []).filter((h: { extension?: string }) => h.extension !== EXTENSION_ID);
-    config.hooks[event] = [...others, {
-      extension: EXTENSION_ID, command: hook.command, enabled: true, optional: hook.optional ?? true,
-      prompt: hook.prompt ?? `Execute ${hook.command}?`, description: hook.description ?? '', condition: null,
-    }];
+    config.hooks[event] = [
+      ...others,
+      {
+        extension: EXTENSION_ID,
+        command: hook.command,
+        enabled: true,
+        optional: hook.optional ?? true,
+        prompt: hook.prompt ?? `Execute ${hook.command}?`,
+        description: hook.description ?? '',
+        condition: null,
+      },
+    ];
   }
   tree.write(path, stringify(config));
 }
