@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireResources, locksDir, readHolder } from './resources';
@@ -46,6 +55,32 @@ describe('exclusive resources', () => {
     expect(held.uses[0].waitedMs).toBeGreaterThan(0);
     await held.release();
     expect(existsSync(join(locksDir(root), 'simulator'))).toBe(false);
+  });
+
+  it('a holder that has locked but not yet written holder.json: the waiter says it waits only once it knows for whom', async () => {
+    const root = workspace();
+    const first = await acquireResources(root, ['simulator'], { project: 'spec-001-a', taskId: 'T001' }, fast);
+    const holderFile = join(locksDir(root), 'simulator', 'holder.json');
+    const written = readFileSync(holderFile, 'utf8');
+    rmSync(holderFile);
+    const waits: string[] = [];
+    const second = acquireResources(
+      root,
+      ['simulator'],
+      { project: 'spec-001-a', taskId: 'T002' },
+      { ...fast, onWait: (name, by) => waits.push(`${name} ${by}`) },
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(join(locksDir(root), 'simulator.waiting', 'spec-001-a--T002'))).toBe(false);
+    expect(waits).toEqual([]);
+    writeFileSync(holderFile, written);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(waits).toEqual(['simulator T001']);
+    expect(readdirSync(join(locksDir(root), 'simulator.waiting'))).toEqual(['spec-001-a--T002']);
+    await first.release();
+    const held = await second;
+    expect(held.uses).toEqual([{ name: 'simulator', waitedMs: expect.any(Number), heldBy: ['T001'] }]);
+    await held.release();
   });
 
   it('takes names in sorted order and releases them all; other names are free meanwhile', async () => {

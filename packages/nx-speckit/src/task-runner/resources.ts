@@ -48,6 +48,8 @@ export interface HeldResources {
 export const locksDir = (root: string) => join(root, '.speckit', 'locks');
 
 const LOCK_OPTIONS = { stale: 60_000, update: 10_000, realpath: false, retries: 0 };
+/** How long a waiter gives a holder that has just locked to write its holder.json. */
+const HOLDER_WRITE_MS = 20;
 
 /**
  * Takes every named resource, in sorted order, waiting as long as another task holds one.
@@ -87,31 +89,41 @@ async function acquireOne(
   mkdirSync(locksDir(root), { recursive: true });
   const started = Date.now();
   const heldBy: string[] = [];
+  let announced = false;
   const waiting = join(`${dir}.waiting`, `${self.project}--${self.taskId}`);
   try {
     for (;;) {
       if (options.signal?.aborted) throw new Error(`interrupted while waiting for resource ${name}`);
       const free = await tryLock(dir, self);
       if (free) return { free, use: { name, waitedMs: Date.now() - started, ...(heldBy.length ? { heldBy } : {}) } };
-      if (!heldBy.length) {
-        mkdirSync(dirname(waiting), { recursive: true });
-        writeFileSync(waiting, '');
-      }
       const holder = readHolder(dir);
-      if (holder && isGone(holder)) {
+      if (!holder) {
+        // Taken a moment ago: its holder.json follows at once. Learn whom we wait for before saying we wait.
+        await sleep(HOLDER_WRITE_MS, options.signal);
+        continue;
+      }
+      if (isGone(holder)) {
         await takeOver(dir, holder);
         continue;
       }
-      const label = holder ? holderLabel(holder, self.project) : undefined;
-      if (label && heldBy[heldBy.length - 1] !== label) {
+      const label = holderLabel(holder, self.project);
+      if (heldBy[heldBy.length - 1] !== label) {
         heldBy.push(label);
         options.onWait?.(name, label);
       }
+      if (!announced) announced = announceWaiting(waiting);
       await sleep(options.pollMs ?? 200, options.signal);
     }
   } finally {
     rmSync(waiting, { force: true });
   }
+}
+
+/** The marker a waiting task leaves, written once whom it waits for is known (the record says the same). */
+function announceWaiting(marker: string): true {
+  mkdirSync(dirname(marker), { recursive: true });
+  writeFileSync(marker, '');
+  return true;
 }
 
 /** The lock's release function, or undefined while another holder has it. */
