@@ -61,13 +61,7 @@ export async function undoAgentEdits(
 
 function undoAgentEditsLocked(file: string, snapshot: Buffer, taskId: string, options: GuardOptions): GuardResult {
   const { replacedCopy, parse = parseTasks } = options;
-  if (!existsSync(file)) {
-    writeAtomically(file, snapshot);
-    return {
-      refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran',
-      warnings: [],
-    };
-  }
+  if (!existsSync(file)) return restoreDeleted(file, snapshot);
   const current = readFileSync(file);
   if (current.equals(snapshot)) return { warnings: [] };
   const before = parse(snapshot.toString('utf8'));
@@ -75,72 +69,133 @@ function undoAgentEditsLocked(file: string, snapshot: Buffer, taskId: string, op
   const after = parse(text);
   const afterById = new Map(after.tasks.map((t) => [t.id, t]));
 
-  const lostDone = before.tasks.filter((t) => t.done && !afterById.has(t.id)).map((t) => t.id);
-  if (!Buffer.from(text, 'utf8').equals(current) || lostDone.length) {
-    if (replacedCopy) {
-      mkdirSync(dirname(replacedCopy), { recursive: true });
-      writeFileSync(replacedCopy, current);
-    }
+  const damage = damageOf(before, afterById, text, current);
+  if (damage) {
+    if (replacedCopy) saveCopy(replacedCopy, current);
     restoreSnapshot(file, snapshot, before, after, taskId);
-    const why = lostDone.length
-      ? `completed task${lostDone.length > 1 ? 's' : ''} ${list(lostDone)} disappeared from it`
-      : 'it is no longer valid UTF-8';
     const kept = replacedCopy ? `; the file as it was is saved in ${replacedCopy}` : '';
     return {
-      refusal: `tasks.md was damaged during the run (${why}); it was restored from before the agent ran, keeping other tasks' new marks${kept}`,
+      refusal: `tasks.md was damaged during the run (${damage}); it was restored from before the agent ran, keeping other tasks' new marks${kept}`,
       warnings: [],
     };
   }
 
-  const flips = new Map<number, number>(); // byte offset in `current` → checkbox byte to put back
-  let refusal: string | undefined;
-  const warnings: string[] = [];
+  const own = ownTaskFix(before, after, afterById, taskId);
+  const unmarked = unmarkedDoneTasks(before, afterById, current, taskId);
+  const refused = options.journal ? refusedMarks(options.journal) : new Set<string>();
+  const reticked = reTickedRefusedMarks(before, afterById, refused, taskId);
+  if (own.selfTicked && options.journal) journalRefusal(options.journal, taskId);
+  writeFlips(file, current, [...own.flips, ...unmarked.flips, ...reticked.flips]);
+  return { refusal: own.refusal, warnings: otherTaskWarnings(reticked.ids, unmarked.ids, taskId) };
+}
 
+/** A checkbox byte to put back: its offset in the current file, and the byte it gets. */
+type Flip = [offset: number, byte: number];
+
+/** Checkbox bytes to put back for some tasks, and which tasks they are. */
+interface TaskFlips {
+  ids: string[];
+  flips: Flip[];
+}
+
+function restoreDeleted(file: string, snapshot: Buffer): GuardResult {
+  writeAtomically(file, snapshot);
+  return {
+    refusal: 'the agent deleted tasks.md (only nx-speckit writes it); it was restored from before the agent ran',
+    warnings: [],
+  };
+}
+
+/** Why the file can no longer be fixed byte by byte (done tasks gone, not UTF-8), or undefined. */
+function damageOf(before: ParsedTasks, afterById: Map<string, Task>, text: string, current: Buffer) {
+  const lostDone = before.tasks.filter((t) => t.done && !afterById.has(t.id)).map((t) => t.id);
+  if (lostDone.length) return `completed task${lostDone.length > 1 ? 's' : ''} ${list(lostDone)} disappeared from it`;
+  // Decoding replaced invalid bytes, so the text no longer encodes back to the file.
+  if (!Buffer.from(text, 'utf8').equals(current)) return 'it is no longer valid UTF-8';
+  return undefined;
+}
+
+function saveCopy(path: string, content: Buffer) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+}
+
+/** This task's own box: an agent's self-tick is cleared; a changed own line or a self-tick refuses the task. */
+function ownTaskFix(before: ParsedTasks, after: ParsedTasks, afterById: Map<string, Task>, taskId: string) {
   const ownBefore = before.tasks.find((t) => t.id === taskId);
   const ownAfter = afterById.get(taskId);
   const selfTicked = !!(ownBefore && ownAfter && !ownBefore.done && ownAfter.done);
-  if (selfTicked) flips.set(ownAfter!.checkboxByte, SPACE);
+  const flips: Flip[] = selfTicked ? [[ownAfter!.checkboxByte, SPACE]] : [];
   const ownChange = ownLineChange(ownBefore, ownAfter, after, taskId);
-  if (ownChange)
-    refusal = `tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`;
-  else if (flips.size) refusal = `the agent marked ${taskId} itself; the mark was removed until verification passes`;
+  const refusal = ownChange
+    ? `tasks.md was edited during the run and ${ownChange}; not marking ${taskId} done: re-run it to implement the task as it now reads`
+    : selfTicked
+      ? `the agent marked ${taskId} itself; the mark was removed until verification passes`
+      : undefined;
+  return { selfTicked, flips, refusal };
+}
 
-  const unmarked: string[] = [];
+/** Other tasks that were done before the run and lost their mark: completed work stays marked. */
+function unmarkedDoneTasks(
+  before: ParsedTasks,
+  afterById: Map<string, Task>,
+  current: Buffer,
+  taskId: string,
+): TaskFlips {
+  const result: TaskFlips = { ids: [], flips: [] };
   for (const t of before.tasks) {
     const now = afterById.get(t.id);
     if (t.id !== taskId && t.done && now && !now.done && current[now.checkboxByte] === SPACE) {
-      flips.set(now.checkboxByte, t.checkbox.charCodeAt(0));
-      unmarked.push(t.id);
+      result.flips.push([now.checkboxByte, t.checkbox.charCodeAt(0)]);
+      result.ids.push(t.id);
     }
   }
-  const refused = options.journal ? refusedMarks(options.journal) : new Set<string>();
-  const putBack: string[] = [];
+  return result;
+}
+
+/** Other tasks ticked again after a guard removed their agent's self-tick (a stale write of the file). */
+function reTickedRefusedMarks(
+  before: ParsedTasks,
+  afterById: Map<string, Task>,
+  refused: Set<string>,
+  taskId: string,
+): TaskFlips {
+  const result: TaskFlips = { ids: [], flips: [] };
   for (const t of before.tasks) {
     const now = afterById.get(t.id);
     if (t.id !== taskId && !t.done && now?.done && refused.has(t.id)) {
-      flips.set(now.checkboxByte, SPACE);
-      putBack.push(t.id);
+      result.flips.push([now.checkboxByte, SPACE]);
+      result.ids.push(t.id);
     }
   }
-  if (putBack.length)
+  return result;
+}
+
+function otherTaskWarnings(reticked: string[], unmarked: string[], taskId: string): string[] {
+  const warnings: string[] = [];
+  if (reticked.length)
     warnings.push(
-      `${list(putBack)} ${putBack.length > 1 ? 'were' : 'was'} ticked again in tasks.md while ${taskId} ran, after a guard had removed the agent's own tick (a stale write of the file); the mark was removed until a verified run makes it`,
+      `${list(reticked)} ${reticked.length > 1 ? 'were' : 'was'} ticked again in tasks.md while ${taskId} ran, after a guard had removed the agent's own tick (a stale write of the file); the mark was removed until a verified run makes it`,
     );
   if (unmarked.length)
     warnings.push(
       `${list(unmarked)} ${unmarked.length > 1 ? 'were' : 'was'} done but un-marked in tasks.md while ${taskId} ran (completed work stays marked); the mark was restored. To redo a task, untick it before the run`,
     );
+  return warnings;
+}
 
-  if (selfTicked && options.journal) {
-    mkdirSync(dirname(options.journal), { recursive: true });
-    appendFileSync(options.journal, `!${taskId}\n`); // under the lock, like markDone's entries
-  }
-  if (flips.size) {
-    const fixed = Buffer.from(current);
-    for (const [offset, byte] of flips) fixed[offset] = byte;
-    writeAtomically(file, fixed);
-  }
-  return { refusal, warnings };
+/** `!T012`: a later guard clears a stale write's re-tick of it until a checkpoint writes `T012`. */
+function journalRefusal(journal: string, taskId: string) {
+  mkdirSync(dirname(journal), { recursive: true });
+  appendFileSync(journal, `!${taskId}\n`); // under the lock, like markDone's entries
+}
+
+/** Flips single bytes of the current file, so every other concurrent edit is kept as it is. */
+function writeFlips(file: string, current: Buffer, flips: Flip[]) {
+  if (!flips.length) return;
+  const fixed = Buffer.from(current);
+  for (const [offset, byte] of flips) fixed[offset] = byte;
+  writeAtomically(file, fixed);
 }
 
 /** What changed in the task's own entry (text, declared files, dependencies), or undefined. */

@@ -346,15 +346,7 @@ async function runAttempt(
   const isolated = workRoot !== root;
   const tasksFile = posix.join(options.featureDir, 'tasks.md');
   const tasksPath = join(workRoot, tasksFile);
-  const byId = new Map(analysis.parsed.tasks.map((t) => [t.id, t]));
-  const prompt =
-    buildPrompt({
-      workspaceRoot: workRoot,
-      featureDir: options.featureDir,
-      task,
-      phase: analysis.parsed.phases[task.phase],
-      prerequisites: (analysis.plan.dependsOn[task.id] ?? []).map((d) => byId.get(d.id)!),
-    }) + conflictNote(input.conflicts);
+  const prompt = attemptPrompt(task, analysis, options.featureDir, input);
   const runDir = runDirOf(root, options.project);
   const logFile = join(root, '.speckit', 'logs', options.project, `${task.id}.log`);
   // In a worktree the checkpoint journal is not involved: marks happen in the workspace only.
@@ -374,14 +366,7 @@ async function runAttempt(
     signal: options.signal,
     onAttempt: (n) => n > 1 && log(`[${task.id}] attempt ${n}`),
   });
-  const base = {
-    agent: agentName(agent),
-    usage: result.usage,
-    attempts: result.attempts.length,
-    log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')),
-    // Only the agent's own failure has a kind (a later fallback agent acts on it); a failed check has none.
-    ...(result.ok ? {} : { failureKind: result.failureKind ?? ('other' as const) }),
-  };
+  const base = outcomeBase(agent, result, root, logFile);
 
   const guard = await undoAgentEdits(tasksPath, tasksSnapshot, task.id, {
     replacedCopy: join(runDir, `${task.id}.replaced-tasks.md`),
@@ -389,16 +374,56 @@ async function runAttempt(
     journal,
   });
   for (const w of guard.warnings) log(`[${task.id}] warning: ${w}`);
-  const problems = agentProblems(result);
-  if (guard.refusal) problems.push(guard.refusal);
-  const { problems: fileProblems, changed } = checkDeclaredPaths(workRoot, files, input.before);
-  if (!result.aborted) problems.push(...fileProblems);
-  if (!problems.length && options.verify?.length)
-    problems.push(...runVerify(options.verify, workRoot, task, options, logFile));
+  const { problems, changed } = attemptProblems(task, options, input, result, guard.refusal, logFile);
   if (options.record && !problems.length)
     writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(workRoot, changed));
   const error = problems.length ? `${task.id} not marked done: ${problems.join('; ')} (log: ${base.log})` : undefined;
   return { base, result, changed, guardWarnings: guard.warnings, error };
+}
+
+/** The task's prompt, naming its prerequisites as the plan orders them and what a first run conflicted on. */
+function attemptPrompt(task: Task, analysis: FeatureAnalysis, featureDir: string, input: AttemptInput): string {
+  const byId = new Map(analysis.parsed.tasks.map((t) => [t.id, t]));
+  return (
+    buildPrompt({
+      workspaceRoot: input.workRoot,
+      featureDir,
+      task,
+      phase: analysis.parsed.phases[task.phase],
+      prerequisites: (analysis.plan.dependsOn[task.id] ?? []).map((d) => byId.get(d.id)!),
+    }) + conflictNote(input.conflicts)
+  );
+}
+
+/** What the task record takes from one agent's run, whatever the checks after it find. */
+function outcomeBase(agent: ResolvedAgent, result: AgentRunResult, root: string, logFile: string) {
+  return {
+    agent: agentName(agent),
+    usage: result.usage,
+    attempts: result.attempts.length,
+    log: posix.relative(root.split('\\').join('/'), logFile.split('\\').join('/')),
+    // Only the agent's own failure has a kind (a later fallback agent acts on it); a failed check has none.
+    ...(result.ok ? {} : { failureKind: result.failureKind ?? ('other' as const) }),
+  };
+}
+
+/** Why the task must not be marked done (empty when nothing stands in the way), and the declared files it changed. */
+function attemptProblems(
+  task: Task,
+  options: RunTaskOptions,
+  input: AttemptInput,
+  result: AgentRunResult,
+  guardRefusal: string | undefined,
+  logFile: string,
+): { problems: string[]; changed: string[] } {
+  const problems = agentProblems(result);
+  if (guardRefusal) problems.push(guardRefusal);
+  const { problems: fileProblems, changed } = checkDeclaredPaths(input.workRoot, input.files, input.before);
+  if (!result.aborted) problems.push(...fileProblems);
+  // Verify runs only when nothing else failed already.
+  if (!problems.length && options.verify?.length)
+    problems.push(...runVerify(options.verify, input.workRoot, task, options, logFile));
+  return { problems, changed };
 }
 
 /** Failures another agent could avoid; any other failure (a syntax error, a failed check) would repeat with the next agent. */
