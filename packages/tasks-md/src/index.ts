@@ -7,7 +7,7 @@ export { extractDeclaredPaths, extractDependencyRefs, isUnsafePath, normalizeDec
 export { analyzeFeature, formatDiagnostic, readFeature, REQUIRED_DOCUMENTS } from './feature';
 export type { FeatureAnalysis, FeatureDocuments } from './feature';
 export { markDone, CheckpointError } from './checkpoint';
-export { withFileLock } from './tasks-file';
+export { withFileLock, writeAtomically } from './tasks-file';
 export type { MarkOptions, MarkResult } from './checkpoint';
 export { openPrerequisites, remainingDependsOn } from './remaining';
 export { undoAgentEdits } from './guard';

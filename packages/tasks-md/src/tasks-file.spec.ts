@@ -42,3 +42,18 @@ test('a path that cannot be looked at is an error, not a new file', () => {
   writeFileSync(join(dir, 'plain'), '');
   expect(() => writeAtomically(join(dir, 'plain', 'tasks.md'), Buffer.from('x'))).toThrow(/ENOTDIR/);
 });
+
+test('text or bytes; missing folders are made; repeated writes leave no temp file', () => {
+  const file = join(dir, 'a/b/file.json');
+  expect(writeAtomically(file, 'first')).toBe(true);
+  expect(writeAtomically(file, new Uint8Array(Buffer.from('second')))).toBe(true);
+  expect(readFileSync(file, 'utf8')).toBe('second');
+  expect(readdirSync(join(dir, 'a/b'))).toEqual(['file.json']);
+});
+
+test('a failed replace keeps what the folder held', () => {
+  mkdirSync(join(dir, 'taken'));
+  writeFileSync(join(dir, 'taken/inside'), 'keep');
+  expect(() => writeAtomically(join(dir, 'taken'), 'new')).toThrow();
+  expect(readFileSync(join(dir, 'taken/inside'), 'utf8')).toBe('keep');
+});

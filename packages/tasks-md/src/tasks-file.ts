@@ -1,9 +1,21 @@
 /**
  * How tasks.md is written. Two modules write it, the checkpoint (a task's `[X]`) and the guard
  * (putting back marks an agent changed); both hold the same cross-process lock and replace the
- * file atomically, so a reader never sees half a file and no write is lost to another.
+ * file atomically, so a reader never sees half a file and no write is lost to another. The same
+ * atomic write serves every other file the plugin writes.
  */
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 
@@ -29,35 +41,45 @@ export async function withFileLock<T>(file: string, fn: () => T | Promise<T>): P
 }
 
 /**
- * Temp file in the same folder, fsync, rename: readers see the old or the new file, never half of
- * one. The file keeps its mode; a missing file gets the default one. Writes nothing and returns
- * false when `changedMeanwhile()` says the file changed since it was read.
+ * Writes `file` whole or not at all, and returns whether it did. The data goes to a hidden temp
+ * file beside it (same file system; named per process and call, so racing writers never share
+ * one), is fsynced, then renamed over the file: a reader sees the old content or the new, never
+ * half, and of racing writers the last one wins. Missing folders are made. The file keeps its
+ * mode; a new file gets the default one. Writes nothing and returns false when
+ * `changedMeanwhile()` says the file changed since it was read. The temp file never outlives a
+ * failure.
  */
-export function writeAtomically(file: string, data: Buffer, changedMeanwhile: () => boolean = () => false): boolean {
+export function writeAtomically(
+  file: string,
+  data: string | Uint8Array,
+  changedMeanwhile: () => boolean = () => false,
+): boolean {
   const mode = modeOf(file);
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const fd = openSync(temp, 'w', mode ?? 0o666);
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeSync(fd, data);
-    if (mode !== undefined) fchmodSync(fd, mode); // `open` applies the umask; keep the user's mode exactly
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    writeDurably(temp, data, mode);
     if (changedMeanwhile()) {
-      unlinkSync(temp);
+      rmSync(temp, { force: true });
       return false;
     }
     renameSync(temp, file);
     return true;
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      /* already gone */
-    }
+    rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+function writeDurably(temp: string, data: string | Uint8Array, mode: number | undefined): void {
+  const fd = openSync(temp, 'w', mode ?? 0o666);
+  try {
+    writeFileSync(fd, data);
+    if (mode !== undefined) fchmodSync(fd, mode); // `open` applies the umask; keep the user's mode exactly
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../write-file-atomic';
+import { writeAtomically } from '@nx-speckit/tasks-md';
 
 export interface PlanRecord {
   project: string;
@@ -125,5 +125,5 @@ export function readPlanRecord(workspaceRoot: string, project: string): PlanReco
 export function writePlanRecord(workspaceRoot: string, record: PlanRecord) {
   const file = planFile(workspaceRoot, record.project);
   // Two runs may finish together: never half a record.
-  writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
+  writeAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -7,10 +7,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
+import { writeAtomically } from '@nx-speckit/tasks-md';
 import { git, splitZ, withTempIndex } from './git';
 import { addAll, seedIndex } from './snapshot';
 import type { ChangedFile } from './changeset';
-import { writeFileAtomic } from '../write-file-atomic';
 
 export interface ApplyResult {
   /** Repository-relative paths that could not be merged; empty when the changeset landed. */
@@ -118,5 +118,5 @@ function refusedPaths(detail: string, files: ChangedFile[]): string[] {
 
 /** For callers that keep the patch next to the run (the cache restores it): written whole or not at all. */
 export function writePatchFile(file: string, patch: string) {
-  writeFileAtomic(file, patch);
+  writeAtomically(file, patch);
 }

@@ -1,8 +1,8 @@
 /** Writes the report files: latest + a timestamped copy of the JSON and the HTML, and the summary text. */
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { writeAtomically } from '@nx-speckit/tasks-md';
 import type { RunReport } from './types';
-import { writeFileAtomic } from '../write-file-atomic';
 
 export const REPORTS_DIR = '.speckit/reports';
 /** Timestamped copies kept per kind (json, html); older ones are removed. */
@@ -27,7 +27,7 @@ export function writeReport(workspaceRoot: string, report: RunReport, html: stri
     ['latest.txt', summary],
   ];
   // A reader never sees half a report.
-  for (const [name, content] of files) writeFileAtomic(join(dir, name), content);
+  for (const [name, content] of files) writeAtomically(join(dir, name), content);
   prune(dir);
   return files.map(([name]) => posix.join(REPORTS_DIR, name));
 }

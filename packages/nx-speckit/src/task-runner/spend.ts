@@ -5,9 +5,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { withFileLock } from '@nx-speckit/tasks-md';
+import { withFileLock, writeAtomically } from '@nx-speckit/tasks-md';
 import type { AgentUsage } from '../agents/types';
-import { writeFileAtomic } from '../write-file-atomic';
 
 export interface Spend {
   costUsd: number;
@@ -39,7 +38,7 @@ export function readSpend(root: string): Spend {
 function writeSpend(root: string, spend: Spend) {
   const file = ledgerFile(root);
   // Readers never take the lock: they see the old sum or the new one, never half.
-  writeFileAtomic(file, `${JSON.stringify(spend)}\n`);
+  writeAtomically(file, `${JSON.stringify(spend)}\n`);
 }
 
 /** A new run starts at zero. */

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { writeAtomically } from '@nx-speckit/tasks-md';
 import { runCommand } from '../process/run-command';
-import { writeFileAtomic } from '../write-file-atomic';
 
 /** Content hash per file under each declared path, taken before the agent runs. */
 export type Snapshot = Map<string, string>;
@@ -42,7 +42,7 @@ export function firstAttemptBaseline(file: string, paths: string[], current: Sna
   } catch {
     /* none yet, or torn by a crash: start from now */
   }
-  writeFileAtomic(file, JSON.stringify({ paths, hashes: Object.fromEntries(current) }));
+  writeAtomically(file, JSON.stringify({ paths, hashes: Object.fromEntries(current) }));
   return current;
 }
 
