@@ -91,7 +91,7 @@ function markOnce(
   }
   const updated = Buffer.from(bytes);
   updated[task.checkboxByte] = 0x58; // 'X'
-  return writeAtomically(file, updated, changedMeanwhile)
+  return writeAtomically(file, updated, { changedMeanwhile })
     ? { changed: true, line: task.line, total, done: done + 1 }
     : undefined;
 }

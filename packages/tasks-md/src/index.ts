@@ -8,6 +8,7 @@ export { analyzeFeature, formatDiagnostic, readFeature, REQUIRED_DOCUMENTS } fro
 export type { FeatureAnalysis, FeatureDocuments } from './feature';
 export { markDone, CheckpointError } from './checkpoint';
 export { withFileLock, writeAtomically } from './tasks-file';
+export type { AtomicWriteOptions } from './tasks-file';
 export type { MarkOptions, MarkResult } from './checkpoint';
 export { openPrerequisites, remainingDependsOn } from './remaining';
 export { undoAgentEdits } from './guard';

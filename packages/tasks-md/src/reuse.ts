@@ -10,11 +10,12 @@
  * a fresh parse: reuse can make a parse cheaper, never different.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CheckboxState, ParsedTasks, ParseFn } from './model';
 import { withoutMarks } from './marks';
 import { parseTasks } from './parse';
+import { writeAtomically } from './tasks-file';
 
 // A stored parse is only valid for the parser that made it. Computed on first use: importing the
 // engine (graph construction does) reads no files for it.
@@ -63,13 +64,10 @@ function readStored(path: string, key: string): ParsedTasks | undefined {
   }
 }
 
-/** Best effort and atomic (temp file + rename): parallel tasks of one feature may store at once. */
+/** Best effort and atomic: parallel tasks of one feature may store at once. No fsync: a lost store costs a parse. */
 function store(path: string, key: string, parsed: ParsedTasks): void {
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ key, parsed }));
-    renameSync(temp, path);
+    writeAtomically(path, JSON.stringify({ key, parsed }), { durable: false });
   } catch {
     // a read-only folder only costs the next process a parse
   }

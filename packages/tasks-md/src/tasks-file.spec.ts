@@ -20,7 +20,7 @@ test('replaces the file whole and keeps its mode', () => {
 test('a file changed since it was read is left alone, and the temp file removed', () => {
   const file = join(dir, 'tasks.md');
   writeFileSync(file, "a person's edit\n");
-  expect(writeAtomically(file, Buffer.from('stale\n'), () => true)).toBe(false);
+  expect(writeAtomically(file, Buffer.from('stale\n'), { changedMeanwhile: () => true })).toBe(false);
   expect(readFileSync(file, 'utf8')).toBe("a person's edit\n");
   expect(readdirSync(dir)).toEqual(['tasks.md']);
 });

@@ -40,6 +40,13 @@ export async function withFileLock<T>(file: string, fn: () => T | Promise<T>): P
   }
 }
 
+export interface AtomicWriteOptions {
+  /** Called after the data is written, before the rename: true means write nothing. */
+  changedMeanwhile?: () => boolean;
+  /** fsync before the rename (default). A cache that can be rebuilt skips it. */
+  durable?: boolean;
+}
+
 /**
  * Writes `file` whole or not at all, and returns whether it did. The data goes to a hidden temp
  * file beside it (same file system; named per process and call, so racing writers never share
@@ -52,14 +59,14 @@ export async function withFileLock<T>(file: string, fn: () => T | Promise<T>): P
 export function writeAtomically(
   file: string,
   data: string | Uint8Array,
-  changedMeanwhile: () => boolean = () => false,
+  { changedMeanwhile = () => false, durable = true }: AtomicWriteOptions = {},
 ): boolean {
   const mode = modeOf(file);
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
   const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeDurably(temp, data, mode);
+    writeTemp(temp, data, mode, durable);
     if (changedMeanwhile()) {
       rmSync(temp, { force: true });
       return false;
@@ -72,12 +79,12 @@ export function writeAtomically(
   }
 }
 
-function writeDurably(temp: string, data: string | Uint8Array, mode: number | undefined): void {
+function writeTemp(temp: string, data: string | Uint8Array, mode: number | undefined, durable: boolean): void {
   const fd = openSync(temp, 'w', mode ?? 0o666);
   try {
     writeFileSync(fd, data);
     if (mode !== undefined) fchmodSync(fd, mode); // `open` applies the umask; keep the user's mode exactly
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
