@@ -82,125 +82,35 @@ export interface CollectInput {
 
 export const taskKey = (project: string, id: string) => `${project}\0${id}`;
 
+/** Lookups shared by every feature of one report. */
+interface RunIndex {
+  results: Map<string, NxTaskOutcome>;
+  records: Map<string, TaskRecord>;
+  unmarked?: Map<string, string>;
+}
+
 export function collectReport(input: CollectInput): RunReport {
-  const results = new Map(input.results.map((r) => [taskKey(r.project, r.taskId), r]));
-  const records = new Map(input.records.map((r) => [taskKey(r.project, r.id), r]));
+  const index: RunIndex = {
+    results: new Map(input.results.map((r) => [taskKey(r.project, r.taskId), r])),
+    records: new Map(input.records.map((r) => [taskKey(r.project, r.id), r])),
+    unmarked: input.unmarked,
+  };
+  const failedTargets = input.failedTargets ?? [];
   const tasks: ReportTask[] = [];
   const features: ReportFeature[] = [];
-
   for (const feature of input.features) {
-    const waveOf = new Map<string, number>();
-    feature.plan.waves.forEach((ids, i) => ids.forEach((id) => waveOf.set(id, i + 1)));
-    const own: ReportTask[] = feature.parsed.tasks.map((t) => {
-      const result = results.get(taskKey(feature.project, t.id));
-      const record = records.get(taskKey(feature.project, t.id));
-      const task: ReportTask = {
-        project: feature.project,
-        id: t.id,
-        status: 'not-run',
-        attempts: record?.attempts ?? 0,
-        startedAt: null,
-        endedAt: null,
-        inRun: !!result,
-        description: t.description,
-        phase: feature.parsed.phases[t.phase]?.number ?? t.phase + 1,
-        wave: waveOf.get(t.id) ?? 0,
-        dependsOn: (feature.plan.dependsOn[t.id] ?? []).map((d) => d.id),
-        target: subTarget(feature.targetName, t.id),
-      };
-      if (result) {
-        task.nxStatus = result.status;
-        Object.assign(task, statusOf(result, record));
-        // Work without a tick is not done: the next run finds the box open and tries again.
-        const unmarked = input.unmarked?.get(taskKey(feature.project, t.id));
-        if (unmarked && task.status !== 'failed') Object.assign(task, { status: 'failed', error: unmarked });
-        const start = result.startTime ?? (record ? Date.parse(record.startedAt) : undefined);
-        const end = result.endTime ?? (record ? Date.parse(record.endedAt) : undefined);
-        if (
-          start !== undefined &&
-          end !== undefined &&
-          Number.isFinite(start) &&
-          Number.isFinite(end) &&
-          task.status !== 'blocked' &&
-          task.status !== 'not-run'
-        ) {
-          task.startedAt = new Date(start).toISOString();
-          task.endedAt = new Date(end).toISOString();
-          task.durationMs = Math.max(0, end - start);
-        }
-        if (record?.agent && (task.status === 'done' || task.status === 'failed')) {
-          task.agent = record.agent;
-          if (record.usage) task.usage = pickUsage(record.usage);
-        }
-        if (record?.failureKind && task.status === 'failed') task.failureKind = record.failureKind;
-        if (record?.notStarted && task.status === 'failed') task.notStarted = record.notStarted;
-        if (record?.skippedAgents?.length && (task.status === 'done' || task.status === 'failed'))
-          task.skippedAgents = record.skippedAgents;
-        if (record?.log) task.log = record.log;
-        if (record?.warnings?.length) task.warnings = record.warnings;
-        if (record?.changes) task.changes = record.changes;
-        if (record?.worktree && task.status === 'failed') task.worktree = record.worktree;
-        if (record?.resources?.length) task.resources = record.resources;
-      } else {
-        task.status = t.done ? 'already-done' : 'not-run';
-      }
-      return task;
-    });
-
-    // Nx leaves the tasks it skipped (a prerequisite failed) out of the hook's results, so an
-    // unfinished task downstream of a task that failed in this run counts as blocked by it.
-    const byId = new Map(own.map((t) => [t.id, t]));
-    // A failed phase gate (`implement--phase2-gate`) stops every task that waits for a task of that phase.
-    const failedGates = new Map<number, string>();
-    for (const f of input.failedTargets ?? []) {
-      const phase = f.project === feature.project ? gatePhase(feature.targetName, f.target) : undefined;
-      if (phase !== undefined) failedGates.set(phase, f.target);
-    }
-    for (const task of own) {
-      if (task.status !== 'blocked' && task.status !== 'not-run') continue;
-      if (task.status === 'not-run' && feature.requested && !feature.requested.has(task.id)) continue;
-      const blockers = failedAncestors(task, byId, failedGates);
-      if (task.status === 'blocked' || blockers.length) {
-        task.status = 'blocked';
-        task.blockedBy = blockers;
-        task.inRun = true;
-      }
-    }
-
-    const finished = own.filter(
-      (t) => t.status === 'done' || t.status === 'cached' || t.status === 'already-done',
-    ).length;
-    features.push({
-      project: feature.project,
-      dir: feature.dir,
-      total: own.length,
-      finished,
-      phases: feature.parsed.phases.map((p) => ({
-        number: p.number,
-        title: p.title,
-        total: p.taskIds.length,
-        counts: countStatuses(p.taskIds.map((id) => byId.get(id)!).filter(Boolean)),
-      })),
-      warnings: feature.warnings ?? [],
-      openItems: openNonTasks(feature.parsed),
-    });
+    const own = featureTasks(feature, index);
+    markBlocked(feature, own, failedTargets);
+    features.push(featureSummary(feature, own));
     tasks.push(...own);
   }
 
-  const timed = tasks.filter((t) => t.durationMs !== undefined);
-  const slots = packSlots(timed.map((t) => ({ start: Date.parse(t.startedAt!), end: Date.parse(t.endedAt!) })));
-  timed.forEach((t, i) => {
-    t.slot = slots[i];
-  });
-  const wallMs = Math.max(0, input.endTime - input.startTime);
-  const sequentialMs = timed.reduce((sum, t) => sum + t.durationMs!, 0);
-
   const counts = countStatuses(tasks);
-  const failedTargets = input.failedTargets ?? [];
-  const notStarted = tasks.filter((t) => t.notStarted);
   const { outcome, reason } =
-    budgetStop(counts, notStarted) ??
-    outcomeOf(counts, features, failedTargets.length, tasks.filter((t) => t.nxStatus === 'stopped').length);
+    budgetStop(
+      counts,
+      tasks.filter((t) => t.notStarted),
+    ) ?? outcomeOf(counts, features, failedTargets.length, tasks.filter((t) => t.nxStatus === 'stopped').length);
   return {
     version: 1,
     outcome,
@@ -209,12 +119,7 @@ export function collectReport(input: CollectInput): RunReport {
     endedAt: new Date(input.endTime).toISOString(),
     command: input.command,
     counts,
-    timing: {
-      wallMs,
-      sequentialMs,
-      savedMs: Math.max(0, sequentialMs - wallMs),
-      slots: timed.length ? Math.max(...slots) + 1 : 0,
-    },
+    timing: timingOf(tasks, input.endTime - input.startTime),
     usage: sumUsage(tasks.map((t) => t.usage)),
     agents: agentTotals(tasks),
     features,
@@ -222,6 +127,133 @@ export function collectReport(input: CollectInput): RunReport {
     failedTargets,
     ...budgetSection(input.budget, input.spend, tasks),
     resources: resourceSection(tasks),
+  };
+}
+
+/** One report entry per task of the feature, in file order, from Nx's result and the task's record. */
+function featureTasks(feature: FeatureInput, index: RunIndex): ReportTask[] {
+  const waveOf = new Map<string, number>();
+  feature.plan.waves.forEach((ids, i) => ids.forEach((id) => waveOf.set(id, i + 1)));
+  return feature.parsed.tasks.map((t) => {
+    const key = taskKey(feature.project, t.id);
+    const result = index.results.get(key);
+    const task: ReportTask = {
+      project: feature.project,
+      id: t.id,
+      status: 'not-run',
+      attempts: index.records.get(key)?.attempts ?? 0,
+      startedAt: null,
+      endedAt: null,
+      inRun: !!result,
+      description: t.description,
+      phase: feature.parsed.phases[t.phase]?.number ?? t.phase + 1,
+      wave: waveOf.get(t.id) ?? 0,
+      dependsOn: (feature.plan.dependsOn[t.id] ?? []).map((d) => d.id),
+      target: subTarget(feature.targetName, t.id),
+    };
+    if (!result) return { ...task, status: t.done ? 'already-done' : 'not-run' };
+    applyResult(task, result, index.records.get(key), index.unmarked?.get(key));
+    return task;
+  });
+}
+
+/** What Nx and the task's record say about a task that was in the run. */
+function applyResult(task: ReportTask, result: NxTaskOutcome, record: TaskRecord | undefined, unmarked?: string) {
+  task.nxStatus = result.status;
+  Object.assign(task, statusOf(result, record));
+  // Work without a tick is not done: the next run finds the box open and tries again.
+  if (unmarked && task.status !== 'failed') Object.assign(task, { status: 'failed', error: unmarked });
+  if (task.status !== 'blocked' && task.status !== 'not-run') Object.assign(task, timesOf(result, record));
+  if (record) Object.assign(task, recordDetails(record, task.status));
+}
+
+/** Start, end and duration, from Nx or else the record; nothing when either end is unknown. */
+function timesOf(result: NxTaskOutcome, record: TaskRecord | undefined): Partial<ReportTask> {
+  const start = result.startTime ?? (record ? Date.parse(record.startedAt) : undefined);
+  const end = result.endTime ?? (record ? Date.parse(record.endedAt) : undefined);
+  if (start === undefined || end === undefined || !Number.isFinite(start) || !Number.isFinite(end)) return {};
+  return {
+    startedAt: new Date(start).toISOString(),
+    endedAt: new Date(end).toISOString(),
+    durationMs: Math.max(0, end - start),
+  };
+}
+
+/** The record's fields that mean something for a task that ended with `status`. */
+function recordDetails(record: TaskRecord, status: ReportTaskStatus): Partial<ReportTask> {
+  const ran = status === 'done' || status === 'failed';
+  const failed = status === 'failed';
+  return {
+    ...(record.agent && ran ? { agent: record.agent } : {}),
+    ...(record.agent && ran && record.usage ? { usage: pickUsage(record.usage) } : {}),
+    ...(record.failureKind && failed ? { failureKind: record.failureKind } : {}),
+    ...(record.notStarted && failed ? { notStarted: record.notStarted } : {}),
+    ...(record.skippedAgents?.length && ran ? { skippedAgents: record.skippedAgents } : {}),
+    ...(record.log ? { log: record.log } : {}),
+    ...(record.warnings?.length ? { warnings: record.warnings } : {}),
+    ...(record.changes ? { changes: record.changes } : {}),
+    ...(record.worktree && failed ? { worktree: record.worktree } : {}),
+    ...(record.resources?.length ? { resources: record.resources } : {}),
+  };
+}
+
+/**
+ * Nx leaves the tasks it skipped (a prerequisite failed) out of the hook's results, so an
+ * unfinished task downstream of a task that failed in this run counts as blocked by it; so does
+ * one waiting for a task of a phase whose gate (`implement--phase2-gate`) failed.
+ */
+function markBlocked(feature: FeatureInput, own: ReportTask[], failedTargets: FailedTarget[]) {
+  const byId = new Map(own.map((t) => [t.id, t]));
+  const failedGates = new Map<number, string>();
+  for (const f of failedTargets) {
+    const phase = f.project === feature.project ? gatePhase(feature.targetName, f.target) : undefined;
+    if (phase !== undefined) failedGates.set(phase, f.target);
+  }
+  for (const task of own) {
+    if (task.status !== 'blocked' && task.status !== 'not-run') continue;
+    if (task.status === 'not-run' && feature.requested && !feature.requested.has(task.id)) continue;
+    const blockers = failedAncestors(task, byId, failedGates);
+    if (task.status === 'blocked' || blockers.length) {
+      task.status = 'blocked';
+      task.blockedBy = blockers;
+      task.inRun = true;
+    }
+  }
+}
+
+function featureSummary(feature: FeatureInput, own: ReportTask[]): ReportFeature {
+  const byId = new Map(own.map((t) => [t.id, t]));
+  const finished = own.filter((t) => t.status === 'done' || t.status === 'cached' || t.status === 'already-done');
+  return {
+    project: feature.project,
+    dir: feature.dir,
+    total: own.length,
+    finished: finished.length,
+    phases: feature.parsed.phases.map((p) => ({
+      number: p.number,
+      title: p.title,
+      total: p.taskIds.length,
+      counts: countStatuses(p.taskIds.map((id) => byId.get(id)!).filter(Boolean)),
+    })),
+    warnings: feature.warnings ?? [],
+    openItems: openNonTasks(feature.parsed),
+  };
+}
+
+/** Wall and summed task time, and the timeline slot of each timed task (set on the tasks). */
+function timingOf(tasks: ReportTask[], wallMs: number): RunReport['timing'] {
+  const timed = tasks.filter((t) => t.durationMs !== undefined);
+  const slots = packSlots(timed.map((t) => ({ start: Date.parse(t.startedAt!), end: Date.parse(t.endedAt!) })));
+  timed.forEach((t, i) => {
+    t.slot = slots[i];
+  });
+  const wall = Math.max(0, wallMs);
+  const sequentialMs = timed.reduce((sum, t) => sum + t.durationMs!, 0);
+  return {
+    wallMs: wall,
+    sequentialMs,
+    savedMs: Math.max(0, sequentialMs - wall),
+    slots: timed.length ? Math.max(...slots) + 1 : 0,
   };
 }
 
