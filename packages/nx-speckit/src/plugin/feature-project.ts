@@ -184,27 +184,44 @@ function buildTaskTargets({
   return targets;
 }
 
+/** Builds an `nx:noop` target that waits for the open ones of the given tasks. */
+type AggregateOf = (ids: string[], description: string) => TargetConfiguration;
+
 /** The feature's `implement`, its phases (and their gates), the feature gate, its stories and priorities. */
-function buildAggregateTargets({
-  root,
-  name,
-  base,
-  analysis,
-  gates,
-  graph,
-}: FeatureTargets): Record<string, TargetConfiguration> {
-  const { tasks, phases } = analysis.parsed;
+function buildAggregateTargets(feature: FeatureTargets): Record<string, TargetConfiguration> {
+  const { base, root } = feature;
+  const { tasks } = feature.analysis.parsed;
   const done = new Set(tasks.filter((t) => t.done).map((t) => t.id));
   // Finished tasks stay targets but drop out of aggregates: re-running a finished feature costs nothing.
   const open = (ids: string[]) => ids.filter((id) => !done.has(id)).map((id) => subTarget(base, id));
-  const aggregate = (ids: string[], description: string): TargetConfiguration => ({
-    executor: 'nx:noop',
-    dependsOn: open(ids),
-    metadata: { description, technologies: ['speckit'], help: helpFor(name) },
-  });
-  const targets: Record<string, TargetConfiguration> = {};
+  const aggregate: AggregateOf = (ids, description) => noopTarget(feature.name, open(ids), description);
   const all = tasks.map((t) => t.id);
-  targets[base] = aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(tasks, all)})`);
+  const targets: Record<string, TargetConfiguration> = {
+    [base]: aggregate(all, `Implement every task of ${posix.basename(root)} (${countOpen(tasks, all)})`),
+    ...buildPhaseTargets(feature, aggregate),
+  };
+  if (feature.gates.any) {
+    targets[gateTargetName(base)] = buildFeatureGateTarget(feature, open(all));
+    targets[base].dependsOn!.push(gateTargetName(base));
+  }
+  return { ...targets, ...buildGroupTargets(feature, aggregate) };
+}
+
+function noopTarget(project: string, dependsOn: string[], description: string): TargetConfiguration {
+  return {
+    executor: 'nx:noop',
+    dependsOn,
+    metadata: { description, technologies: ['speckit'], help: helpFor(project) },
+  };
+}
+
+/** Each phase's aggregate, and its gate when it has one (the phase then waits for its gate too). */
+function buildPhaseTargets(
+  { name, base, analysis, gates, graph }: FeatureTargets,
+  aggregate: AggregateOf,
+): Record<string, TargetConfiguration> {
+  const { tasks, phases } = analysis.parsed;
+  const targets: Record<string, TargetConfiguration> = {};
   for (const phase of phases) {
     const phaseTarget = phaseTargetName(base, phase.number);
     targets[phaseTarget] = aggregate(
@@ -212,38 +229,38 @@ function buildAggregateTargets({
       `Phase ${phase.number}: ${phase.title} (${countOpen(tasks, phase.taskIds)})`,
     );
     const commands = gates.byPhase.get(phase.number);
-    if (commands) {
-      targets[gateTargetName(base, phase.number)] = gateTarget(
+    if (!commands) continue;
+    targets[gateTargetName(base, phase.number)] = gateTarget(
+      name,
+      commands,
+      dependsOnOf(base, graph.gate.get(phase.number)!),
+      `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`,
+      phase.number,
+    );
+    if (graph.openGates.includes(phase.number))
+      targets[phaseTarget].dependsOn!.push(gateTargetName(base, phase.number));
+  }
+  return targets;
+}
+
+/** The feature's gate: its own commands after every open task and phase gate, or a noop over the phase gates. */
+function buildFeatureGateTarget({ root, name, base, gates, graph }: FeatureTargets, openTasks: string[]) {
+  const after = [...openTasks, ...graph.openGates.map((n) => gateTargetName(base, n))];
+  const feature = posix.basename(root);
+  return gates.feature.length
+    ? gateTarget(
         name,
-        commands,
-        dependsOnOf(base, graph.gate.get(phase.number)!),
-        `Quality gate after phase ${phase.number}: ${commands.map((g) => g.name).join(', ')}`,
-        phase.number,
-      );
-      if (graph.openGates.includes(phase.number))
-        targets[phaseTarget].dependsOn!.push(gateTargetName(base, phase.number));
-    }
-  }
-  if (gates.any) {
-    const after = [...open(all), ...graph.openGates.map((n) => gateTargetName(base, n))];
-    targets[gateTargetName(base)] = gates.feature.length
-      ? gateTarget(
-          name,
-          gates.feature,
-          after,
-          `Quality gate after every task of ${posix.basename(root)}: ${gates.feature.map((g) => g.name).join(', ')}`,
-        )
-      : {
-          executor: 'nx:noop',
-          dependsOn: after,
-          metadata: {
-            description: `Every phase gate of ${posix.basename(root)}`,
-            technologies: ['speckit'],
-            help: helpFor(name),
-          },
-        };
-    targets[base].dependsOn!.push(gateTargetName(base));
-  }
+        gates.feature,
+        after,
+        `Quality gate after every task of ${feature}: ${gates.feature.map((g) => g.name).join(', ')}`,
+      )
+    : noopTarget(name, after, `Every phase gate of ${feature}`);
+}
+
+/** One aggregate per user story and per priority. */
+function buildGroupTargets({ base, analysis }: FeatureTargets, aggregate: AggregateOf) {
+  const { tasks } = analysis.parsed;
+  const targets: Record<string, TargetConfiguration> = {};
   for (const [story, ids] of groupBy(tasks, (t) => t.story)) {
     targets[subTarget(base, story)] = aggregate(
       ids,
