@@ -208,6 +208,21 @@ type Recorder = (
   fields: Omit<TaskRecord, 'project' | 'id' | 'startedAt' | 'endedAt' | 'attempts'> & { attempts?: number },
 ) => TaskRecord;
 
+/** One task's run, as each step of implementing it needs it. */
+interface TaskRun {
+  task: Task;
+  parse: ParseFn;
+  options: RunTaskOptions;
+  log: (line: string) => void;
+  record: Recorder;
+  /** The task's declared files, unsafe paths left out. */
+  files: string[];
+  /** The declared files' hashes before the first attempt, kept until the box is ticked. */
+  baselineFile: string;
+  /** The agents in turn (fallbacks), the checks and verify, in `workRoot`. */
+  attempt: (workRoot: string, conflicts: string[]) => Promise<AttemptOutcome>;
+}
+
 async function implement(
   task: Task,
   analysis: FeatureAnalysis,
@@ -220,88 +235,88 @@ async function implement(
   const agents = resolveAgents(options.agent);
   for (const agent of agents) assertAgentAvailable(agent, root);
   const files = task.files.filter((f) => !isUnsafePath(f));
-  const runDir = runDirOf(root, options.project);
-  const baselineFile = join(runDir, `${task.id}.baseline.json`);
+  const baselineFile = join(runDirOf(root, options.project), `${task.id}.baseline.json`);
   const before = firstAttemptBaseline(baselineFile, files, snapshotPaths(root, files));
-  const attempt = (workRoot: string, conflicts: string[]) =>
-    withFallbacks(
-      task.id,
-      agents,
-      (agent) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log),
-      log,
-    );
+  const run: TaskRun = {
+    task,
+    parse,
+    options,
+    log,
+    record,
+    files,
+    baselineFile,
+    attempt: (workRoot, conflicts) =>
+      withFallbacks(
+        task.id,
+        agents,
+        (agent) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log),
+        log,
+      ),
+  };
+  return options.isolation === 'worktree' ? implementInWorktree(run) : implementInPlace(run, analysis);
+}
 
-  if (options.isolation !== 'worktree') {
-    const gitBefore = await gitChanges(root);
-    const outcome = await attempt(root, []);
-    if (outcome.error) return fail(task.id, outcome, outcome.error, log, record);
-    // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
-    const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
-    const gitAfter = gitBefore && (await gitChanges(root));
-    const outside =
-      gitBefore && gitAfter
-        ? outsidePaths(gitBefore, gitAfter, featureFiles, posix.join(options.featureDir, 'tasks.md'))
-        : [];
-    const warnings = outside.length
-      ? [
-          `changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${listText(outside)}`,
-        ]
+/** No isolation: the agent works in the workspace; git's view before and after shows changes outside the feature's files. */
+async function implementInPlace(run: TaskRun, analysis: FeatureAnalysis): Promise<TaskRecord> {
+  const { options } = run;
+  const root = options.workspaceRoot;
+  const gitBefore = await gitChanges(root);
+  const outcome = await run.attempt(root, []);
+  if (outcome.error) return fail(run, outcome, outcome.error);
+  // Sibling tasks of the feature run alongside and write their own declared files: not this agent's doing.
+  const featureFiles = analysis.parsed.tasks.flatMap((t) => t.files.filter((f) => !isUnsafePath(f)));
+  const gitAfter = gitBefore && (await gitChanges(root));
+  const outside =
+    gitBefore && gitAfter
+      ? outsidePaths(gitBefore, gitAfter, featureFiles, posix.join(options.featureDir, 'tasks.md'))
       : [];
-    return checkpoint(
-      task,
-      parse,
-      options,
-      outcome,
-      { declared: outcome.changed, undeclared: outside },
-      warnings,
-      baselineFile,
-      log,
-      record,
-    );
-  }
+  const warnings = outside.length
+    ? [
+        `changes outside the files the feature's tasks declare (possibly from other features' tasks running alongside): ${listText(outside)}`,
+      ]
+    : [];
+  return checkpoint(run, outcome, { declared: outcome.changed, undeclared: outside }, warnings);
+}
 
-  // Worktree isolation: the task runs in a worktree of a fresh snapshot and lands whole or not at all.
-  const links = options.isolationLinks ?? ['node_modules'];
+/**
+ * Worktree isolation: the task runs in a worktree of a fresh snapshot and lands whole or not at
+ * all. A conflict with work that landed meanwhile re-runs it once on a fresh snapshot (unless
+ * `onConflict` is "fail"), then fails.
+ */
+async function implementInWorktree(run: TaskRun): Promise<TaskRecord> {
+  const { task, options, log } = run;
+  const root = options.workspaceRoot;
+  const name = `${options.project}-${task.id}`;
   let conflicts: string[] = [];
   for (let round = 1; ; round++) {
-    const name = `${options.project}-${task.id}`;
-    const tx = await beginTransaction(root, name, { links });
-    const outcome = await attempt(tx.worktree.root, conflicts);
+    const tx = await beginTransaction(root, name, { links: options.isolationLinks ?? ['node_modules'] });
+    const outcome = await run.attempt(tx.worktree.root, conflicts);
     if (outcome.error) {
       const kept = keepWorktree(tx, name);
       log(`[${task.id}] its worktree is kept for inspection until the next run: ${kept}`);
-      return fail(task.id, { ...outcome, worktree: kept }, outcome.error, log, record);
+      return fail(run, { ...outcome, worktree: kept }, outcome.error);
     }
     const landed = await commitTransaction(tx);
-    const changes = splitDeclared(landed.changed, files);
+    const changes = splitDeclared(landed.changed, run.files);
     if (!landed.conflicts.length)
       writeCachedChangeset(root, options.project, task.id, tx, landed.changeset, changes.undeclared);
     endTransaction(tx);
-    if (landed.conflicts.length) {
-      conflicts = landed.conflicts;
-      if (round === 1 && options.onConflict !== 'fail') {
-        log(
-          `[${task.id}] conflicts with work that landed meanwhile in ${listText(conflicts)}: nothing of it was applied; running it again on a fresh snapshot`,
-        );
-        continue;
-      }
-      const error = `${task.id} not marked done: its changes conflict with work that landed meanwhile in ${listText(conflicts)}; nothing of it was applied${round > 1 ? ' (also after a re-run on a fresh snapshot)' : ''} (log: ${outcome.base.log})`;
-      return fail(task.id, { ...outcome, attempts: outcome.base.attempts + round - 1 }, error, log, record);
+    const attempts = outcome.base.attempts + round - 1;
+    if (!landed.conflicts.length) {
+      const warnings = changes.undeclared.length
+        ? [`changed files the task does not declare (applied with it): ${listText(changes.undeclared)}`]
+        : [];
+      return checkpoint(run, { ...outcome, base: { ...outcome.base, attempts } }, changes, warnings);
     }
-    const warnings = changes.undeclared.length
-      ? [`changed files the task does not declare (applied with it): ${listText(changes.undeclared)}`]
-      : [];
-    return checkpoint(
-      task,
-      parse,
-      options,
-      { ...outcome, base: { ...outcome.base, attempts: outcome.base.attempts + round - 1 } },
-      changes,
-      warnings,
-      baselineFile,
-      log,
-      record,
-    );
+    conflicts = landed.conflicts;
+    if (round === 1 && options.onConflict !== 'fail') {
+      log(
+        `[${task.id}] conflicts with work that landed meanwhile in ${listText(conflicts)}: nothing of it was applied; running it again on a fresh snapshot`,
+      );
+      continue;
+    }
+    const error = `${task.id} not marked done: its changes conflict with work that landed meanwhile in ${listText(conflicts)}; nothing of it was applied${round > 1 ? ' (also after a re-run on a fresh snapshot)' : ''} (log: ${outcome.base.log})`;
+    return fail(run, { ...outcome, attempts }, error);
   }
 }
 
@@ -476,13 +491,11 @@ function conflictNote(paths: string[]): string {
 type Changes = NonNullable<TaskRecord['changes']>;
 
 function fail(
-  taskId: string,
+  { task, log, record }: TaskRun,
   outcome: Pick<AttemptOutcome, 'base' | 'guardWarnings' | 'worktree'> & { attempts?: number },
   error: string,
-  log: (line: string) => void,
-  record: Recorder,
 ): TaskRecord {
-  log(`[${taskId}] ✗ ${error}`);
+  log(`[${task.id}] ✗ ${error}`);
   return record({
     ...outcome.base,
     ...(outcome.attempts !== undefined ? { attempts: outcome.attempts } : {}),
@@ -494,15 +507,10 @@ function fail(
 }
 
 async function checkpoint(
-  task: Task,
-  parse: ParseFn,
-  options: RunTaskOptions,
+  { task, parse, options, baselineFile, log, record }: TaskRun,
   outcome: AttemptOutcome,
   changes: Changes,
   extra: string[],
-  baselineFile: string,
-  log: (line: string) => void,
-  record: Recorder,
 ): Promise<TaskRecord> {
   for (const w of extra) log(`[${task.id}] warning: ${w}`);
   const warnings = [...outcome.guardWarnings, ...extra];
