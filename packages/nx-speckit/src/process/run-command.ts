@@ -99,13 +99,7 @@ export function runCommand(file: string, args: string[], options: RunCommandOpti
     };
 
     try {
-      child = spawn(file, args, {
-        cwd: options.cwd,
-        env: options.env ?? process.env,
-        shell: false,
-        detached: true,
-        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      });
+      child = spawnLeader(file, args, options);
     } catch (error) {
       startError = error as Error;
       finish(null, null);
@@ -123,18 +117,7 @@ export function runCommand(file: string, args: string[], options: RunCommandOpti
     const pid = proc.pid;
     trackGroup(pid);
 
-    proc.stdout!.on('data', (b: Buffer) => {
-      stdout.push(b);
-      options.onStdout?.(b);
-    });
-    proc.stderr!.on('data', (b: Buffer) => {
-      stderr.push(b);
-      options.onStderr?.(b);
-    });
-    if (proc.stdin) {
-      proc.stdin.on('error', () => {}); // programs that never read stdin close it early (EPIPE)
-      proc.stdin.end(options.input);
-    }
+    connectPipes(proc, stdout, stderr, options);
 
     let exit: [number | null, NodeJS.Signals | null] = [null, null];
     proc.on('exit', (code, exitSignal) => {
@@ -159,4 +142,31 @@ export function runCommand(file: string, args: string[], options: RunCommandOpti
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** No shell, and the leader of a new process group (`detached`), so killTree reaches its children. */
+function spawnLeader(file: string, args: string[], options: RunCommandOptions): ChildProcess {
+  return spawn(file, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    shell: false,
+    detached: true,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Output into the tails and the callbacks; the input, if any, into stdin, which is then closed. */
+function connectPipes(proc: ChildProcess, stdout: OutputTail, stderr: OutputTail, options: RunCommandOptions) {
+  proc.stdout!.on('data', (b: Buffer) => {
+    stdout.push(b);
+    options.onStdout?.(b);
+  });
+  proc.stderr!.on('data', (b: Buffer) => {
+    stderr.push(b);
+    options.onStderr?.(b);
+  });
+  if (proc.stdin) {
+    proc.stdin.on('error', () => {}); // programs that never read stdin close it early (EPIPE)
+    proc.stdin.end(options.input);
+  }
 }
