@@ -18,9 +18,25 @@ export interface SummaryOptions {
 }
 
 export function formatSummary(report: RunReport, options: SummaryOptions = {}): string {
-  const out: string[] = [];
-  out.push(`nx-speckit run: ${report.outcome.toUpperCase()} (${report.reason})`);
+  const out = [
+    `nx-speckit run: ${report.outcome.toUpperCase()} (${report.reason})`,
+    ...featureLines(report),
+    ...failureLines(report),
+    ...refusedLines(report),
+    ...undeclaredLines(report),
+    ...fallbackLines(report),
+    ...(report.budget ? ['', ...budgetLines(report.budget)] : []),
+    ...resourceLines(report),
+    ...blockedLines(report),
+    ...timeAndCostLines(report),
+    ...(options.files?.length ? [`Report: ${options.files.join(', ')}`] : []),
+  ];
+  return `${out.join('\n')}\n`;
+}
 
+/** Per feature: its progress, a line per phase, its warnings. */
+function featureLines(report: RunReport): string[] {
+  const out: string[] = [];
   for (const feature of report.features) {
     out.push('', `${feature.project} (${feature.dir}): ${feature.finished}/${feature.total} tasks done`);
     const width = Math.max(...feature.phases.map((p) => phaseLabel(p).length), 0);
@@ -29,78 +45,97 @@ export function formatSummary(report: RunReport, options: SummaryOptions = {}): 
     }
     for (const w of feature.warnings) out.push(`  warning: ${w}`);
   }
+  return out;
+}
 
+/** Failed tasks and other failed targets, each with its cause, log and next steps. */
+function failureLines(report: RunReport): string[] {
   // Tasks the budget kept from starting have nothing to fix: they are listed apart.
   const failed = report.tasks.filter((t) => t.status === 'failed' && !t.notStarted);
-  if (failed.length || report.failedTargets?.length) out.push('', 'Failed:');
-  if (failed.length) {
-    for (const t of failed) {
-      out.push(`  ${t.project} ${t.id} ${t.description}`);
-      out.push(...indent(`cause: ${t.error ?? 'unknown'}`, '    ', '           '));
-      if (t.log) out.push(`    log:   ${t.log}`);
-      if (t.worktree) out.push(`    worktree (kept until the next run): ${t.worktree}`);
-      out.push(...indent(nextSteps(report, t).join('\n'), '    next:  ', '           '));
-    }
+  const targets = report.failedTargets ?? [];
+  if (!failed.length && !targets.length) return [];
+  const out = ['', 'Failed:'];
+  for (const t of failed) {
+    out.push(`  ${t.project} ${t.id} ${t.description}`);
+    out.push(...indent(`cause: ${t.error ?? 'unknown'}`, '    ', '           '));
+    if (t.log) out.push(`    log:   ${t.log}`);
+    if (t.worktree) out.push(`    worktree (kept until the next run): ${t.worktree}`);
+    out.push(...indent(nextSteps(report, t).join('\n'), '    next:  ', '           '));
   }
-
-  for (const f of report.failedTargets ?? []) {
+  for (const f of targets) {
     out.push(`  ${f.project}:${f.target}`);
     out.push(...indent(`cause: ${f.error}`, '    ', '           '));
     out.push(...indent(nextSteps(report, f).join('\n'), '    next:  ', '           '));
   }
+  return out;
+}
 
+function refusedLines(report: RunReport): string[] {
   const refused = report.tasks.filter((t) => t.notStarted);
-  if (refused.length) {
-    out.push('', `Not started (${refused[refused.length - 1].notStarted}; the next run resumes them):`);
-    for (const t of refused) out.push(`  ${t.project} ${t.id} ${t.description}`);
-  }
+  if (!refused.length) return [];
+  return [
+    '',
+    `Not started (${refused[refused.length - 1].notStarted}; the next run resumes them):`,
+    ...refused.map((t) => `  ${t.project} ${t.id} ${t.description}`),
+  ];
+}
 
+function undeclaredLines(report: RunReport): string[] {
   const undeclared = report.tasks.filter((t) => t.changes?.undeclared.length);
-  if (undeclared.length) {
-    out.push('', 'Changed outside the files the task declares:');
-    for (const t of undeclared) out.push(`  ${t.project} ${t.id}: ${t.changes!.undeclared.join(', ')}`);
-  }
+  if (!undeclared.length) return [];
+  return [
+    '',
+    'Changed outside the files the task declares:',
+    ...undeclared.map((t) => `  ${t.project} ${t.id}: ${t.changes!.undeclared.join(', ')}`),
+  ];
+}
 
+function fallbackLines(report: RunReport): string[] {
   const fellBack = report.tasks.filter((t) => t.skippedAgents?.length);
-  if (fellBack.length) {
-    out.push('', 'Fallback agents (an agent failed for quota, rate limit, overload or auth; the next took the task):');
-    for (const t of fellBack) out.push(`  ${t.project} ${t.id}: ${t.status} by ${t.agent}; ${skippedText(t)}`);
+  if (!fellBack.length) return [];
+  return [
+    '',
+    'Fallback agents (an agent failed for quota, rate limit, overload or auth; the next took the task):',
+    ...fellBack.map((t) => `  ${t.project} ${t.id}: ${t.status} by ${t.agent}; ${skippedText(t)}`),
+  ];
+}
+
+function resourceLines(report: RunReport): string[] {
+  if (!report.resources?.length) return [];
+  const out = ['', 'Exclusive resources (the tasks on each ran one at a time):'];
+  for (const r of report.resources) {
+    out.push(
+      `  ${r.name}: ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'}, waited ${duration(r.waitedMs)} in all`,
+    );
+    for (const t of r.tasks.filter((w) => w.heldBy?.length))
+      out.push(`    ${t.project} ${t.id} waited ${duration(t.waitedMs)} for ${t.heldBy!.join(', ')}`);
   }
+  return out;
+}
 
-  if (report.budget) out.push('', ...budgetLines(report.budget));
-
-  if (report.resources?.length) {
-    out.push('', 'Exclusive resources (the tasks on each ran one at a time):');
-    for (const r of report.resources) {
-      out.push(
-        `  ${r.name}: ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'}, waited ${duration(r.waitedMs)} in all`,
-      );
-      for (const t of r.tasks.filter((w) => w.heldBy?.length))
-        out.push(`    ${t.project} ${t.id} waited ${duration(t.waitedMs)} for ${t.heldBy!.join(', ')}`);
-    }
-  }
-
+function blockedLines(report: RunReport): string[] {
   const blocked = report.tasks.filter((t) => t.status === 'blocked');
-  if (blocked.length) {
-    out.push('', 'Blocked (not run because a prerequisite failed):');
-    for (const t of blocked) {
-      out.push(
+  if (!blocked.length) return [];
+  return [
+    '',
+    'Blocked (not run because a prerequisite failed):',
+    ...blocked.map(
+      (t) =>
         `  ${t.project} ${t.id} ${t.description}  <- blocked by ${t.blockedBy?.length ? t.blockedBy.join(', ') : 'a failed prerequisite'}`,
-      );
-    }
-  }
+    ),
+  ];
+}
 
+function timeAndCostLines(report: RunReport): string[] {
   const { wallMs, sequentialMs, savedMs } = report.timing;
-  out.push(
+  return [
     '',
     `Time: wall ${duration(wallMs)}, sequential ${duration(sequentialMs)} (sum of task durations), parallelism saved ${duration(savedMs)}`,
-  );
-  out.push(`Cost: ${usageText(report.usage) || 'not reported by the agents'}`);
-  for (const a of report.agents) {
-    out.push(`  ${a.agent}: ${a.tasks} task${a.tasks === 1 ? '' : 's'}${usageText(a) ? `, ${usageText(a)}` : ''}`);
-  }
-  if (options.files?.length) out.push(`Report: ${options.files.join(', ')}`);
-  return `${out.join('\n')}\n`;
+    `Cost: ${usageText(report.usage) || 'not reported by the agents'}`,
+    ...report.agents.map(
+      (a) => `  ${a.agent}: ${a.tasks} task${a.tasks === 1 ? '' : 's'}${usageText(a) ? `, ${usageText(a)}` : ''}`,
+    ),
+  ];
 }
 
 /**
