@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyFailure, type FailureKind } from './output/failure';
 import { exitError } from './output/json';
+import type { ParsedOutput } from './output/types';
 import { parserFor, USAGE_FILE } from './presets';
 import type { AgentAttempt, AgentRunContext, AgentRunResult, ResolvedAgent } from './types';
 import { sumUsages } from './usage';
 import { findExecutable } from '../process/which';
-import { runCommand } from '../process/run-command';
+import { runCommand, type CommandResult } from '../process/run-command';
 
 /** Output kept in memory for parsing (the log file has everything). */
 const STDOUT_LIMIT = 8 * 1024 * 1024;
@@ -57,20 +58,7 @@ async function runAttempt(
   const usageFile = path.join(path.dirname(ctx.promptFile), `${ctx.taskId}.usage-${attempt}.json`);
   // A file left by an earlier run (or the agent before a fallback) must not count as this attempt's usage.
   fs.rmSync(usageFile, { force: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...agent.env,
-    SPECKIT_TASK_ID: ctx.taskId,
-    SPECKIT_FEATURE_DIR: ctx.featureDir,
-    SPECKIT_TASKS_FILE: ctx.tasksFile,
-    SPECKIT_TASK_FILES: JSON.stringify(ctx.taskFiles),
-    SPECKIT_WORKSPACE_ROOT: ctx.workspaceRoot,
-    SPECKIT_ATTEMPT: String(attempt),
-    SPECKIT_PROMPT_FILE: ctx.promptFile,
-    SPECKIT_USAGE_FILE: usageFile,
-    // CLIs that take their project directory from $PWD (opencode) must see the cwd we give them.
-    PWD: ctx.workspaceRoot,
-  };
+  const env = agentEnv(agent, ctx, attempt, usageFile);
   const [program, ...args] = agent.command.map((a) => (a === USAGE_FILE ? usageFile : a));
   const exe = findExecutable(program, ctx.workspaceRoot, env) ?? program;
   const argv = agent.promptVia === 'arg' ? [...args, ctx.prompt] : args;
@@ -92,18 +80,7 @@ async function runAttempt(
   });
   const { exitCode, signal, timedOut, aborted, startError, durationMs } = result;
   const parsed = parserFor(agent)(result.stdout, exitCode, result.stderr, readIfThere(usageFile));
-  let error: string | undefined;
-  // Our own verdicts (abort, start, timeout, signal) are 'other': only the CLI's words can say quota, auth, ….
-  let failureKind: FailureKind = 'other';
-  if (aborted) error = 'aborted';
-  else if (startError) error = `could not start \`${program}\`: ${startError.message}`;
-  else if (timedOut) error = `timed out after ${agent.timeoutSeconds}s`;
-  else if (exitCode === null && signal) error = `killed by ${signal}`;
-  else if (!parsed.ok) [error, failureKind] = [parsed.error, parsed.failureKind ?? classifyFailure(parsed.error ?? '')];
-  else if (exitCode !== 0) {
-    error = exitError(exitCode, result.stderr);
-    failureKind = classifyFailure(error);
-  }
+  const { error, failureKind } = verdict(result, parsed, program, agent.timeoutSeconds);
   const ok = error === undefined;
   log.write(
     `\n=== attempt ${attempt} ${ok ? 'succeeded' : `failed: ${error}`} (exit ${exitCode ?? signal}, ${durationMs} ms) ===\n`,
@@ -120,6 +97,49 @@ async function runAttempt(
     aborted,
     startFailed: !!startError,
   };
+}
+
+/** The SPECKIT_* protocol variables over the agent's own env and ours. */
+function agentEnv(agent: ResolvedAgent, ctx: AgentRunContext, attempt: number, usageFile: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...agent.env,
+    SPECKIT_TASK_ID: ctx.taskId,
+    SPECKIT_FEATURE_DIR: ctx.featureDir,
+    SPECKIT_TASKS_FILE: ctx.tasksFile,
+    SPECKIT_TASK_FILES: JSON.stringify(ctx.taskFiles),
+    SPECKIT_WORKSPACE_ROOT: ctx.workspaceRoot,
+    SPECKIT_ATTEMPT: String(attempt),
+    SPECKIT_PROMPT_FILE: ctx.promptFile,
+    SPECKIT_USAGE_FILE: usageFile,
+    // CLIs that take their project directory from $PWD (opencode) must see the cwd we give them.
+    PWD: ctx.workspaceRoot,
+  };
+}
+
+/**
+ * Why an attempt failed (none: it succeeded), and what kind of failure that is. Our own verdicts
+ * (abort, start, timeout, signal) are 'other': only the CLI's words can say quota, auth, ….
+ */
+function verdict(
+  result: CommandResult,
+  parsed: ParsedOutput,
+  program: string,
+  timeoutSeconds: number,
+): { error?: string; failureKind: FailureKind } {
+  const { exitCode, signal } = result;
+  if (result.aborted) return { error: 'aborted', failureKind: 'other' };
+  if (result.startError)
+    return { error: `could not start \`${program}\`: ${result.startError.message}`, failureKind: 'other' };
+  if (result.timedOut) return { error: `timed out after ${timeoutSeconds}s`, failureKind: 'other' };
+  if (exitCode === null && signal) return { error: `killed by ${signal}`, failureKind: 'other' };
+  if (!parsed.ok)
+    return { error: parsed.error, failureKind: parsed.failureKind ?? classifyFailure(parsed.error ?? '') };
+  if (exitCode !== 0) {
+    const error = exitError(exitCode, result.stderr);
+    return { error, failureKind: classifyFailure(error) };
+  }
+  return { failureKind: 'other' };
 }
 
 /**
