@@ -16,4 +16,4 @@ export { gfmFootnoteFromMarkdown } from 'mdast-util-gfm-footnote';
 export { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
 export { gfmTaskListItemFromMarkdown } from 'mdast-util-gfm-task-list-item';
 export { toString } from 'mdast-util-to-string';
-export { visit } from 'unist-util-visit';
+export { SKIP, visit } from 'unist-util-visit';

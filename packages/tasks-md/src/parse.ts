@@ -1,5 +1,5 @@
 import type { Processor } from 'unified';
-import type { Heading, ListItem, Nodes, Paragraph, Root } from 'mdast';
+import type { Heading, ListItem, Nodes, Paragraph, Root, TableRow } from 'mdast';
 import type { CheckboxState, Diagnostic, NonTaskItem, Phase, ParsedTasks, Task } from './model';
 import { readStatements, type ProseLine } from './stated';
 import {
@@ -88,32 +88,10 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
   const body = bom ? source.slice(1) : source;
   const base = bom ? 1 : 0;
   const deep = tooDeep(body);
-  if (deep) {
-    return {
-      phases: [],
-      tasks: [],
-      statements: [],
-      nonTasks: [],
-      bom,
-      diagnostics: [
-        {
-          severity: 'error',
-          code: 'too-deeply-nested',
-          file,
-          line: deep.line,
-          message: `lists or blockquotes nest about ${deep.depth} levels deep here (at most ${MAX_NESTING} are read); tasks.md is not read: flatten it`,
-        },
-      ],
-    };
-  }
+  if (deep) return unreadable(file, bom, deep);
   const tree = markdown().parse(body) as Root;
 
-  const diagnostics: Diagnostic[] = [];
-  const items: ItemInfo[] = [];
-  const unread: UnreadTask[] = [];
-  const nonTasks: NonTaskItem[] = [];
-  const prose: ProseLine[] = [];
-  collect(tree, body, items, diagnostics, file, unread, nonTasks, prose);
+  const { items, diagnostics, unread, nonTasks, prose } = collect(tree, body, file);
 
   const phaseDepth = choosePhaseDepth(items);
   const { phases, phaseOf, ownerOf } = assignPhases(items, phaseDepth);
@@ -128,25 +106,7 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
     const task = buildTask(item, phaseIndex, phase, ownerOf.get(item), base, bytes);
     const first = seen.get(task.id);
     if (first) {
-      diagnostics.push(
-        copies.has(item)
-          ? {
-              severity: 'warning',
-              code: 'repeated-task',
-              file,
-              line: task.line,
-              taskId: task.id,
-              message: `${task.id} restates line ${first.line} in a repeated task list${first.text === task.text ? '' : ' (in other words)'}: it is not run, and only line ${first.line} is marked done`,
-            }
-          : {
-              severity: 'error',
-              code: 'duplicate-id',
-              file,
-              line: task.line,
-              taskId: task.id,
-              message: `${task.id} is defined twice (first on line ${first.line})`,
-            },
-      );
+      diagnostics.push(secondDefinition(task, first, copies.has(item), file));
       continue;
     }
     seen.set(task.id, task);
@@ -170,6 +130,50 @@ export function parseTasks(source: string, file = 'tasks.md'): ParsedTasks {
     statements: stated.statements,
     nonTasks: nonTasks.map((n) => (n.checkboxOffset < 0 ? n : { ...n, checkboxOffset: n.checkboxOffset + base })),
     bom,
+  };
+}
+
+/** A file nested too deeply to parse safely: no tasks, and an error saying why. */
+function unreadable(file: string, bom: boolean, deep: { line: number; depth: number }): ParsedTasks {
+  return {
+    phases: [],
+    tasks: [],
+    statements: [],
+    nonTasks: [],
+    bom,
+    diagnostics: [
+      {
+        severity: 'error',
+        code: 'too-deeply-nested',
+        file,
+        line: deep.line,
+        message: `lists or blockquotes nest about ${deep.depth} levels deep here (at most ${MAX_NESTING} are read); tasks.md is not read: flatten it`,
+      },
+    ],
+  };
+}
+
+/**
+ * A task id seen again: in a section that restates the task list (a summary, a checklist), a
+ * warning, for only the first is run and marked; anywhere else, an error.
+ */
+function secondDefinition(task: Task, first: Task, restated: boolean, file: string): Diagnostic {
+  if (restated)
+    return {
+      severity: 'warning',
+      code: 'repeated-task',
+      file,
+      line: task.line,
+      taskId: task.id,
+      message: `${task.id} restates line ${first.line} in a repeated task list${first.text === task.text ? '' : ' (in other words)'}: it is not run, and only line ${first.line} is marked done`,
+    };
+  return {
+    severity: 'error',
+    code: 'duplicate-id',
+    file,
+    line: task.line,
+    taskId: task.id,
+    message: `${task.id} is defined twice (first on line ${first.line})`,
   };
 }
 
@@ -317,103 +321,118 @@ interface ItemInfo {
   range: [number, number];
 }
 
-/** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
-function collect(
-  tree: Root,
-  body: string,
-  items: ItemInfo[],
-  diagnostics: Diagnostic[],
-  file: string,
-  unread: UnreadTask[],
-  nonTasks: NonTaskItem[],
-  prose: ProseLine[],
-) {
-  let order = 0;
-  const stack: HeadingInfo[] = [];
-  // A task written as a heading (`### T001: [X] Title`) owns what follows it up to the next heading.
-  let headingTask: Omit<ItemInfo, 'order' | 'ancestry'> | undefined;
-  const visit = (node: Nodes) => {
-    if (node.type === 'heading') {
-      // A heading task ends where the next heading starts.
-      if (headingTask) headingTask.range[1] = node.position!.start.offset!;
-      const info: HeadingInfo = {
-        depth: node.depth,
-        title: headingTitle(plainText(node)),
-        line: node.position!.start.line,
-        order: order++,
-      };
-      while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
-      headingTask = readHeadingTask(node, body);
-      prose.push({ line: info.line, text: info.title, heading: info.line });
-      // The item shares its range array with `headingTask`, so the end set later reaches it.
-      if (headingTask) items.push({ ...headingTask, heading: true, order: info.order, ancestry: [...stack] });
-      else if (startsWithId(info.title)) unread.push({ line: info.line, shape: 'a heading' });
-      stack.push(info);
-      return;
-    }
-    if (node.type === 'tableRow') {
-      const cells = node.children.map(plainText);
-      prose.push({
-        line: node.position!.start.line,
-        text: cells.join(' | '),
-        cells,
-        heading: stack[stack.length - 1]?.line,
-      });
-      if (startsWithId(cells[0] ?? '')) unread.push({ line: node.position!.start.line, shape: 'a table row' });
-      return;
-    }
-    if (node.type === 'paragraph') {
-      slice(body, node)
-        .split(/\r?\n|\r/)
-        .forEach((text, i) =>
-          prose.push({ line: node.position!.start.line + i, text, heading: stack[stack.length - 1]?.line }),
-        );
-      // Under a heading task each line is a detail of its own (`**Depends On**: T001` / `**Files**: …`).
-      if (headingTask)
-        headingTask.subBullets.push(
-          ...slice(body, node)
-            .split(/\r?\n|\r/)
-            .map(collapse)
-            .filter(Boolean),
-        );
-      // `[X] T001 - …` lines written without a list marker: each such line is a task.
-      else
-        for (const item of readTaskLines(node, body, diagnostics, file, nonTasks))
-          items.push({ ...item, order: order++, ancestry: [...stack] });
-      return;
-    }
-    if (node.type === 'listItem' && typeof node.checked === 'boolean' && !headingTask) {
-      const item = readTaskItem(node, body);
-      if (item) {
-        items.push({
-          ...item,
-          line: node.position!.start.line,
-          range: [node.position!.start.offset!, node.position!.end.offset!],
-          order: order++,
-          ancestry: [...stack],
-        });
-      } else {
-        const line = node.position!.start.line;
-        nonTasks.push({ line, checkboxOffset: findCheckbox(body, node.position!.start.offset!), open: !node.checked });
-        // One message whatever the mark: a reused parse (./reuse.ts) only refreshes the marks.
-        diagnostics.push({
-          severity: 'warning',
-          code: 'checkbox-without-id',
-          file,
-          line,
-          message: 'checkbox item has no task id (T###): it is not a task and is not run',
-        });
-      }
-    }
-    if (!('children' in node)) return;
-    // A checkbox item's first paragraph is its own text, read above: never again as task lines.
-    const children =
-      node.type === 'listItem' && typeof node.checked === 'boolean' ? node.children.slice(1) : node.children;
-    for (const child of children as Nodes[]) visit(child);
-  };
-  visit(tree);
-  if (headingTask) headingTask.range[1] = body.length;
+/** What one walk of the tree gathers, in document order. */
+interface Collected {
+  items: ItemInfo[];
+  diagnostics: Diagnostic[];
+  unread: UnreadTask[];
+  nonTasks: NonTaskItem[];
+  prose: ProseLine[];
 }
+
+/** One walk's inputs, findings and position. */
+interface Walk {
+  body: string;
+  file: string;
+  found: Collected;
+  order: number;
+  /** The headings enclosing the current node, outermost first. */
+  stack: HeadingInfo[];
+  /** A task written as a heading (`### T001: [X] Title`) owns what follows it up to the next heading. */
+  headingTask?: Omit<ItemInfo, 'order' | 'ancestry'>;
+}
+
+const isCheckboxItem = (node: Nodes | undefined): node is ListItem =>
+  node?.type === 'listItem' && typeof node.checked === 'boolean';
+
+/** Walks the tree in document order: headings, and list items that are tasks. Code is never entered. */
+function collect(tree: Root, body: string, file: string): Collected {
+  const found: Collected = { items: [], diagnostics: [], unread: [], nonTasks: [], prose: [] };
+  const walk: Walk = { body, file, found, order: 0, stack: [] };
+  const { visit, SKIP } = markdownStack();
+  visit(tree, (node: Nodes, index, parent) => {
+    // A checkbox item's first paragraph is its own text, read with the item: never again as task lines.
+    if (index === 0 && isCheckboxItem(parent as Nodes)) return SKIP;
+    if (node.type === 'heading') return (collectHeading(walk, node), SKIP);
+    if (node.type === 'tableRow') return (collectTableRow(walk, node), SKIP);
+    if (node.type === 'paragraph') return (collectParagraph(walk, node), SKIP);
+    if (isCheckboxItem(node) && !walk.headingTask) collectCheckboxItem(walk, node);
+    return undefined;
+  });
+  if (walk.headingTask) walk.headingTask.range[1] = body.length;
+  return found;
+}
+
+function collectHeading(walk: Walk, node: Heading) {
+  // A heading task ends where the next heading starts.
+  if (walk.headingTask) walk.headingTask.range[1] = node.position!.start.offset!;
+  const info: HeadingInfo = {
+    depth: node.depth,
+    title: headingTitle(plainText(node)),
+    line: node.position!.start.line,
+    order: walk.order++,
+  };
+  const { stack, found } = walk;
+  while (stack.length && stack[stack.length - 1].depth >= info.depth) stack.pop();
+  walk.headingTask = readHeadingTask(node, walk.body);
+  found.prose.push({ line: info.line, text: info.title, heading: info.line });
+  // The item shares its range array with `headingTask`, so the end set later reaches it.
+  if (walk.headingTask)
+    found.items.push({ ...walk.headingTask, heading: true, order: info.order, ancestry: [...stack] });
+  else if (startsWithId(info.title)) found.unread.push({ line: info.line, shape: 'a heading' });
+  stack.push(info);
+}
+
+function collectTableRow(walk: Walk, node: TableRow) {
+  const cells = node.children.map(plainText);
+  const line = node.position!.start.line;
+  walk.found.prose.push({ line, text: cells.join(' | '), cells, heading: currentHeading(walk) });
+  if (startsWithId(cells[0] ?? '')) walk.found.unread.push({ line, shape: 'a table row' });
+}
+
+function collectParagraph(walk: Walk, node: Paragraph) {
+  const { body, found, headingTask } = walk;
+  const lines = slice(body, node).split(/\r?\n|\r/);
+  const heading = currentHeading(walk);
+  lines.forEach((text, i) => found.prose.push({ line: node.position!.start.line + i, text, heading }));
+  // Under a heading task each line is a detail of its own (`**Depends On**: T001` / `**Files**: …`).
+  if (headingTask) headingTask.subBullets.push(...lines.map(collapse).filter(Boolean));
+  // `[X] T001 - …` lines written without a list marker: each such line is a task.
+  else
+    for (const item of readTaskLines(node, body, found.diagnostics, walk.file, found.nonTasks))
+      found.items.push({ ...item, order: walk.order++, ancestry: [...walk.stack] });
+}
+
+function collectCheckboxItem(walk: Walk, node: ListItem) {
+  const { found } = walk;
+  const item = readTaskItem(node, walk.body);
+  const line = node.position!.start.line;
+  if (item) {
+    found.items.push({
+      ...item,
+      line,
+      range: [node.position!.start.offset!, node.position!.end.offset!],
+      order: walk.order++,
+      ancestry: [...walk.stack],
+    });
+    return;
+  }
+  found.nonTasks.push({
+    line,
+    checkboxOffset: findCheckbox(walk.body, node.position!.start.offset!),
+    open: !node.checked,
+  });
+  // One message whatever the mark: a reused parse (./reuse.ts) only refreshes the marks.
+  found.diagnostics.push({
+    severity: 'warning',
+    code: 'checkbox-without-id',
+    file: walk.file,
+    line,
+    message: 'checkbox item has no task id (T###): it is not a task and is not run',
+  });
+}
+
+const currentHeading = (walk: Walk) => walk.stack[walk.stack.length - 1]?.line;
 
 const LINE_CHECKBOX = /^[ \t]*\[([^\]\s]| )\][ \t]+/;
 const STARTS_WITH_ID = new RegExp(String.raw`^[\s*_]*${TASK_ID}`);
