@@ -20,6 +20,7 @@ export function subTarget(base: string, suffix: string): string {
   return `${base}${SEPARATOR}${suffix}`;
 }
 
+/** `implement--phase2`: the aggregate that runs one phase's open tasks (and its gate, while the phase has any). */
 export function phaseTargetName(base: string, phase: number): string {
   return subTarget(base, `phase${phase}`);
 }

@@ -29,6 +29,7 @@ export function recordingDir(workspaceRoot: string, featureDir: string, env: Nod
   return path.join(workspaceRoot, '.speckit', 'recordings', path.basename(featureDir));
 }
 
+/** `<dir>/<taskId>.json`; throws when the task id is not a plain name that stays inside the recordings folder. */
 export function recordingFile(dir: string, taskId: string): string {
   checkTaskId(taskId);
   return path.join(dir, `${taskId}.json`);
@@ -72,6 +73,10 @@ function checkEntry(f: unknown): asserts f is RecordedFile {
   if (kinds[0] === 'deleted' && e.deleted !== true) throw new Error(`"deleted" must be true for ${e.path}`);
 }
 
+/**
+ * Reads a recording and checks the shape of every entry; throws when it is malformed. Its paths are
+ * checked later, by applyRecording, before anything is written.
+ */
 export function loadRecording(file: string): Recording {
   const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as Recording;
   if (!rec || !Array.isArray(rec.files)) throw new Error(`${file}: not a recording (no "files" array)`);

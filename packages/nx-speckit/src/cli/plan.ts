@@ -29,6 +29,10 @@ interface Args {
   json: boolean;
 }
 
+/**
+ * The `nx-speckit-plan` command on its arguments (no node, no script path): writes the report or its JSON
+ * to `out` and returns the exit code (0, 1 when the feature has errors, 2 on bad usage).
+ */
 export function main(
   argv: string[],
   cwd = process.cwd(),

@@ -9,6 +9,10 @@ import { normalizeOptions, type SpeckitPluginOptions } from '../plugin/options';
 import { print } from './print';
 import { resolveBudget } from '../task-runner/spend';
 
+/**
+ * Nx's after-run hook: writes the run report and prints its summary. A problem with the report is printed,
+ * never thrown, so it cannot fail a run whose tasks succeeded.
+ */
 export const postTasksExecution: PostTasksExecution<SpeckitPluginOptions> = async (options, context) => {
   try {
     const normalized = normalizeOptions(options);

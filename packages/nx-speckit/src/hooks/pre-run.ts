@@ -23,6 +23,10 @@ export interface PreRunResult {
   error?: string;
 }
 
+/**
+ * The checks before a run: stale-plan warnings for the features it selects and, when its projects are known,
+ * one error naming every missing agent CLI. Nothing to report when it runs none of the plugin's targets.
+ */
 export function preRun(
   workspaceRoot: string,
   argv: string[],

@@ -11,6 +11,11 @@ import { isPluginTarget } from '../names';
 import { onNxDaemon, print } from './print';
 import { requestedRun, runParallelism } from './requested-run';
 
+/**
+ * Nx's before-run hook, for runs of the plugin's targets only: hands `--parallel` on to batch runs, warns of
+ * stale plans, fails the run before any task starts when an agent CLI is missing, tidies the worktree pool
+ * and starts the run's spend ledger at zero.
+ */
 export const preTasksExecution: PreTasksExecution<SpeckitPluginOptions> = async (options, context) => {
   // A run of other targets (`nx build web`) is none of this plugin's business: nothing to check,
   // and nothing here may fail it.

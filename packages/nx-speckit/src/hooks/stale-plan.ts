@@ -107,10 +107,12 @@ export function staleLine(change: StaleChange, recordedAt: string): string | und
   return `task ids changed since the run of ${recordedAt} (${parts.join(', ')}): check that the [X] marks are on the tasks really done`;
 }
 
+/** `.speckit/plans/<project>.json`: the task list recorded at the feature's last run. */
 export function planFile(workspaceRoot: string, project: string): string {
   return join(workspaceRoot, '.speckit', 'plans', `${project}.json`);
 }
 
+/** The plan recorded at the feature's last run; undefined when there is none or it cannot be read (no warning then). */
 export function readPlanRecord(workspaceRoot: string, project: string): PlanRecord | undefined {
   const file = planFile(workspaceRoot, project);
   if (!existsSync(file)) return undefined;
@@ -122,6 +124,7 @@ export function readPlanRecord(workspaceRoot: string, project: string): PlanReco
   }
 }
 
+/** Records the feature's task list, which the next run compares against to find renumbered or removed tasks. */
 export function writePlanRecord(workspaceRoot: string, record: PlanRecord) {
   const file = planFile(workspaceRoot, record.project);
   // Two runs may finish together: never half a record.

@@ -58,6 +58,10 @@ function taskNamedInputs(): NonNullable<ProjectConfiguration['namedInputs']> {
   };
 }
 
+/**
+ * The Nx project of one feature folder: a target per task, the aggregates and gates, the plan in metadata.
+ * A feature that cannot be planned, or that a broken `exclusive` entry matches, gets targets that fail at once.
+ */
 export function buildFeatureProject(
   root: string,
   analysis: FeatureAnalysis,
@@ -298,6 +302,7 @@ function taskOptions(task: Task, root: string, options: NormalizedOptions) {
   };
 }
 
+/** The task's agent: the first matching `agentRules` entry's, else `agent`. A target option, so in the cache key. */
 export function agentFor(task: Task, root: string, options: NormalizedOptions): AgentChoice {
   const feature = posix.basename(root);
   const rule = options.agentRules.find((r) => matchesTask(r, task, feature));

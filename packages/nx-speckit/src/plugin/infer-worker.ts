@@ -2,6 +2,10 @@
 import type { NormalizedOptions } from './options';
 import { inferFeatureProject, type WorkerResult } from './infer';
 
+/**
+ * Infers each folder of the chunk. A folder that throws comes back as its message, so one broken feature
+ * does not lose the rest of the chunk.
+ */
 export default function inferChunk(input: {
   workspaceRoot: string;
   roots: string[];

@@ -10,6 +10,10 @@ import type { NormalizedOptions } from './options';
 
 export type Inferred = ProjectConfiguration | Error;
 
+/**
+ * Reads, analyses and builds one feature's project, loading the markdown engine only now (on a cache miss).
+ * Throws when the feature cannot be read; callers keep that error for its folder alone.
+ */
 export function inferFeatureProject(
   workspaceRoot: string,
   root: string,
@@ -21,6 +25,10 @@ export function inferFeatureProject(
   return buildFeatureProject(root, analyzeFeature(readFeature(workspaceRoot, root), { lanes: options.lanes }), options);
 }
 
+/**
+ * Each folder's project, or the error inferring it threw, so one broken feature does not stop the graph.
+ * Uses worker threads only when SPECKIT_GRAPH_WORKERS asks for them and more than one folder missed the cache.
+ */
 export async function inferProjects(
   workspaceRoot: string,
   roots: string[],

@@ -121,6 +121,10 @@ const KNOWN_OPTIONS = Object.keys({
   exclusive: true,
 } satisfies Record<keyof SpeckitPluginOptions, true>);
 
+/**
+ * The plugin options with their defaults, checked when the graph is built so a mistake fails there, not mid-run.
+ * Throws on an unknown or invalid option; a broken `exclusive` entry is kept with its error instead.
+ */
 export function normalizeOptions(options: SpeckitPluginOptions | undefined): NormalizedOptions {
   // A misspelt option would otherwise be ignored silently (e.g. "agnet": the run uses claude).
   const unknown = Object.keys(options ?? {}).filter((key) => !KNOWN_OPTIONS.includes(key));

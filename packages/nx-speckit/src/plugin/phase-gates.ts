@@ -21,6 +21,7 @@ export interface GatePlan {
   byPhase: Map<number, NormalizedGate[]>;
 }
 
+/** Which gates run where: the feature's own gates, and each phase's gates (phases the feature lacks are left out). */
 export function gatePlan(phases: FeatureAnalysis['parsed']['phases'], gates: NormalizedGate[]): GatePlan {
   const byPhase = new Map<number, NormalizedGate[]>();
   for (const phase of phases) {
@@ -45,6 +46,10 @@ export interface GatedGraph {
   openGates: number[];
 }
 
+/**
+ * What each task and each phase gate waits for once gates stand in for the tasks of gated phases, and the
+ * gates the feature's aggregate waits for. Phases that wait for each other keep their direct task edges.
+ */
 export function gatedGraph(analysis: FeatureAnalysis, gates: GatePlan): GatedGraph {
   const { parsed, plan } = analysis;
   const remaining = remainingDependsOn(parsed.tasks, plan);

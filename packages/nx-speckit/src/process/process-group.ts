@@ -27,6 +27,7 @@ export function killTree(pid: number): void {
   }, KILL_GRACE_MS).unref();
 }
 
+/** Remembers a started process group, so it is killed if this process exits first (e.g. Nx is interrupted). */
 export function trackGroup(pid: number): void {
   liveGroups.add(pid);
   if (!exitHookInstalled) {

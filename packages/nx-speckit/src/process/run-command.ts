@@ -63,6 +63,10 @@ export class OutputTail {
 
 const DEFAULT_LIMIT = 1024 * 1024;
 
+/**
+ * Runs `file` with `args` and resolves once it has exited and its output is read. Never rejects: a program
+ * that could not start, timed out or was aborted says so in the result.
+ */
 export function runCommand(file: string, args: string[], options: RunCommandOptions): Promise<CommandResult> {
   const started = Date.now();
   const stdout = new OutputTail(options.stdoutLimit ?? DEFAULT_LIMIT);

@@ -80,6 +80,7 @@ export interface CollectInput {
   spend?: Spend;
 }
 
+/** The key a task's Nx result, record and unticked reason are found by; NUL cannot occur in either part. */
 export const taskKey = (project: string, id: string) => `${project}\0${id}`;
 
 /** Lookups shared by every feature of one report. */
@@ -89,6 +90,10 @@ interface RunIndex {
   unmarked?: Map<string, string>;
 }
 
+/**
+ * The run report: each task's status, blockers, timing and usage, per-feature counts, budget and resources,
+ * and the run's outcome with its reason.
+ */
 export function collectReport(input: CollectInput): RunReport {
   const index: RunIndex = {
     results: new Map(input.results.map((r) => [taskKey(r.project, r.taskId), r])),

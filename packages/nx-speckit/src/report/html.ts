@@ -73,6 +73,7 @@ document.body.dataset.rendered = 'yes';
 /** `project:id`, the key rows and bars are found by. */
 const taskKey = (t: { project: string; id: string }) => `${t.project}:${t.id}`;
 
+/** The whole HTML page for a run report, as a string; every value is escaped, since task text is untrusted. */
 export function renderHtml(report: RunReport): string {
   const multi = new Set(report.tasks.map((t) => t.project)).size > 1;
   const label = (t: ReportTask) => (multi ? `${t.project.replace(/^spec-/, '')}:${t.id}` : t.id);

@@ -17,6 +17,7 @@ export interface SummaryOptions {
   files?: string[];
 }
 
+/** The text printed at the end of a run: outcome, counts per phase, failures with next steps, then time and cost. */
 export function formatSummary(report: RunReport, options: SummaryOptions = {}): string {
   const out = [
     `nx-speckit run: ${report.outcome.toUpperCase()} (${report.reason})`,
@@ -155,6 +156,7 @@ export function budgetLines(budget: NonNullable<RunReport['budget']>): string[] 
   return lines;
 }
 
+/** `3 done, 1 failed`: the non-zero counts in status order, or `no tasks`. Shared with the HTML report. */
 export function countsText(counts: Record<ReportTaskStatus, number>): string {
   const parts = STATUSES.filter((s) => counts[s]).map((s) => `${counts[s]} ${LABELS[s]}`);
   return parts.length ? parts.join(', ') : 'no tasks';
@@ -193,6 +195,7 @@ function indent(text: string, first: string, rest: string): string[] {
   return text.split('\n').map((line, i) => `${i ? rest : first}${line}`);
 }
 
+/** `42.0s`, `3m 05s` or `1h 02m`: a duration as the summary and the HTML report show it. */
 export function duration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   const s = Math.round(ms / 1000);

@@ -5,6 +5,7 @@
  */
 export const BATCH_PARALLEL_ENV = 'SPECKIT_BATCH_PARALLEL';
 
+/** How many tasks a batch runs at once: the value the pre-run hook passed on, else Nx's default of 3. */
 export function batchParallelism(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env[BATCH_PARALLEL_ENV]);
   return Number.isInteger(n) && n >= 1 ? n : 3;

@@ -13,6 +13,10 @@ export interface ChecklistRow {
   unchecked: number;
 }
 
+/**
+ * Checkbox counts of each `checklists/*.md` of the feature, in file-name order (none without the folder): a task
+ * does not start while any has unchecked items, unless allowIncompleteChecklists is set.
+ */
 export function readChecklists(featureDirAbs: string): ChecklistRow[] {
   const dir = join(featureDirAbs, 'checklists');
   if (!existsSync(dir)) return [];

@@ -18,6 +18,10 @@ export interface PromptInput {
 
 export const DEFAULT_PROMPT_BUDGET = 60_000;
 
+/**
+ * The agent's prompt for one task: the task and its rules, the item as tasks.md has it, what its prerequisites
+ * produced, then the feature's documents until the size budget runs out.
+ */
 export function buildPrompt(input: PromptInput): string {
   const { task, phase, featureDir } = input;
   const tasksFile = posix.join(featureDir, 'tasks.md');

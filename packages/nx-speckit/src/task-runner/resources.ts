@@ -45,6 +45,7 @@ export interface HeldResources {
   release(): Promise<void>;
 }
 
+/** `.speckit/locks`: one lock folder per exclusive resource, seen by every process of the workspace. */
 export const locksDir = (root: string) => join(root, '.speckit', 'locks');
 
 const LOCK_OPTIONS = { stale: 60_000, update: 10_000, realpath: false, retries: 0 };
@@ -149,6 +150,7 @@ async function tryLock(dir: string, self: Holder): Promise<(() => Promise<void>)
   };
 }
 
+/** Who holds the lock in `dir`, from its holder.json; undefined when it is free or not yet written by its holder. */
 export function readHolder(dir: string): Holder | undefined {
   try {
     return JSON.parse(readFileSync(join(dir, 'holder.json'), 'utf8')) as Holder;

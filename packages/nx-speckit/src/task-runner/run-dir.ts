@@ -19,6 +19,7 @@ export function marksJournal(root: string, project: string): string {
  */
 const noticeFile = (root: string, project: string) => join(runDirOf(root, project), 'notice.txt');
 
+/** Leaves `text` for the feature's next task to print, replacing a notice no task has taken yet. */
 export function leaveNotice(root: string, project: string, text: string) {
   mkdirSync(runDirOf(root, project), { recursive: true });
   writeFileSync(noticeFile(root, project), text);

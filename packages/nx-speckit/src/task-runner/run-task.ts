@@ -109,6 +109,10 @@ export interface SkippedAgent {
 
 export class TaskFailure extends Error {}
 
+/**
+ * Runs one task through to its checkpoint and returns its record (also written under `.speckit/runs` for a task id).
+ * Failures come back as a record with status "failed" and the error, not as an exception.
+ */
 export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
   const log = options.log ?? ((line: string) => console.log(line));
   const startedAt = new Date().toISOString();

@@ -24,6 +24,7 @@ export interface Budget {
 
 const ZERO: Spend = { costUsd: 0, tokens: 0, unpriced: 0 };
 
+/** `.speckit/runs/spend.json`: the current run's spend, shared by every task process of the run. */
 export const ledgerFile = (root: string) => join(root, '.speckit', 'runs', 'spend.json');
 
 /** The spend so far (zero when no run started a ledger). */

@@ -136,6 +136,7 @@ function linksUnder(dir: string): string[] {
 /** How long `git status` may take before verification goes without it (SPECKIT_VERIFY_TIMEOUT_SECONDS). */
 export const DEFAULT_VERIFY_TIMEOUT_SECONDS = 60;
 
+/** The `git status` timeout in ms: SPECKIT_VERIFY_TIMEOUT_SECONDS when it is a positive number, else the default. */
 export function verifyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env.SPECKIT_VERIFY_TIMEOUT_SECONDS);
   return (

@@ -11,6 +11,10 @@ function findResult(stdout: string): Json | undefined {
     .pop();
 }
 
+/**
+ * The usage a Claude result object reports (cost, tokens, turns, session) for the task record and the
+ * budget. The model is named only when the run used exactly one.
+ */
 export function claudeUsage(r: Json): AgentUsage {
   const u = isObject(r.usage) ? r.usage : {};
   const models = isObject(r.modelUsage) ? Object.keys(r.modelUsage) : [];

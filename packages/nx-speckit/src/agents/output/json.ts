@@ -4,6 +4,7 @@ import { stderrCause } from './failure';
 
 export type Json = Record<string, unknown>;
 
+/** A plain JSON object (not null, not an array): the only shape the parsers read fields from. */
 export function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -61,10 +62,12 @@ function objectAt(text: string, start: number): Json | undefined {
   return undefined;
 }
 
+/** The value when it is a finite number, else undefined: a missing or malformed field reads as absent, never NaN. */
 export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** The value when it is a non-empty string, else undefined, so `str(x) ?? fallback` also skips empty strings. */
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
