@@ -347,6 +347,32 @@ describe('hostile task text', () => {
 });
 
 // A preset whose CLI is missing (the install command, the tasks that need it): gates.e2e, 'before any task starts'.
+describe('the per-task verify command', () => {
+  const TASKS = '# Tasks: Verify\n\n- [ ] T001 [P] First in src/a.ts\n- [ ] T002 [P] Second in src/b.ts\n';
+  // Exits 2 for T001; for T002 records its pid and hangs, ignoring SIGTERM.
+  const VERIFY = [
+    "const fs = require('fs');",
+    "if (process.env.SPECKIT_TASK_ID === 'T001') { process.stderr.write('verify says no\\n'); process.exit(2); }",
+    "fs.writeFileSync('.speckit/verify.pid', String(process.pid));",
+    "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);",
+  ].join('\n');
+
+  it("runs in its own process group with the agent's timeout: a failing check and a hung one both fail the task, and nothing of them outlives nx", async () => {
+    const ws = workspace({ features: { 'specs/001-verify': { tasks: TASKS } } });
+    ws.setPluginOptions({
+      agent: { command: [process.execPath, AGENT], retries: 0, timeoutSeconds: 3 },
+      verify: [process.execPath, '-e', VERIFY],
+    });
+    const r = await ws.nxAsync(['run-many', '-t', 'implement', ...STATIC]);
+    expect(r.code).not.toBe(0);
+    expect(ws.read('specs/001-verify/tasks.md')).toBe(TASKS);
+    expect(record(ws, 'spec-001-verify', 'T001').error).toMatch(/verify command `[^`]+` failed \(exit 2\)/);
+    expect(record(ws, 'spec-001-verify', 'T002').error).toMatch(/verify command `[^`]+` failed \(timed out after 3s\)/);
+    expect(ws.read('.speckit/logs/spec-001-verify/T001.log')).toMatch(/--- verify: [^]+? \(exit 2\)\nverify says no/);
+    expect(isAlive(Number(ws.read('.speckit/verify.pid')))).toBe(false);
+  });
+});
+
 describe('an agent CLI that is not installed', () => {
   const TASKS =
     '# Tasks: Missing\n\n- [ ] T001 [P] First in src/a.ts\n- [ ] T002 [P] Second in src/b.ts\n\n## Phase 2: Later\n\n- [ ] T003 Third in src/c.ts\n';

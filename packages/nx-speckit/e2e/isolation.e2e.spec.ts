@@ -21,7 +21,7 @@ const tempDir = useTempDirs();
  * the declared files, sets `json` keys in package.json, writes `write` files, removes `remove`
  * files, and runs each argv of `git`. On a re-run after a conflict (its prompt says so) it first
  * writes `rerunWritesWorkspace` ([file, text]) into the real workspace: someone else landing the
- * same lines again while it works.
+ * same lines again while it works. Each run reports $0.25 and 10 output tokens.
  */
 const AGENT = `const fs = require('fs'), path = require('path'), cp = require('child_process');
 const id = process.env.SPECKIT_TASK_ID, plan = JSON.parse(process.env.PLAN || '{}')[id] || {};
@@ -49,6 +49,7 @@ const work = () => {
   for (const f of plan.remove || []) fs.rmSync(f);
   for (const argv of plan.git || []) cp.execFileSync('git', argv, { stdio: 'ignore' });
   fs.appendFileSync(journal, 'end ' + id + '\\n');
+  fs.writeFileSync(process.env.SPECKIT_USAGE_FILE, JSON.stringify({ costUsd: 0.25, outputTokens: 10 }));
 };
 work();
 `;
@@ -142,6 +143,9 @@ describe('two [P] tasks that both edit package.json, which neither declares', ()
     expect(pkg(ws).scripts).toEqual({ build: 'tsc', test: 'jest' });
     expect([starts(journal, 'T001'), starts(journal, 'T002')]).toEqual([1, 2]);
     expect(marked(ws)).toEqual(['T001', 'T002']);
+    // The re-run's record (and so the budget) counts both rounds.
+    expect(record(ws, 'T002')).toMatchObject({ attempts: 2, usage: { costUsd: 0.5, outputTokens: 20 } });
+    expect(record(ws, 'T001')).toMatchObject({ attempts: 1, usage: { costUsd: 0.25, outputTokens: 10 } });
   });
 
   it('a conflict that persists (onConflict "fail"): the task fails naming the file, and not one byte of it is applied', () => {
@@ -194,6 +198,7 @@ describe('a conflict that persists after the re-run', () => {
       'T002 not marked done: its changes conflict with work that landed meanwhile in package.json; nothing of it was applied (also after a re-run on a fresh snapshot)',
     );
     expect(starts(journal, 'T002')).toBe(2);
+    expect(record(ws, 'T002')).toMatchObject({ status: 'failed', attempts: 2, usage: { costUsd: 0.5 } });
     expect(ws.read('package.json')).toBe(landedMeanwhile);
     expect(existsSync(join(ws.root, 'src/two.ts'))).toBe(false);
     expect(existsSync(join(ws.root, 'src/extra.ts'))).toBe(false);

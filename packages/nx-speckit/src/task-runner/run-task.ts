@@ -2,7 +2,6 @@
  * Runs one task of one feature: prerequisites, prompt, agent, verification, checkpoint.
  * No Nx here: the executor adapts Nx's context to `runTask`.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import {
@@ -38,6 +37,7 @@ import { writeCachedChangeset } from '../isolation/cache';
 import type { IsolationMode } from '../isolation/mode';
 import { addSpend, budgetReached, readSpend, type Budget } from './spend';
 import { acquireResources, type ResourceUse } from './resources';
+import { runCommand, type CommandResult } from '../process/run-command';
 
 export interface RunTaskOptions {
   workspaceRoot: string;
@@ -292,9 +292,11 @@ async function implementInWorktree(run: TaskRun): Promise<TaskRecord> {
   const root = options.workspaceRoot;
   const name = `${options.project}-${task.id}`;
   let conflicts: string[] = [];
+  let earlier: AttemptOutcome['base'] | undefined;
   for (let round = 1; ; round++) {
     const tx = await beginTransaction(root, name, { links: options.isolationLinks ?? ['node_modules'] });
-    const outcome = await run.attempt(tx.worktree.root, conflicts);
+    // A re-run's record and the budget count what every round spent.
+    const outcome = afterEarlierRound(await run.attempt(tx.worktree.root, conflicts), earlier);
     if (outcome.error) {
       const kept = keepWorktree(tx, name);
       log(`[${task.id}] its worktree is kept for inspection until the next run: ${kept}`);
@@ -305,14 +307,14 @@ async function implementInWorktree(run: TaskRun): Promise<TaskRecord> {
     if (!landed.conflicts.length)
       writeCachedChangeset(root, options.project, task.id, tx, landed.changeset, changes.undeclared);
     endTransaction(tx);
-    const attempts = outcome.base.attempts + round - 1;
     if (!landed.conflicts.length) {
       const warnings = changes.undeclared.length
         ? [`changed files the task does not declare (applied with it): ${listText(changes.undeclared)}`]
         : [];
-      return checkpoint(run, { ...outcome, base: { ...outcome.base, attempts } }, changes, warnings);
+      return checkpoint(run, outcome, changes, warnings);
     }
     conflicts = landed.conflicts;
+    earlier = outcome.base;
     if (round === 1 && options.onConflict !== 'fail') {
       log(
         `[${task.id}] conflicts with work that landed meanwhile in ${listText(conflicts)}: nothing of it was applied; running it again on a fresh snapshot`,
@@ -320,8 +322,19 @@ async function implementInWorktree(run: TaskRun): Promise<TaskRecord> {
       continue;
     }
     const error = `${task.id} not marked done: its changes conflict with work that landed meanwhile in ${listText(conflicts)}; nothing of it was applied${round > 1 ? ' (also after a re-run on a fresh snapshot)' : ''} (log: ${outcome.base.log})`;
-    return fail(run, { ...outcome, attempts }, error);
+    return fail(run, outcome, error);
   }
+}
+
+/** A round's outcome with the usage and attempts of the rounds before it added in. */
+function afterEarlierRound(outcome: AttemptOutcome, earlier: AttemptOutcome['base'] | undefined): AttemptOutcome {
+  if (!earlier) return outcome;
+  const base = {
+    ...outcome.base,
+    usage: sumUsages([earlier.usage, outcome.base.usage]),
+    attempts: earlier.attempts + outcome.base.attempts,
+  };
+  return { ...outcome, base };
 }
 
 interface AttemptInput {
@@ -393,7 +406,7 @@ async function runAttempt(
     journal,
   });
   for (const w of guard.warnings) log(`[${task.id}] warning: ${w}`);
-  const { problems, changed } = attemptProblems(task, options, input, result, guard.refusal, logFile);
+  const { problems, changed } = await attemptProblems(task, options, input, result, guard.refusal, logFile);
   if (options.record && !problems.length)
     writeRecording(recordingDir(root, options.featureDir), task.id, snapshotFiles(workRoot, changed));
   const error = problems.length ? `${task.id} not marked done: ${problems.join('; ')} (log: ${base.log})` : undefined;
@@ -427,21 +440,21 @@ function outcomeBase(agent: ResolvedAgent, result: AgentRunResult, root: string,
 }
 
 /** Why the task must not be marked done (empty when nothing stands in the way), and the declared files it changed. */
-function attemptProblems(
+async function attemptProblems(
   task: Task,
   options: RunTaskOptions,
   input: AttemptInput,
   result: AgentRunResult,
   guardRefusal: string | undefined,
   logFile: string,
-): { problems: string[]; changed: string[] } {
+): Promise<{ problems: string[]; changed: string[] }> {
   const problems = agentProblems(result);
   if (guardRefusal) problems.push(guardRefusal);
   const { problems: fileProblems, changed } = checkDeclaredPaths(input.workRoot, input.files, input.before);
   if (!result.aborted) problems.push(...fileProblems);
   // Verify runs only when nothing else failed already.
   if (!problems.length && options.verify?.length)
-    problems.push(...runVerify(options.verify, input.workRoot, task, options, logFile));
+    problems.push(...(await runVerify(options.verify, input.workRoot, task, options, input, logFile)));
   return { problems, changed };
 }
 
@@ -496,13 +509,12 @@ type Changes = NonNullable<TaskRecord['changes']>;
 
 function fail(
   { task, log, record }: TaskRun,
-  outcome: Pick<AttemptOutcome, 'base' | 'guardWarnings' | 'worktree'> & { attempts?: number },
+  outcome: Pick<AttemptOutcome, 'base' | 'guardWarnings' | 'worktree'>,
   error: string,
 ): TaskRecord {
   log(`[${task.id}] ✗ ${error}`);
   return record({
     ...outcome.base,
-    ...(outcome.attempts !== undefined ? { attempts: outcome.attempts } : {}),
     status: 'failed',
     error,
     ...(outcome.guardWarnings.length ? { warnings: outcome.guardWarnings } : {}),
@@ -553,27 +565,43 @@ function agentProblems(result: AgentRunResult): string[] {
   return result.ok ? [] : [`the agent failed: ${result.error ?? 'unknown error'}`];
 }
 
-/** The optional per-task check (argv, no shell, in the workspace or the task's worktree): a non-zero exit fails the task. */
-function runVerify(command: string[], root: string, task: Task, options: RunTaskOptions, logFile: string): string[] {
-  try {
-    const out = execFileSync(command[0], command.slice(1), {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        SPECKIT_TASK_ID: task.id,
-        SPECKIT_FEATURE_DIR: options.featureDir,
-        SPECKIT_TASK_FILES: JSON.stringify(task.files),
-      },
-    });
-    appendLog(logFile, `\n--- verify: ${command.join(' ')} (ok)\n${out}`);
-    return [];
-  } catch (error) {
-    const e = error as { status?: number; stdout?: string; stderr?: string; message: string };
-    appendLog(logFile, `\n--- verify: ${command.join(' ')} (exit ${e.status})\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-    return [`verify command \`${command.join(' ')}\` failed (exit ${e.status ?? e.message})`];
-  }
+/**
+ * The optional per-task check (argv, no shell, in the workspace or the task's worktree, its own
+ * process group): a non-zero exit fails the task. It may take as long as the agent may, and an
+ * interrupted run ends it.
+ */
+async function runVerify(
+  command: string[],
+  root: string,
+  task: Task,
+  options: RunTaskOptions,
+  input: AttemptInput,
+  logFile: string,
+): Promise<string[]> {
+  const shown = command.join(' ');
+  const result = await runCommand(command[0], command.slice(1), {
+    cwd: root,
+    env: {
+      ...process.env,
+      SPECKIT_TASK_ID: task.id,
+      SPECKIT_FEATURE_DIR: options.featureDir,
+      SPECKIT_TASK_FILES: JSON.stringify(task.files),
+    },
+    timeoutMs: input.agent.timeoutSeconds * 1000,
+    signal: options.signal,
+  });
+  const failure = commandFailure(result, input.agent.timeoutSeconds);
+  appendLog(logFile, `\n--- verify: ${shown} (${failure ?? 'ok'})\n${result.stdout}${result.stderr}`);
+  return failure ? [`verify command \`${shown}\` failed (${failure})`] : [];
+}
+
+/** Why a finished command failed, in a few words; undefined when it exited 0. */
+function commandFailure(result: CommandResult, timeoutSeconds: number): string | undefined {
+  if (result.startError) return `could not start: ${result.startError.message}`;
+  if (result.aborted) return 'interrupted';
+  if (result.timedOut) return `timed out after ${timeoutSeconds}s`;
+  if (result.exitCode === null) return `killed by ${result.signal}`;
+  return result.exitCode === 0 ? undefined : `exit ${result.exitCode}`;
 }
 
 function outsidePaths(before: Set<string>, after: Set<string>, files: string[], tasksFile: string): string[] {
