@@ -17,7 +17,7 @@ describe('runCommand', () => {
       stderr: '$(echo hi); `id` | x\n',
       timedOut: false,
       aborted: false,
-      truncated: false,
+      truncated: { stdout: false, stderr: false },
     });
   });
 
@@ -36,7 +36,7 @@ describe('runCommand', () => {
     );
     expect(seen).toBe(100_000);
     expect(result.stdout).toBe('8'.repeat(500) + '9'.repeat(1000));
-    expect(result.truncated).toBe(true);
+    expect(result.truncated).toEqual({ stdout: true, stderr: false });
   });
 
   it('reports a program that cannot start, without throwing', async () => {

@@ -31,8 +31,8 @@ export interface CommandResult {
   /** The last `stdoutLimit` / `stderrLimit` bytes. */
   stdout: string;
   stderr: string;
-  /** Whether output was dropped from the start to stay within the limit. */
-  truncated: boolean;
+  /** Whether output was dropped from the start of each stream to stay within its limit. */
+  truncated: { stdout: boolean; stderr: boolean };
   timedOut: boolean;
   aborted: boolean;
   /** The program could not be started (not found, not executable): nothing ran. */
@@ -90,7 +90,7 @@ export function runCommand(file: string, args: string[], options: RunCommandOpti
         signal: exitSignal,
         stdout: stdout.toString(),
         stderr: stderr.toString(),
-        truncated: stdout.truncated || stderr.truncated,
+        truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
         timedOut,
         aborted,
         ...(startError ? { startError } : {}),

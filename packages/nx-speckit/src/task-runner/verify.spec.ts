@@ -21,6 +21,7 @@ import {
   firstAttemptBaseline,
   gitChanges,
   snapshotPaths,
+  statusPaths,
   verifyTimeoutMs,
 } from './verify';
 
@@ -119,6 +120,25 @@ describe('what git reports as changed, within the verify timeout', () => {
     expect(await gitChanges(root)).toBeUndefined();
     execFileSync('git', ['init', '-q'], { cwd: root });
     expect(await gitChanges(root)).toEqual(new Set(['src/a.ts', 'src/inner/alias.ts']));
+  });
+
+  test('a warning or trace on stderr does not hide the list; a rename counts its source and its new path', async () => {
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: root });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    git('mv', 'src/a.ts', 'src/renamed.ts');
+    process.env.GIT_TRACE = '1'; // git writes its trace to stderr
+    try {
+      expect(await gitChanges(root)).toEqual(new Set(['src/renamed.ts', 'src/a.ts']));
+    } finally {
+      delete process.env.GIT_TRACE;
+    }
+  });
+
+  test('a copy names its source in the next field too', () => {
+    expect(statusPaths('C  b.ts\0a.ts\0 M c.ts\0?? d e.ts\0')).toEqual(['b.ts', 'a.ts', 'c.ts', 'd e.ts']);
   });
 
   test('a git that hangs is stopped at the timeout, with everything it started, and git cannot tell', async () => {

@@ -157,13 +157,21 @@ export async function gitChanges(root: string, timeoutMs = verifyTimeoutMs()): P
     stdoutLimit: GIT_STATUS_LIMIT,
     stderrLimit: 0,
   });
-  if (result.exitCode !== 0 || result.truncated) return undefined;
-  return new Set(
-    result.stdout
-      .split('\0')
-      .filter(Boolean)
-      .map((entry) => entry.slice(3)),
-  );
+  // What git says on stderr (a warning, a trace) does not matter; a cut-off list would.
+  if (result.exitCode !== 0 || result.truncated.stdout) return undefined;
+  return new Set(statusPaths(result.stdout));
+}
+
+/** The paths in `git status --porcelain -z`; a rename or copy names its source in the next field, which has no status. */
+export function statusPaths(output: string): string[] {
+  const fields = output.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    if (!fields[i]) continue;
+    paths.push(fields[i].slice(3));
+    if (/[RC]/.test(fields[i].slice(0, 2)) && fields[i + 1]) paths.push(fields[++i]);
+  }
+  return paths;
 }
 
 function filesUnder(root: string, p: string): string[] {
