@@ -1,4 +1,7 @@
-import { formatStaleWarning, staleChanges, staleLine } from './stale-plan';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { formatStaleWarning, planFile, readPlanRecord, staleChanges, staleLine, writePlanRecord } from './stale-plan';
 
 describe('staleChanges', () => {
   const before = { T001: 'Model in src/a.ts', T002: 'Page in src/b.ts', T003: 'Docs in docs/a.md' };
@@ -64,4 +67,36 @@ describe('the warning and the report line', () => {
     expect(formatStaleWarning('spec-a', 'specs/a', { renumbered: [], removed: [] }, 'x')).toBeUndefined();
     expect(staleLine({ renumbered: [], removed: [] }, 'x')).toBeUndefined();
   });
+});
+
+describe('the recorded plan', () => {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+  const workspaceWith = (content: string) => {
+    const root = mkdtempSync(join(tmpdir(), 'plan-record-'));
+    roots.push(root);
+    mkdirSync(dirname(planFile(root, 'spec-001')), { recursive: true });
+    writeFileSync(planFile(root, 'spec-001'), content);
+    return root;
+  };
+
+  it('reads back what was written', () => {
+    const root = mkdtempSync(join(tmpdir(), 'plan-record-'));
+    roots.push(root);
+    const record = {
+      project: 'spec-001',
+      root: 'specs/001',
+      recordedAt: '2026-12-05T00:00:00.000Z',
+      tasks: { T001: 'a' },
+    };
+    writePlanRecord(root, record);
+    expect(readPlanRecord(root, 'spec-001')).toEqual(record);
+  });
+
+  it.each([['{"tasks": null}'], ['{"tasks": ["T001"]}'], ['{"tasks": {"T001": 3}}'], ['null'], ['{ torn']])(
+    'a file that is no record (%s) is ignored instead of failing the run',
+    (content) => {
+      expect(readPlanRecord(workspaceWith(content), 'spec-001')).toBeUndefined();
+    },
+  );
 });

@@ -118,7 +118,10 @@ export function readPlanRecord(workspaceRoot: string, project: string): PlanReco
   if (!existsSync(file)) return undefined;
   try {
     const record = JSON.parse(readFileSync(file, 'utf8')) as PlanRecord;
-    return record && typeof record.tasks === 'object' ? record : undefined;
+    const tasks: unknown = record?.tasks;
+    // A hand-edited or foreign file (`"tasks": null`, a list) is no record: the next run writes a good one.
+    const isMap = typeof tasks === 'object' && tasks !== null && !Array.isArray(tasks);
+    return isMap && Object.values(tasks).every((t) => typeof t === 'string') ? record : undefined;
   } catch {
     return undefined;
   }
