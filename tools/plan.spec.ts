@@ -91,11 +91,22 @@ test('command-line mistakes exit 2 with what was wrong and the usage', () => {
     [['specs/001-recipe-box', '--lanes=phase'], '--lanes must be "story" or "none", not "phase"\n'],
     [['specs/a', 'specs/b'], 'one feature at a time (got specs/a and specs/b)\n'],
     [[], 'which feature? give its folder or its tasks.md\n'],
+    [['specs/001-recipe-box', '--durations', 'missing.json'], /^--durations .*missing\.json: ENOENT/],
+    [['specs/001-recipe-box', '--durations', 'torn.json'], /^--durations .*torn\.json: .*JSON/],
+    [
+      ['specs/001-recipe-box', '--durations', 'list.json'],
+      /^--durations .*list\.json: expected task ids with non-negative numbers/,
+    ],
   ] as const) {
+    writeFileSync(join(root, 'torn.json'), '{ "T001": ');
+    writeFileSync(join(root, 'list.json'), '[30, 40]');
     const result = run(...args);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe(
-      `${said}usage: nx-speckit-plan <feature folder | tasks.md> [--lanes story|none] [--durations <file.json>] [--json]\n`,
+    const [message, usage] = result.stderr.split(/\n(?=usage:)/);
+    if (typeof said === 'string') expect(`${message}\n`).toBe(said);
+    else expect(message).toMatch(said);
+    expect(usage).toBe(
+      'usage: nx-speckit-plan <feature folder | tasks.md> [--lanes story|none] [--durations <file.json>] [--json]\n',
     );
   }
   expect(run('specs/001-recipe-box', '--lanes', 'story', '--json').status).toBe(0);

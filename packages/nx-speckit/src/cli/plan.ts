@@ -29,6 +29,24 @@ interface Args {
   json: boolean;
 }
 
+/** `{ "T001": 30, … }` (a duration per task, any one unit) from `file`, or what is wrong with it. */
+function readDurations(file: string): Record<string, number> | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return `--durations ${file}: ${(error as Error).message}`;
+  }
+  const ok =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0);
+  return ok
+    ? (value as Record<string, number>)
+    : `--durations ${file}: expected task ids with non-negative numbers, like { "T001": 30 }`;
+}
+
 /**
  * The `nx-speckit-plan` command on its arguments (no node, no script path): writes the report or its JSON
  * to `out` and returns the exit code (0, 1 when the feature has errors, 2 on bad usage).
@@ -55,8 +73,14 @@ export function main(
     return 2;
   }
   const options: PlanOptions = { lanes: args.lanes };
-  if (args.durations)
-    options.durations = JSON.parse(readFileSync(resolve(cwd, args.durations), 'utf8')) as Record<string, number>;
+  if (args.durations) {
+    const durations = readDurations(resolve(cwd, args.durations));
+    if (typeof durations === 'string') {
+      process.stderr.write(`${durations}\n${USAGE}\n`);
+      return 2;
+    }
+    options.durations = durations;
+  }
   const analysis = analyzeFeature(readFeature(found.root, found.dir), options);
   out(
     args.json
