@@ -1,4 +1,5 @@
 import {
+  baseOfSubTarget,
   gatePhase,
   gateTargetName,
   isPluginTarget,
@@ -29,4 +30,10 @@ test('target names are made and read back by one set of rules', () => {
     undefined,
     undefined,
   ]);
+});
+
+test('the base a sub-target sits under, whatever the target name; nothing for a target without the suffix', () => {
+  expect(baseOfSubTarget(subTarget('implement', 'T001'), 'T001')).toBe('implement');
+  expect(baseOfSubTarget(subTarget('build-with-agents', 'T012'), 'T012')).toBe('build-with-agents');
+  expect([baseOfSubTarget('implement', 'T001'), baseOfSubTarget('--T001', 'T001')]).toEqual([undefined, undefined]);
 });

@@ -41,6 +41,12 @@ export function subTargetSuffix(base: string, target: string): string | undefine
   return target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
 }
 
+/** `implement--T001` with suffix `T001` → `implement`: the plugin's target name a sub-target sits under. */
+export function baseOfSubTarget(target: string, suffix: string): string | undefined {
+  const end = `${SEPARATOR}${suffix}`;
+  return target.endsWith(end) && target.length > end.length ? target.slice(0, -end.length) : undefined;
+}
+
 /** `implement--phase2-gate` → 2; undefined for any other target. */
 export function gatePhase(base: string, target: string): number | undefined {
   const match = subTargetSuffix(base, target)?.match(/^phase(\d+)-gate$/);

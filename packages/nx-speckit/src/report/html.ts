@@ -71,7 +71,8 @@ document.body.dataset.rendered = 'yes';
 `;
 
 /** `project:id`, the key rows and bars are found by. */
-const taskKey = (t: { project: string; id: string }) => `${t.project}:${t.id}`;
+/** The `data-task` attribute: `project:id`, as a person would type it after `nx run`. */
+const dataTask = (t: { project: string; id: string }) => `${t.project}:${t.id}`;
 
 /** The whole HTML page for a run report, as a string; every value is escaped, since task text is untrusted. */
 export function renderHtml(report: RunReport): string {
@@ -174,7 +175,7 @@ function timeline(report: RunReport, label: (t: ReportTask) => string): Element 
     const w = Math.max(x(Date.parse(t.endedAt!)) - bx, 3);
     const y = top + t.slot! * row;
     const title = `${t.project} ${t.id} ${t.description}: ${t.status}, ${duration(t.durationMs ?? 0)}${t.error ? `\n${t.error}` : ''}`;
-    return s('g', { class: 'bar', 'data-task': taskKey(t), 'data-status': t.status }, [
+    return s('g', { class: 'bar', 'data-task': dataTask(t), 'data-status': t.status }, [
       s('title', title),
       s('rect', { x: bx.toFixed(1), y, width: w.toFixed(1), height: bar, rx: 3, fill: STATUS_COLOURS[t.status] }),
       s('text', { x: (bx + 4).toFixed(1), y: y + bar / 2 + 4, fill: w > 40 ? TEXT_ON[t.status] : '#222' }, label(t)),
@@ -226,7 +227,7 @@ function problems(report: RunReport): Element[] {
       ]),
     ),
     ...failed.map((t) =>
-      row({ class: 'failed', 'data-task': taskKey(t) }, [
+      row({ class: 'failed', 'data-task': dataTask(t) }, [
         t.project,
         t.id,
         'failed',
@@ -239,7 +240,7 @@ function problems(report: RunReport): Element[] {
       ]),
     ),
     ...refused.map((t) =>
-      row({ class: 'not-started', 'data-task': taskKey(t) }, [
+      row({ class: 'not-started', 'data-task': dataTask(t) }, [
         t.project,
         t.id,
         'not started',
@@ -247,7 +248,7 @@ function problems(report: RunReport): Element[] {
       ]),
     ),
     ...blocked.map((t) =>
-      row({ class: 'blocked', 'data-task': taskKey(t) }, [
+      row({ class: 'blocked', 'data-task': dataTask(t) }, [
         t.project,
         t.id,
         'blocked',
@@ -267,7 +268,7 @@ function changes(report: RunReport): Element[] {
   if (!changed.length) return [];
   const list = (paths: string[]) => paths.flatMap((path, i) => (i ? [h('br'), h('code', path)] : [h('code', path)]));
   const rows = changed.map((t) =>
-    row({ 'data-task': taskKey(t) }, [t.project, t.id, list(t.changes!.declared), list(t.changes!.undeclared)]),
+    row({ 'data-task': dataTask(t) }, [t.project, t.id, list(t.changes!.declared), list(t.changes!.undeclared)]),
   );
   return [
     h('h2', 'Changed files'),
@@ -280,7 +281,7 @@ function fallbacks(report: RunReport): Element[] {
   const fellBack = report.tasks.filter((t) => t.skippedAgents?.length);
   if (!fellBack.length) return [];
   const rows = fellBack.map((t) =>
-    row({ 'data-task': taskKey(t) }, [t.project, t.id, `${t.status} by ${t.agent ?? ''}`, skippedText(t)]),
+    row({ 'data-task': dataTask(t) }, [t.project, t.id, `${t.status} by ${t.agent ?? ''}`, skippedText(t)]),
   );
   return [
     h('h2', 'Fallback agents'),
@@ -312,7 +313,7 @@ function resources(report: RunReport): Element[] {
   if (!report.resources?.length) return [];
   const rows = report.resources.flatMap((r) =>
     r.tasks.map((t) =>
-      row({ 'data-task': taskKey(t) }, [
+      row({ 'data-task': dataTask(t) }, [
         r.name,
         t.project,
         t.id,

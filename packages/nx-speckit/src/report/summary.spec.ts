@@ -316,3 +316,16 @@ Exclusive resources (the tasks on each ran one at a time):
 `);
   });
 });
+
+test('durations round before they pick their form, so no value reads 60.0s or 60m', () => {
+  expect([0, 42_049, 59_949, 59_960, 65_000, 3_599_400, 3_599_600, 3_725_000].map(duration)).toEqual([
+    '0.0s',
+    '42.0s',
+    '59.9s',
+    '1m 00s',
+    '1m 05s',
+    '59m 59s',
+    '1h 00m',
+    '1h 02m',
+  ]);
+});

@@ -1,6 +1,7 @@
 /** The human summary printed at the end of a run: plain text, no colours, no cursor movement. */
 import { phaseLabel } from '@nx-speckit/tasks-md';
 import { usageText } from '../agents/usage';
+import { baseOfSubTarget } from '../names';
 import { STATUSES, type ReportTask, type ReportTaskStatus, type RunReport } from './types';
 
 const LABELS: Record<ReportTaskStatus, string> = {
@@ -188,7 +189,7 @@ export function skippedText(t: ReportTask): string {
 }
 
 function baseTarget(t: ReportTask): string {
-  return t.target.slice(0, t.target.length - t.id.length - 2);
+  return baseOfSubTarget(t.target, t.id) ?? t.target;
 }
 
 function indent(text: string, first: string, rest: string): string[] {
@@ -197,7 +198,9 @@ function indent(text: string, first: string, rest: string): string[] {
 
 /** `42.0s`, `3m 05s` or `1h 02m`: a duration as the summary and the HTML report show it. */
 export function duration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  // Rounded before choosing the form: 59,960 ms is `1m 00s`, not `60.0s`.
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
