@@ -47,7 +47,7 @@ const INLINE_CONSTRUCTS = [
  * GitHub's markdown as far as it shapes blocks: task list items (`- [ ]`), tables and footnote
  * definitions, with the inline constructs above off. This is remark-gfm without its
  * autolink-literal tree transform, which rewrote every text node into links we never read
- * (14% of remark's time in a CPU profile of 1,000 files).
+ * (a large share of remark's time in a CPU profile).
  */
 function gfmBlocks(this: Processor, stack: typeof import('./markdown-stack')) {
   const data = this.data();

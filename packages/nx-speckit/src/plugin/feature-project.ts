@@ -42,8 +42,8 @@ export const PROMPT_INPUTS = [
 /**
  * The project-level named input every task target's inputs start with: the prompt documents,
  * what prerequisites write during the run, and the agent override. Written once per project
- * instead of into every task target (about 330 bytes each: a 40-task feature's project shrank
- * from 78 to 67 KB, which Nx copies out of the plugin worker and merges on every cold graph).
+ * instead of into every task target: a smaller project, which Nx copies out of the plugin worker
+ * and merges on every cold graph.
  * Nx expands a named input in place, env and dependentTasksOutputFiles included, so each task's
  * hash plan is exactly what it was with the list inlined. A project's namedInputs override
  * nx.json's of the same name for that project only; the prefixed name keeps clear of a

@@ -1,8 +1,8 @@
 /**
  * Turning feature folders into projects on a cache miss, optionally spread over worker threads
- * (parsing markdown is CPU-bound). Threads are opt-in: tools/bench measured no gain from them on
- * a 2-core machine (slower at 50 and 200 features, 3-9% faster at 1,000), so the default keeps one
- * thread. `SPECKIT_GRAPH_WORKERS=N` turns them on for a cold graph; measure before relying on it.
+ * (parsing markdown is CPU-bound). Threads are opt-in: tools/bench found them no faster on a
+ * small machine (README, Measured), so the default keeps one thread. `SPECKIT_GRAPH_WORKERS=N`
+ * turns them on for a cold graph; measure before relying on it.
  */
 import { join } from 'node:path';
 import type { ProjectConfiguration } from '@nx/devkit';
