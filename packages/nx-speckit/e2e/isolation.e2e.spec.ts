@@ -146,6 +146,7 @@ describe('two [P] tasks that both edit package.json, which neither declares', ()
     // The re-run's record (and so the budget) counts both rounds.
     expect(record(ws, 'T002')).toMatchObject({ attempts: 2, usage: { costUsd: 0.5, outputTokens: 20 } });
     expect(record(ws, 'T001')).toMatchObject({ attempts: 1, usage: { costUsd: 0.25, outputTokens: 10 } });
+    expect(ws.readJson('.speckit/runs/spend.json')).toMatchObject({ costUsd: 0.75, tokens: 30 });
   });
 
   it('a conflict that persists (onConflict "fail"): the task fails naming the file, and not one byte of it is applied', () => {

@@ -177,9 +177,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRecord> {
       log(`[${task.id}] ✗ not started: ${reached}`);
       return record({ status: 'failed', error: `${task.id} not started: ${reached}`, notStarted: reached });
     }
-    const done = await implement(task, analysis, parse, options, log, record);
-    await addSpend(options.workspaceRoot, done.usage);
-    return done;
+    return await implement(task, analysis, parse, options, log, record);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`[${options.taskId ?? options.project}] ✗ ${message}`);
@@ -249,13 +247,17 @@ async function implement(
     record,
     files,
     baselineFile,
-    attempt: (workRoot, conflicts) =>
-      withFallbacks(
+    attempt: async (workRoot, conflicts) => {
+      const outcome = await withFallbacks(
         task.id,
         agents,
         (agent) => runAttempt(task, analysis, parse, options, { agent, files, before, workRoot, conflicts }, log),
         log,
-      ),
+      );
+      // Spent the moment the agents finish, whatever happens next (a conflict, a checkpoint that throws).
+      await addSpend(root, outcome.base.usage);
+      return outcome;
+    },
   };
   return options.isolation === 'worktree' ? implementInWorktree(run) : implementInPlace(run, analysis);
 }
