@@ -11,7 +11,7 @@ const src = 'packages/nx-speckit/src';
 // Bottom to top: a layer imports only from the layers before it (and the engine, tasks-md).
 // Folders in one layer do not import each other either.
 const layers = [
-  [`${src}/process`, `${src}/names.ts`, `${src}/write-file-atomic.ts`, `${src}/graph-walk.ts`],
+  [`${src}/process`, `${src}/names.ts`, `${src}/graph-walk.ts`],
   [`${src}/agents`],
   [`${src}/isolation`, `${src}/gates`],
   [`${src}/task-runner`],
@@ -82,7 +82,6 @@ export default defineConfig(
       'packages/tasks-md/src/**/*.ts',
       `${src}/process/**/*.ts`,
       `${src}/names.ts`,
-      `${src}/write-file-atomic.ts`,
       `${src}/graph-walk.ts`,
       `${src}/agents/**/*.ts`,
       `${src}/isolation/**/*.ts`,
